@@ -1,0 +1,80 @@
+/**
+ * Tenancy tables: organisations own projects; people are members of organisations with a
+ * role; API keys belong to exactly one project. Every other table carries `project_id`,
+ * and every query filters on it (see workers/store/db.ts for the one place D1 is reached).
+ */
+import { sqliteTable, text, integer, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
+
+/** An organisation: the unit of membership and billing. */
+export const orgs = sqliteTable('orgs', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** A person who logs in to the review UI. Passwords are PBKDF2 hashes, never plaintext. */
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name'),
+    passwordHash: text('password_hash'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_email').on(t.email)],
+);
+
+/** Roles a member can hold in an organisation, strongest first. */
+export const ROLES = ['owner', 'admin', 'engineer', 'reviewer', 'domain_expert', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Membership of a user in an organisation, with one role. */
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('memberships_user').on(t.userId)],
+);
+
+/** A project: traces, feedback, evaluators and queues all live inside one. */
+export const projects = sqliteTable(
+  'projects',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    name: text('name').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('projects_org_name').on(t.orgId, t.name)],
+);
+
+/** What an API key may do. `admin` implies the other two. */
+export const API_KEY_SCOPES = ['ingest', 'read', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/**
+ * A project API key. Only the SHA-256 of the key is stored (keys carry 256 random bits,
+ * so a fast hash is safe); `prefix` is the first characters, shown in lists to tell keys apart.
+ */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    hash: text('hash').notNull(),
+    /** JSON array of ApiKeyScope. */
+    scopes: text('scopes').notNull(),
+    createdBy: text('created_by'),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash').on(t.hash), index('api_keys_project').on(t.projectId)],
+);

@@ -1,0 +1,133 @@
+/**
+ * The trace store's index in D1. Full span inputs and outputs live in R2 (NDJSON batch
+ * objects); a span row points at its bytes with `input_ref` / `output_ref`
+ * ("<r2 key>#<offset>,<length>") so a trace loads with range reads.
+ * D1 limits shape this: ~2 MB per row and 10 GB per database, so rows keep previews only.
+ */
+import { sqliteTable, text, integer, real, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
+
+/** One span: an LLM call, tool call, retrieval or any step of an agent. */
+export const spans = sqliteTable(
+  'spans',
+  {
+    // An implicit integer rowid keys the FTS5 index (spans_fts.rowid = spans.rowid).
+    projectId: text('project_id').notNull(),
+    traceId: text('trace_id').notNull(),
+    spanId: text('span_id').notNull(),
+    parentId: text('parent_id'),
+    name: text('name'),
+    kind: text('kind'),
+    /** ok | error | null (unset). */
+    status: text('status'),
+    error: text('error'),
+    /** Epoch milliseconds. */
+    startTime: integer('start_time'),
+    endTime: integer('end_time'),
+    durationMs: integer('duration_ms'),
+    model: text('model'),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    totalTokens: integer('total_tokens'),
+    costUsd: real('cost_usd'),
+    /** JSON array of strings. */
+    tags: text('tags'),
+    /** JSON object. */
+    metadata: text('metadata'),
+    environment: text('environment'),
+    release: text('release'),
+    sessionId: text('session_id'),
+    userId: text('user_id'),
+    inputPreview: text('input_preview'),
+    outputPreview: text('output_preview'),
+    inputRef: text('input_ref'),
+    outputRef: text('output_ref'),
+    /** When the indexer last changed this row (epoch ms). */
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('spans_key').on(t.projectId, t.traceId, t.spanId),
+    index('spans_project_start').on(t.projectId, t.startTime),
+  ],
+);
+
+/**
+ * Per-trace roll-ups, recomputed from `spans` whenever a batch touches the trace, so
+ * the recomputation is idempotent and independent of arrival order.
+ */
+export const traces = sqliteTable(
+  'traces',
+  {
+    projectId: text('project_id').notNull(),
+    traceId: text('trace_id').notNull(),
+    rootSpanId: text('root_span_id'),
+    /** The root span's name (null until the root arrives). */
+    name: text('name'),
+    startTime: integer('start_time'),
+    endTime: integer('end_time'),
+    durationMs: integer('duration_ms'),
+    spanCount: integer('span_count').notNull(),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    totalTokens: integer('total_tokens'),
+    costUsd: real('cost_usd'),
+    /** 1 when any span has status error. */
+    hasError: integer('has_error').notNull(),
+    /** 1 once the root span has an end time (the trace is complete, modulo late children). */
+    rootEnded: integer('root_ended').notNull(),
+    environment: text('environment'),
+    release: text('release'),
+    sessionId: text('session_id'),
+    userId: text('user_id'),
+    /** JSON array: the union of every span's tags. */
+    tags: text('tags'),
+    /** JSON object: the root span's metadata. */
+    metadata: text('metadata'),
+    inputPreview: text('input_preview'),
+    outputPreview: text('output_preview'),
+    /** Epoch ms of the last indexing that touched this trace (drives "complete after a quiet period"). */
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.traceId] }),
+    index('traces_project_start').on(t.projectId, t.startTime, t.traceId),
+    index('traces_project_updated').on(t.projectId, t.updatedAt),
+  ],
+);
+
+/** Where a feedback row came from. */
+export const FEEDBACK_SOURCES = ['api', 'user', 'human', 'evaluator', 'sdk'] as const;
+
+/**
+ * Feedback on a trace or one of its spans: end-user thumbs, reviewer scores, evaluator
+ * scores, corrections. `score` is numeric; `value` is any JSON (a category, a label).
+ */
+export const feedback = sqliteTable(
+  'feedback',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    traceId: text('trace_id').notNull(),
+    spanId: text('span_id'),
+    key: text('key').notNull(),
+    score: real('score'),
+    /** JSON. */
+    value: text('value'),
+    comment: text('comment'),
+    /** JSON: the corrected output. */
+    correction: text('correction'),
+    source: text('source').notNull(),
+    /** Who gave it: a user id, an end-user id, or an evaluator id. */
+    author: text('author'),
+    evaluatorId: text('evaluator_id'),
+    evaluatorVersion: integer('evaluator_version'),
+    queueId: text('queue_id'),
+    /** JSON object. */
+    metadata: text('metadata'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('feedback_trace').on(t.projectId, t.traceId),
+    index('feedback_key').on(t.projectId, t.key, t.score),
+  ],
+);
