@@ -9,7 +9,13 @@ export default defineConfig(async () => ({
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
+        // Deliver ingest batches quickly so tests wait milliseconds, not the 1 s deployed timeout.
+        queueConsumers: {
+          'loupe-ingest': { maxBatchSize: 20, maxBatchTimeout: 0.02, maxRetries: 5, deadLetterQueue: 'loupe-ingest-dlq' },
+          'loupe-ingest-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
+        },
         bindings: {
+          SETUP_SECRET: 'test-setup-secret',
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./schema/migrations', import.meta.url))),
         },
       },

@@ -1,3 +1,4 @@
 /** Every D1 table, for drizzle-kit and for typed queries. */
-export * from './tenancy';
-export * from './traces';
+export * from './tenancy.ts';
+export * from './traces.ts';
+export * from './ingest.ts';

@@ -104,7 +104,8 @@ export const FEEDBACK_SOURCES = ['api', 'user', 'human', 'evaluator', 'sdk'] as 
 export const feedback = sqliteTable(
   'feedback',
   {
-    id: text('id').primaryKey(),
+    /** Client-made or derived id, unique within the project. */
+    id: text('id').notNull(),
     projectId: text('project_id').notNull(),
     traceId: text('trace_id').notNull(),
     spanId: text('span_id'),
@@ -127,6 +128,7 @@ export const feedback = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
+    primaryKey({ columns: [t.projectId, t.id] }),
     index('feedback_trace').on(t.projectId, t.traceId),
     index('feedback_key').on(t.projectId, t.key, t.score),
   ],

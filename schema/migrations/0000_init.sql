@@ -46,7 +46,7 @@ CREATE TABLE `users` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `users_email` ON `users` (`email`);--> statement-breakpoint
 CREATE TABLE `feedback` (
-	`id` text PRIMARY KEY NOT NULL,
+	`id` text NOT NULL,
 	`project_id` text NOT NULL,
 	`trace_id` text NOT NULL,
 	`span_id` text,
@@ -62,7 +62,8 @@ CREATE TABLE `feedback` (
 	`queue_id` text,
 	`metadata` text,
 	`created_at` integer NOT NULL,
-	`updated_at` integer NOT NULL
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`project_id`, `id`)
 );
 --> statement-breakpoint
 CREATE INDEX `feedback_trace` ON `feedback` (`project_id`,`trace_id`);--> statement-breakpoint
@@ -127,4 +128,14 @@ CREATE TABLE `traces` (
 );
 --> statement-breakpoint
 CREATE INDEX `traces_project_start` ON `traces` (`project_id`,`start_time`,`trace_id`);--> statement-breakpoint
-CREATE INDEX `traces_project_updated` ON `traces` (`project_id`,`updated_at`);
+CREATE INDEX `traces_project_updated` ON `traces` (`project_id`,`updated_at`);--> statement-breakpoint
+CREATE TABLE `ingest_failures` (
+	`key` text PRIMARY KEY NOT NULL,
+	`project_id` text NOT NULL,
+	`attempts` integer NOT NULL,
+	`last_error` text,
+	`failed_at` integer NOT NULL,
+	`dead_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `ingest_failures_project` ON `ingest_failures` (`project_id`);

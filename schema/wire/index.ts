@@ -1,0 +1,7 @@
+/** Wire schemas (zod): the API's request/response shapes, shared by workers, web and cli. */
+export * from './time.ts';
+export * from './span.ts';
+export * from './feedback.ts';
+export * from './trace.ts';
+export * from './errors.ts';
+export * from './query.ts';

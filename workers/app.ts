@@ -1,0 +1,52 @@
+/**
+ * The HTTP API: every resource router mounted on one app, the one error handler, and the
+ * OpenAPI document generated from the routes' zod schemas.
+ */
+import { newRouter, onError } from './http/app.ts';
+import { ApiError } from './http/errors.ts';
+import { spansIngestRoutes } from './ingest/spans-route.ts';
+import { traceRoutes } from './store/traces-route.ts';
+import { spanSearchRoutes } from './store/spans-route.ts';
+import { feedbackRoutes } from './review/feedback-route.ts';
+import { setupRoutes } from './tenancy/setup-route.ts';
+import { apiKeyRoutes } from './tenancy/api-keys-route.ts';
+import { renderReference } from './docs/reference-page.ts';
+
+export const app = newRouter();
+
+app.onError(onError);
+app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
+
+app.route('/', spansIngestRoutes);
+app.route('/', traceRoutes);
+app.route('/', spanSearchRoutes);
+app.route('/', feedbackRoutes);
+app.route('/', setupRoutes);
+app.route('/', apiKeyRoutes);
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'A project API key, as `Authorization: Bearer <key>` (or the `x-api-key` header).',
+});
+
+const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Loupe',
+    version: '1',
+    description: 'Capture agent traces, enrich them with feedback and evaluations, and read them back. Filters use the Loupe filter language (docs/filter-language.md).',
+  },
+};
+
+/** The OpenAPI 3.1 document for every documented route. */
+export function openApiDocument() {
+  return app.getOpenAPI31Document(OPENAPI_INFO);
+}
+
+app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
+app.get('/v1/docs', (c) => c.html(renderReference(openApiDocument())));
+app.get('/v1/health', (c) => c.json({ ok: true }));
+app.all('/v1/*', () => {
+  throw new ApiError(404, 'not_found', 'no such API route; see /v1/docs');
+});

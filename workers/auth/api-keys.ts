@@ -1,0 +1,77 @@
+/**
+ * Project API keys: 256 random bits, shown once, stored as SHA-256. A fast hash is right
+ * here (unlike passwords) because the key has full entropy; it also keeps the per-request
+ * lookup to one indexed D1 read.
+ */
+import { API_KEY_SCOPES, type ApiKeyScope } from '../../schema/db/index.ts';
+
+/** Every key starts with this, so leaked keys are easy to grep for. */
+export const API_KEY_PREFIX = 'lp_';
+
+/** A new random key in its plaintext form (`lp_` + 43 base64url chars). */
+export function generateApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return API_KEY_PREFIX + base64url(bytes);
+}
+
+/** Hex SHA-256 of a key, the only form stored. */
+export async function hashApiKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** base64url without padding. */
+export function base64url(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Parses a stored scopes JSON array, ignoring unknown entries. */
+export function parseScopes(json: string): Set<ApiKeyScope> {
+  const list = JSON.parse(json) as string[];
+  return new Set(list.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(s)));
+}
+
+/** A key row as the auth middleware needs it. */
+export interface ResolvedKey {
+  keyId: string;
+  projectId: string;
+  orgId: string;
+  scopes: Set<ApiKeyScope>;
+  lastUsedAt: number | null;
+}
+
+/** Looks up an active (not revoked) key by its plaintext; null when unknown or revoked. */
+export async function resolveApiKey(db: D1Database, key: string): Promise<ResolvedKey | null> {
+  if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
+  const hash = await hashApiKey(key);
+  const row = await db
+    .prepare(
+      `SELECT k.id, k.project_id, k.scopes, k.last_used_at, p.org_id
+         FROM api_keys k JOIN projects p ON p.id = k.project_id
+        WHERE k.hash = ? AND k.revoked_at IS NULL`,
+    )
+    .bind(hash)
+    .first<{ id: string; project_id: string; scopes: string; last_used_at: number | null; org_id: string }>();
+  if (!row) return null;
+  return { keyId: row.id, projectId: row.project_id, orgId: row.org_id, scopes: parseScopes(row.scopes), lastUsedAt: row.last_used_at };
+}
+
+/** Creates a key for a project; returns the plaintext (shown once) and its id. */
+export async function createApiKey(
+  db: D1Database,
+  opts: { projectId: string; name: string; scopes: ApiKeyScope[]; createdBy?: string | null },
+): Promise<{ id: string; key: string; prefix: string; createdAt: number }> {
+  const key = generateApiKey();
+  const id = crypto.randomUUID();
+  const prefix = key.slice(0, 10);
+  const createdAt = Date.now();
+  await db
+    .prepare(
+      `INSERT INTO api_keys (id, project_id, name, prefix, hash, scopes, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(id, opts.projectId, opts.name, prefix, await hashApiKey(key), JSON.stringify(opts.scopes), opts.createdBy ?? null, createdAt)
+    .run();
+  return { id, key, prefix, createdAt };
+}

@@ -1,0 +1,52 @@
+/**
+ * Consumers of the "ingest" queue and its dead-letter queue.
+ * A message is acked only after its batch is committed to D1; a failure retries it with
+ * backoff (the indexer is idempotent, so redelivery never duplicates). After max_retries
+ * the platform moves it to the dead-letter queue, whose consumer records it in D1
+ * (`ingest_failures`); the R2 object is never deleted, so it can be replayed.
+ */
+import type { IngestMessage } from '../../schema/queues.ts';
+import { controlDb } from './db.ts';
+import { indexBatch } from './indexer.ts';
+
+/** Seconds before retry n (1-based): 2, 4, 8, ... capped at 5 minutes. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(300, 2 ** Math.max(1, attempts));
+}
+
+/** Handles a batch from the "ingest" queue. */
+export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    try {
+      await indexBatch(env, message.body);
+      message.ack();
+      if (message.attempts > 1) {
+        await controlDb(env).prepare('DELETE FROM ingest_failures WHERE key = ?').bind(message.body.key).run().catch(() => {});
+      }
+    } catch (err) {
+      console.error(`indexing ${message.body.key} failed (attempt ${message.attempts})`, err);
+      await recordFailure(env, message.body, message.attempts, String((err as Error)?.message ?? err), null).catch(() => {});
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
+
+/** Handles the dead-letter queue: the batch exhausted its retries; keep a durable record. */
+export async function consumeIngestDeadLetters(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    await recordFailure(env, message.body, message.attempts, null, Date.now());
+    message.ack();
+  }
+}
+
+async function recordFailure(env: Env, body: IngestMessage, attempts: number, error: string | null, deadAt: number | null): Promise<void> {
+  await controlDb(env)
+    .prepare(
+      `INSERT INTO ingest_failures (key, project_id, attempts, last_error, failed_at, dead_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET attempts = max(attempts, excluded.attempts),
+         last_error = COALESCE(excluded.last_error, last_error), failed_at = excluded.failed_at,
+         dead_at = COALESCE(excluded.dead_at, dead_at)`,
+    )
+    .bind(body.key, body.project_id, attempts, error, Date.now(), deadAt)
+    .run();
+}

@@ -1,0 +1,165 @@
+/**
+ * Reading traces: the list (filter + keyset pagination), one trace's whole tree with full
+ * payloads from R2, and span-level search. Every statement is scoped by project_id.
+ */
+import { dbFor } from './db.ts';
+import { compileQuery } from './filter.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { loadLines } from './payloads.ts';
+import { feedbackOut, spanOut, traceOut, type FeedbackRow, type SpanRow, type TraceRow } from './rows.ts';
+import type { TraceList, TraceTree, SpanList } from '../../schema/wire/trace.ts';
+import type { SpanOut } from '../../schema/wire/span.ts';
+import { ApiError } from '../http/errors.ts';
+
+/** Columns a trace list can be sorted by (all indexed by the keyset on (value, trace_id)). */
+export const TRACE_SORTS = {
+  start_time: 't.start_time',
+  latency: 'COALESCE(t.duration_ms, -1)',
+  tokens: 'COALESCE(t.total_tokens, -1)',
+  cost: 'COALESCE(t.cost_usd, -1)',
+  spans: 't.span_count',
+} as const;
+export type TraceSort = keyof typeof TRACE_SORTS;
+
+/** Options for listing traces. Times are epoch ms. */
+export interface TraceListOptions {
+  q?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  cursor?: string;
+  sort?: TraceSort;
+  order?: 'asc' | 'desc';
+  now?: number;
+}
+
+/** The feedback summary of a trace as one JSON object: key -> {avg, count}. */
+const FEEDBACK_SUMMARY = `(SELECT json_group_object(key, json_object('avg', a, 'count', n))
+    FROM (SELECT f.key, avg(f.score) AS a, count(*) AS n FROM feedback f
+           WHERE f.project_id = ? AND f.trace_id = page.trace_id GROUP BY f.key)) AS feedback_summary`;
+
+/** GET /v1/traces: newest first by default, filtered by the shared language. */
+export async function listTraces(env: Env, projectId: string, opts: TraceListOptions): Promise<TraceList> {
+  const now = opts.now ?? Date.now();
+  const { where, params } = compileQuery(opts.q, 'traces', projectId, now);
+  const sortExpr = TRACE_SORTS[opts.sort ?? 'start_time'];
+  const desc = (opts.order ?? 'desc') === 'desc';
+  const cmp = desc ? '<' : '>';
+  const conds = ['t.project_id = ?', `(${where})`];
+  const binds: unknown[] = [projectId, ...params];
+  if (opts.from != null) conds.push('t.start_time >= ?'), binds.push(opts.from);
+  if (opts.to != null) conds.push('t.start_time < ?'), binds.push(opts.to);
+  if (opts.cursor) {
+    const [value, id] = decodeCursor(opts.cursor, 2);
+    conds.push(`(${sortExpr} ${cmp} ? OR (${sortExpr} = ? AND t.trace_id ${cmp} ?))`);
+    binds.push(value, value, id);
+  }
+  const dir = desc ? 'DESC' : 'ASC';
+  const sql = `WITH page AS (
+      SELECT t.*, ${sortExpr} AS sort_value FROM traces t WHERE ${conds.join(' AND ')}
+       ORDER BY ${sortExpr} ${dir}, t.trace_id ${dir} LIMIT ?)
+    SELECT page.*, ${FEEDBACK_SUMMARY} FROM page ORDER BY page.sort_value ${dir}, page.trace_id ${dir}`;
+  binds.push(opts.limit + 1, projectId);
+  const { results } = await dbFor(env, projectId).prepare(sql).bind(...binds).all<TraceRow & { sort_value: number }>();
+  const more = results.length > opts.limit;
+  const page = more ? results.slice(0, opts.limit) : results;
+  const last = page[page.length - 1];
+  return { traces: page.map(traceOut), next_cursor: more && last ? encodeCursor([last.sort_value, last.trace_id]) : null };
+}
+
+/** GET /v1/traces/:id: the trace, every span with full input/output, and all feedback. */
+export async function getTrace(env: Env, projectId: string, traceId: string): Promise<TraceTree> {
+  const db = dbFor(env, projectId);
+  const [traceRes, spanRes, feedbackRes] = await db.batch([
+    db.prepare(`SELECT page.*, ${FEEDBACK_SUMMARY} FROM traces page WHERE page.project_id = ? AND page.trace_id = ?`).bind(projectId, projectId, traceId),
+    db.prepare('SELECT * FROM spans WHERE project_id = ? AND trace_id = ? ORDER BY start_time, rowid').bind(projectId, traceId),
+    db.prepare('SELECT * FROM feedback WHERE project_id = ? AND trace_id = ? ORDER BY created_at').bind(projectId, traceId),
+  ]);
+  const trace = traceRes.results[0] as TraceRow | undefined;
+  if (!trace) throw new ApiError(404, 'not_found', `trace '${traceId}' not found in this project`, 'id');
+  const rows = spanRes.results as unknown as SpanRow[];
+  const refs: string[] = [];
+  for (const r of rows) {
+    if (r.input_ref) refs.push(r.input_ref);
+    if (r.output_ref) refs.push(r.output_ref);
+  }
+  const lines = await loadLines(env.BLOBS, refs);
+  const spans = rows.map((r) =>
+    spanOut(r, {
+      input: r.input_ref ? lines.get(r.input_ref)?.input : undefined,
+      output: r.output_ref ? lines.get(r.output_ref)?.output : undefined,
+    }),
+  );
+  return { trace: traceOut(trace), spans: treeOrder(spans), feedback: (feedbackRes.results as unknown as FeedbackRow[]).map(feedbackOut) };
+}
+
+/**
+ * Orders spans depth-first (children by start time) and breaks parent loops that span
+ * several posts (a batch's own loops are rejected at ingest): the span that closes a loop
+ * is shown as a root, so clients can always render a finite tree.
+ */
+export function treeOrder(spans: SpanOut[]): SpanOut[] {
+  const byId = new Map(spans.map((s) => [s.id, s]));
+  for (const s of spans) {
+    const seen = new Set<string>([s.id]);
+    let p = s.parent_id ? byId.get(s.parent_id) : undefined;
+    while (p) {
+      if (seen.has(p.id)) {
+        s.parent_id = null;
+        break;
+      }
+      seen.add(p.id);
+      p = p.parent_id ? byId.get(p.parent_id) : undefined;
+    }
+  }
+  const children = new Map<string | null, SpanOut[]>();
+  for (const s of spans) {
+    const parent = s.parent_id && byId.has(s.parent_id) ? s.parent_id : null;
+    let list = children.get(parent);
+    if (!list) children.set(parent, (list = []));
+    list.push(s);
+  }
+  const out: SpanOut[] = [];
+  const stack = [...(children.get(null) ?? [])].reverse();
+  while (stack.length) {
+    const s = stack.pop()!;
+    out.push(s);
+    const kids = children.get(s.id);
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return out;
+}
+
+/** Options for span search. */
+export interface SpanListOptions {
+  q?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  cursor?: string;
+  now?: number;
+}
+
+/** GET /v1/spans: span-level search, newest first, with previews (full payloads via the trace). */
+export async function listSpans(env: Env, projectId: string, opts: SpanListOptions): Promise<SpanList> {
+  const { where, params } = compileQuery(opts.q, 'spans', projectId, opts.now ?? Date.now());
+  const conds = ['s.project_id = ?', `(${where})`];
+  const binds: unknown[] = [projectId, ...params];
+  if (opts.from != null) conds.push('s.start_time >= ?'), binds.push(opts.from);
+  if (opts.to != null) conds.push('s.start_time < ?'), binds.push(opts.to);
+  if (opts.cursor) {
+    // DESC puts spans without a start time last; the cursor then walks them by rowid.
+    const [start, rowid] = decodeCursor(opts.cursor, 2);
+    if (start === null) conds.push('(s.start_time IS NULL AND s.rowid < ?)'), binds.push(rowid);
+    else conds.push('(s.start_time < ? OR (s.start_time = ? AND s.rowid < ?) OR s.start_time IS NULL)'), binds.push(start, start, rowid);
+  }
+  binds.push(opts.limit + 1);
+  const { results } = await dbFor(env, projectId)
+    .prepare(`SELECT s.*, s.rowid AS row_id FROM spans s WHERE ${conds.join(' AND ')} ORDER BY s.start_time DESC, s.rowid DESC LIMIT ?`)
+    .bind(...binds)
+    .all<SpanRow & { row_id: number }>();
+  const more = results.length > opts.limit;
+  const page = more ? results.slice(0, opts.limit) : results;
+  const last = page[page.length - 1];
+  return { spans: page.map((r) => spanOut(r)), next_cursor: more && last ? encodeCursor([last.start_time, last.row_id]) : null };
+}

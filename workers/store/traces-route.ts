@@ -1,0 +1,54 @@
+/** GET /v1/traces and GET /v1/traces/:id. Needs the `read` scope. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { newRouter } from '../http/app.ts';
+import { requireAuth } from '../auth/middleware.ts';
+import { getTrace, listTraces } from './trace-query.ts';
+import { TraceList, TraceTree } from '../../schema/wire/trace.ts';
+import { TraceListQuery } from '../../schema/wire/query.ts';
+import { ErrorBody } from '../../schema/wire/errors.ts';
+
+export const traceRoutes = newRouter();
+
+const errors = {
+  400: { description: 'Bad parameter or filter', content: { 'application/json': { schema: ErrorBody } } },
+  401: { description: 'Missing or revoked key', content: { 'application/json': { schema: ErrorBody } } },
+  403: { description: 'Key lacks the read scope', content: { 'application/json': { schema: ErrorBody } } },
+} as const;
+
+traceRoutes.use('/v1/traces', requireAuth('read'));
+traceRoutes.use('/v1/traces/*', requireAuth('read'));
+
+traceRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/traces',
+    tags: ['traces'],
+    summary: 'List traces',
+    description: 'Traces newest first (or by `sort`), filtered by `q` and the time range, with roll-ups and a feedback summary. Keyset pagination: pass `next_cursor` back as `cursor`.',
+    security: [{ apiKey: [] }],
+    request: { query: TraceListQuery },
+    responses: { 200: { description: 'A page of traces', content: { 'application/json': { schema: TraceList } } }, ...errors },
+  }),
+  async (c) => {
+    const query = c.req.valid('query');
+    return c.json(await listTraces(c.env, c.get('auth').projectId, query), 200);
+  },
+);
+
+traceRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/traces/{id}',
+    tags: ['traces'],
+    summary: 'Get a trace',
+    description: 'The whole span tree (depth-first, children by start time) with full inputs and outputs, plus every feedback row.',
+    security: [{ apiKey: [] }],
+    request: { params: z.object({ id: z.string().min(1).max(128) }) },
+    responses: {
+      200: { description: 'The trace', content: { 'application/json': { schema: TraceTree } } },
+      404: { description: 'No such trace in this project', content: { 'application/json': { schema: ErrorBody } } },
+      ...errors,
+    },
+  }),
+  async (c) => c.json(await getTrace(c.env, c.get('auth').projectId, c.req.valid('param').id), 200),
+);
