@@ -2,27 +2,52 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
-// Tests run inside workerd with real local D1, R2, Queues and Durable Objects,
-// configured from wrangler.toml; each test file gets isolated storage.
+/**
+ * Two test projects:
+ * - `workers`: runs inside workerd with real local D1, R2, Queues and Durable Objects,
+ *   configured from wrangler.toml; each test file gets isolated storage.
+ * - `e2e`: runs in Node against a real `wrangler dev` (started once by
+ *   test/e2e/global-setup.ts, demo loaded) for real clients: SDKs, the CLI, a browser.
+ */
 export default defineConfig(async () => ({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        // Deliver ingest batches quickly so tests wait milliseconds, not the 1 s deployed timeout.
-        queueConsumers: {
-          'loupe-ingest': { maxBatchSize: 20, maxBatchTimeout: 0.02, maxRetries: 5, deadLetterQueue: 'loupe-ingest-dlq' },
-          'loupe-ingest-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
-        },
-        bindings: {
-          SETUP_SECRET: 'test-setup-secret',
-          TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./schema/migrations', import.meta.url))),
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              // Deliver ingest batches quickly so tests wait milliseconds, not the 1 s deployed timeout.
+              queueConsumers: {
+                'loupe-ingest': { maxBatchSize: 20, maxBatchTimeout: 0.02, maxRetries: 5, deadLetterQueue: 'loupe-ingest-dlq' },
+                'loupe-ingest-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
+              },
+              bindings: {
+                SETUP_SECRET: 'test-setup-secret',
+                TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./schema/migrations', import.meta.url))),
+              },
+            },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+          setupFiles: ['./test/apply-migrations.ts'],
         },
       },
-    }),
-  ],
-  test: {
-    include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts'],
-    setupFiles: ['./test/apply-migrations.ts'],
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['./test/e2e/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One local Loupe serves every e2e file; files run one at a time to keep 2 cores sane.
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 }));

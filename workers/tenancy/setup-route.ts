@@ -3,7 +3,8 @@
  * Worker secret (sent as `Authorization: Bearer <secret>`). 409 once set up.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import type { MiddlewareHandler } from 'hono';
+import { newRouter, type AppEnv } from '../http/app.ts';
 import { ApiError } from '../http/errors.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
 import { bootstrap, isSetUp } from './setup.ts';
@@ -27,6 +28,14 @@ function safeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/** Checks the bearer token against SETUP_SECRET before anything else is looked at. */
+const requireSetupSecret: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const secret = c.env.SETUP_SECRET;
+  const given = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+  if (!secret || !safeEqual(given, secret)) throw new ApiError(401, 'unauthorized', 'send the instance SETUP_SECRET as "Authorization: Bearer <secret>"');
+  await next();
+};
+
 setupRoutes.openapi(
   createRoute({
     method: 'post',
@@ -34,6 +43,7 @@ setupRoutes.openapi(
     tags: ['admin'],
     summary: 'Bootstrap a fresh instance',
     description: 'Creates the first organisation, its owner (email + password), a project and an admin API key. Authorised by the SETUP_SECRET secret as a bearer token; works once.',
+    middleware: [requireSetupSecret] as const,
     request: { body: { content: { 'application/json': { schema: SetupIn } }, required: true } },
     responses: {
       201: {
@@ -49,9 +59,6 @@ setupRoutes.openapi(
     },
   }),
   async (c) => {
-    const secret = (c.env as Env & { SETUP_SECRET?: string }).SETUP_SECRET;
-    const given = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-    if (!secret || !safeEqual(given, secret)) throw new ApiError(401, 'unauthorized', 'send the instance SETUP_SECRET as "Authorization: Bearer <secret>"');
     if (await isSetUp(c.env)) throw new ApiError(409, 'already_set_up', 'this instance is already set up');
     const body = c.req.valid('json');
     const result = await bootstrap(c.env, { email: body.email, password: body.password, orgName: body.org_name, projectName: body.project_name });

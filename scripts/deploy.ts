@@ -1,0 +1,93 @@
+/**
+ * `npm run deploy`: deploys Loupe to your own Cloudflare account in one go. Creates or
+ * reuses the D1 database, R2 bucket and queues, writes the database id into wrangler.toml,
+ * applies migrations remotely, sets missing secrets, deploys the Worker, and prints the
+ * bootstrap command. Needs `wrangler login` (or CLOUDFLARE_API_TOKEN) first.
+ * It cannot run without a Cloudflare account; CI checks `wrangler deploy --dry-run` instead.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { repoRoot } from './local.ts';
+
+const wrangler = `${repoRoot}node_modules/.bin/wrangler`;
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+
+/** Runs wrangler; returns stdout, or throws with its output unless `allowFail`. */
+function w(args: string[], opts: { input?: string; allowFail?: boolean } = {}): { ok: boolean; out: string } {
+  const res = spawnSync(wrangler, args, { cwd: repoRoot, env, input: opts.input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = `${res.stdout}${res.stderr}`;
+  if (res.status !== 0 && !opts.allowFail) throw new Error(`wrangler ${args.join(' ')} failed:\n${out}`);
+  return { ok: res.status === 0, out };
+}
+
+/** Names every resource wrangler.toml binds, read from the file itself. */
+async function resources() {
+  const toml = await readFile(`${repoRoot}wrangler.toml`, 'utf8');
+  const all = (re: RegExp) => [...toml.matchAll(re)].map((m) => m[1]);
+  return {
+    toml,
+    database: /database_name\s*=\s*"([^"]+)"/.exec(toml)![1],
+    buckets: all(/bucket_name\s*=\s*"([^"]+)"/g),
+    queues: [...new Set([...all(/^\s*queue\s*=\s*"([^"]+)"/gm), ...all(/dead_letter_queue\s*=\s*"([^"]+)"/g)])],
+  };
+}
+
+async function main(): Promise<void> {
+  if (!w(['whoami'], { allowFail: true }).ok) throw new Error('not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN) first');
+  const { toml, database, buckets, queues } = await resources();
+
+  console.log(`D1 database ${database}`);
+  const list = JSON.parse(w(['d1', 'list', '--json']).out.replace(/^[^[]*/, '')) as { name: string; uuid: string }[];
+  let id = list.find((d) => d.name === database)?.uuid;
+  if (!id) {
+    const created = w(['d1', 'create', database]).out;
+    id = /database_id\s*=\s*"([0-9a-f-]{36})"/.exec(created)?.[1] ?? /"?database_id"?\s*[:=]\s*"([0-9a-f-]{36})"/.exec(created)?.[1];
+    if (!id) throw new Error(`could not read the new database id from:\n${created}`);
+  }
+  await writeFile(`${repoRoot}wrangler.toml`, toml.replace(/database_id\s*=\s*"[^"]*"/, `database_id = "${id}"`));
+
+  for (const bucket of buckets) {
+    console.log(`R2 bucket ${bucket}`);
+    const res = w(['r2', 'bucket', 'create', bucket], { allowFail: true });
+    if (!res.ok && !/already exists|already own/i.test(res.out)) throw new Error(res.out);
+  }
+  for (const queue of queues) {
+    console.log(`Queue ${queue}`);
+    const res = w(['queues', 'create', queue], { allowFail: true });
+    if (!res.ok && !/already (exists|taken)/i.test(res.out)) throw new Error(res.out);
+  }
+
+  console.log('Applying D1 migrations remotely');
+  w(['d1', 'migrations', 'apply', 'DB', '--remote']);
+
+  console.log('Deploying the Worker');
+  const deployed = w(['deploy']).out;
+  const url = /https:\/\/[^\s]+\.workers\.dev/.exec(deployed)?.[0] ?? '<your worker URL>';
+
+  const secrets = w(['secret', 'list'], { allowFail: true }).out;
+  const newSecrets: Record<string, string> = {};
+  for (const [name, make] of [
+    ['SETUP_SECRET', () => randomBytes(24).toString('base64url')],
+    ['ENCRYPTION_KEY', () => randomBytes(32).toString('base64')],
+  ] as const) {
+    if (!secrets.includes(`"${name}"`)) {
+      const value = process.env[name] ?? make();
+      w(['secret', 'put', name], { input: value });
+      newSecrets[name] = value;
+    }
+  }
+
+  console.log(`\nLoupe is deployed at ${url}`);
+  if (newSecrets.SETUP_SECRET) {
+    console.log('Bootstrap it once (creates your organisation, owner login, a project and an API key):');
+    console.log(`  curl -X POST ${url}/v1/setup -H "Authorization: Bearer ${newSecrets.SETUP_SECRET}" -H "content-type: application/json" \\`);
+    console.log(`       -d '{"email":"you@example.com","password":"a long password","org_name":"My team"}'`);
+    console.log('Keep SETUP_SECRET safe: it is not shown again.');
+  }
+}
+
+main().catch((err) => {
+  console.error(`deploy failed: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+/**
+ * Runs a local Loupe: applies D1 migrations, starts `wrangler dev` (workerd with local D1,
+ * R2, Queues and Durable Objects persisted under `persistTo`), bootstraps the admin, org,
+ * `default` project and API key on first start, and loads the demo on request.
+ * Used by `npm start` (scripts/start.ts), the end-to-end tests and the benchmarks.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { loadDemo } from './demo/load.ts';
+
+/** The repository root. */
+export const repoRoot = new URL('..', import.meta.url).pathname;
+const wrangler = `${repoRoot}node_modules/.bin/wrangler`;
+
+/** Options for a local instance. */
+export interface LocalOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Where local D1/R2/Queue/DO state lives. */
+  persistTo: string;
+  /** Load the tau-bench demo on first start. */
+  demo: boolean;
+  /** Extra [vars]/secrets for the Worker (`--var NAME:value`). SETUP_SECRET is required. */
+  vars: Record<string, string>;
+  /** Echo wrangler's output. */
+  verbose?: boolean;
+  log?: (line: string) => void;
+}
+
+/** A running local instance and the credentials it was set up with. */
+export interface LocalLoupe {
+  url: string;
+  port: number;
+  apiKey: string;
+  email: string;
+  password: string;
+  projectId: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+interface LocalState {
+  email: string;
+  password: string;
+  api_key: string;
+  project_id: string;
+  demo_loaded?: boolean;
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const processEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false' });
+
+function wranglerSync(args: string[]): void {
+  const res = spawnSync(wrangler, args, { cwd: repoRoot, env: processEnv(), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${res.stdout}${res.stderr}`);
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited during start-up:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/v1/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Loupe did not answer on ${url} within 120 s:\n${output()}`);
+}
+
+/** First start: create admin, org, project and key. Later starts: reuse the saved ones. */
+async function ensureSetUp(url: string, persistTo: string, setupSecret: string): Promise<LocalState> {
+  const file = `${persistTo}/loupe-local.json`;
+  if (existsSync(file)) {
+    const state = JSON.parse(await readFile(file, 'utf8')) as LocalState;
+    if ((await fetch(`${url}/v1/project`, { headers: { authorization: `Bearer ${state.api_key}` } })).ok) return state;
+  }
+  const email = 'admin@loupe.local';
+  const password = randomBytes(12).toString('base64url');
+  const res = await fetch(`${url}/v1/setup`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${setupSecret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, org_name: 'Local', project_name: 'default' }),
+  });
+  if (res.status === 409) throw new Error(`this local instance was set up before but ${file} is missing; delete ${persistTo} to start afresh`);
+  if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+  const created = (await res.json()) as { api_key: string; project: { id: string } };
+  const state: LocalState = { email, password, api_key: created.api_key, project_id: created.project.id };
+  await mkdir(persistTo, { recursive: true });
+  await writeFile(file, JSON.stringify(state, null, 2));
+  return state;
+}
+
+/** Starts a local Loupe and resolves once it answers, is set up and (if asked) holds the demo. */
+export async function startLoupe(opts: LocalOptions): Promise<LocalLoupe> {
+  const setupSecret = opts.vars.SETUP_SECRET;
+  if (!setupSecret) throw new Error('startLoupe needs vars.SETUP_SECRET');
+  const port = opts.port || (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  await mkdir(opts.persistTo, { recursive: true });
+  wranglerSync(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', opts.persistTo]);
+  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(await freePort()), '--persist-to', opts.persistTo, '--show-interactive-dev-session=false'];
+  for (const [name, value] of Object.entries(opts.vars)) args.push('--var', `${name}:${value}`);
+  const child = spawn(wrangler, args, { cwd: repoRoot, env: processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+    if (opts.verbose) process.stderr.write(d);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+  try {
+    await waitForHealth(url, child, () => output);
+    const state = await ensureSetUp(url, opts.persistTo, setupSecret);
+    if (opts.demo && !state.demo_loaded) {
+      await loadDemo(url, state.api_key, { log: opts.log });
+      state.demo_loaded = true;
+      await writeFile(`${opts.persistTo}/loupe-local.json`, JSON.stringify(state, null, 2));
+    }
+    return { url, port, apiKey: state.api_key, email: state.email, password: state.password, projectId: state.project_id, child, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Starts one real local Loupe (`wrangler dev`, fresh state, tau-bench demo loaded) for all
+ * end-to-end tests, and hands its URL and credentials to them via `inject('loupe')`.
+ */
+import type { TestProject } from 'vitest/node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLoupe, type LocalLoupe } from '../../scripts/local.ts';
+
+/** What e2e tests receive from `inject('loupe')`. */
+export interface E2ELoupe {
+  url: string;
+  apiKey: string;
+  email: string;
+  password: string;
+  projectId: string;
+  setupSecret: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    loupe: E2ELoupe;
+  }
+}
+
+let loupe: LocalLoupe | undefined;
+let dir: string | undefined;
+
+export async function setup(project: TestProject) {
+  dir = await mkdtemp(join(tmpdir(), 'loupe-e2e-'));
+  const setupSecret = 'e2e-setup-secret';
+  loupe = await startLoupe({
+    port: 0,
+    persistTo: dir,
+    demo: true,
+    vars: { SETUP_SECRET: setupSecret, ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') },
+    verbose: process.env.LOUPE_VERBOSE === '1',
+  });
+  project.provide('loupe', { url: loupe.url, apiKey: loupe.apiKey, email: loupe.email, password: loupe.password, projectId: loupe.projectId, setupSecret });
+}
+
+export async function teardown() {
+  await loupe?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
