@@ -4,10 +4,10 @@ describe('a local Loupe started like `npm start`', () => {
   const loupe = inject('loupe');
 
   it('is set up with a default project and an API key that reads the demo traces', async () => {
-    const project = await (await fetch(`${loupe.url}/v1/project`, { headers: { authorization: `Bearer ${loupe.apiKey}` } })).json();
+    const project: any = await (await fetch(`${loupe.url}/v1/project`, { headers: { authorization: `Bearer ${loupe.apiKey}` } })).json();
     expect(project.name).toBe('default');
     const res = await fetch(`${loupe.url}/v1/traces?limit=500&q=${encodeURIComponent('tag=tau-bench')}`, { headers: { 'x-api-key': loupe.apiKey } });
-    const { traces } = await res.json();
+    const { traces } = (await res.json()) as { traces: any[] };
     expect(traces).toHaveLength(200);
     const failed = traces.filter((t: any) => t.feedback.outcome?.avg === 0);
     expect(failed).toHaveLength(116);
