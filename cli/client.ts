@@ -78,7 +78,10 @@ function apiError(status: number, json: unknown, conn: Connection, url: URL): Cl
   if (status === 401) return new CliError(`the API key was refused by ${conn.url} (${message}); check --api-key, LOUPE_API_KEY or \`loupe login\``, EXIT.notFoundOrAuth);
   if (status === 403) return new CliError(`not allowed: ${message}`, EXIT.notFoundOrAuth);
   if (status === 404) {
-    if (!error) return new CliError(`${conn.url} does not look like a Loupe server: ${url.pathname} answered 404; check --url`, EXIT.server);
+    // A missing route (not a missing trace) means the URL points at the wrong place.
+    if (!error || error.code !== 'not_found' || /^no (such API )?route/.test(message)) {
+      return new CliError(`${conn.url} does not serve the Loupe API (${url.pathname} answered 404: ${message}); check --url, LOUPE_URL or \`loupe login\``, EXIT.server);
+    }
     return new CliError(message, EXIT.notFoundOrAuth);
   }
   if (status >= 400 && status < 500) {
