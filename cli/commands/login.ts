@@ -8,21 +8,43 @@ import { CliError, EXIT } from '../errors.ts';
 import { print } from '../output.ts';
 import type { GlobalFlags } from '../main.ts';
 
-/** Asks one question on the terminal; with `secret`, typed characters are not echoed. */
-async function ask(question: string, secret = false): Promise<string> {
+/** Asks one question on the terminal. */
+async function ask(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  if (secret) {
-    // readline echoes through _writeToOutput; print the prompt only, never the key.
-    const rlAny = rl as unknown as { _writeToOutput: (s: string) => void };
-    rlAny._writeToOutput = (s: string) => {
-      if (s.startsWith(question) || s === '\r\n' || s === '\n') process.stderr.write(s.startsWith(question) ? question : '\n');
-    };
-  }
   try {
     return (await rl.question(question)).trim();
   } finally {
     rl.close();
   }
+}
+
+/** Asks for a secret on the terminal without echoing it (raw mode: each key is read, none is printed). */
+function askSecret(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  let value = '';
+  return new Promise((resolve, reject) => {
+    const finish = (err?: CliError) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value.trim());
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return finish();
+        if (ch === '\u0003' || ch === '\u0004') return finish(new CliError('login cancelled', EXIT.usage));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 /** All of standard input (for `echo $KEY | loupe login --url ...`). */
@@ -45,7 +67,7 @@ export function loginCommand(program: Command): void {
       if (!url && tty) url = (await ask(`Loupe URL${saved.url ? ` [${saved.url}]` : ''}: `)) || saved.url;
       if (!url) throw new CliError('no URL: pass --url (or set LOUPE_URL)', EXIT.usage);
       let apiKey = g.apiKey || process.env.LOUPE_API_KEY;
-      if (!apiKey) apiKey = tty ? await ask('API key (input hidden): ', true) : await readStdin();
+      if (!apiKey) apiKey = tty ? await askSecret('API key (input hidden): ') : await readStdin();
       if (!apiKey) throw new CliError('no API key: pass --api-key, set LOUPE_API_KEY, or pipe the key on standard input', EXIT.notFoundOrAuth);
       const conn = { url: normalizeUrl(url), apiKey };
       const project = await request(conn, '/v1/project', { schema: ProjectOut });

@@ -119,6 +119,9 @@ export function tracesCommands(program: Command): void {
       try {
         bar?.start(flags.limit ?? MAX_PAGE, 0);
         for await (const page of tracePages(conn, query, { limit: flags.limit })) {
+          // The API does not count matches; the bar's total runs a page ahead until the last page.
+          const known = count + page.traces.length;
+          bar?.setTotal(flags.limit ?? (page.next_cursor ? known + MAX_PAGE : known));
           if (flags.withSpans) {
             // A few trees at a time: the Worker serves each from D1 + R2 range reads.
             for (let i = 0; i < page.traces.length; i += 4) {
@@ -131,11 +134,7 @@ export function tracesCommands(program: Command): void {
             for (const t of page.traces) await write(JSON.stringify(t));
             count += page.traces.length;
           }
-          if (bar) {
-            // The API does not count matches; the bar grows a page ahead until the last page.
-            bar.setTotal(flags.limit ?? (page.next_cursor ? count + MAX_PAGE : count));
-            bar.update(count);
-          }
+          bar?.update(count);
         }
         if (tmp) {
           (out as ReturnType<typeof createWriteStream>).end();

@@ -162,17 +162,17 @@ describe('loupe spans list', () => {
 
 describe('loupe feedback', () => {
   it('adds feedback that the API then shows on the trace, once however often it is added', async () => {
-    const args = ['feedback', 'add', 'taubench-airline-15-0', 'failure_mode=wrong_payment', '--comment', 'split the payment wrongly', '--correction', '{"paid": 305}', '--author', 'cli-test'];
+    const args = ['feedback', 'add', 'taubench-airline-15-0', 'cli_failure=wrong_payment', '--comment', 'split the payment wrongly', '--correction', '{"paid": 305}', '--author', 'cli-test'];
     const first = await runCli(args, { env: env() });
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('on trace taubench-airline-15-0: failure_mode = "wrong_payment" "split the payment wrongly" (with a correction)');
+    expect(first.stdout).toContain('on trace taubench-airline-15-0: cli_failure = "wrong_payment" "split the payment wrongly" (with a correction)');
     expect((await runCli(args, { env: env() })).code).toBe(0);
     const tree = await apiGet('/v1/traces/taubench-airline-15-0');
-    const rows = tree.feedback.filter((f: any) => f.key === 'failure_mode');
+    const rows = tree.feedback.filter((f: any) => f.key === 'cli_failure');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ value: 'wrong_payment', comment: 'split the payment wrongly', correction: { paid: 305 }, author: 'cli-test', source: 'api' });
     const keys = await runCli(['feedback', 'keys'], { env: env() });
-    expect(keys.stdout).toContain('| failure_mode | 1 |');
+    expect(keys.stdout).toContain('| cli_failure | 1 |');
   });
 
   it('reads key=number as a score and rejects a malformed assignment before calling the server', async () => {
