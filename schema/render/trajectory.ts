@@ -185,7 +185,7 @@ function compose(tree: TraceTree, spans: SpanOut[], o: ComposeOptions): string {
   if (context.length) lines.push(context.join(' · '));
   // Header values point at the root span (the trace's metadata is the root's).
   const headCut = newCutter();
-  if (Object.keys(t.metadata).length) lines.push(`metadata ${headCut(JSON.stringify(t.metadata), o.widths.data)}`);
+  if (Object.keys(t.metadata).length) lines.push(`metadata ${headCut(valueText(t.metadata), o.widths.data)}`);
   if (headCut.cuts && t.root_span_id) lines[lines.length - 1] += ` (whole: ${o.ref(t.root_span_id)})`;
   cutSomething ||= headCut.cuts > 0;
 
@@ -336,8 +336,27 @@ function messagesOf(v: unknown): Message[] | null {
   return null;
 }
 
+/**
+ * Renderings under a budget compose the trace several times, and an LLM span's input
+ * repeats the whole conversation so far: remember each object's text instead of
+ * serializing it again (keys are the tree's own objects, so entries go with the tree).
+ */
+const fingerprints = new WeakMap<object, string>();
+const jsonTexts = new WeakMap<object, string>();
+
 function fingerprint(m: Message): string {
-  return JSON.stringify([m.role, m.content ?? null, m.tool_calls ?? null, m.tool_call_id ?? null]);
+  let fp = fingerprints.get(m);
+  if (fp === undefined) fingerprints.set(m, (fp = JSON.stringify([m.role, m.content ?? null, m.tool_calls ?? null, m.tool_call_id ?? null])));
+  return fp;
+}
+
+/** A value's one-line text: strings as they are, anything else as compact JSON. */
+function valueText(v: unknown): string {
+  if (typeof v === 'string') return oneLine(v);
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? String(v);
+  let text = jsonTexts.get(v);
+  if (text === undefined) jsonTexts.set(v, (text = oneLine(JSON.stringify(v))));
+  return text;
 }
 
 function markSeen(s: SpanOut, seen: Set<string>): void {
@@ -353,7 +372,7 @@ function messageLine(m: Message, widths: Widths, cut: Cutter, callsShownAsSteps 
   for (const call of m.tool_calls ?? []) {
     const name = call.function?.name ?? call.name ?? 'tool';
     const args = call.function?.arguments ?? call.args ?? '';
-    parts.push(callsShownAsSteps ? `→ calls ${name}` : `→ calls ${name}(${cut(typeof args === 'string' ? args : JSON.stringify(args), widths.data)})`);
+    parts.push(callsShownAsSteps ? `→ calls ${name}` : `→ calls ${name}(${cut(valueText(args), widths.data)})`);
   }
   const who = m.role === 'tool' ? `tool result${m.name ? ` (${m.name})` : ''}` : m.role;
   return `${who}: ${parts.join(' ') || '(empty)'}`;
@@ -368,7 +387,7 @@ function contentText(content: unknown): string {
 }
 
 function feedbackLine(f: FeedbackOut, widths: Widths, cut: Cutter): string {
-  const what = f.score != null ? `${f.key} = ${f.score}` : `${f.key} = ${cut(JSON.stringify(f.value), widths.data)}`;
+  const what = f.score != null ? `${f.key} = ${f.score}` : `${f.key} = ${cut(valueText(typeof f.value === 'string' ? JSON.stringify(f.value) : f.value), widths.data)}`;
   const bits = [`${what} (${f.source}${f.author ? ` ${f.author}` : ''}${f.span_id ? ` on span ${f.span_id}` : ''})`];
   if (f.comment) bits.push(`"${cut(oneLine(f.comment), widths.text)}"`);
   if (f.correction != null) bits.push(`correction: ${value(f.correction, widths.text, cut)}`);
@@ -379,8 +398,7 @@ function feedbackLine(f: FeedbackOut, widths: Widths, cut: Cutter): string {
 function value(v: unknown, width: number, cut: Cutter): string {
   if (v === undefined) return '(none)';
   if (v === null || v === '') return '(empty)';
-  const text = typeof v === 'string' ? v : JSON.stringify(v);
-  return cut(oneLine(text), width);
+  return cut(valueText(v), width);
 }
 
 function oneLine(text: string): string {
