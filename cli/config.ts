@@ -59,6 +59,7 @@ export async function writeConfig(config: SavedConfig, env: Env = process.env): 
 
 /** A server URL without trailing slashes; anything but http(s) is a usage error. */
 export function normalizeUrl(raw: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw new CliError(`'${raw}' has no http:// or https://; did you mean http://${raw}?`, EXIT.usage);
   let url: URL;
   try {
     url = new URL(raw);
