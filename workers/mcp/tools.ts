@@ -33,6 +33,9 @@ export const FILTER_HELP = [
   'Examples: `feedback.outcome=0 since:7d` · `score.helpfulness<0.5 or feedback.thumbs=0` · `has(kind=tool name=book_reservation status=error)` · `env=production latency>30s` · `"refund" model=gpt-4o`.',
 ].join(' ');
 
+/** The filter argument; the language itself is described once, in the tool's description. */
+const filterArg = z.string().max(4000).optional().describe('A filter in the Loupe filter language (described above); empty or absent matches everything.');
+
 const since = z.string().max(40).optional().describe('Shorthand for since:<value> in the filter: 30m, 12h, 7d or a date (2026-01-31).');
 
 function text(body: string): CallToolResult {
@@ -82,7 +85,7 @@ export function createMcpServer(env: Env, auth: AuthContext): McpServer {
       title: 'Search traces',
       description: `Find traces (one per agent run) matching a filter, newest first by default. Answers a markdown table: trace id, start, status, span count, latency, tokens, feedback summary (key=average score) and the start of the input, plus a cursor when more match. At most ${MCP_MAX_PAGE} traces per call; pass the cursor back for more. ${FILTER_HELP}`,
       inputSchema: {
-        filter: z.string().max(4000).optional().describe(FILTER_HELP),
+        filter: filterArg,
         since,
         limit: z.number().int().min(1).max(MCP_MAX_PAGE).default(20).describe(`Traces to return, 1-${MCP_MAX_PAGE} (default 20).`),
         sort: z.enum(Object.keys(TRACE_SORTS) as [TraceSort, ...TraceSort[]]).default('start_time').describe('Order by start_time (default), latency, tokens, cost or spans.'),
@@ -142,7 +145,7 @@ export function createMcpServer(env: Env, auth: AuthContext): McpServer {
       title: 'Search spans',
       description: `Find single spans (LLM calls, tool calls, ...) across traces, newest first: e.g. every failing call of one tool with \`kind=tool name=book_reservation status=error\`. Answers a markdown table with span and trace ids, kind, name, status, latency and input/output previews (300 characters; get_trace shows a span whole). At most ${MCP_MAX_PAGE} spans per call. The filter applies to each span (has() is not allowed here). ${FILTER_HELP}`,
       inputSchema: {
-        filter: z.string().max(4000).optional().describe(FILTER_HELP),
+        filter: filterArg,
         since,
         limit: z.number().int().min(1).max(MCP_MAX_PAGE).default(20).describe(`Spans to return, 1-${MCP_MAX_PAGE} (default 20).`),
         cursor: z.string().max(1000).optional().describe('The cursor a previous call returned, for the next page.'),
