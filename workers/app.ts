@@ -11,6 +11,7 @@ import { feedbackRoutes } from './review/feedback-route.ts';
 import { setupRoutes } from './tenancy/setup-route.ts';
 import { apiKeyRoutes } from './tenancy/api-keys-route.ts';
 import { renderReference } from './docs/reference-page.ts';
+import { mcpRoutes } from './mcp/route.ts';
 
 export const app = newRouter();
 
@@ -23,6 +24,7 @@ app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);
 app.route('/', setupRoutes);
 app.route('/', apiKeyRoutes);
+app.route('/', mcpRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

@@ -5,3 +5,4 @@ export * from './feedback.ts';
 export * from './trace.ts';
 export * from './errors.ts';
 export * from './query.ts';
+export * from './project.ts';
