@@ -16,6 +16,7 @@ export default defineConfig(async () => ({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
+            remoteBindings: false,
             miniflare: {
               // Deliver ingest batches quickly so tests wait milliseconds, not the 1 s deployed timeout.
               queueConsumers: {

@@ -188,6 +188,8 @@ function chunkJson(rows: unknown[][]): string[] {
 export interface IndexResult {
   spans: number;
   traceIds: string[];
+  /** Touched traces whose root span has ended, with the `updated_at` this batch gave them. */
+  completed: [string, number][];
 }
 
 /**
@@ -201,7 +203,7 @@ export async function indexBatch(env: Env, message: IngestMessage, now = Date.no
   const object = await env.BLOBS.get(key);
   if (!object) {
     console.warn(`ingest batch ${key} not found in R2; skipping`);
-    return { spans: 0, traceIds: [] };
+    return { spans: 0, traceIds: [], completed: [] };
   }
   const lines = parseBatch(new Uint8Array(await object.arrayBuffer()));
   const rows: SpanRow[] = [];
@@ -228,7 +230,7 @@ async function writeRows(
   kindless: boolean,
   now: number,
 ): Promise<IndexResult> {
-  if (!rows.length) return { spans: 0, traceIds: [] };
+  if (!rows.length) return { spans: 0, traceIds: [], completed: [] };
   const statements: D1PreparedStatement[] = [];
   const upsert = db.prepare(UPSERT_SPANS);
   const rowChunks = chunkJson(rows);
@@ -242,6 +244,11 @@ async function writeRows(
   const rollup = db.prepare(UPSERT_TRACES);
   // Ids are <= 128 chars, so 2,000 per chunk stays far below the value-size cap.
   for (let i = 0; i < traceIds.length; i += 2000) statements.push(rollup.bind(projectId, JSON.stringify(traceIds.slice(i, i + 2000)), now));
-  await db.batch(statements);
-  return { spans: rows.length, traceIds };
+  // Read in the same transaction: which touched traces now have an ended root (candidates for rules).
+  const ended = db.prepare('SELECT trace_id, updated_at FROM traces WHERE project_id = ?1 AND root_ended = 1 AND trace_id IN (SELECT value FROM json_each(?2))');
+  const endedFrom = statements.length;
+  for (let i = 0; i < traceIds.length; i += 2000) statements.push(ended.bind(projectId, JSON.stringify(traceIds.slice(i, i + 2000))));
+  const results = await db.batch(statements);
+  const completed = results.slice(endedFrom).flatMap((r) => (r.results as { trace_id: string; updated_at: number }[]).map((t) => [t.trace_id, t.updated_at] as [string, number]));
+  return { spans: rows.length, traceIds, completed };
 }
