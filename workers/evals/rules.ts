@@ -80,8 +80,8 @@ export async function createRule(env: Env, projectId: string, body: z.output<typ
       .prepare('INSERT INTO eval_rules (project_id, id, name, filter, sampling_rate, evaluator_ids, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .bind(projectId, id, body.name, body.filter.trim(), body.sampling_rate, JSON.stringify(evaluatorIds), body.active ? 1 : 0, now, now),
     db
-      .prepare("INSERT INTO eval_runs (project_id, rule_id, id, kind, status, scanned, created_at, updated_at) VALUES (?, ?, 'online', 'online', 'active', 0, ?, ?)")
-      .bind(projectId, id, now, now),
+      .prepare("INSERT INTO eval_runs (project_id, rule_id, id, kind, status, scanned, created_at, updated_at) VALUES (?, ?, 'online', 'online', ?, 0, ?, ?)")
+      .bind(projectId, id, body.active ? 'active' : 'paused', now, now),
   ]);
   return ruleOut({ id, name: body.name, filter: body.filter.trim(), samplingRate: body.sampling_rate, evaluatorIds, active: body.active, createdAt: now, updatedAt: now });
 }

@@ -19,17 +19,25 @@ export async function workersAiComplete(ai: AiBinding | undefined, req: JudgeReq
   }
   const messages = [...(req.system ? [{ role: 'system', content: req.system }] : []), { role: 'user', content: req.user }];
   let out: { response?: unknown; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     out = (await Promise.race([
       ai.run(req.model, { messages, max_tokens: req.maxTokens, temperature: req.temperature, response_format: { type: 'json_schema', json_schema: req.schema } }),
-      new Promise((_, reject) => setTimeout(() => reject(new EvalError('timeout', `Workers AI did not answer within ${req.policy.timeoutMs} ms`, true)), req.policy.timeoutMs)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new EvalError('timeout', `Workers AI did not answer within ${req.policy.timeoutMs} ms`, true)), req.policy.timeoutMs);
+      }),
     ])) as typeof out;
   } catch (err) {
     if (err instanceof EvalError) throw err;
     const message = (err as Error)?.message ?? String(err);
+    if (/run remotely/i.test(message)) {
+      throw new EvalError('provider_error', 'Workers AI: the AI binding is not connected here (local runs have no Workers AI); it works once deployed');
+    }
     // Capacity and rate errors (e.g. "3040: Capacity temporarily exceeded") are worth retrying later.
     const retryable = /capacity|rate|429|overload|timeout|unavailable|5\d\d/i.test(message);
     throw new EvalError(retryable ? 'provider_unavailable' : 'provider_error', `Workers AI: ${message.slice(0, 300)}`, retryable);
+  } finally {
+    clearTimeout(timer);
   }
   const response = out?.response;
   const raw = typeof response === 'string' ? response : JSON.stringify(response ?? null);
