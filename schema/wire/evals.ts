@@ -269,7 +269,7 @@ export const EvaluatorOut = z
     kind: z.enum(['code', 'judge', 'webhook']),
     description: z.string().nullable(),
     target: EvaluatorTarget,
-    config: z.record(z.string(), z.unknown()),
+    config: EvaluatorConfig,
     template: z.string().nullable(),
     has_secret: z.boolean().meta({ description: 'Webhooks: a signing secret is set' }),
     created_at: z.string(),

@@ -82,7 +82,7 @@ export function evaluatorOut(e: EvaluatorVersion): EvaluatorOut {
     kind: e.kind,
     description: e.description,
     target: e.target,
-    config: e.config as unknown as Record<string, unknown>,
+    config: e.config,
     template: e.template,
     has_secret: e.secretCiphertext !== null,
     created_at: new Date(e.createdAt).toISOString(),
@@ -244,11 +244,11 @@ export async function listVersions(env: Env, projectId: string, id: string): Pro
 export async function updateEvaluator(env: Env, projectId: string, id: string, patch: z.output<typeof EvaluatorPatch>, createdBy: string | null): Promise<EvaluatorOut> {
   const current = await getEvaluator(env, projectId, id);
   if (current.deletedAt) throw new ApiError(409, 'conflict', `evaluator '${id}' is deleted`, 'id');
-  const config = patch.config
-    ? patch.config.type === undefined || patch.config.type === current.config.type
-      ? mergeConfig(current.config as unknown as Record<string, unknown>, patch.config)
-      : patch.config
-    : (current.config as unknown as Record<string, unknown>);
+  // Partial configs merge into the current one only when they describe the same thing
+  // (same type, and for code checks the same check); otherwise they replace it.
+  const cur = current.config as unknown as Record<string, unknown>;
+  const same = patch.config && (patch.config.type ?? cur.type) === cur.type && (cur.type !== 'code' || (patch.config.check ?? cur.check) === cur.check);
+  const config = patch.config ? (same ? mergeConfig(cur, patch.config) : patch.config) : cur;
   const d = await validateDefinition(env, projectId, {
     name: patch.name ?? current.name,
     key: patch.key ?? current.key,

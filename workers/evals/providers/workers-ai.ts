@@ -37,7 +37,7 @@ export async function workersAiComplete(ai: AiBinding | undefined, req: JudgeReq
     const retryable = /capacity|rate|429|overload|timeout|unavailable|5\d\d/i.test(message);
     throw new EvalError(retryable ? 'provider_unavailable' : 'provider_error', `Workers AI: ${message.slice(0, 300)}`, retryable);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
   const response = out?.response;
   const raw = typeof response === 'string' ? response : JSON.stringify(response ?? null);
