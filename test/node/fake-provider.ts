@@ -41,6 +41,8 @@ export interface Received {
   headers: Record<string, string>;
   body: unknown;
   raw: string;
+  /** Milliseconds the fake spent answering (body read to response finished), delays included. */
+  served_ms?: number;
 }
 
 interface State {
@@ -118,7 +120,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: (id: str
   } catch {
     // recorded as null; the API answers 400 below
   }
-  s.requests.push({ path, at: Date.now(), headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body, raw });
+  const record: Received = { path, at: Date.now(), headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body, raw };
+  s.requests.push(record);
+  res.on('finish', () => (record.served_ms = Date.now() - record.at));
   const step = s.played < s.scenario.steps.length ? s.scenario.steps[s.played] : (s.scenario.then ?? s.scenario.steps[s.scenario.steps.length - 1] ?? { verdict: 'auto' });
   s.played++;
   if (step.delay_ms) await new Promise((r) => setTimeout(r, step.delay_ms));

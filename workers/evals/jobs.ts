@@ -22,8 +22,12 @@ import { recordJudgeCalls, type JudgeCallRecord } from './judge-traces.ts';
 import { sendEvalMessages } from './matching.ts';
 import type { Verdict } from './checks.ts';
 
-/** Jobs in flight at once per consumer invocation (Workers: 6 simultaneous connections). */
-const JOB_CONCURRENCY = 6;
+/**
+ * Jobs in flight at once per consumer invocation. Most of a code check's time is waiting
+ * on D1 and R2 reads, so many run at once; outbound calls (judges, webhooks) are bounded
+ * separately per provider (Workers allow 6 simultaneous connections and queue the rest).
+ */
+const JOB_CONCURRENCY = 25;
 
 /** One run-log row to upsert, positional as RESULT_COLUMNS. */
 type ResultRow = [string, string, string, string, string, number | null, string, number | null, string | null, string | null, string | null, number, string | null, string | null, number | null, number | null];
