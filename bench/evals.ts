@@ -106,6 +106,7 @@ async function main(): Promise<void> {
       port: Number(process.env.BENCH_PORT ?? 0),
       persistTo: dir,
       demo: false,
+      verbose: process.env.LOUPE_VERBOSE === '1',
       vars: { SETUP_SECRET: randomBytes(16).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('base64'), EVAL_DAILY_JUDGE_CALLS: '1000000', EVAL_DAILY_SPEND_CAP_USD: '1000' },
     });
     log(`local Loupe at ${loupe.url}, fake provider at ${fake.url}`);

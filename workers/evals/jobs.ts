@@ -9,8 +9,7 @@
 import type { EvaluateMessage } from '../../schema/queues.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import { dbFor } from '../store/db.ts';
-import { getTrace } from '../store/trace-query.ts';
-import { ApiError } from '../http/errors.ts';
+import { getTraces } from '../store/trace-query.ts';
 import { prepareFeedbackUpsert, type FeedbackInput } from '../review/feedback.ts';
 import { QUEUE_POLICY } from './http.ts';
 import { EvalError } from './errors.ts';
@@ -28,6 +27,11 @@ import type { Verdict } from './checks.ts';
  * separately per provider (Workers allow 6 simultaneous connections and queue the rest).
  */
 const JOB_CONCURRENCY = 25;
+/**
+ * Traces loaded together (three D1 queries and merged R2 reads for all of them); jobs run
+ * chunk by chunk so at most this many trees are in memory at once (Workers: 128 MB).
+ */
+const TRACES_PER_CHUNK = 25;
 
 /** One run-log row to upsert, positional as RESULT_COLUMNS. */
 type ResultRow = [string, string, string, string, string, number | null, string, number | null, string | null, string | null, string | null, number, string | null, string | null, number | null, number | null];
@@ -88,22 +92,9 @@ async function runProjectJobs(env: Env, projectId: string, group: Message<Evalua
   const db = dbFor(env, projectId);
   const ctx = new RunContext(env, projectId, QUEUE_POLICY);
   const evaluators = new Map<string, Promise<EvaluatorVersion | null>>();
-  const trees = new Map<string, Promise<TraceTree | null>>();
   const evaluatorOf = (id: string) => {
     let p = evaluators.get(id);
     if (!p) evaluators.set(id, (p = loadEvaluator(env, projectId, id)));
-    return p;
-  };
-  const treeOf = (id: string) => {
-    let p = trees.get(id);
-    if (!p)
-      trees.set(
-        id,
-        (p = getTrace(env, projectId, id).catch((err) => {
-          if (err instanceof ApiError && err.status === 404) return null;
-          throw err;
-        })),
-      );
     return p;
   };
 
@@ -121,14 +112,26 @@ async function runProjectJobs(env: Env, projectId: string, group: Message<Evalua
 
   const limit = maxAttempts(env);
   const outcomes: JobOutcome[] = new Array(group.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < group.length) {
-      const i = next++;
-      outcomes[i] = await runJob(env, projectId, ctx, group[i], { evaluatorOf, treeOf, prior: priorOf.get(JSON.stringify(keys[i])), maxAttempts: limit });
+  // Jobs of the same trace sit together, so a chunk loads each trace once.
+  const order = group.map((_, i) => i).sort((a, b) => (group[a].body.trace_id < group[b].body.trace_id ? -1 : group[a].body.trace_id > group[b].body.trace_id ? 1 : 0));
+  for (let start = 0; start < order.length; ) {
+    const chunk: number[] = [];
+    const ids = new Set<string>();
+    while (start < order.length && (ids.size < TRACES_PER_CHUNK || ids.has(group[order[start]].body.trace_id))) {
+      ids.add(group[order[start]].body.trace_id);
+      chunk.push(order[start++]);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(JOB_CONCURRENCY, group.length) }, worker));
+    const trees = await getTraces(env, projectId, [...ids]);
+    const treeOf = async (id: string) => trees.get(id) ?? null;
+    let next = 0;
+    const worker = async () => {
+      while (next < chunk.length) {
+        const i = chunk[next++];
+        outcomes[i] = await runJob(env, projectId, ctx, group[i], { evaluatorOf, treeOf, prior: priorOf.get(JSON.stringify(keys[i])), maxAttempts: limit });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(JOB_CONCURRENCY, chunk.length) }, worker));
+  }
 
   // Judge-call traces go to the system project first, so a score never points at a trace that was never written.
   const judgeCalls = outcomes.flatMap((o) => o.judgeCalls);

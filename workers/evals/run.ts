@@ -94,9 +94,14 @@ export async function evaluate(ctx: RunContext, evaluator: EvaluatorVersion, sub
           return done({ error: new EvalError('spend_cap', "the project's daily judge budget is used up (GET /v1/eval-settings); it resets at 00:00 UTC"), exchange: null });
         }
         // Workers allow 6 simultaneous outbound connections per invocation; the provider's own limit is lower or equal.
-        const outcome = await ctx.limiter(`provider:${provider.id}`, provider.maxConcurrency).run(() => runJudge(c, subject, provider, ctx.policy));
+        // Timed inside the limiter: the run log's duration is the judge's work, not the wait for a slot.
+        const { outcome, ms } = await ctx.limiter(`provider:${provider.id}`, provider.maxConcurrency).run(async () => {
+          const t = Date.now();
+          const outcome = await runJudge(c, subject, provider, ctx.policy);
+          return { outcome, ms: Date.now() - t };
+        });
         if (outcome.error?.retryable && outcome.error.retryAfterMs) ctx.cooling.set(provider.id, outcome.error);
-        return done({ verdict: outcome.verdict, error: outcome.error, exchange: outcome.exchange });
+        return { verdict: outcome.verdict, error: outcome.error, exchange: outcome.exchange, durationMs: ms };
       }
       case 'webhook': {
         const secret = await webhookSecret(ctx.env, ctx.projectId, evaluator);
