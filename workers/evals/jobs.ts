@@ -102,8 +102,9 @@ async function runProjectJobs(env: Env, projectId: string, group: Message<Evalua
   const keys = group.map((m) => [m.body.rule_id, m.body.run_id, m.body.trace_id, m.body.span_id ?? '', m.body.evaluator_id]);
   const { results: prior } = await db
     .prepare(
+      // CROSS JOIN keeps the key list as the outer loop (see the indexer): one primary-key lookup per job.
       `SELECT r.rule_id, r.run_id, r.trace_id, r.span_id, r.evaluator_id, r.status, r.evaluator_version FROM json_each(?2) k
-         JOIN eval_results r ON r.project_id = ?1 AND r.rule_id = k.value ->> 0 AND r.run_id = k.value ->> 1
+         CROSS JOIN eval_results r ON r.project_id = ?1 AND r.rule_id = k.value ->> 0 AND r.run_id = k.value ->> 1
           AND r.trace_id = k.value ->> 2 AND r.span_id = k.value ->> 3 AND r.evaluator_id = k.value ->> 4`,
     )
     .bind(projectId, JSON.stringify(keys))
