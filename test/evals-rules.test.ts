@@ -295,3 +295,32 @@ describe('judges through rules', () => {
     expect(await feedbackOf(key, 'slow')).toEqual([]);
   }, 30_000);
 });
+
+describe('dead letters', () => {
+  it('a job that kept crashing is logged as failed, and a dead backfill page fails its run', async () => {
+    const { key, projectId } = await makeProject();
+    const ev = await createEvaluator(key, { template: 'error_free' });
+    const r = await rule(key, { name: 'r', evaluator_ids: [ev.id], active: false });
+    const { consumeEvalDeadLetters } = await import('../workers/evals/consumer.ts');
+    const acked: string[] = [];
+    const message = (id: string, body: unknown) => ({ id, body, attempts: 11, timestamp: new Date(), ack: () => acked.push(id), retry: () => {} });
+    const bf = await api(`/v1/rules/${r.id}/backfill`, { key, body: { from: '2030-01-01T00:00:00Z', to: '2030-01-02T00:00:00Z' } });
+    await consumeEvalDeadLetters(
+      {
+        queue: 'loupe-evals-dlq',
+        messages: [
+          message('1', { v: 1, type: 'evaluate', project_id: projectId, rule_id: r.id, run_id: 'online', trace_id: 'crashy', evaluator_id: ev.id }),
+          message('2', { v: 1, type: 'backfill', project_id: projectId, rule_id: r.id, run_id: bf.json.id }),
+        ],
+      } as any,
+      env,
+    );
+    expect(acked).toEqual(['1', '2']);
+    const [entry] = (await api(`/v1/rules/${r.id}/runs/online/results?status=failed`, { key })).json.results;
+    expect(entry).toMatchObject({ trace_id: 'crashy', error_code: 'internal', attempts: 11 });
+    expect(entry.error).toContain('dead-lettered');
+    const run = await api(`/v1/rules/${r.id}/runs/${bf.json.id}`, { key });
+    expect(run.json).toMatchObject({ status: 'failed' });
+    expect(run.json.error).toContain('dead-lettered');
+  });
+});
