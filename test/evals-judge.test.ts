@@ -205,6 +205,28 @@ describe('webhook evaluators', () => {
     expect((await api(`/v1/evaluators/${created.id}`, { key })).text).not.toContain(created.signing_secret);
   });
 
+  it('retry a 429 after its Retry-After and a 500, and report a timeout as an error', async () => {
+    const { key } = await projectWithTrace();
+    const sc = scenarioId('hook-retry');
+    await script(sc, {
+      steps: [
+        { status: 429, headers: { 'retry-after': '1' }, body: { error: 'slow down' } },
+        { status: 500, body: { error: 'oops' } },
+        { body: { score: true, comment: 'fine' } },
+        { delay_ms: 2000, body: { score: 1 } },
+      ],
+    });
+    const created = await createEvaluator(key, { name: 'house', key: 'house', config: { type: 'webhook', url: `${fakeUrl()}/s/${sc}/hook`, timeout_ms: 300 } });
+    const ok = await api('/v1/evaluators/try', { key, body: { evaluator_id: created.id, trace_ids: ['t1'] } });
+    expect(ok.json.results[0]).toMatchObject({ score: 1, comment: 'fine', error: null });
+    const reqs = await received(sc);
+    expect(reqs).toHaveLength(3);
+    expect(reqs[1].at - reqs[0].at).toBeGreaterThanOrEqual(950);
+    expect(new Set(reqs.map((r) => r.headers['x-loupe-delivery'])).size).toBe(1);
+    const slow = await api('/v1/evaluators/try', { key, body: { evaluator_id: created.id, trace_ids: ['t1'] } });
+    expect(slow.json.results[0]).toMatchObject({ score: null, error_code: 'timeout' });
+  });
+
   it('refuses plain http endpoints other than localhost', async () => {
     const { key } = await makeProject();
     const res = await api('/v1/evaluators', { key, body: { name: 'x', key: 'x', config: { type: 'webhook', url: 'http://example.com/hook' } } });

@@ -419,8 +419,8 @@ export type RunOut = z.infer<typeof RunOut>;
 /** POST /v1/rules/{id}/backfill. */
 export const BackfillCreate = z
   .object({
-    from: z.string().meta({ description: 'RFC 3339 or epoch ms: traces starting at or after' }),
-    to: z.string().optional().meta({ description: 'RFC 3339 or epoch ms: traces starting before (default now)' }),
+    from: z.union([z.string(), z.number()]).meta({ description: 'RFC 3339 or epoch ms: traces starting at or after' }),
+    to: z.union([z.string(), z.number()]).optional().meta({ description: 'RFC 3339 or epoch ms: traces starting before (default now)' }),
     max_traces: z.number().int().min(1).max(100_000).default(10_000),
   })
   .strict()

@@ -96,9 +96,9 @@ ruleRoutes.openapi(
 );
 
 /** A time in a body: RFC 3339 or epoch ms. */
-function bodyTime(value: string | undefined, field: string, fallback: number): number {
+function bodyTime(value: string | number | undefined, field: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const parsed = parseTimestamp(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
+  const parsed = parseTimestamp(typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
   if (typeof parsed === 'string') throw new ApiError(400, 'invalid_request', `${field}: ${parsed}`, field);
   return parsed;
 }
