@@ -12,6 +12,13 @@ import { setupRoutes } from './tenancy/setup-route.ts';
 import { apiKeyRoutes } from './tenancy/api-keys-route.ts';
 import { renderReference } from './docs/reference-page.ts';
 import { mcpRoutes } from './mcp/route.ts';
+import { evaluatorTryRoutes } from './evals/evaluator-try-route.ts';
+import { evaluatorRoutes } from './evals/evaluators-route.ts';
+import { evaluatorTemplateRoutes } from './evals/evaluator-templates-route.ts';
+import { providerRoutes } from './evals/providers-route.ts';
+import { ruleRoutes } from './evals/rules-route.ts';
+import { judgeTraceRoutes } from './evals/judge-traces-route.ts';
+import { evalSettingsRoutes } from './evals/eval-settings-route.ts';
 
 export const app = newRouter();
 
@@ -25,6 +32,14 @@ app.route('/', feedbackRoutes);
 app.route('/', setupRoutes);
 app.route('/', apiKeyRoutes);
 app.route('/', mcpRoutes);
+// Before evaluatorRoutes, so POST /v1/evaluators/try is never read as an evaluator id.
+app.route('/', evaluatorTryRoutes);
+app.route('/', evaluatorRoutes);
+app.route('/', evaluatorTemplateRoutes);
+app.route('/', providerRoutes);
+app.route('/', ruleRoutes);
+app.route('/', judgeTraceRoutes);
+app.route('/', evalSettingsRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

@@ -77,20 +77,54 @@ export async function getTrace(env: Env, projectId: string, traceId: string): Pr
   ]);
   const trace = traceRes.results[0] as TraceRow | undefined;
   if (!trace) throw new ApiError(404, 'not_found', `trace '${traceId}' not found in this project`, 'id');
-  const rows = spanRes.results as unknown as SpanRow[];
+  const [tree] = await buildTrees(env, [trace], spanRes.results as unknown as SpanRow[], feedbackRes.results as unknown as FeedbackRow[]);
+  return tree;
+}
+
+/**
+ * Several traces at once, for consumers that evaluate many traces per batch: three
+ * queries for all of them (D1: the ids go in as one JSON parameter) and merged R2 range
+ * reads. Traces not in the project are absent from the map. Callers bound how many they
+ * ask for, since every payload is held in memory (Workers: 128 MB).
+ */
+export async function getTraces(env: Env, projectId: string, traceIds: string[]): Promise<Map<string, TraceTree>> {
+  if (!traceIds.length) return new Map();
+  const db = dbFor(env, projectId);
+  const ids = JSON.stringify([...new Set(traceIds)]);
+  const [traceRes, spanRes, feedbackRes] = await db.batch([
+    db.prepare(`SELECT page.*, ${FEEDBACK_SUMMARY} FROM traces page WHERE page.project_id = ? AND page.trace_id IN (SELECT value FROM json_each(?))`).bind(projectId, projectId, ids),
+    db.prepare('SELECT s.* FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ORDER BY s.trace_id, s.start_time, s.rowid').bind(projectId, ids),
+    db.prepare('SELECT f.* FROM json_each(?2) j CROSS JOIN feedback f ON f.project_id = ?1 AND f.trace_id = j.value ORDER BY f.created_at').bind(projectId, ids),
+  ]);
+  const trees = await buildTrees(env, traceRes.results as unknown as TraceRow[], spanRes.results as unknown as SpanRow[], feedbackRes.results as unknown as FeedbackRow[]);
+  return new Map(trees.map((t) => [t.trace.id, t]));
+}
+
+/** Trace trees from their rows, with payloads loaded from R2 in one pass. */
+async function buildTrees(env: Env, traces: TraceRow[], spanRows: SpanRow[], feedbackRows: FeedbackRow[]): Promise<TraceTree[]> {
   const refs: string[] = [];
-  for (const r of rows) {
+  for (const r of spanRows) {
     if (r.input_ref) refs.push(r.input_ref);
     if (r.output_ref) refs.push(r.output_ref);
   }
   const lines = await loadLines(env.BLOBS, refs);
-  const spans = rows.map((r) =>
-    spanOut(r, {
+  const spansOf = new Map<string, SpanOut[]>();
+  for (const r of spanRows) {
+    const span = spanOut(r, {
       input: r.input_ref ? lines.get(r.input_ref)?.input : undefined,
       output: r.output_ref ? lines.get(r.output_ref)?.output : undefined,
-    }),
-  );
-  return { trace: traceOut(trace), spans: treeOrder(spans), feedback: (feedbackRes.results as unknown as FeedbackRow[]).map(feedbackOut) };
+    });
+    const list = spansOf.get(r.trace_id) ?? [];
+    list.push(span);
+    spansOf.set(r.trace_id, list);
+  }
+  const feedbackOf = new Map<string, FeedbackRow[]>();
+  for (const f of feedbackRows) {
+    const list = feedbackOf.get(f.trace_id) ?? [];
+    list.push(f);
+    feedbackOf.set(f.trace_id, list);
+  }
+  return traces.map((t) => ({ trace: traceOut(t), spans: treeOrder(spansOf.get(t.trace_id) ?? []), feedback: (feedbackOf.get(t.trace_id) ?? []).map(feedbackOut) }));
 }
 
 /**
