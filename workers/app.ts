@@ -11,6 +11,11 @@ import { feedbackRoutes } from './review/feedback-route.ts';
 import { setupRoutes } from './tenancy/setup-route.ts';
 import { apiKeyRoutes } from './tenancy/api-keys-route.ts';
 import { renderReference } from './docs/reference-page.ts';
+import { facetRoutes } from './store/facets-route.ts';
+import { sessionRoutes } from './auth/session-route.ts';
+import { memberRoutes } from './tenancy/members-route.ts';
+import { inviteRoutes } from './tenancy/invites-route.ts';
+import { projectRoutes } from './tenancy/projects-route.ts';
 
 export const app = newRouter();
 
@@ -18,16 +23,22 @@ app.onError(onError);
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 
 app.route('/', spansIngestRoutes);
+// Before traceRoutes: /v1/traces/facets would otherwise match /v1/traces/{id}.
+app.route('/', facetRoutes);
 app.route('/', traceRoutes);
 app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);
 app.route('/', setupRoutes);
 app.route('/', apiKeyRoutes);
+app.route('/', sessionRoutes);
+app.route('/', memberRoutes);
+app.route('/', inviteRoutes);
+app.route('/', projectRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',
   scheme: 'bearer',
-  description: 'A project API key, as `Authorization: Bearer <key>` (or the `x-api-key` header).',
+  description: 'A project API key, as `Authorization: Bearer <key>` (or the `x-api-key` header). The review UI uses a session cookie instead (POST /v1/auth/login), with the `x-loupe-csrf` header on writes and `x-loupe-project` to pick a project.',
 });
 
 const OPENAPI_INFO = {
