@@ -31,7 +31,7 @@ export default defineConfig(async () => ({
         ],
         test: {
           name: 'workers',
-          include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts', 'web/src/**/*.test.ts'],
           exclude: ['test/e2e/**'],
           setupFiles: ['./test/apply-migrations.ts'],
         },

@@ -16,6 +16,7 @@ import { sessionRoutes } from './auth/session-route.ts';
 import { memberRoutes } from './tenancy/members-route.ts';
 import { inviteRoutes } from './tenancy/invites-route.ts';
 import { projectRoutes } from './tenancy/projects-route.ts';
+import { orgRoutes } from './tenancy/orgs-route.ts';
 
 export const app = newRouter();
 
@@ -34,6 +35,7 @@ app.route('/', sessionRoutes);
 app.route('/', memberRoutes);
 app.route('/', inviteRoutes);
 app.route('/', projectRoutes);
+app.route('/', orgRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

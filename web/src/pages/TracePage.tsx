@@ -29,28 +29,34 @@ export function TracePage() {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const rows = useMemo(() => (tree ? visibleNodes(tree, collapsed) : []), [tree, collapsed]);
   const requested = params.get('span');
-  const selectedId = tree && requested && tree.byId.has(requested) ? requested : (tree?.nodes[0]?.span.id ?? null);
+  // The selection is local state (so fast key repeats each move one row) mirrored into
+  // the URL with replace, so the address bar always deep-links the selected span.
+  const [selected, setSelected] = useState<string | null>(requested);
+  const selectedId = tree && selected && tree.byId.has(selected) ? selected : (tree?.nodes[0]?.span.id ?? null);
+  useEffect(() => {
+    if (requested && requested !== selected) setSelected(requested);
+    // Only a navigation (a new URL) moves the selection from outside.
+  }, [requested]);
+  useEffect(() => {
+    if (!selected || selected === requested) return;
+    const p = new URLSearchParams(params);
+    p.set('span', selected);
+    setParams(p, { replace: true, state: location.state });
+  }, [selected]);
 
   // A deep link to a span inside a collapsed branch opens the branch.
   useEffect(() => {
-    if (!tree || !requested || !tree.byId.has(requested)) return;
-    const ancestors = ancestorIds(tree, requested);
+    if (!tree || !selected || !tree.byId.has(selected)) return;
+    const ancestors = ancestorIds(tree, selected);
     setCollapsed((c) => (ancestors.some((id) => c.has(id)) ? new Set([...c].filter((id) => !ancestors.includes(id))) : c));
-  }, [tree, requested]);
+  }, [tree, selected]);
 
-  const select = useCallback(
-    (id: string) => {
-      const p = new URLSearchParams(params);
-      p.set('span', id);
-      setParams(p, { replace: true, state: location.state });
-    },
-    [params, setParams, location.state],
-  );
+  const select = useCallback((id: string) => setSelected(id), []);
   const toggle = useCallback(
     (id: string) => {
       const collapsing = !collapsed.has(id);
       // Collapsing the branch that holds the selection moves the selection to the branch.
-      if (collapsing && tree && selectedId && ancestorIds(tree, selectedId).includes(id)) select(id);
+      if (collapsing && tree && selectedId && ancestorIds(tree, selectedId).includes(id)) setSelected(id);
       setCollapsed((c) => {
         const next = new Set(c);
         if (next.has(id)) next.delete(id);
@@ -58,7 +64,7 @@ export function TracePage() {
         return next;
       });
     },
-    [collapsed, tree, selectedId, select],
+    [collapsed, tree, selectedId],
   );
 
   // Keyboard: j/k and up/down move, left collapses (or goes to the parent), right expands.
@@ -69,10 +75,15 @@ export function TracePage() {
       if (e.metaKey || e.ctrlKey || e.altKey || (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)))) return;
       const at = rows.findIndex((r) => r.span.id === selectedId);
       const node = at >= 0 ? rows[at] : undefined;
+      const step = (delta: number) =>
+        setSelected((cur) => {
+          const i = rows.findIndex((r) => r.span.id === (cur ?? selectedId));
+          return rows[Math.max(0, Math.min(rows.length - 1, i + delta))]?.span.id ?? cur;
+        });
       if (e.key === 'j' || e.key === 'ArrowDown') {
-        if (at < rows.length - 1) select(rows[at + 1].span.id);
+        step(1);
       } else if (e.key === 'k' || e.key === 'ArrowUp') {
-        if (at > 0) select(rows[at - 1].span.id);
+        step(-1);
       } else if (e.key === 'ArrowLeft' || e.key === 'h') {
         if (node && node.childCount && !collapsed.has(node.span.id)) toggle(node.span.id);
         else if (node && node.parentIndex >= 0) select(tree.nodes[node.parentIndex].span.id);
@@ -108,7 +119,7 @@ export function TracePage() {
   if (!trace || !tree) return <div className="page muted">Loading trace…</div>;
 
   const t = trace.trace;
-  const selected = selectedId ? tree.byId.get(selectedId)?.span : undefined;
+  const selectedSpan = selectedId ? tree.byId.get(selectedId)?.span : undefined;
   return (
     <div className="page trace-page">
       <header className="trace-head">
@@ -130,7 +141,7 @@ export function TracePage() {
       <div className="trace-split">
         <SpanTimeline tree={tree} rows={rows} selectedId={selectedId} collapsed={collapsed} onSelect={select} onToggle={toggle} />
         <div className="detail-pane">
-          {selected ? <SpanDetail span={selected} feedback={trace.feedback} isRoot={selected.id === t.root_span_id} onFeedbackSaved={reload} /> : <p className="muted">This trace has no spans yet.</p>}
+          {selectedSpan ? <SpanDetail span={selectedSpan} feedback={trace.feedback} isRoot={selectedSpan.id === t.root_span_id} onFeedbackSaved={reload} /> : <p className="muted">This trace has no spans yet.</p>}
         </div>
       </div>
     </div>

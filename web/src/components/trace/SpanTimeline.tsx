@@ -121,7 +121,11 @@ const Row = memo(function Row({
       </div>
       <div className="bar-cell" title={formatDuration(span.latency_ms)}>
         <span className={`bar kind-bg-${span.kind}`} style={{ left: `${node.offset * 100}%`, width: `max(2px, ${node.width * 100}%)` }} />
-        <span className="bar-label" style={{ left: `min(${(node.offset + node.width) * 100}%, calc(100% - 5em))` }}>
+        {/* Bars ending near the right edge carry their label on the left, so it never covers them. */}
+        <span
+          className="bar-label"
+          style={node.offset + node.width > 0.8 ? { right: `${(1 - node.offset) * 100}%`, paddingRight: '0.3rem' } : { left: `${(node.offset + node.width) * 100}%`, paddingLeft: '0.3rem' }}
+        >
           {formatDuration(span.latency_ms)}
         </span>
       </div>
