@@ -35,7 +35,11 @@ export function requireAuth(scope: ApiKeyScope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const auth = await authenticate(c);
     if (!hasScope(auth, scope)) {
-      throw new ApiError(403, 'forbidden', `this ${auth.via === 'api_key' ? 'API key' : 'account'} lacks the '${scope}' scope`);
+      throw new ApiError(
+        403,
+        'forbidden',
+        auth.via === 'api_key' ? `this API key lacks the '${scope}' scope` : `your role (${auth.role}) cannot do this (it needs the '${scope}' scope)`,
+      );
     }
     c.set('auth', auth);
     await next();

@@ -6,18 +6,18 @@ const FOLD_CHARS = 1500;
 /** Lines shown before folding. */
 const FOLD_LINES = 24;
 
-function needsFold(text: string): boolean {
-  if (text.length > FOLD_CHARS) return true;
-  let lines = 1;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10 && ++lines > FOLD_LINES) return true;
+function needsFold(text: string, chars: number, lines: number): boolean {
+  if (text.length > chars) return true;
+  let count = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10 && ++count > lines) return true;
   return false;
 }
 
-/** Renders `render(text)`, folded when `text` is long. */
-export function FoldText({ text, render }: { text: string; render: (text: string) => ReactNode }) {
+/** Renders `render(text)`, folded to `chars` characters / `lines` lines when longer. */
+export function FoldText({ text, render, chars = FOLD_CHARS, lines = FOLD_LINES }: { text: string; render: (text: string) => ReactNode; chars?: number; lines?: number }) {
   const [open, setOpen] = useState(false);
-  if (!needsFold(text)) return <>{render(text)}</>;
-  const shown = open ? text : text.slice(0, FOLD_CHARS).split('\n').slice(0, FOLD_LINES).join('\n');
+  if (!needsFold(text, chars, lines)) return <>{render(text)}</>;
+  const shown = open ? text : text.slice(0, chars).split('\n').slice(0, lines).join('\n');
   return (
     <div className={open ? 'fold open' : 'fold'}>
       {render(shown)}

@@ -38,9 +38,9 @@ export function Payload({ value, title, kind }: { value: unknown; title: string;
   );
 }
 
-/** Markdown text, folded when long. */
-export function TextBlock({ text }: { text: string }) {
-  return <FoldText text={text} render={(t) => <Markdown text={t} />} />;
+/** Markdown text, folded when long (`short` folds sooner, for system prompts). */
+export function TextBlock({ text, short }: { text: string; short?: boolean }) {
+  return <FoldText text={text} render={(t) => <Markdown text={t} />} {...(short ? { chars: 400, lines: 6 } : {})} />;
 }
 
 /** A conversation, one bubble per message, labelled by role. */
@@ -53,17 +53,18 @@ export function Messages({ messages }: { messages: ChatMessage[] }) {
             {m.role}
             {m.name && m.role !== 'tool' ? <span className="message-name"> · {m.name}</span> : null}
           </div>
-          {m.parts.length === 0 ? <div className="muted">(empty)</div> : m.parts.map((p, j) => <Part key={j} part={p} />)}
+          {m.parts.length === 0 ? <div className="muted">(empty)</div> : m.parts.map((p, j) => <Part key={j} part={p} short={m.role === 'system' || m.role === 'developer'} />)}
         </li>
       ))}
     </ol>
   );
 }
 
-function Part({ part }: { part: MessagePart }) {
+/** One part of a message. System prompts fold early: they are long and the same in every turn. */
+function Part({ part, short }: { part: MessagePart; short?: boolean }) {
   switch (part.type) {
     case 'text':
-      return <TextBlock text={part.text} />;
+      return <TextBlock text={part.text} short={short} />;
     case 'tool_call':
       return (
         <div className="tool-call">

@@ -46,7 +46,7 @@ export function SpanDetail({ span, feedback, isRoot, onFeedbackSaved }: Props) {
       <header className="span-detail-head">
         <span className={`kind kind-${span.kind}`}>{span.kind}</span>
         <h2 className="span-title">{span.name ?? span.id}</h2>
-        <StatusBadge status={span.status} />
+        <StatusBadge status={span.status} ended={span.end_time !== null} />
       </header>
       <div className="muted small mono">{span.id}</div>
       <dl className="facts">

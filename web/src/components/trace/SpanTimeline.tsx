@@ -66,6 +66,19 @@ export function SpanTimeline({ tree, rows, selectedId, collapsed, onSelect, onTo
   );
 }
 
+/** Where a bar's duration label goes: after the bar, before it (bars ending near the right edge), or inside (wide bars). */
+function labelPlace(node: SpanNode): 'after' | 'before' | 'inside' {
+  if (node.width > 0.35) return 'inside';
+  return node.offset + node.width > 0.8 ? 'before' : 'after';
+}
+
+function labelStyle(node: SpanNode) {
+  const place = labelPlace(node);
+  if (place === 'inside') return { right: `${(1 - node.offset - node.width) * 100}%`, paddingRight: '0.3rem' };
+  if (place === 'before') return { right: `${(1 - node.offset) * 100}%`, paddingRight: '0.3rem' };
+  return { left: `${(node.offset + node.width) * 100}%`, paddingLeft: '0.3rem' };
+}
+
 /** The DOM id of a span's row (for aria-activedescendant and tests). */
 export const rowDomId = (spanId: string) => `span-row-${spanId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
@@ -121,11 +134,7 @@ const Row = memo(function Row({
       </div>
       <div className="bar-cell" title={formatDuration(span.latency_ms)}>
         <span className={`bar kind-bg-${span.kind}`} style={{ left: `${node.offset * 100}%`, width: `max(2px, ${node.width * 100}%)` }} />
-        {/* Bars ending near the right edge carry their label on the left, so it never covers them. */}
-        <span
-          className="bar-label"
-          style={node.offset + node.width > 0.8 ? { right: `${(1 - node.offset) * 100}%`, paddingRight: '0.3rem' } : { left: `${(node.offset + node.width) * 100}%`, paddingLeft: '0.3rem' }}
-        >
+        <span className={`bar-label${labelPlace(node) === 'inside' ? ' inside' : ''}`} style={labelStyle(node)}>
           {formatDuration(span.latency_ms)}
         </span>
       </div>
