@@ -68,3 +68,26 @@ export function query(params: Record<string, string | number | undefined | null>
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** GETs started before the component that needs them mounts, keyed by project and path. */
+const preloaded = new Map<string, { at: number; promise: Promise<unknown> }>();
+/** A preload older than this is not used (it may be stale). */
+const PRELOAD_TTL_MS = 10_000;
+
+/**
+ * Starts a GET early, e.g. the trace a deep link opens, while the app is still checking
+ * the session, so the two requests overlap instead of running one after the other.
+ */
+export function preload(path: string): void {
+  const promise = api(path);
+  promise.catch(() => undefined); // a failed preload is retried by the real load
+  preloaded.set(`${state.projectId}|${path}`, { at: Date.now(), promise });
+}
+
+/** The preloaded GET of `path` for the current project, once; undefined when there is none. */
+export function takePreloaded<T>(path: string): Promise<T> | undefined {
+  const key = `${state.projectId}|${path}`;
+  const hit = preloaded.get(key);
+  preloaded.delete(key);
+  return hit && Date.now() - hit.at < PRELOAD_TTL_MS ? (hit.promise as Promise<T>) : undefined;
+}

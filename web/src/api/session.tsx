@@ -7,7 +7,8 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import type { SessionOut, SessionOrg } from '../../../schema/wire/accounts.ts';
 import { api, ApiError, configureClient } from './client.ts';
 
-const PROJECT_KEY = 'loupe.project';
+/** Where the chosen project is remembered (main.tsx reads it too, to preload). */
+export const PROJECT_KEY = 'loupe.project';
 
 /** What components read from the session. */
 export interface SessionState {
@@ -41,6 +42,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   // The client reads these on every request; set them during render so children's first fetch has them.
   configureClient({ csrf: session?.csrf_token ?? null, projectId: project?.id ?? null });
+  // Remember the project in use, so the next visit (and main.tsx's preload) starts with it.
+  useEffect(() => {
+    if (project && localStorage.getItem(PROJECT_KEY) !== project.id) localStorage.setItem(PROJECT_KEY, project.id);
+  }, [project]);
 
   const adopt = useCallback((s: SessionOut) => {
     setReason(null);

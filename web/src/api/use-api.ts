@@ -1,6 +1,6 @@
 /** Loads an API resource for a component, cancelling stale requests when inputs change. */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from './client.ts';
+import { api, ApiError, takePreloaded } from './client.ts';
 
 /** The state of one load. */
 export interface Loaded<T> {
@@ -22,7 +22,8 @@ export function useApi<T>(path: string | null): Loaded<T> {
     const id = ++current.current;
     const ctrl = new AbortController();
     setLoading(true);
-    api<T>(path, { signal: ctrl.signal })
+    const preloaded = takePreloaded<T>(path);
+    (preloaded ? preloaded.catch(() => api<T>(path, { signal: ctrl.signal })) : api<T>(path, { signal: ctrl.signal }))
       .then((d) => {
         if (id !== current.current) return;
         setData(d);

@@ -67,6 +67,11 @@ export function TracePage() {
     [collapsed, tree, selectedId],
   );
 
+  // User Timing mark for bench/ui.ts: the trace's rows and its first span are on screen.
+  useEffect(() => {
+    if (tree) performance.mark('loupe:trace-rendered', { detail: { spans: tree.nodes.length } });
+  }, [tree]);
+
   // Keyboard: j/k and up/down move, left collapses (or goes to the parent), right expands.
   useEffect(() => {
     if (!tree) return;

@@ -3,7 +3,7 @@
  * sorted and paged. Everything that defines the view lives in the query string
  * (q, range, from, to, sort, order, limit, cursor), so a view can be shared as a link.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useLocation, useSearchParams } from 'react-router';
 import type { TraceList } from '../../../schema/wire/trace.ts';
 import type { TraceFacets } from '../../../schema/wire/facets.ts';
@@ -47,6 +47,11 @@ export function TracesPage() {
     }
     setParams(p);
   };
+
+  // User Timing mark for bench/ui.ts: a page of traces is on screen.
+  useEffect(() => {
+    if (data) performance.mark('loupe:traces-rendered', { detail: { rows: data.traces.length } });
+  }, [data]);
 
   const filterError: FilterProblem | null =
     error && 'code' in error && error.code === 'invalid_filter' ? { message: error.message, position: error.position ?? 0, end: error.end ?? q.length } : null;
