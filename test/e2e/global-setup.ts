@@ -20,6 +20,12 @@ export interface E2ELoupe {
   setupSecret: string;
   /** Where the instance keeps its local D1/R2 state (for tests that age a session in D1). */
   persistTo: string;
+  /**
+   * The wrangler dev registry this instance registered in: private to this run, so a local
+   * Pages site (`wrangler pages dev`) binds to this Worker and not to another `loupe`
+   * running on the same machine.
+   */
+  registryPath: string;
 }
 
 declare module 'vitest' {
@@ -36,6 +42,7 @@ export async function setup(project: TestProject) {
   const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: repoRoot, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('building the review UI failed');
   dir = await mkdtemp(join(tmpdir(), 'loupe-e2e-'));
+  const registryPath = join(dir, 'dev-registry');
   const setupSecret = 'e2e-setup-secret';
   loupe = await startLoupe({
     port: 0,
@@ -43,8 +50,9 @@ export async function setup(project: TestProject) {
     demo: true,
     vars: { SETUP_SECRET: setupSecret, ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') },
     verbose: process.env.LOUPE_VERBOSE === '1',
+    env: { WRANGLER_REGISTRY_PATH: registryPath },
   });
-  project.provide('loupe', { url: loupe.url, apiKey: loupe.apiKey, email: loupe.email, password: loupe.password, projectId: loupe.projectId, setupSecret, persistTo: dir });
+  project.provide('loupe', { url: loupe.url, apiKey: loupe.apiKey, email: loupe.email, password: loupe.password, projectId: loupe.projectId, setupSecret, persistTo: dir, registryPath });
 }
 
 export async function teardown() {
