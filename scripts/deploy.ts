@@ -74,8 +74,11 @@ async function main(): Promise<void> {
   const created = w(['pages', 'project', 'create', pagesProject, '--production-branch', 'main'], { allowFail: true });
   if (!created.ok && !/already exists|already taken|8000002/i.test(created.out)) throw new Error(created.out);
   const pages = w(['pages', 'deploy', '--project-name', pagesProject, '--branch', 'main', '--commit-dirty=true'], { cwd: `${repoRoot}web` }).out;
-  const pagesUrl = /https:\/\/[^\s]+\.pages\.dev/.exec(pages)?.[0];
-  const url = pagesUrl ? `https://${pagesProject}.pages.dev` : workerUrl;
+  // The deployment URL is https://<deployment>.<project subdomain>.pages.dev; the site's
+  // production URL drops the deployment label (the subdomain may differ from the project
+  // name when that name was taken on pages.dev).
+  const subdomain = /https:\/\/[0-9a-f]+\.([a-z0-9-]+)\.pages\.dev/.exec(pages)?.[1];
+  const url = subdomain ? `https://${subdomain}.pages.dev` : workerUrl;
 
   const secrets = w(['secret', 'list'], { allowFail: true }).out;
   const newSecrets: Record<string, string> = {};

@@ -17,6 +17,7 @@ import { memberRoutes } from './tenancy/members-route.ts';
 import { inviteRoutes } from './tenancy/invites-route.ts';
 import { projectRoutes } from './tenancy/projects-route.ts';
 import { orgRoutes } from './tenancy/orgs-route.ts';
+import { traceSpanRoutes } from './store/trace-span-route.ts';
 
 export const app = newRouter();
 
@@ -27,6 +28,7 @@ app.route('/', spansIngestRoutes);
 // Before traceRoutes: /v1/traces/facets would otherwise match /v1/traces/{id}.
 app.route('/', facetRoutes);
 app.route('/', traceRoutes);
+app.route('/', traceSpanRoutes);
 app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);
 app.route('/', setupRoutes);

@@ -15,7 +15,7 @@ applyTheme(storedTheme());
 const traceLink = /^\/traces\/([^/]+)$/.exec(location.pathname);
 if (traceLink) {
   configureClient({ projectId: localStorage.getItem(PROJECT_KEY) });
-  preload(`/v1/traces/${encodeURIComponent(decodeURIComponent(traceLink[1]))}`);
+  preload(`/v1/traces/${encodeURIComponent(decodeURIComponent(traceLink[1]))}?payloads=false`);
 }
 
 createRoot(document.getElementById('root')!).render(

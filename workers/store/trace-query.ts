@@ -67,8 +67,13 @@ export async function listTraces(env: Env, projectId: string, opts: TraceListOpt
   return { traces: page.map(traceOut), next_cursor: more && last ? encodeCursor([last.sort_value, last.trace_id]) : null };
 }
 
-/** GET /v1/traces/:id: the trace, every span with full input/output, and all feedback. */
-export async function getTrace(env: Env, projectId: string, traceId: string): Promise<TraceTree> {
+/**
+ * GET /v1/traces/:id: the trace, every span with full input/output, and all feedback.
+ * With `payloads: false` spans carry their D1 previews instead and nothing is read from
+ * R2: the shape for very large traces, whose payloads would not fit one response (Workers
+ * have 128 MB of memory), which clients then load one span at a time (getSpan).
+ */
+export async function getTrace(env: Env, projectId: string, traceId: string, opts: { payloads?: boolean } = {}): Promise<TraceTree> {
   const db = dbFor(env, projectId);
   const [traceRes, spanRes, feedbackRes] = await db.batch([
     db.prepare(`SELECT page.*, ${FEEDBACK_SUMMARY} FROM traces page WHERE page.project_id = ? AND page.trace_id = ?`).bind(projectId, projectId, traceId),
@@ -78,6 +83,8 @@ export async function getTrace(env: Env, projectId: string, traceId: string): Pr
   const trace = traceRes.results[0] as TraceRow | undefined;
   if (!trace) throw new ApiError(404, 'not_found', `trace '${traceId}' not found in this project`, 'id');
   const rows = spanRes.results as unknown as SpanRow[];
+  const feedback = (feedbackRes.results as unknown as FeedbackRow[]).map(feedbackOut);
+  if (opts.payloads === false) return { trace: traceOut(trace), spans: treeOrder(rows.map((r) => spanOut(r))), feedback };
   const refs: string[] = [];
   for (const r of rows) {
     if (r.input_ref) refs.push(r.input_ref);
@@ -90,7 +97,16 @@ export async function getTrace(env: Env, projectId: string, traceId: string): Pr
       output: r.output_ref ? lines.get(r.output_ref)?.output : undefined,
     }),
   );
-  return { trace: traceOut(trace), spans: treeOrder(spans), feedback: (feedbackRes.results as unknown as FeedbackRow[]).map(feedbackOut) };
+  return { trace: traceOut(trace), spans: treeOrder(spans), feedback };
+}
+
+/** One span of a trace with its full input and output (from R2), or null. */
+export async function getSpan(env: Env, projectId: string, traceId: string, spanId: string): Promise<SpanOut | null> {
+  const row = await dbFor(env, projectId).prepare('SELECT * FROM spans WHERE project_id = ? AND trace_id = ? AND span_id = ?').bind(projectId, traceId, spanId).first<SpanRow>();
+  if (!row) return null;
+  const refs = [row.input_ref, row.output_ref].filter((r): r is string => !!r);
+  const lines = refs.length ? await loadLines(env.BLOBS, refs) : new Map();
+  return spanOut(row, { input: row.input_ref ? lines.get(row.input_ref)?.input : undefined, output: row.output_ref ? lines.get(row.output_ref)?.output : undefined });
 }
 
 /**

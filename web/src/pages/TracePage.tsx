@@ -16,13 +16,15 @@ import { SpanDetail } from '../components/span/SpanDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { FeedbackBadges } from '../components/FeedbackBadges.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { loadSpan } from '../api/span-payloads.ts';
 
 export function TracePage() {
   const { traceId = '' } = useParams();
   const [params, setParams] = useSearchParams();
   const location = useLocation();
   const back = (location.state as { from?: string } | null)?.from ?? '/traces';
-  const { data, error, reload } = useApi<TraceTree>(`/v1/traces/${encodeURIComponent(traceId)}`);
+  // The tree without payloads: fast for any size; each span's input/output loads on selection.
+  const { data, error, reload } = useApi<TraceTree>(`/v1/traces/${encodeURIComponent(traceId)}?payloads=false`);
   const trace = data && data.trace.id === traceId ? data : undefined;
 
   const tree = useMemo(() => (trace ? buildSpanTree(trace.spans) : null), [trace]);
@@ -66,6 +68,13 @@ export function TracePage() {
     },
     [collapsed, tree, selectedId],
   );
+
+  // Load the selected span's neighbours ahead, so moving with j/k shows them at once.
+  useEffect(() => {
+    if (!tree || !selectedId) return;
+    const at = rows.findIndex((r) => r.span.id === selectedId);
+    for (const i of [at + 1, at - 1, at + 2]) if (rows[i]) void loadSpan(traceId, rows[i].span.id).catch(() => undefined);
+  }, [tree, rows, selectedId, traceId]);
 
   // User Timing mark for bench/ui.ts: the trace's rows and its first span are on screen.
   useEffect(() => {

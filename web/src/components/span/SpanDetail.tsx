@@ -3,16 +3,18 @@
  * cost, latency), its input and output rendered for people, error, metadata, and its
  * feedback with a form to add more.
  */
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import type { SpanOut } from '../../../../schema/wire/span.ts';
 import type { FeedbackOut } from '../../../../schema/wire/feedback.ts';
 import { formatCost, formatDuration, formatTime, formatTokens } from '../../lib/format.ts';
 import { JsonView } from '../JsonView.tsx';
+import { ErrorNote } from '../ErrorNote.tsx';
 import { StatusBadge } from '../StatusBadge.tsx';
 import { Payload, TextBlock, ToolValue } from './Payload.tsx';
 import { FeedbackList } from './FeedbackList.tsx';
 import { FeedbackForm, feedbackId } from '../FeedbackForm.tsx';
 import { useSession } from '../../api/session.tsx';
+import { useSpanPayload } from '../../api/span-payloads.ts';
 
 interface Props {
   span: SpanOut;
@@ -21,8 +23,15 @@ interface Props {
   onFeedbackSaved(): void;
 }
 
-export function SpanDetail({ span, feedback, isRoot, onFeedbackSaved }: Props) {
+export function SpanDetail({ span: shell, feedback, isRoot, onFeedbackSaved }: Props) {
   const { session } = useSession();
+  // The tree carries previews; the full input and output arrive here.
+  const full = useSpanPayload(shell.trace_id, shell.id);
+  const span = full.span ?? shell;
+  const loading = !full.span && !full.error;
+  useEffect(() => {
+    if (full.span) performance.mark('loupe:span-payload-rendered');
+  }, [full.span]);
   // Feedback on the root span shows together with feedback on the whole trace.
   const mine = feedback.filter((f) => f.span_id === span.id || (isRoot && f.span_id === null));
   const myThumbs = session ? feedback.find((f) => f.id === feedbackId(session.user.id, 'thumbs', span.trace_id, isRoot ? null : span.id))?.score : undefined;
@@ -63,7 +72,10 @@ export function SpanDetail({ span, feedback, isRoot, onFeedbackSaved }: Props) {
           <TextBlock text={span.error} />
         </section>
       )}
-      {isTool ? (
+      {full.error && <ErrorNote error={full.error} />}
+      {loading ? (
+        <Previews span={shell} />
+      ) : isTool ? (
         <>
           {span.input !== undefined && (
             <section className="payload tool-payload" aria-label="Arguments">
@@ -84,8 +96,8 @@ export function SpanDetail({ span, feedback, isRoot, onFeedbackSaved }: Props) {
         </>
       ) : (
         <>
-          <Payload title="Input" value={span.input ?? span.input_preview} kind={span.kind} />
-          <Payload title="Output" value={span.output ?? span.output_preview} kind={span.kind} />
+          <Payload title="Input" value={span.input} kind={span.kind} />
+          <Payload title="Output" value={span.output} kind={span.kind} />
         </>
       )}
       {Object.keys(span.metadata).length > 0 && (
@@ -104,5 +116,24 @@ export function SpanDetail({ span, feedback, isRoot, onFeedbackSaved }: Props) {
         <FeedbackForm traceId={span.trace_id} spanId={isRoot ? null : span.id} currentThumbs={myThumbs} onSaved={onFeedbackSaved} />
       </section>
     </article>
+  );
+}
+
+/** While the payloads load: the one-line previews from the index. */
+function Previews({ span }: { span: SpanOut }) {
+  return (
+    <section className="payload loading-payload" aria-busy="true" aria-label="Loading input and output">
+      {span.input_preview && (
+        <p className="muted">
+          <strong>Input</strong> {span.input_preview}
+        </p>
+      )}
+      {span.output_preview && (
+        <p className="muted">
+          <strong>Output</strong> {span.output_preview}
+        </p>
+      )}
+      <p className="muted small">Loading…</p>
+    </section>
   );
 }
