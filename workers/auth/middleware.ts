@@ -33,7 +33,8 @@ export function apiKeyFrom(headers: Headers): string | null {
 /** Middleware: the request must carry credentials with `scope` for some project. */
 export function requireAuth(scope: ApiKeyScope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const auth = await authenticate(c);
+    // Routers' path middleware and a route's own may both ask; authenticate once per request.
+    const auth = (c.get('auth') as AuthContext | undefined) ?? (await authenticate(c));
     if (!hasScope(auth, scope)) {
       throw new ApiError(
         403,
