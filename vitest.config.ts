@@ -38,7 +38,7 @@ export default defineConfig(async () => ({
         ],
         test: {
           name: 'workers',
-          include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts', 'web/src/**/*.test.ts'],
           exclude: ['test/e2e/**', 'test/node/**'],
           setupFiles: ['./test/apply-migrations.ts'],
           // A fake OpenAI / Anthropic / webhook server in Node, reached by the Worker over 127.0.0.1.

@@ -19,6 +19,13 @@ import { providerRoutes } from './evals/providers-route.ts';
 import { ruleRoutes } from './evals/rules-route.ts';
 import { judgeTraceRoutes } from './evals/judge-traces-route.ts';
 import { evalSettingsRoutes } from './evals/eval-settings-route.ts';
+import { facetRoutes } from './store/facets-route.ts';
+import { sessionRoutes } from './auth/session-route.ts';
+import { memberRoutes } from './tenancy/members-route.ts';
+import { inviteRoutes } from './tenancy/invites-route.ts';
+import { projectRoutes } from './tenancy/projects-route.ts';
+import { orgRoutes } from './tenancy/orgs-route.ts';
+import { traceSpanRoutes } from './store/trace-span-route.ts';
 
 export const app = newRouter();
 
@@ -26,7 +33,10 @@ app.onError(onError);
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 
 app.route('/', spansIngestRoutes);
+// Before traceRoutes: /v1/traces/facets would otherwise match /v1/traces/{id}.
+app.route('/', facetRoutes);
 app.route('/', traceRoutes);
+app.route('/', traceSpanRoutes);
 app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);
 app.route('/', setupRoutes);
@@ -40,11 +50,16 @@ app.route('/', providerRoutes);
 app.route('/', ruleRoutes);
 app.route('/', judgeTraceRoutes);
 app.route('/', evalSettingsRoutes);
+app.route('/', sessionRoutes);
+app.route('/', memberRoutes);
+app.route('/', inviteRoutes);
+app.route('/', projectRoutes);
+app.route('/', orgRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',
   scheme: 'bearer',
-  description: 'A project API key, as `Authorization: Bearer <key>` (or the `x-api-key` header).',
+  description: 'A project API key, as `Authorization: Bearer <key>` (or the `x-api-key` header). The review UI uses a session cookie instead (POST /v1/auth/login), with the `x-loupe-csrf` header on writes and `x-loupe-project` to pick a project.',
 });
 
 const OPENAPI_INFO = {

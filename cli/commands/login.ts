@@ -1,7 +1,7 @@
 /** `loupe login`: check a server URL and API key, then save them for later commands. */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { ProjectOut } from '../../schema/wire/project.ts';
+import { ProjectOut } from '../../schema/wire/accounts.ts';
 import { request } from '../client.ts';
 import { normalizeUrl, readConfig, writeConfig } from '../config.ts';
 import { CliError, EXIT } from '../errors.ts';

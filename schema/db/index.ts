@@ -3,3 +3,4 @@ export * from './tenancy.ts';
 export * from './traces.ts';
 export * from './ingest.ts';
 export * from './evals.ts';
+export * from './accounts.ts';

@@ -67,8 +67,13 @@ export async function listTraces(env: Env, projectId: string, opts: TraceListOpt
   return { traces: page.map(traceOut), next_cursor: more && last ? encodeCursor([last.sort_value, last.trace_id]) : null };
 }
 
-/** GET /v1/traces/:id: the trace, every span with full input/output, and all feedback. */
-export async function getTrace(env: Env, projectId: string, traceId: string): Promise<TraceTree> {
+/**
+ * GET /v1/traces/:id: the trace, every span with full input/output, and all feedback.
+ * With `payloads: false` spans carry their D1 previews instead and nothing is read from
+ * R2: the shape for very large traces, whose payloads would not fit one response (Workers
+ * have 128 MB of memory), which clients then load one span at a time (getSpan).
+ */
+export async function getTrace(env: Env, projectId: string, traceId: string, opts: { payloads?: boolean } = {}): Promise<TraceTree> {
   const db = dbFor(env, projectId);
   const [traceRes, spanRes, feedbackRes] = await db.batch([
     db.prepare(`SELECT page.*, ${FEEDBACK_SUMMARY} FROM traces page WHERE page.project_id = ? AND page.trace_id = ?`).bind(projectId, projectId, traceId),
@@ -77,7 +82,12 @@ export async function getTrace(env: Env, projectId: string, traceId: string): Pr
   ]);
   const trace = traceRes.results[0] as TraceRow | undefined;
   if (!trace) throw new ApiError(404, 'not_found', `trace '${traceId}' not found in this project`, 'id');
-  const [tree] = await buildTrees(env, [trace], spanRes.results as unknown as SpanRow[], feedbackRes.results as unknown as FeedbackRow[]);
+  const spanRows = spanRes.results as unknown as SpanRow[];
+  const feedbackRows = feedbackRes.results as unknown as FeedbackRow[];
+  if (opts.payloads === false) {
+    return { trace: traceOut(trace), spans: treeOrder(spanRows.map((r) => spanOut(r))), feedback: feedbackRows.map(feedbackOut) };
+  }
+  const [tree] = await buildTrees(env, [trace], spanRows, feedbackRows);
   return tree;
 }
 
@@ -125,6 +135,15 @@ async function buildTrees(env: Env, traces: TraceRow[], spanRows: SpanRow[], fee
     feedbackOf.set(f.trace_id, list);
   }
   return traces.map((t) => ({ trace: traceOut(t), spans: treeOrder(spansOf.get(t.trace_id) ?? []), feedback: (feedbackOf.get(t.trace_id) ?? []).map(feedbackOut) }));
+}
+
+/** One span of a trace with its full input and output (from R2), or null. */
+export async function getSpan(env: Env, projectId: string, traceId: string, spanId: string): Promise<SpanOut | null> {
+  const row = await dbFor(env, projectId).prepare('SELECT * FROM spans WHERE project_id = ? AND trace_id = ? AND span_id = ?').bind(projectId, traceId, spanId).first<SpanRow>();
+  if (!row) return null;
+  const refs = [row.input_ref, row.output_ref].filter((r): r is string => !!r);
+  const lines = refs.length ? await loadLines(env.BLOBS, refs) : new Map();
+  return spanOut(row, { input: row.input_ref ? lines.get(row.input_ref)?.input : undefined, output: row.output_ref ? lines.get(row.output_ref)?.output : undefined });
 }
 
 /**
