@@ -4,7 +4,7 @@
  * URL so a span can be linked; j/k or the arrow keys move through spans, left/right
  * collapse and expand.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams, useSearchParams } from 'react-router';
 import type { TraceTree } from '../../../schema/wire/trace.ts';
 import { useApi } from '../api/use-api.ts';
@@ -35,12 +35,21 @@ export function TracePage() {
   // the URL with replace, so the address bar always deep-links the selected span.
   const [selected, setSelected] = useState<string | null>(requested);
   const selectedId = tree && selected && tree.byId.has(selected) ? selected : (tree?.nodes[0]?.span.id ?? null);
+  // URL writes land after a render, so with fast key repeats the URL can echo a span the
+  // selection has already left. Writes we made are remembered until they echo back, and
+  // only a URL we did not write (a navigation) moves the selection from outside.
+  const pendingWrites = useRef<string[]>([]);
   useEffect(() => {
+    const at = requested ? pendingWrites.current.indexOf(requested) : -1;
+    if (at >= 0) {
+      pendingWrites.current.splice(0, at + 1);
+      return;
+    }
     if (requested && requested !== selected) setSelected(requested);
-    // Only a navigation (a new URL) moves the selection from outside.
   }, [requested]);
   useEffect(() => {
     if (!selected || selected === requested) return;
+    pendingWrites.current.push(selected);
     const p = new URLSearchParams(params);
     p.set('span', selected);
     setParams(p, { replace: true, state: location.state });
