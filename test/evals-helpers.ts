@@ -3,6 +3,9 @@
  * test/node/workers-global-setup.ts) scripted from inside workerd, tau-bench traces as
  * spans, and waits on run logs.
  */
+import { treeFromSpans as buildTree, type PlainSpan } from '../scripts/demo/taubench-tree.ts';
+import type { TraceTree } from '../schema/wire/trace.ts';
+import type { FeedbackOut } from '../schema/wire/feedback.ts';
 import { inject } from 'vitest';
 import { api, eventually } from './helpers.ts';
 import taubench from '../demo/taubench-airline.json';
@@ -76,54 +79,7 @@ export async function waitForRun(key: string, ruleId: string, runId: string, che
 }
 
 /** A TraceTree built in memory from native spans (no ingest), for pure check tests. */
-export function treeFromSpans(spans: any[], feedback: any[] = []): import('../schema/wire/trace.ts').TraceTree {
-  const iso = (t: number | undefined) => (t == null ? null : new Date(t).toISOString());
-  const root = spans.find((s) => !s.parent_id);
-  const out = spans.map((s) => ({
-    id: s.id,
-    trace_id: s.trace_id,
-    parent_id: s.parent_id ?? null,
-    name: s.name ?? null,
-    kind: s.kind ?? 'other',
-    start_time: iso(s.start_time),
-    end_time: iso(s.end_time),
-    latency_ms: s.end_time != null && s.start_time != null ? s.end_time - s.start_time : null,
-    status: s.status ?? 'unset',
-    error: s.error ?? null,
-    input: s.input,
-    output: s.output,
-    model: s.model ?? null,
-    usage: { input_tokens: s.usage?.input_tokens ?? null, output_tokens: s.usage?.output_tokens ?? null, total_tokens: s.usage?.total_tokens ?? null, cost_usd: s.usage?.cost_usd ?? null },
-    tags: s.tags ?? [],
-    metadata: s.metadata ?? {},
-    environment: s.environment ?? null,
-    release: s.release ?? null,
-    session_id: s.session_id ?? null,
-    user_id: s.user_id ?? null,
-  }));
-  const sum = (k: string) => (out.some((s: any) => s.usage[k] != null) ? out.reduce((a: number, s: any) => a + (s.usage[k] ?? 0), 0) : null);
-  return {
-    trace: {
-      id: root.trace_id,
-      root_span_id: root.id,
-      name: root.name ?? null,
-      start_time: iso(root.start_time),
-      end_time: iso(root.end_time),
-      latency_ms: root.end_time != null ? root.end_time - root.start_time : null,
-      span_count: out.length,
-      status: out.some((s: any) => s.status === 'error') ? 'error' : 'ok',
-      usage: { input_tokens: sum('input_tokens'), output_tokens: sum('output_tokens'), total_tokens: sum('total_tokens'), cost_usd: sum('cost_usd') },
-      environment: root.environment ?? null,
-      release: root.release ?? null,
-      session_id: root.session_id ?? null,
-      user_id: root.user_id ?? null,
-      tags: root.tags ?? [],
-      metadata: root.metadata ?? {},
-      input_preview: null,
-      output_preview: null,
-      feedback: {},
-    },
-    spans: out as any,
-    feedback,
-  };
+export function treeFromSpans(spans: PlainSpan[], feedback: FeedbackOut[] = []): TraceTree {
+  const tree = buildTree(spans);
+  return { ...tree, feedback };
 }

@@ -1,34 +1,72 @@
 /**
- * Builds the TraceTree that GET /v1/traces/:id returns for a tau-bench conversation,
- * without a running Loupe: the same spans `scripts/demo/taubench.ts` posts, rolled up the
- * way the indexer does (test/taubench-tree.test.ts checks it against the real API).
- * Used by the renderer's golden tests and by bench/trajectory-size.ts.
+ * Builds the TraceTree that GET /v1/traces/:id returns, in memory and without a running
+ * Loupe: native spans rolled up the way the indexer does (test/taubench-tree.test.ts
+ * checks a tau-bench conversation against the real API). Used by the renderer's golden
+ * tests, the evaluator check tests and bench/trajectory-size.ts.
  */
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import type { SpanOut } from '../../schema/wire/span.ts';
 import type { FeedbackOut } from '../../schema/wire/feedback.ts';
 import { previewOf } from '../../workers/store/text.ts';
-import { taubenchToTrace, type DemoSpan, type TauBenchItem } from './taubench.ts';
+import { taubenchToTrace, type TauBenchItem } from './taubench.ts';
 
 /** A fixed load time, so trees (and golden files) are the same on every run. */
 export const FIXED_NOW = Date.parse('2026-02-01T00:00:00.000Z');
 
+/** A native span as posted (times in epoch ms), the fields the tree needs. */
+export interface PlainSpan {
+  id: string;
+  trace_id: string;
+  parent_id?: string | null;
+  name?: string | null;
+  kind?: string | null;
+  start_time?: number | null;
+  end_time?: number | null;
+  status?: string | null;
+  error?: string | null;
+  input?: unknown;
+  output?: unknown;
+  model?: string | null;
+  usage?: { input_tokens?: number | null; output_tokens?: number | null; total_tokens?: number | null; cost_usd?: number | null } | null;
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+  environment?: string | null;
+  release?: string | null;
+  session_id?: string | null;
+  user_id?: string | null;
+}
+
+/** Feedback as posted. */
+export interface PlainFeedback {
+  id: string;
+  trace_id: string;
+  key: string;
+  score: number;
+  source: string;
+  comment?: string;
+}
+
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
-function spanOut(s: DemoSpan): SpanOut {
+function spanOut(s: PlainSpan): SpanOut {
   const out: SpanOut = {
     id: s.id,
     trace_id: s.trace_id,
-    parent_id: s.parent_id,
-    name: s.name,
-    kind: s.kind as SpanOut['kind'],
+    parent_id: s.parent_id ?? null,
+    name: s.name ?? null,
+    kind: (s.kind ?? 'other') as SpanOut['kind'],
     start_time: iso(s.start_time),
     end_time: iso(s.end_time),
-    latency_ms: s.end_time - s.start_time,
+    latency_ms: s.end_time != null && s.start_time != null ? s.end_time - s.start_time : null,
     status: s.status === 'ok' || s.status === 'error' ? s.status : 'unset',
     error: s.error ?? null,
     model: s.model ?? null,
-    usage: { input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null },
+    usage: {
+      input_tokens: s.usage?.input_tokens ?? null,
+      output_tokens: s.usage?.output_tokens ?? null,
+      total_tokens: s.usage?.total_tokens ?? null,
+      cost_usd: s.usage?.cost_usd ?? null,
+    },
     tags: s.tags ?? [],
     metadata: s.metadata ?? {},
     environment: s.environment ?? null,
@@ -42,17 +80,18 @@ function spanOut(s: DemoSpan): SpanOut {
 }
 
 /**
- * The tree of conversation `index` of `count` (as the demo loader places it) loaded at
- * `now`. Feedback timestamps are `now`.
+ * The tree of one trace's spans (root first, then children by start time: the order the
+ * store returns for a root with direct children) and its feedback, stamped at `now`.
  */
-export function taubenchTree(item: TauBenchItem, index: number, count: number, now = FIXED_NOW): TraceTree {
-  const { spans, feedback } = taubenchToTrace(item, index, count, now);
-  const root = spans.find((s) => s.parent_id === null)!;
-  // The store orders spans by start time, then depth-first from the root; the demo's
-  // children all hang off the root in start order already.
-  const children = spans.filter((s) => s !== root).sort((a, b) => a.start_time - b.start_time);
-  const start = Math.min(...spans.map((s) => s.start_time));
-  const end = Math.max(...spans.map((s) => s.end_time));
+export function treeFromSpans(spans: PlainSpan[], feedback: PlainFeedback[] = [], now = FIXED_NOW): TraceTree {
+  const root = spans.find((s) => !s.parent_id)!;
+  const children = spans.filter((s) => s !== root).sort((a, b) => (a.start_time ?? 0) - (b.start_time ?? 0));
+  const starts = spans.map((s) => s.start_time).filter((t): t is number => t != null);
+  const ends = spans.map((s) => s.end_time).filter((t): t is number => t != null);
+  // Usage sums the llm/embedding spans when any report it, else all spans (as the indexer).
+  const usageSpans = spans.some((s) => (s.kind === 'llm' || s.kind === 'embedding') && s.usage) ? spans.filter((s) => s.kind === 'llm' || s.kind === 'embedding') : spans;
+  const sum = (k: 'input_tokens' | 'output_tokens' | 'total_tokens' | 'cost_usd') =>
+    usageSpans.some((s) => s.usage?.[k] != null) ? usageSpans.reduce((a, s) => a + (s.usage?.[k] ?? 0), 0) : null;
   const feedbackOut: FeedbackOut[] = feedback.map((f) => ({
     id: f.id,
     trace_id: f.trace_id,
@@ -81,13 +120,13 @@ export function taubenchTree(item: TauBenchItem, index: number, count: number, n
     trace: {
       id: root.trace_id,
       root_span_id: root.id,
-      name: root.name,
-      start_time: iso(start),
-      end_time: iso(end),
-      latency_ms: root.end_time - root.start_time,
+      name: root.name ?? null,
+      start_time: iso(starts.length ? Math.min(...starts) : null),
+      end_time: iso(ends.length ? Math.max(...ends) : null),
+      latency_ms: root.end_time != null && root.start_time != null ? root.end_time - root.start_time : null,
       span_count: spans.length,
-      status: spans.some((s) => s.status === 'error') ? 'error' : 'ok',
-      usage: { input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null },
+      status: spans.some((s) => s.status === 'error') ? 'error' : root.end_time != null ? 'ok' : 'unset',
+      usage: { input_tokens: sum('input_tokens'), output_tokens: sum('output_tokens'), total_tokens: sum('total_tokens'), cost_usd: sum('cost_usd') },
       environment: root.environment ?? null,
       release: root.release ?? null,
       session_id: root.session_id ?? null,
@@ -101,6 +140,15 @@ export function taubenchTree(item: TauBenchItem, index: number, count: number, n
     spans: [root, ...children].map(spanOut),
     feedback: feedbackOut,
   };
+}
+
+/**
+ * The tree of conversation `index` of `count` (as the demo loader places it) loaded at
+ * `now`. Feedback timestamps are `now`.
+ */
+export function taubenchTree(item: TauBenchItem, index: number, count: number, now = FIXED_NOW): TraceTree {
+  const { spans, feedback } = taubenchToTrace(item, index, count, now);
+  return treeFromSpans(spans, feedback, now);
 }
 
 /** Every conversation as a tree, in file order (pass the parsed demo/taubench-airline.json). */
