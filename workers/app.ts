@@ -5,6 +5,7 @@
 import { newRouter, onError } from './http/app.ts';
 import { ApiError } from './http/errors.ts';
 import { spansIngestRoutes } from './ingest/spans-route.ts';
+import { otlpRoutes } from './ingest/otlp/otlp-route.ts';
 import { traceRoutes } from './store/traces-route.ts';
 import { spanSearchRoutes } from './store/spans-route.ts';
 import { feedbackRoutes } from './review/feedback-route.ts';
@@ -18,6 +19,7 @@ app.onError(onError);
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 
 app.route('/', spansIngestRoutes);
+app.route('/', otlpRoutes);
 app.route('/', traceRoutes);
 app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);
