@@ -6,6 +6,7 @@ import { newRouter, onError } from './http/app.ts';
 import { ApiError } from './http/errors.ts';
 import { spansIngestRoutes } from './ingest/spans-route.ts';
 import { otlpRoutes } from './ingest/otlp/otlp-route.ts';
+import { langsmithRoutes } from './ingest/langsmith/routes.ts';
 import { traceRoutes } from './store/traces-route.ts';
 import { spanSearchRoutes } from './store/spans-route.ts';
 import { feedbackRoutes } from './review/feedback-route.ts';
@@ -20,6 +21,9 @@ app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for 
 
 app.route('/', spansIngestRoutes);
 app.route('/', otlpRoutes);
+// LangSmith SDKs: LANGSMITH_ENDPOINT=<loupe> or <loupe>/api/v1.
+app.route('/', langsmithRoutes);
+app.route('/api/v1', langsmithRoutes);
 app.route('/', traceRoutes);
 app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);

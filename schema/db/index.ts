@@ -2,3 +2,4 @@
 export * from './tenancy.ts';
 export * from './traces.ts';
 export * from './ingest.ts';
+export * from './langsmith.ts';

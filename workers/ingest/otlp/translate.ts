@@ -7,7 +7,7 @@
  */
 import type { SpanIn } from '../../../schema/wire/span.ts';
 import type { ItemError } from '../../../schema/wire/errors.ts';
-import { MAX_METADATA_CHARS } from '../validate.ts';
+import { fitMetadata } from '../fit-metadata.ts';
 import { attributeMap, type Attributes } from './attributes.ts';
 import { readConventions, type EventLike } from './conventions.ts';
 import { Span_SpanKind, Status_StatusCode, type ResourceSpans } from './gen/opentelemetry/proto/trace/v1/trace_pb.ts';
@@ -64,39 +64,6 @@ const SPAN_KIND_NAMES: Record<number, string> = {
   [Span_SpanKind.PRODUCER]: 'producer',
   [Span_SpanKind.CONSUMER]: 'consumer',
 };
-
-/** Longest single metadata string kept whole; longer ones are cut with a marker. */
-const MAX_METADATA_VALUE_CHARS = 8_192;
-
-/**
- * Keeps metadata within the native limit (64 KB as JSON, because it is indexed in D1 whose
- * rows are capped at 2 MB): long values are cut with a marker, and if that is not enough
- * the largest keys are dropped and named in `loupe.dropped_attributes`.
- */
-export function fitMetadata(meta: Record<string, unknown>): Record<string, unknown> {
-  if (JSON.stringify(meta).length <= MAX_METADATA_CHARS) return meta;
-  const out: Record<string, unknown> = {};
-  const sizes: [string, number][] = [];
-  for (const [k, v] of Object.entries(meta)) {
-    const json = JSON.stringify(v) ?? '';
-    if (json.length > MAX_METADATA_VALUE_CHARS) {
-      const textValue = typeof v === 'string' ? v : json;
-      out[k] = `${textValue.slice(0, MAX_METADATA_VALUE_CHARS)}…[${textValue.length - MAX_METADATA_VALUE_CHARS} chars cut]`;
-    } else out[k] = v;
-    sizes.push([k, JSON.stringify(out[k])?.length ?? 0]);
-  }
-  sizes.sort((a, b) => b[1] - a[1]);
-  const dropped: string[] = [];
-  let size = JSON.stringify(out).length;
-  for (const [k, n] of sizes) {
-    if (size <= MAX_METADATA_CHARS - 4096) break;
-    delete out[k];
-    dropped.push(k);
-    size -= n + k.length + 4;
-  }
-  if (dropped.length) out['loupe.dropped_attributes'] = dropped;
-  return out;
-}
 
 /** Resource-level facts shared by every span of one ResourceSpans. */
 interface ResourceFacts {
