@@ -63,7 +63,7 @@ ON CONFLICT (project_id, trace_id, span_id) DO UPDATE SET
 const DEFAULT_KIND = `
 UPDATE spans SET kind = 'other'
  WHERE project_id = ?1 AND kind IS NULL
-   AND rowid IN (SELECT s.rowid FROM json_each(?2) j JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)`;
+   AND rowid IN (SELECT s.rowid FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)`;
 
 /**
  * FTS entries: each span owns two rowids, 2*rowid (input side: name + input) and
@@ -73,7 +73,7 @@ UPDATE spans SET kind = 'other'
 const UPSERT_FTS = `
 INSERT OR REPLACE INTO spans_fts (rowid, body)
 SELECT s.rowid * 2 + (j.value ->> 2), j.value ->> 3
-  FROM json_each(?2) j JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1
+  FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1
  WHERE true`;
 
 /**
@@ -92,7 +92,7 @@ agg AS (
          COALESCE(sum(CASE WHEN s.kind IN ('llm', 'embedding') THEN s.cost_usd END), sum(s.cost_usd)) AS cost,
          max(s.status = 'error') AS has_error,
          max(s.environment) AS env, max(s.release) AS rel, max(s.session_id) AS sess, max(s.user_id) AS usr
-    FROM ids JOIN spans s ON s.project_id = ?1 AND s.trace_id = ids.trace_id
+    FROM ids CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = ids.trace_id
    GROUP BY s.trace_id
 )
 INSERT INTO traces (project_id, trace_id, root_span_id, name, start_time, end_time, duration_ms, span_count,
@@ -109,7 +109,7 @@ SELECT ?1, agg.trace_id, r.span_id, r.name,
   LEFT JOIN spans r ON r.rowid = (
     SELECT r2.rowid FROM spans r2
      WHERE r2.project_id = ?1 AND r2.trace_id = agg.trace_id AND r2.parent_id IS NULL
-     ORDER BY r2.start_time LIMIT 1)
+     ORDER BY +r2.start_time LIMIT 1)
  WHERE true
 ON CONFLICT (project_id, trace_id) DO UPDATE SET
   root_span_id = excluded.root_span_id, name = excluded.name, start_time = excluded.start_time,
