@@ -30,6 +30,8 @@ export interface BenchLoupe {
 export interface BenchResult {
   spans: number;
   seconds: number;
+  /** Seconds until the last request was answered (the rest is indexing). */
+  sendSeconds?: number;
 }
 
 /** One step of a synthetic trace, independent of wire format. */

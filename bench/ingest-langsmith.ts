@@ -81,6 +81,7 @@ export async function benchLangsmith(loupe: BenchLoupe, workload: Workload, opts
     ),
     workload.concurrency,
   );
+  const sent = performance.now();
   await waitQueryable(loupe, workload.tag, workload.traces, spans, lastTraceId);
-  return { spans, seconds: (performance.now() - started) / 1000 };
+  return { spans, seconds: (performance.now() - started) / 1000, sendSeconds: (sent - started) / 1000 };
 }

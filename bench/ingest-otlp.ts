@@ -88,6 +88,7 @@ export async function benchOtlp(loupe: BenchLoupe, workload: Workload): Promise<
   const headers = { 'content-type': 'application/x-protobuf', authorization: `Bearer ${loupe.apiKey}` };
   const started = performance.now();
   await sendAll(bodies.map((body) => () => fetch(`${loupe.url}/otel/v1/traces`, { method: 'POST', headers, body: body as unknown as BodyInit })), workload.concurrency);
+  const sent = performance.now();
   await waitQueryable(loupe, workload.tag, workload.traces, spans, lastTraceId);
-  return { spans, seconds: (performance.now() - started) / 1000 };
+  return { spans, seconds: (performance.now() - started) / 1000, sendSeconds: (sent - started) / 1000 };
 }

@@ -1,0 +1,12 @@
+import { buildLangsmithRequests } from './ingest-langsmith.ts';
+import { parseMultipart } from '@remix-run/multipart-parser';
+import { parseRunMultipart } from '../workers/ingest/langsmith/multipart.ts';
+import { ingestRuns } from '../workers/ingest/langsmith/ingest.ts';
+const w = { traces: 500, spansPerTrace: 10, batchSize: 500, concurrency: 1, tag: 't' };
+const l = buildLangsmithRequests(w);
+const lb = l.bodies[0];
+const time = (name: string, f: () => unknown) => { for (let i = 0; i < 3; i++) f(); const t = performance.now(); for (let i = 0; i < 10; i++) f(); console.log(name, ((performance.now() - t) / 10).toFixed(1), 'ms'); };
+time('parseMultipart only', () => { let n = 0; for (const p of parseMultipart(lb.body, { boundary: lb.boundary, maxParts: 100000, maxFileSize: 1e8, maxTotalSize: 1e9 })) n += p.size; return n; });
+time('parseMultipart + bytes', () => { let n = 0; for (const p of parseMultipart(lb.body, { boundary: lb.boundary, maxParts: 100000, maxFileSize: 1e8, maxTotalSize: 1e9 })) n += p.bytes.length + (p.name?.length ?? 0); return n; });
+time('parseRunMultipart', () => parseRunMultipart(lb.body, lb.boundary));
+void ingestRuns;
