@@ -54,7 +54,7 @@ ON CONFLICT (project_id, id) DO UPDATE SET trace_id = excluded.trace_id, span_id
 const DELETE_RESOLVED_FEEDBACK = `
 DELETE FROM langsmith_pending
  WHERE project_id = ?1 AND kind = 'feedback' AND run_id IN (SELECT value FROM json_each(?2))
-   AND run_id IN (SELECT run_id FROM langsmith_runs WHERE project_id = ?1)`;
+   AND EXISTS (SELECT 1 FROM langsmith_runs r WHERE r.project_id = ?1 AND r.run_id = langsmith_pending.run_id)`;
 
 /** A patch that waited for its run. */
 export interface PendingPatch {

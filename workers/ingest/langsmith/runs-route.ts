@@ -28,7 +28,7 @@ langsmithRunRoutes.post('/runs/multipart', requireAuth('ingest'), async (c) => {
   const projectId = c.get('auth').projectId;
   await enforceIngestRateLimit(c.env, projectId);
   const body = await readBody(c.req.raw, ingestLimits(c.env).maxBytes);
-  const batch = await parseRunMultipart(body, boundary);
+  const batch = parseRunMultipart(body, boundary);
   return c.json(await ingestRuns(c.env, projectId, batch), 202);
 });
 

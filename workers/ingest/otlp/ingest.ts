@@ -25,13 +25,12 @@ export function countSpans(decoded: DecodedRequest): number {
 /** Translates, validates and durably writes the spans of one request. */
 export async function ingestOtlp(env: Env, projectId: string, decoded: DecodedRequest): Promise<OtlpIngestResult> {
   const translation = translateResourceSpans(decoded.request.resourceSpans, decoded.badIds);
-  const { spans, indexes, rejected } = validateSpans(translation.spans.map((t) => t.span));
+  const { spans, rejected } = validateSpans(translation.spans.map((t) => t.span));
   // Name rejected fields by their place in the OTLP request, not in the translated list.
   const all: ItemError[] = [
     ...translation.rejected,
     ...rejected.map((r) => ({ ...r, path: r.path.replace(/^spans\[(\d+)\]/, (_, i) => translation.spans[Number(i)].path) })),
   ];
-  void indexes;
   if (spans.length) await writeSpanBatch(env, projectId, spans, 'otlp');
   return { accepted: spans.length, rejected: all };
 }
