@@ -16,14 +16,21 @@ export default defineConfig(async () => ({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
+            remoteBindings: false,
             miniflare: {
               // Deliver ingest batches quickly so tests wait milliseconds, not the 1 s deployed timeout.
               queueConsumers: {
                 'loupe-ingest': { maxBatchSize: 20, maxBatchTimeout: 0.02, maxRetries: 5, deadLetterQueue: 'loupe-ingest-dlq' },
                 'loupe-ingest-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
+                'loupe-evals': { maxBatchSize: 50, maxBatchTimeout: 0.02, maxRetries: 10, deadLetterQueue: 'loupe-evals-dlq' },
+                'loupe-evals-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
               },
               bindings: {
                 SETUP_SECRET: 'test-setup-secret',
+                ENCRYPTION_KEY: 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=',
+                // A short quiet period and few attempts keep evaluation tests to seconds.
+                TRACE_QUIET_SECONDS: '1',
+                EVAL_MAX_ATTEMPTS: '3',
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./schema/migrations', import.meta.url))),
               },
             },
@@ -31,9 +38,11 @@ export default defineConfig(async () => ({
         ],
         test: {
           name: 'workers',
-          include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts'],
-          exclude: ['test/e2e/**'],
+          include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts', 'web/src/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'test/node/**'],
           setupFiles: ['./test/apply-migrations.ts'],
+          // A fake OpenAI / Anthropic / webhook server in Node, reached by the Worker over 127.0.0.1.
+          globalSetup: ['./test/node/workers-global-setup.ts'],
         },
       },
       {

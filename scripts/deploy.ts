@@ -1,7 +1,9 @@
 /**
  * `npm run deploy`: deploys Loupe to your own Cloudflare account in one go. Creates or
  * reuses the D1 database, R2 bucket and queues, writes the database id into wrangler.toml,
- * applies migrations remotely, sets missing secrets, deploys the Worker, and prints the
+ * applies migrations remotely, sets missing secrets, deploys the Worker (which also serves
+ * the review UI as static assets), deploys the review UI to Cloudflare Pages (web/, whose
+ * Function forwards API paths to the Worker through a service binding), and prints the
  * bootstrap command. Needs `wrangler login` (or CLOUDFLARE_API_TOKEN) first.
  * It cannot run without a Cloudflare account; CI checks `wrangler deploy --dry-run` instead.
  */
@@ -14,8 +16,8 @@ const wrangler = `${repoRoot}node_modules/.bin/wrangler`;
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
 
 /** Runs wrangler; returns stdout, or throws with its output unless `allowFail`. */
-function w(args: string[], opts: { input?: string; allowFail?: boolean } = {}): { ok: boolean; out: string } {
-  const res = spawnSync(wrangler, args, { cwd: repoRoot, env, input: opts.input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+function w(args: string[], opts: { input?: string; allowFail?: boolean; cwd?: string } = {}): { ok: boolean; out: string } {
+  const res = spawnSync(wrangler, args, { cwd: opts.cwd ?? repoRoot, env, input: opts.input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   const out = `${res.stdout}${res.stderr}`;
   if (res.status !== 0 && !opts.allowFail) throw new Error(`wrangler ${args.join(' ')} failed:\n${out}`);
   return { ok: res.status === 0, out };
@@ -61,9 +63,22 @@ async function main(): Promise<void> {
   console.log('Applying D1 migrations remotely');
   w(['d1', 'migrations', 'apply', 'DB', '--remote']);
 
-  console.log('Deploying the Worker');
+  console.log('Deploying the Worker (API + review UI as static assets; wrangler builds web/ first)');
   const deployed = w(['deploy']).out;
-  const url = /https:\/\/[^\s]+\.workers\.dev/.exec(deployed)?.[0] ?? '<your worker URL>';
+  const workerUrl = /https:\/\/[^\s]+\.workers\.dev/.exec(deployed)?.[0] ?? '<your worker URL>';
+
+  // The review UI on Pages (web/wrangler.toml): same site, with a Pages Function that forwards
+  // API paths to the Worker through the `API` service binding, so cookies stay first-party.
+  const pagesProject = /^name\s*=\s*"([^"]+)"/m.exec(await readFile(`${repoRoot}web/wrangler.toml`, 'utf8'))![1];
+  console.log(`Pages project ${pagesProject}`);
+  const created = w(['pages', 'project', 'create', pagesProject, '--production-branch', 'main'], { allowFail: true });
+  if (!created.ok && !/already exists|already taken|8000002/i.test(created.out)) throw new Error(created.out);
+  const pages = w(['pages', 'deploy', '--project-name', pagesProject, '--branch', 'main', '--commit-dirty=true'], { cwd: `${repoRoot}web` }).out;
+  // The deployment URL is https://<deployment>.<project subdomain>.pages.dev; the site's
+  // production URL drops the deployment label (the subdomain may differ from the project
+  // name when that name was taken on pages.dev).
+  const subdomain = /https:\/\/[0-9a-f]+\.([a-z0-9-]+)\.pages\.dev/.exec(pages)?.[1];
+  const url = subdomain ? `https://${subdomain}.pages.dev` : workerUrl;
 
   const secrets = w(['secret', 'list'], { allowFail: true }).out;
   const newSecrets: Record<string, string> = {};
@@ -78,7 +93,7 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log(`\nLoupe is deployed at ${url}`);
+  console.log(`\nLoupe is deployed: review UI and API at ${url}${url !== workerUrl ? ` (the Worker itself answers at ${workerUrl})` : ''}`);
   if (newSecrets.SETUP_SECRET) {
     console.log('Bootstrap it once (creates your organisation, owner login, a project and an API key):');
     console.log(`  curl -X POST ${url}/v1/setup -H "Authorization: Bearer ${newSecrets.SETUP_SECRET}" -H "content-type: application/json" \\`);

@@ -25,6 +25,8 @@ export interface LocalOptions {
   demo: boolean;
   /** Extra [vars]/secrets for the Worker (`--var NAME:value`). SETUP_SECRET is required. */
   vars: Record<string, string>;
+  /** Extra environment for wrangler (e.g. WRANGLER_REGISTRY_PATH to keep its dev registry private). */
+  env?: Record<string, string>;
   /** Echo wrangler's output. */
   verbose?: boolean;
   log?: (line: string) => void;
@@ -114,9 +116,11 @@ export async function startLoupe(opts: LocalOptions): Promise<LocalLoupe> {
   const url = `http://127.0.0.1:${port}`;
   await mkdir(opts.persistTo, { recursive: true });
   wranglerSync(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', opts.persistTo]);
-  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(await freePort()), '--persist-to', opts.persistTo, '--show-interactive-dev-session=false'];
+  // --local: bindings without a local simulator (the AI binding) stay unconnected instead of
+  // asking for a Cloudflare login; everything else is local anyway.
+  const args = ['dev', '--local', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(await freePort()), '--persist-to', opts.persistTo, '--show-interactive-dev-session=false'];
   for (const [name, value] of Object.entries(opts.vars)) args.push('--var', `${name}:${value}`);
-  const child = spawn(wrangler, args, { cwd: repoRoot, env: processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(wrangler, args, { cwd: repoRoot, env: { ...processEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-20_000);

@@ -13,6 +13,21 @@ import { feedbackRoutes } from './review/feedback-route.ts';
 import { setupRoutes } from './tenancy/setup-route.ts';
 import { apiKeyRoutes } from './tenancy/api-keys-route.ts';
 import { renderReference } from './docs/reference-page.ts';
+import { mcpRoutes } from './mcp/route.ts';
+import { evaluatorTryRoutes } from './evals/evaluator-try-route.ts';
+import { evaluatorRoutes } from './evals/evaluators-route.ts';
+import { evaluatorTemplateRoutes } from './evals/evaluator-templates-route.ts';
+import { providerRoutes } from './evals/providers-route.ts';
+import { ruleRoutes } from './evals/rules-route.ts';
+import { judgeTraceRoutes } from './evals/judge-traces-route.ts';
+import { evalSettingsRoutes } from './evals/eval-settings-route.ts';
+import { facetRoutes } from './store/facets-route.ts';
+import { sessionRoutes } from './auth/session-route.ts';
+import { memberRoutes } from './tenancy/members-route.ts';
+import { inviteRoutes } from './tenancy/invites-route.ts';
+import { projectRoutes } from './tenancy/projects-route.ts';
+import { orgRoutes } from './tenancy/orgs-route.ts';
+import { traceSpanRoutes } from './store/trace-span-route.ts';
 
 export const app = newRouter();
 
@@ -24,16 +39,33 @@ app.route('/', otlpRoutes);
 // LangSmith SDKs: LANGSMITH_ENDPOINT=<loupe> or <loupe>/api/v1.
 app.route('/', langsmithRoutes);
 app.route('/api/v1', langsmithRoutes);
+// Before traceRoutes: /v1/traces/facets would otherwise match /v1/traces/{id}.
+app.route('/', facetRoutes);
 app.route('/', traceRoutes);
+app.route('/', traceSpanRoutes);
 app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);
 app.route('/', setupRoutes);
 app.route('/', apiKeyRoutes);
+app.route('/', mcpRoutes);
+// Before evaluatorRoutes, so POST /v1/evaluators/try is never read as an evaluator id.
+app.route('/', evaluatorTryRoutes);
+app.route('/', evaluatorRoutes);
+app.route('/', evaluatorTemplateRoutes);
+app.route('/', providerRoutes);
+app.route('/', ruleRoutes);
+app.route('/', judgeTraceRoutes);
+app.route('/', evalSettingsRoutes);
+app.route('/', sessionRoutes);
+app.route('/', memberRoutes);
+app.route('/', inviteRoutes);
+app.route('/', projectRoutes);
+app.route('/', orgRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',
   scheme: 'bearer',
-  description: 'A project API key, as `Authorization: Bearer <key>` (or the `x-api-key` header).',
+  description: 'A project API key, as `Authorization: Bearer <key>` (or the `x-api-key` header). The review UI uses a session cookie instead (POST /v1/auth/login), with the `x-loupe-csrf` header on writes and `x-loupe-project` to pick a project.',
 });
 
 const OPENAPI_INFO = {

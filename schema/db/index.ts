@@ -3,3 +3,5 @@ export * from './tenancy.ts';
 export * from './traces.ts';
 export * from './ingest.ts';
 export * from './langsmith.ts';
+export * from './evals.ts';
+export * from './accounts.ts';

@@ -131,5 +131,7 @@ export const feedback = sqliteTable(
     primaryKey({ columns: [t.projectId, t.id] }),
     index('feedback_trace').on(t.projectId, t.traceId),
     index('feedback_key').on(t.projectId, t.key, t.score),
+    // An evaluator's scores, newest first (GET /v1/evaluators/{id}/scores).
+    index('feedback_evaluator').on(t.projectId, t.evaluatorId, t.createdAt),
   ],
 );

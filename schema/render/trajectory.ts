@@ -2,8 +2,10 @@
  * Renders a trace as a compact markdown trajectory that an LLM (or a person in a
  * terminal) reads well: the span tree with kinds, each LLM step's new messages, each tool
  * call with its arguments and result, errors, and feedback. Long values are cut with a
- * marker saying how much was cut and how to get it; a token budget shrinks values, then
- * folds the middle of long trajectories, until the whole rendering fits.
+ * marker saying how much was cut (`…[+1,234 chars]`), and the header of a step with cuts
+ * says how to see it whole (`cut: --span <id> --full`, or the MCP tool's arguments). A
+ * token budget shrinks values (data before messages), then folds the middle of long
+ * trajectories (keeping failed steps), until the whole rendering fits.
  * Shared by the CLI, the MCP endpoint and the LLM judge, so all three see the same view.
  */
 import type { TraceTree } from '../wire/trace.ts';
@@ -20,7 +22,7 @@ export interface RenderOptions {
   spanId?: string;
   /** Characters kept per value before it is cut (default 600; ignored with `full`). */
   valueChars?: number;
-  /** How a cut marker names the span to expand (default `--span <id>`, the CLI flag). */
+  /** How a step with cut values names the way to see that span whole (default `--span <id> --full`, the CLI flags). */
   spanRef?: (spanId: string) => string;
   /** The sentence in the footer saying how to see what was cut (default: the CLI command). */
   expandHint?: (traceId: string) => string;
@@ -37,41 +39,84 @@ export function estimateTokens(text: string): number {
 
 /** The default footer hint: the CLI commands that show what was cut. */
 export const cliExpandHint = (traceId: string) => `\`loupe traces get ${traceId} --span <id> --full\` shows one span whole; \`--full\` shows everything`;
-/** The default marker reference: the CLI flag. */
-export const cliSpanRef = (spanId: string) => `--span ${spanId}`;
+/** The default reference to one span whole: the CLI flags. */
+export const cliSpanRef = (spanId: string) => `--span ${spanId} --full`;
 
-/** Cut-down steps go through these widths before whole steps are folded. */
-const SHRINK_STEPS = [600, 300, 150, 80, 40];
+/**
+ * Value widths a budget goes through, widest first: `text` for what people and models
+ * said (message contents), `data` for structured values (tool arguments and results,
+ * JSON inputs, metadata). Data shrinks first: a tool result cut to 80 characters still
+ * says which record came back, a customer message cut that short loses the request.
+ */
+const BUDGET_LEVELS: readonly Widths[] = [
+  { text: 600, data: 600 },
+  { text: 600, data: 300 },
+  { text: 400, data: 160 },
+  { text: 300, data: 100 },
+  { text: 200, data: 80 },
+];
+/** Below the last level, steps are folded; these only apply when even folding does not fit. */
+const LAST_RESORT: Widths = { text: 60, data: 40 };
+/** Steps kept at each end before the last-resort widths are tried. */
+const MIN_READABLE_KEEP = 2;
+
+interface Widths {
+  text: number;
+  data: number;
+}
 
 /** Renders a trace (or one span's subtree) as markdown. */
 export function renderTrace(tree: TraceTree, opts: RenderOptions = {}): string {
   const hint = opts.expandHint ?? cliExpandHint;
   const ref = opts.spanRef ?? cliSpanRef;
   const spans = selectSpans(tree, opts.spanId);
-  const base = opts.full ? Infinity : (opts.valueChars ?? SHRINK_STEPS[0]);
-  const widths = opts.maxTokens ? [base, ...SHRINK_STEPS.filter((w) => w < base)] : [base];
-  let text = '';
-  for (const width of widths) {
-    text = compose(tree, spans, { width, keep: null, hint, ref });
-    if (!opts.maxTokens || estimateTokens(text) <= opts.maxTokens) return text;
+  const base = opts.full ? Infinity : (opts.valueChars ?? BUDGET_LEVELS[0].text);
+  const first: Widths = { text: base, data: base };
+  const budget = opts.maxTokens;
+  const render = (widths: Widths, keep: number | null) => compose(tree, spans, { widths, keep, hint, ref });
+  const fits = (text: string) => budget === undefined || estimateTokens(text) <= budget;
+  let text = render(first, null);
+  if (fits(text)) return text;
+  const levels = BUDGET_LEVELS.filter((l) => l.text < base || l.data < base).map((l) => ({ text: Math.min(l.text, base), data: Math.min(l.data, base) }));
+  for (const widths of levels) {
+    text = render(widths, null);
+    if (fits(text)) return text;
   }
-  // Still too long: keep the first and last steps, fold the middle (the search keeps the most that fit).
-  const width = widths[widths.length - 1];
-  let lo = 0;
-  let hi = Math.ceil(spans.length / 2);
-  let best = compose(tree, spans, { width, keep: 0, hint, ref });
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const candidate = compose(tree, spans, { width, keep: mid, hint, ref });
-    if (estimateTokens(candidate) <= opts.maxTokens!) {
-      best = candidate;
-      lo = mid + 1;
-    } else hi = mid - 1;
+  // Still too long: keep the first and last steps (and every failed step), fold the
+  // middle; the search keeps the most steps that fit. Values narrower than the last
+  // level say little, so they are only used when the readable ones leave fewer than the
+  // first two and last two steps.
+  let best: { text: string; keep: number } | null = null;
+  for (const widths of [levels[levels.length - 1] ?? first, LAST_RESORT]) {
+    if (best && best.keep >= MIN_READABLE_KEEP) break;
+    let lo: number = best ? best.keep + 1 : 0;
+    let hi = Math.ceil(spans.length / 2);
+    while (lo <= hi) {
+      const mid: number = (lo + hi) >> 1;
+      const candidate = render(widths, mid);
+      if (fits(candidate)) {
+        best = { text: candidate, keep: mid };
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
   }
-  if (estimateTokens(best) <= opts.maxTokens!) return best;
-  // Even the header and feedback do not fit: cut the text itself, and say so.
-  const marker = `\n…[rendering cut to fit ${opts.maxTokens} tokens; ${hint(tree.trace.id)}]`;
-  return best.slice(0, Math.max(0, opts.maxTokens! * 4 - marker.length)) + marker;
+  if (best) return best.text;
+  // Even the header, the feedback and the failed steps do not fit: cut the text itself, and say so.
+  return cutToBudget(render(LAST_RESORT, 0), budget!, `\n…[rendering cut to fit ${budget} tokens; ${hint(tree.trace.id)}]`);
+}
+
+/** The first characters of `text` plus `marker`, within `budget` tokens (the marker is cut too if it must be). */
+function cutToBudget(text: string, budget: number, marker: string): string {
+  const chars = Math.max(0, budget * 4);
+  if (marker.length >= chars) return safeSlice(marker, chars);
+  return safeSlice(text, chars - marker.length) + marker;
+}
+
+/** Slices without splitting a surrogate pair. */
+function safeSlice(text: string, end: number): string {
+  if (end <= 0) return '';
+  if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1])) end--;
+  return text.slice(0, end);
 }
 
 /** The spans to render: all (tree order), or one span and its descendants. */
@@ -90,16 +135,33 @@ function selectSpans(tree: TraceTree, spanId?: string): SpanOut[] {
 }
 
 interface ComposeOptions {
-  width: number;
-  /** null: every step; n: the first n and last n steps, the rest folded. */
+  widths: Widths;
+  /** null: every step; n: the first n and last n steps (and failed ones), the rest folded. */
   keep: number | null;
   hint: (traceId: string) => string;
   ref: (spanId: string) => string;
 }
 
+/** Collects the cuts made while rendering one span, so its header can say how to see them whole. */
+interface Cutter {
+  (text: string, width: number): string;
+  cuts: number;
+}
+
+function newCutter(): Cutter {
+  const cutter = ((text: string, width: number) => {
+    if (text.length <= width) return text;
+    cutter.cuts++;
+    return `${safeSlice(text, width)}…[+${(text.length - width).toLocaleString('en-US')} chars]`;
+  }) as Cutter;
+  cutter.cuts = 0;
+  return cutter;
+}
+
 function compose(tree: TraceTree, spans: SpanOut[], o: ComposeOptions): string {
   const t = tree.trace;
   const lines: string[] = [];
+  let cutSomething = false;
   lines.push(`# Trace ${t.id}${t.name ? ` · ${t.name}` : ''}`);
   lines.push(
     [
@@ -121,12 +183,21 @@ function compose(tree: TraceTree, spans: SpanOut[], o: ComposeOptions): string {
     t.tags.length ? `tags ${t.tags.join(', ')}` : null,
   ].filter(Boolean);
   if (context.length) lines.push(context.join(' · '));
-  const rootRef = () => (t.root_span_id ? o.ref(t.root_span_id) : 'full');
-  if (Object.keys(t.metadata).length) lines.push(`metadata ${cut(JSON.stringify(t.metadata), o.width, rootRef)}`);
+  // Header values point at the root span (the trace's metadata is the root's).
+  const headCut = newCutter();
+  if (Object.keys(t.metadata).length) lines.push(`metadata ${headCut(valueText(t.metadata), o.widths.data)}`);
+  if (headCut.cuts && t.root_span_id) lines[lines.length - 1] += ` (whole: ${o.ref(t.root_span_id)})`;
+  cutSomething ||= headCut.cuts > 0;
 
   if (tree.feedback.length) {
     lines.push('', '## Feedback');
-    for (const f of tree.feedback) lines.push(`- ${feedbackLine(f, o.width, () => (f.span_id ? o.ref(f.span_id) : rootRef()))}`);
+    for (const f of tree.feedback) {
+      const cut = newCutter();
+      const line = feedbackLine(f, o.widths, cut);
+      const whole = cut.cuts ? (f.span_id ? o.ref(f.span_id) : null) : null;
+      lines.push(`- ${line}${whole ? ` (whole: ${whole})` : ''}`);
+      cutSomething ||= cut.cuts > 0;
+    }
   }
 
   lines.push('', '## Steps');
@@ -134,24 +205,42 @@ function compose(tree: TraceTree, spans: SpanOut[], o: ComposeOptions): string {
   const seen = new Set<string>();
   const hasToolSpans = spans.some((s) => s.kind === 'tool');
   const n = spans.length;
-  let folded = false;
+  let shown = 0;
+  let foldStart = -1;
+  const flushFold = (end: number) => {
+    if (foldStart < 0) return;
+    const count = end - foldStart;
+    lines.push(`${'  '.repeat(depth.get(spans[foldStart].id) ?? 0)}- …[${count === 1 ? `step ${foldStart + 1}` : `steps ${foldStart + 1}–${end}`} folded to fit the budget]`);
+    foldStart = -1;
+  };
   spans.forEach((s, i) => {
-    if (o.keep !== null && i >= o.keep && i < n - o.keep) {
+    const folded = o.keep !== null && i >= o.keep && i < n - o.keep && s.status !== 'error';
+    if (folded) {
       // Messages of folded steps still count as seen, so later steps do not repeat them.
       markSeen(s, seen);
-      if (!folded) {
-        folded = true;
-        lines.push(`- …[${n - 2 * o.keep} steps folded to fit the budget]`);
-      }
+      if (foldStart < 0) foldStart = i;
       return;
     }
-    lines.push(...stepLines(s, depth.get(s.id) ?? 0, i + 1, { ...o, seen, hasToolSpans }));
+    flushFold(i);
+    shown++;
+    const cut = newCutter();
+    const step = stepLines(s, depth.get(s.id) ?? 0, i + 1, { ...o, seen, hasToolSpans, cut });
+    if (cut.cuts) {
+      step[0] += ` · cut: ${o.ref(s.id)}`;
+      cutSomething = true;
+    }
+    lines.push(...step);
   });
-  const shown = o.keep === null ? n : Math.min(n, 2 * o.keep);
+  flushFold(n);
   const body = lines.join('\n');
-  const cutSomething = body.includes('chars; ') || shown < n;
+  const widthNote = Number.isFinite(o.widths.text)
+    ? o.widths.text === o.widths.data
+      ? `; values cut at ${o.widths.text} characters`
+      : `; messages cut at ${o.widths.text} characters, data at ${o.widths.data}`
+    : '';
   const footer = (tokens: number) =>
-    `\n\n_≈${tokens} tokens (characters ÷ 4); ${shown} of ${n} steps shown${Number.isFinite(o.width) ? `; values cut at ${o.width} characters` : ''}.${cutSomething ? ` ${o.hint(t.id)}.` : ''}_`;
+    `\n\n_≈${tokens} tokens (characters ÷ 4); ${shown} of ${n} steps shown${widthNote}.${cutSomething || shown < n ? ` ${o.hint(t.id)}.` : ''}_`;
+  // The footer states the size of the whole text, itself included: measure twice.
   return body + footer(estimateTokens(body + footer(estimateTokens(body))));
 }
 
@@ -164,18 +253,21 @@ function depthOf(spans: SpanOut[]): Map<string, number> {
 interface StepContext extends ComposeOptions {
   seen: Set<string>;
   hasToolSpans: boolean;
+  cut: Cutter;
 }
 
 /** The lines of one span: a header, then its content indented beneath. */
 function stepLines(s: SpanOut, depth: number, index: number, c: StepContext): string[] {
   const pad = '  '.repeat(depth);
   const inner = `${pad}  `;
-  const more = () => c.ref(s.id);
+  const { text: tw, data: dw } = c.widths;
   const facts = [
-    s.model,
+    // LLM spans are often named after their model ("chat gpt-4o"): say it once.
+    s.model && !(s.name ?? '').includes(s.model) ? s.model : null,
     s.status === 'error' ? 'ERROR' : null,
     s.latency_ms != null ? duration(s.latency_ms) : null,
     s.usage.input_tokens != null || s.usage.output_tokens != null ? `${s.usage.input_tokens ?? '?'}→${s.usage.output_tokens ?? '?'} tokens` : null,
+    s.usage.cost_usd != null ? `$${s.usage.cost_usd.toFixed(4)}` : null,
   ].filter(Boolean);
   const lines = [`${pad}- ${index}. **[${s.kind}] ${s.name ?? '(unnamed)'}**${facts.length ? ` · ${facts.join(' · ')}` : ''}`];
   if (s.kind === 'llm') {
@@ -186,35 +278,42 @@ function stepLines(s: SpanOut, depth: number, index: number, c: StepContext): st
         if (c.seen.has(fp)) continue;
         c.seen.add(fp);
         if (m.role === 'tool' && c.hasToolSpans) continue; // shown as the tool step's result
-        lines.push(`${inner}- ${messageLine(m, c.width, more, c.hasToolSpans)}`);
+        lines.push(`${inner}- ${messageLine(m, c.widths, c.cut, c.hasToolSpans)}`);
       }
-    } else if (s.input !== undefined) lines.push(`${inner}- input: ${value(s.input, c.width, more)}`);
+    } else if (s.input !== undefined) lines.push(`${inner}- input: ${value(s.input, dw, c.cut)}`);
     const outputs = messagesOf(s.output);
     if (outputs) {
       for (const m of outputs) {
         c.seen.add(fingerprint(m));
-        lines.push(`${inner}- ${messageLine(m, c.width, more, c.hasToolSpans)}`);
+        lines.push(`${inner}- ${messageLine(m, c.widths, c.cut, c.hasToolSpans)}`);
       }
-    } else if (s.output !== undefined) lines.push(`${inner}- output: ${value(s.output, c.width, more)}`);
+    } else if (s.output !== undefined) lines.push(`${inner}- output: ${value(s.output, tw, c.cut)}`);
   } else if (s.kind === 'tool') {
-    lines.push(`${inner}- args: ${value(s.input, c.width, more)}`);
-    if (s.output !== undefined) lines.push(`${inner}- result: ${value(s.output, c.width, more)}`);
+    lines.push(`${inner}- args: ${value(s.input, dw, c.cut)}`);
+    if (s.output !== undefined) lines.push(`${inner}- result: ${value(s.output, dw, c.cut)}`);
   } else {
-    if (s.input !== undefined) lines.push(`${inner}- input: ${inputSummary(s.input, c.width, more)}`);
-    if (s.output !== undefined) lines.push(`${inner}- output: ${inputSummary(s.output, c.width, more)}`);
+    if (s.input !== undefined) lines.push(`${inner}- input: ${summary(s.input, c)}`);
+    if (s.output !== undefined) lines.push(`${inner}- output: ${summary(s.output, c)}`);
   }
   // Tools often return their error as the result too; say it once.
   if (s.error && !(typeof s.output === 'string' && s.output.trim() === s.error.trim())) {
-    lines.push(`${inner}- error: ${cut(oneLine(s.error), c.width, more)}`);
+    lines.push(`${inner}- error: ${c.cut(oneLine(s.error), tw)}`);
   }
   return lines;
 }
 
-/** Roots often carry a chat transcript: show its last message rather than the JSON. */
-function inputSummary(v: unknown, width: number, more: () => string): string {
+/**
+ * Agent and chain spans often carry a chat transcript: show its last message rather than
+ * the JSON, and count it as seen so the LLM step below does not repeat it.
+ */
+function summary(v: unknown, c: StepContext): string {
   const msgs = messagesOf(v);
-  if (msgs && msgs.length) return messageLine(msgs[msgs.length - 1], width, more);
-  return value(v, width, more);
+  if (msgs && msgs.length) {
+    const last = msgs[msgs.length - 1];
+    c.seen.add(fingerprint(last));
+    return messageLine(last, c.widths, c.cut);
+  }
+  return value(v, c.widths.data, c.cut);
 }
 
 interface Message {
@@ -237,8 +336,27 @@ function messagesOf(v: unknown): Message[] | null {
   return null;
 }
 
+/**
+ * Renderings under a budget compose the trace several times, and an LLM span's input
+ * repeats the whole conversation so far: remember each object's text instead of
+ * serializing it again (keys are the tree's own objects, so entries go with the tree).
+ */
+const fingerprints = new WeakMap<object, string>();
+const jsonTexts = new WeakMap<object, string>();
+
 function fingerprint(m: Message): string {
-  return JSON.stringify([m.role, m.content ?? null, m.tool_calls ?? null, m.tool_call_id ?? null]);
+  let fp = fingerprints.get(m);
+  if (fp === undefined) fingerprints.set(m, (fp = JSON.stringify([m.role, m.content ?? null, m.tool_calls ?? null, m.tool_call_id ?? null])));
+  return fp;
+}
+
+/** A value's one-line text: strings as they are, anything else as compact JSON. */
+function valueText(v: unknown): string {
+  if (typeof v === 'string') return oneLine(v);
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? String(v);
+  let text = jsonTexts.get(v);
+  if (text === undefined) jsonTexts.set(v, (text = oneLine(JSON.stringify(v))));
+  return text;
 }
 
 function markSeen(s: SpanOut, seen: Set<string>): void {
@@ -246,14 +364,15 @@ function markSeen(s: SpanOut, seen: Set<string>): void {
 }
 
 /** One message; with `callsShownAsSteps`, tool calls show by name only (their tool step has the arguments). */
-function messageLine(m: Message, width: number, more: () => string, callsShownAsSteps = false): string {
+function messageLine(m: Message, widths: Widths, cut: Cutter, callsShownAsSteps = false): string {
   const parts: string[] = [];
   const text = contentText(m.content);
-  if (text) parts.push(cut(oneLine(text), width, more));
+  // Tool results are data; everything people and models say is text.
+  if (text) parts.push(cut(oneLine(text), m.role === 'tool' ? widths.data : widths.text));
   for (const call of m.tool_calls ?? []) {
     const name = call.function?.name ?? call.name ?? 'tool';
     const args = call.function?.arguments ?? call.args ?? '';
-    parts.push(callsShownAsSteps ? `→ calls ${name}` : `→ calls ${name}(${cut(typeof args === 'string' ? args : JSON.stringify(args), width, more)})`);
+    parts.push(callsShownAsSteps ? `→ calls ${name}` : `→ calls ${name}(${cut(valueText(args), widths.data)})`);
   }
   const who = m.role === 'tool' ? `tool result${m.name ? ` (${m.name})` : ''}` : m.role;
   return `${who}: ${parts.join(' ') || '(empty)'}`;
@@ -267,29 +386,23 @@ function contentText(content: unknown): string {
   return content == null ? '' : JSON.stringify(content);
 }
 
-function feedbackLine(f: FeedbackOut, width: number, more: () => string): string {
-  const what = f.score != null ? `${f.key} = ${f.score}` : `${f.key} = ${JSON.stringify(f.value)}`;
-  const bits = [`${what} (${f.source}${f.author ? ` ${f.author}` : ''})`];
-  if (f.comment) bits.push(`"${cut(oneLine(f.comment), width, more)}"`);
-  if (f.correction != null) bits.push(`correction: ${value(f.correction, width, more)}`);
+function feedbackLine(f: FeedbackOut, widths: Widths, cut: Cutter): string {
+  const what = f.score != null ? `${f.key} = ${f.score}` : `${f.key} = ${cut(valueText(typeof f.value === 'string' ? JSON.stringify(f.value) : f.value), widths.data)}`;
+  const bits = [`${what} (${f.source}${f.author ? ` ${f.author}` : ''}${f.span_id ? ` on span ${f.span_id}` : ''})`];
+  if (f.comment) bits.push(`"${cut(oneLine(f.comment), widths.text)}"`);
+  if (f.correction != null) bits.push(`correction: ${value(f.correction, widths.text, cut)}`);
   return bits.join(' ');
 }
 
 /** A value on one line: strings as they are, anything else as compact JSON, cut to width. */
-function value(v: unknown, width: number, more: () => string): string {
+function value(v: unknown, width: number, cut: Cutter): string {
   if (v === undefined) return '(none)';
-  const text = typeof v === 'string' ? v : JSON.stringify(v);
-  return cut(oneLine(text), width, more);
+  if (v === null || v === '') return '(empty)';
+  return cut(valueText(v), width);
 }
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ⏎ ').trim();
-}
-
-/** Cuts text to `width` characters with a marker saying how much was cut and how to see it. */
-function cut(text: string, width: number, more: () => string): string {
-  if (text.length <= width) return text;
-  return `${text.slice(0, width)}…[+${(text.length - width).toLocaleString('en-US')} chars; ${more()}]`;
 }
 
 function duration(ms: number): string {

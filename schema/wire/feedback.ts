@@ -64,3 +64,9 @@ export type FeedbackOut = z.infer<typeof FeedbackOut>;
 export const FeedbackSummary = z
   .record(z.string(), z.object({ avg: z.number().nullable(), count: z.number(), values: z.array(z.unknown()).optional() }))
   .meta({ id: 'FeedbackSummary', description: 'feedback key -> average score and count' });
+
+/** GET /v1/feedback/keys: every feedback key in use, with counts and average scores. */
+export const FeedbackKeyList = z
+  .object({ keys: z.array(z.object({ key: z.string(), count: z.number(), avg: z.number().nullable(), sources: z.array(z.string()) })) })
+  .meta({ id: 'FeedbackKeyList' });
+export type FeedbackKeyList = z.infer<typeof FeedbackKeyList>;

@@ -5,3 +5,5 @@ export * from './feedback.ts';
 export * from './trace.ts';
 export * from './errors.ts';
 export * from './query.ts';
+export * from './accounts.ts';
+export * from './facets.ts';

@@ -8,7 +8,7 @@ import type { NormalizedSpan } from '../../schema/wire/span.ts';
 import type { IngestMessage } from '../../schema/queues.ts';
 
 /** Which API a batch came in through (kept as R2 object metadata, for debugging). */
-export type IngestOrigin = 'native' | 'otlp' | 'langsmith' | 'demo';
+export type IngestOrigin = 'native' | 'otlp' | 'langsmith' | 'demo' | 'judge';
 
 /** R2 key for a new batch: grouped by project and hour, sortable by time. */
 export function batchKey(projectId: string, now = Date.now()): string {

@@ -2,10 +2,10 @@
  * POST /v1/feedback (end-user thumbs, scores, comments, corrections; needs `ingest`, the
  * scope an agent's backend already holds) and GET /v1/feedback/keys (needs `read`).
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { newRouter } from '../http/app.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { FeedbackIn, FeedbackOut } from '../../schema/wire/feedback.ts';
+import { FeedbackIn, FeedbackKeyList, FeedbackOut } from '../../schema/wire/feedback.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
 import { feedbackKeys, upsertFeedback } from './feedback.ts';
 
@@ -42,7 +42,7 @@ feedbackRoutes.openapi(
     responses: {
       200: {
         description: 'Keys',
-        content: { 'application/json': { schema: z.object({ keys: z.array(z.object({ key: z.string(), count: z.number(), avg: z.number().nullable(), sources: z.array(z.string()) })) }) } },
+        content: { 'application/json': { schema: FeedbackKeyList } },
       },
     },
   }),

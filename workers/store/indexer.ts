@@ -65,6 +65,11 @@ UPDATE spans SET kind = 'other'
  WHERE project_id = ?1 AND kind IS NULL
    AND rowid IN (SELECT s.rowid FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)`;
 
+// Joins from a json_each() list to spans use CROSS JOIN, which in SQLite fixes the join
+// order: without table statistics the planner otherwise makes `spans` the outer loop and
+// scans the whole project once per batch row (measured: 4,092 FTS rows took 46 s against
+// 60 ms with the list outer), so indexing time grew with the size of the project.
+
 /**
  * FTS entries: each span owns two rowids, 2*rowid (input side: name + input) and
  * 2*rowid+1 (output side: output + error), so a later post carrying only the output
@@ -107,9 +112,11 @@ SELECT ?1, agg.trace_id, r.span_id, r.name,
        r.metadata, r.input_preview, r.output_preview, ?3
   FROM agg
   LEFT JOIN spans r ON r.rowid = (
-    SELECT r2.rowid FROM spans r2
+    -- INDEXED BY: left alone, the planner walks spans_project_start for the ORDER BY,
+    -- i.e. every span of the project, for each trace.
+    SELECT r2.rowid FROM spans r2 INDEXED BY spans_key
      WHERE r2.project_id = ?1 AND r2.trace_id = agg.trace_id AND r2.parent_id IS NULL
-     ORDER BY +r2.start_time LIMIT 1)
+     ORDER BY r2.start_time LIMIT 1)
  WHERE true
 ON CONFLICT (project_id, trace_id) DO UPDATE SET
   root_span_id = excluded.root_span_id, name = excluded.name, start_time = excluded.start_time,
@@ -188,6 +195,8 @@ function chunkJson(rows: unknown[][]): string[] {
 export interface IndexResult {
   spans: number;
   traceIds: string[];
+  /** Touched traces whose root span has ended, with the `updated_at` this batch gave them. */
+  completed: [string, number][];
 }
 
 /**
@@ -201,7 +210,7 @@ export async function indexBatch(env: Env, message: IngestMessage, now = Date.no
   const object = await env.BLOBS.get(key);
   if (!object) {
     console.warn(`ingest batch ${key} not found in R2; skipping`);
-    return { spans: 0, traceIds: [] };
+    return { spans: 0, traceIds: [], completed: [] };
   }
   const lines = parseBatch(new Uint8Array(await object.arrayBuffer()));
   const rows: SpanRow[] = [];
@@ -228,7 +237,7 @@ async function writeRows(
   kindless: boolean,
   now: number,
 ): Promise<IndexResult> {
-  if (!rows.length) return { spans: 0, traceIds: [] };
+  if (!rows.length) return { spans: 0, traceIds: [], completed: [] };
   const statements: D1PreparedStatement[] = [];
   const upsert = db.prepare(UPSERT_SPANS);
   const rowChunks = chunkJson(rows);
@@ -242,6 +251,11 @@ async function writeRows(
   const rollup = db.prepare(UPSERT_TRACES);
   // Ids are <= 128 chars, so 2,000 per chunk stays far below the value-size cap.
   for (let i = 0; i < traceIds.length; i += 2000) statements.push(rollup.bind(projectId, JSON.stringify(traceIds.slice(i, i + 2000)), now));
-  await db.batch(statements);
-  return { spans: rows.length, traceIds };
+  // Read in the same transaction: which touched traces now have an ended root (candidates for rules).
+  const ended = db.prepare('SELECT trace_id, updated_at FROM traces WHERE project_id = ?1 AND root_ended = 1 AND trace_id IN (SELECT value FROM json_each(?2))');
+  const endedFrom = statements.length;
+  for (let i = 0; i < traceIds.length; i += 2000) statements.push(ended.bind(projectId, JSON.stringify(traceIds.slice(i, i + 2000))));
+  const results = await db.batch(statements);
+  const completed = results.slice(endedFrom).flatMap((r) => (r.results as { trace_id: string; updated_at: number }[]).map((t) => [t.trace_id, t.updated_at] as [string, number]));
+  return { spans: rows.length, traceIds, completed };
 }

@@ -5,7 +5,7 @@
  * the platform moves it to the dead-letter queue, whose consumer records it in D1
  * (`ingest_failures`); the R2 object is never deleted, so it can be replayed.
  */
-import type { IngestMessage } from '../../schema/queues.ts';
+import { MAX_TRACES_PER_COMPLETED_MESSAGE, type IngestMessage, type TracesCompletedMessage } from '../../schema/queues.ts';
 import { controlDb } from './db.ts';
 import { indexBatch } from './indexer.ts';
 
@@ -18,7 +18,8 @@ export function retryDelaySeconds(attempts: number): number {
 export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     try {
-      await indexBatch(env, message.body);
+      const { completed } = await indexBatch(env, message.body);
+      await signalCompleted(env, message.body.project_id, completed);
       message.ack();
       if (message.attempts > 1) {
         await controlDb(env).prepare('DELETE FROM ingest_failures WHERE key = ?').bind(message.body.key).run().catch(() => {});
@@ -29,6 +30,24 @@ export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }
+}
+
+/**
+ * Tells the evals queue which traces now have an ended root span, delayed by the quiet
+ * period for late children (TRACE_QUIET_SECONDS). The store never imports workers/evals:
+ * data flows one way, through the queue. Sent before the ack, so a failure re-indexes
+ * (idempotent) and re-sends rather than losing the signal.
+ */
+export async function signalCompleted(env: Env, projectId: string, completed: [string, number][]): Promise<void> {
+  if (!completed.length) return;
+  const quiet = Number((env as unknown as { TRACE_QUIET_SECONDS?: string }).TRACE_QUIET_SECONDS ?? 10);
+  const delaySeconds = Number.isFinite(quiet) && quiet > 0 ? Math.min(3600, Math.round(quiet)) : 0;
+  const messages: { body: TracesCompletedMessage; contentType: 'json'; delaySeconds: number }[] = [];
+  for (let i = 0; i < completed.length; i += MAX_TRACES_PER_COMPLETED_MESSAGE) {
+    messages.push({ body: { v: 1, type: 'traces_completed', project_id: projectId, traces: completed.slice(i, i + MAX_TRACES_PER_COMPLETED_MESSAGE) }, contentType: 'json', delaySeconds });
+  }
+  // Queues: sendBatch takes at most 100 messages per call.
+  for (let i = 0; i < messages.length; i += 100) await env.EVAL_QUEUE.sendBatch(messages.slice(i, i + 100));
 }
 
 /** Handles the dead-letter queue: the batch exhausted its retries; keep a durable record. */

@@ -67,8 +67,13 @@ export async function listTraces(env: Env, projectId: string, opts: TraceListOpt
   return { traces: page.map(traceOut), next_cursor: more && last ? encodeCursor([last.sort_value, last.trace_id]) : null };
 }
 
-/** GET /v1/traces/:id: the trace, every span with full input/output, and all feedback. */
-export async function getTrace(env: Env, projectId: string, traceId: string): Promise<TraceTree> {
+/**
+ * GET /v1/traces/:id: the trace, every span with full input/output, and all feedback.
+ * With `payloads: false` spans carry their D1 previews instead and nothing is read from
+ * R2: the shape for very large traces, whose payloads would not fit one response (Workers
+ * have 128 MB of memory), which clients then load one span at a time (getSpan).
+ */
+export async function getTrace(env: Env, projectId: string, traceId: string, opts: { payloads?: boolean } = {}): Promise<TraceTree> {
   const db = dbFor(env, projectId);
   const [traceRes, spanRes, feedbackRes] = await db.batch([
     db.prepare(`SELECT page.*, ${FEEDBACK_SUMMARY} FROM traces page WHERE page.project_id = ? AND page.trace_id = ?`).bind(projectId, projectId, traceId),
@@ -77,20 +82,68 @@ export async function getTrace(env: Env, projectId: string, traceId: string): Pr
   ]);
   const trace = traceRes.results[0] as TraceRow | undefined;
   if (!trace) throw new ApiError(404, 'not_found', `trace '${traceId}' not found in this project`, 'id');
-  const rows = spanRes.results as unknown as SpanRow[];
+  const spanRows = spanRes.results as unknown as SpanRow[];
+  const feedbackRows = feedbackRes.results as unknown as FeedbackRow[];
+  if (opts.payloads === false) {
+    return { trace: traceOut(trace), spans: treeOrder(spanRows.map((r) => spanOut(r))), feedback: feedbackRows.map(feedbackOut) };
+  }
+  const [tree] = await buildTrees(env, [trace], spanRows, feedbackRows);
+  return tree;
+}
+
+/**
+ * Several traces at once, for consumers that evaluate many traces per batch: three
+ * queries for all of them (D1: the ids go in as one JSON parameter) and merged R2 range
+ * reads. Traces not in the project are absent from the map. Callers bound how many they
+ * ask for, since every payload is held in memory (Workers: 128 MB).
+ */
+export async function getTraces(env: Env, projectId: string, traceIds: string[]): Promise<Map<string, TraceTree>> {
+  if (!traceIds.length) return new Map();
+  const db = dbFor(env, projectId);
+  const ids = JSON.stringify([...new Set(traceIds)]);
+  const [traceRes, spanRes, feedbackRes] = await db.batch([
+    db.prepare(`SELECT page.*, ${FEEDBACK_SUMMARY} FROM traces page WHERE page.project_id = ? AND page.trace_id IN (SELECT value FROM json_each(?))`).bind(projectId, projectId, ids),
+    db.prepare('SELECT s.* FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ORDER BY s.trace_id, s.start_time, s.rowid').bind(projectId, ids),
+    db.prepare('SELECT f.* FROM json_each(?2) j CROSS JOIN feedback f ON f.project_id = ?1 AND f.trace_id = j.value ORDER BY f.created_at').bind(projectId, ids),
+  ]);
+  const trees = await buildTrees(env, traceRes.results as unknown as TraceRow[], spanRes.results as unknown as SpanRow[], feedbackRes.results as unknown as FeedbackRow[]);
+  return new Map(trees.map((t) => [t.trace.id, t]));
+}
+
+/** Trace trees from their rows, with payloads loaded from R2 in one pass. */
+async function buildTrees(env: Env, traces: TraceRow[], spanRows: SpanRow[], feedbackRows: FeedbackRow[]): Promise<TraceTree[]> {
   const refs: string[] = [];
-  for (const r of rows) {
+  for (const r of spanRows) {
     if (r.input_ref) refs.push(r.input_ref);
     if (r.output_ref) refs.push(r.output_ref);
   }
   const lines = await loadLines(env.BLOBS, refs);
-  const spans = rows.map((r) =>
-    spanOut(r, {
+  const spansOf = new Map<string, SpanOut[]>();
+  for (const r of spanRows) {
+    const span = spanOut(r, {
       input: r.input_ref ? lines.get(r.input_ref)?.input : undefined,
       output: r.output_ref ? lines.get(r.output_ref)?.output : undefined,
-    }),
-  );
-  return { trace: traceOut(trace), spans: treeOrder(spans), feedback: (feedbackRes.results as unknown as FeedbackRow[]).map(feedbackOut) };
+    });
+    const list = spansOf.get(r.trace_id) ?? [];
+    list.push(span);
+    spansOf.set(r.trace_id, list);
+  }
+  const feedbackOf = new Map<string, FeedbackRow[]>();
+  for (const f of feedbackRows) {
+    const list = feedbackOf.get(f.trace_id) ?? [];
+    list.push(f);
+    feedbackOf.set(f.trace_id, list);
+  }
+  return traces.map((t) => ({ trace: traceOut(t), spans: treeOrder(spansOf.get(t.trace_id) ?? []), feedback: (feedbackOf.get(t.trace_id) ?? []).map(feedbackOut) }));
+}
+
+/** One span of a trace with its full input and output (from R2), or null. */
+export async function getSpan(env: Env, projectId: string, traceId: string, spanId: string): Promise<SpanOut | null> {
+  const row = await dbFor(env, projectId).prepare('SELECT * FROM spans WHERE project_id = ? AND trace_id = ? AND span_id = ?').bind(projectId, traceId, spanId).first<SpanRow>();
+  if (!row) return null;
+  const refs = [row.input_ref, row.output_ref].filter((r): r is string => !!r);
+  const lines = refs.length ? await loadLines(env.BLOBS, refs) : new Map();
+  return spanOut(row, { input: row.input_ref ? lines.get(row.input_ref)?.input : undefined, output: row.output_ref ? lines.get(row.output_ref)?.output : undefined });
 }
 
 /**

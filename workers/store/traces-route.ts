@@ -41,14 +41,18 @@ traceRoutes.openapi(
     path: '/v1/traces/{id}',
     tags: ['traces'],
     summary: 'Get a trace',
-    description: 'The whole span tree (depth-first, children by start time) with full inputs and outputs, plus every feedback row.',
+    description:
+      'The whole span tree (depth-first, children by start time) with full inputs and outputs, plus every feedback row. `payloads=false` returns previews instead of inputs and outputs (fast for very large traces); load one span in full with GET /v1/traces/{id}/spans/{spanId}.',
     security: [{ apiKey: [] }],
-    request: { params: z.object({ id: z.string().min(1).max(128) }) },
+    request: {
+      params: z.object({ id: z.string().min(1).max(128) }),
+      query: z.object({ payloads: z.enum(['true', 'false']).default('true').meta({ description: 'false: previews instead of full inputs and outputs' }) }),
+    },
     responses: {
       200: { description: 'The trace', content: { 'application/json': { schema: TraceTree } } },
       404: { description: 'No such trace in this project', content: { 'application/json': { schema: ErrorBody } } },
       ...errors,
     },
   }),
-  async (c) => c.json(await getTrace(c.env, c.get('auth').projectId, c.req.valid('param').id), 200),
+  async (c) => c.json(await getTrace(c.env, c.get('auth').projectId, c.req.valid('param').id, { payloads: c.req.valid('query').payloads === 'true' }), 200),
 );

@@ -8,14 +8,11 @@ import { ApiError } from '../http/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { API_KEY_SCOPES } from '../../schema/db/index.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
+import { ApiKeyCreated, ApiKeyOut as ApiKey, ProjectOut as Project } from '../../schema/wire/accounts.ts';
 import { getProject, issueApiKey, listApiKeys, revokeApiKey } from './projects.ts';
 
 export const apiKeyRoutes = newRouter();
 
-const Project = z.object({ id: z.string(), org_id: z.string(), name: z.string(), created_at: z.string() }).meta({ id: 'Project' });
-const ApiKey = z
-  .object({ id: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.enum(API_KEY_SCOPES)), created_at: z.string(), last_used_at: z.string().nullable(), revoked_at: z.string().nullable() })
-  .meta({ id: 'ApiKey' });
 const notFound = { description: 'Not found in this project', content: { 'application/json': { schema: ErrorBody } } };
 
 apiKeyRoutes.openapi(
@@ -63,7 +60,7 @@ apiKeyRoutes.openapi(
         required: true,
       },
     },
-    responses: { 201: { description: 'Created', content: { 'application/json': { schema: ApiKey.omit({ last_used_at: true, revoked_at: true }).extend({ key: z.string() }) } } } },
+    responses: { 201: { description: 'Created', content: { 'application/json': { schema: ApiKeyCreated } } } },
   }),
   async (c) => {
     const body = c.req.valid('json');

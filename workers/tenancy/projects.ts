@@ -25,6 +25,12 @@ export async function getProject(env: Env, projectId: string): Promise<ProjectOu
   return row ? { ...row, created_at: new Date(row.created_at).toISOString() } : null;
 }
 
+/** The projects of an organisation, oldest first. */
+export async function listProjects(env: Env, orgId: string): Promise<ProjectOut[]> {
+  const { results } = await controlDb(env).prepare('SELECT id, org_id, name, created_at FROM projects WHERE org_id = ? ORDER BY created_at, id').bind(orgId).all<{ id: string; org_id: string; name: string; created_at: number }>();
+  return results.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() }));
+}
+
 /** An API key as listed (never the key itself). */
 export interface ApiKeyOut {
   id: string;

@@ -1,0 +1,518 @@
+/**
+ * Wire schemas for automated evaluation: evaluators (code checks, LLM judges, webhooks),
+ * provider connections, rules, runs and their log, try-it, settings. Also the OpenAPI
+ * source for those routes. Reference: docs/evaluators.md.
+ */
+import { z } from 'zod';
+import { FeedbackKey } from './feedback.ts';
+
+// ---------------------------------------------------------------------------------------
+// Value sources: where a check or a judge variable reads its value from a trace.
+// ---------------------------------------------------------------------------------------
+
+/** Fields of the evaluated target (the trace's root span, or the span being evaluated). */
+const TARGET_FIELDS = ['input', 'output', 'metadata', 'error', 'name'] as const;
+/** Feedback parts `feedback.<key>.<part>` can read (default: the score, else the value). */
+const FEEDBACK_PARTS = ['score', 'value', 'comment', 'correction'] as const;
+
+/** A parsed value source. `path` walks into JSON: object keys, array indexes (-1 = last). */
+export type ParsedSource =
+  | { root: 'target'; field: (typeof TARGET_FIELDS)[number]; path: string[] }
+  | { root: 'trace'; field: (typeof TARGET_FIELDS)[number]; path: string[] }
+  | { root: 'trajectory' }
+  | { root: 'retrieved_context' }
+  | { root: 'correction'; path: string[] }
+  | { root: 'feedback'; key: string; part: (typeof FEEDBACK_PARTS)[number] | null };
+
+/**
+ * Parses a value source such as `output`, `input.messages.-1.content`,
+ * `trace.metadata.reference`, `trajectory`, `retrieved_context`, `correction` or
+ * `feedback.outcome.score`. Returns an error sentence for anything else.
+ */
+export function parseValueSource(text: string): ParsedSource | string {
+  const parts = text.split('.');
+  if (parts.some((p) => p === '')) return 'has an empty segment';
+  const [head, ...rest] = parts;
+  const isField = (s: string | undefined): s is (typeof TARGET_FIELDS)[number] => (TARGET_FIELDS as readonly string[]).includes(s ?? '');
+  if (isField(head)) return { root: 'target', field: head, path: rest };
+  if (head === 'trace') {
+    if (!isField(rest[0])) return `trace.<field> takes one of ${TARGET_FIELDS.join(', ')}`;
+    return { root: 'trace', field: rest[0], path: rest.slice(1) };
+  }
+  if (head === 'trajectory' || head === 'retrieved_context') {
+    if (rest.length) return `${head} takes no path`;
+    return { root: head };
+  }
+  if (head === 'correction') return { root: 'correction', path: rest };
+  if (head === 'feedback') {
+    if (!rest[0]) return 'feedback.<key> needs a key';
+    if (rest.length > 2) return 'feedback.<key>.<part> has at most one part';
+    const part = rest[1] ?? null;
+    if (part !== null && !(FEEDBACK_PARTS as readonly string[]).includes(part)) return `feedback.<key>.<part> takes one of ${FEEDBACK_PARTS.join(', ')}`;
+    return { root: 'feedback', key: rest[0], part: part as (typeof FEEDBACK_PARTS)[number] | null };
+  }
+  return `unknown source '${head}': use input, output, metadata, error, name, trace.<field>, trajectory, retrieved_context, correction or feedback.<key>`;
+}
+
+/** Where a value comes from; see parseValueSource. */
+export const ValueSource = z
+  .string()
+  .min(1)
+  .max(256)
+  .superRefine((text, ctx) => {
+    const parsed = parseValueSource(text);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `'${text}' ${parsed}` });
+  })
+  .meta({
+    id: 'ValueSource',
+    description:
+      'Where a value is read from: `input`, `output`, `metadata`, `error`, `name` (of the evaluated trace root or span, with an optional JSON path like `output.answer` or `input.messages.-1.content`), `trace.<field>` (the trace root even when evaluating a span), `trajectory` (the rendered steps), `retrieved_context` (outputs of retriever spans), `correction` (the latest correction feedback), `feedback.<key>[.score|.value|.comment|.correction]`.',
+    example: 'trace.metadata.reference',
+  });
+
+// ---------------------------------------------------------------------------------------
+// Code checks
+// ---------------------------------------------------------------------------------------
+
+/** How tool-call arguments are compared. */
+export const ArgsMatch = z.enum(['ignore', 'exact', 'subset']).meta({
+  id: 'ArgsMatch',
+  description: '`ignore`: names only; `exact`: equal JSON; `subset`: every expected key/value is present (recursively) in the actual arguments',
+});
+
+/** An expected tool call. `kwargs`/`arguments` are accepted as aliases of `args` when read from data. */
+export const ToolCallSpec = z
+  .object({ name: z.string().min(1).max(256), args: z.unknown().optional() })
+  .strict()
+  .meta({ id: 'ToolCallSpec' });
+export type ToolCallSpec = z.infer<typeof ToolCallSpec>;
+
+const code = <C extends string, S extends z.ZodRawShape>(check: C, shape: S, description: string) =>
+  z.object({ type: z.literal('code'), check: z.literal(check), ...shape }).strict().meta({ description });
+
+const value = ValueSource.default('output');
+const expectedPair = {
+  expected: z.unknown().optional().meta({ description: 'The reference value, given literally' }),
+  expected_from: ValueSource.optional().meta({ description: 'Where to read the reference (e.g. `trace.metadata.reference`)' }),
+};
+const bothOrNeither = (c: { expected?: unknown; expected_from?: string }) => (c.expected === undefined) !== (c.expected_from === undefined);
+const needsExpected = { message: 'give exactly one of expected or expected_from', path: ['expected'] };
+
+/** Code checks: deterministic, free, run inside the Worker. */
+export const CodeCheck = z.discriminatedUnion('check', [
+  code('exact_match', { value, ...expectedPair, case_sensitive: z.boolean().default(true), trim: z.boolean().default(true) }, 'Text equality (non-text values compare as JSON)').refine(bothOrNeither, needsExpected),
+  code('json_equal', { value, ...expectedPair }, 'JSON equality (key order ignored; JSON text is parsed first)').refine(bothOrNeither, needsExpected),
+  code('json_valid', { value }, 'The value is JSON (an object or array, or text that parses as JSON)'),
+  code('json_schema', { value, schema: z.record(z.string(), z.unknown()).meta({ description: 'A JSON Schema (draft 2020-12, 2019-09, 7 or 4)' }) }, 'The value validates against a JSON Schema'),
+  code('regex', { value, pattern: z.string().min(1).max(1000), flags: z.string().regex(/^[imsu]*$/, 'flags may use only i, m, s, u').default('') }, 'The value matches a regular expression'),
+  code('contains', { value, text: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]), mode: z.enum(['any', 'all']).default('any'), case_sensitive: z.boolean().default(true) }, 'The value contains the text (any or all of several)'),
+  code('not_contains', { value, text: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]), case_sensitive: z.boolean().default(true) }, 'The value contains none of the texts'),
+  code('length', { value, min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() }, 'Characters of the value (JSON text for non-text values) within bounds').refine((c) => c.min != null || c.max != null, { message: 'give min, max or both', path: ['min'] }),
+  code('latency', { max_ms: z.number().positive() }, 'Latency of the trace (or span) at most max_ms'),
+  code('tokens', { max: z.number().int().positive() }, 'Total tokens at most max'),
+  code('cost', { max_usd: z.number().positive() }, 'Cost at most max_usd'),
+  code('error_free', {}, 'No span of the trace (or of the span subtree) failed'),
+  code('tool_called', { tool: z.string().min(1).max(256), args: z.unknown().optional(), args_match: ArgsMatch.default('subset'), min_times: z.number().int().positive().default(1) }, 'A tool was called (with matching arguments, at least min_times)'),
+  code('tool_not_called', { tool: z.string().min(1).max(256), args: z.unknown().optional(), args_match: ArgsMatch.default('subset') }, 'A tool was never called (with matching arguments, when given)'),
+  code(
+    'tool_sequence',
+    {
+      expected: z.array(ToolCallSpec).max(200).optional().meta({ description: 'The expected tool calls, given literally' }),
+      expected_from: ValueSource.optional().meta({ description: 'Where to read the expected calls per trace, e.g. `trace.metadata.expected_actions` (items `{name, args|kwargs|arguments}`)' }),
+      mode: z.enum(['strict', 'unordered', 'subset', 'superset']).default('strict'),
+      args_match: ArgsMatch.default('ignore'),
+    },
+    '`strict`: the same calls in the same order; `unordered`: the same calls in any order; `subset`: every actual call is an expected one; `superset`: every expected call was made (extra calls allowed)',
+  ).refine(bothOrNeither, needsExpected),
+  code(
+    'step_limit',
+    { max_tool_calls: z.number().int().nonnegative().optional(), max_llm_calls: z.number().int().nonnegative().optional(), max_spans: z.number().int().positive().optional() },
+    'At most this many tool calls / LLM calls / spans',
+  ).refine((c) => c.max_tool_calls != null || c.max_llm_calls != null || c.max_spans != null, { message: 'give at least one limit', path: ['max_tool_calls'] }),
+  code('no_loops', { max_identical_calls: z.number().int().positive().default(2), consecutive_only: z.boolean().default(false) }, 'No tool is called with the same arguments more than max_identical_calls times (in a row, with consecutive_only)'),
+]);
+export type CodeCheck = z.output<typeof CodeCheck>;
+/** Every code check name. */
+export const CODE_CHECKS = CodeCheck.options.map((o) => o.shape.check.value);
+
+// ---------------------------------------------------------------------------------------
+// LLM judge
+// ---------------------------------------------------------------------------------------
+
+/** What the judge must answer. Its reasoning always comes first and is kept as the comment. */
+export const JudgeOutput = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('boolean') }).strict().meta({ description: 'true/false, stored as score 1/0' }),
+    z
+      .object({ type: z.literal('number'), min: z.number(), max: z.number() })
+      .strict()
+      .refine((o) => o.max > o.min, { message: 'max must be greater than min', path: ['max'] })
+      .meta({ description: 'A number in [min, max], stored as the score' }),
+    z
+      .object({
+        type: z.literal('category'),
+        categories: z.array(z.string().min(1).max(64)).min(2).max(20),
+        scores: z.record(z.string(), z.number()).optional().meta({ description: 'A score per category (else the score is empty and the category is the value)' }),
+      })
+      .strict()
+      .refine((o) => new Set(o.categories).size === o.categories.length, { message: 'categories must be distinct', path: ['categories'] })
+      .refine((o) => !o.scores || Object.keys(o.scores).every((k) => o.categories.includes(k)), { message: 'scores may only name listed categories', path: ['scores'] })
+      .meta({ description: 'One of the categories, stored as the value' }),
+  ])
+  .meta({ id: 'JudgeOutput' });
+export type JudgeOutput = z.output<typeof JudgeOutput>;
+
+const VariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be letters, digits and _ (not starting with a digit)');
+
+/** An LLM-as-judge evaluator: a prompt template, variables mapped from the trace, an output contract. */
+export const JudgeConfig = z
+  .object({
+    type: z.literal('judge'),
+    provider_id: z.string().min(1).max(64),
+    model: z.string().min(1).max(256).optional().meta({ description: "Defaults to the provider's default model" }),
+    prompt: z.object({ system: z.string().max(20_000).optional(), user: z.string().min(1).max(50_000) }).strict().meta({ description: 'Templates; `{{name}}` inserts a variable' }),
+    variables: z.record(VariableName, ValueSource).default({}).meta({ description: 'Variable name -> where its value comes from' }),
+    output: JudgeOutput,
+    temperature: z.number().min(0).max(2).default(0),
+    max_tokens: z.number().int().min(16).max(16_000).default(1024),
+    trajectory_max_tokens: z.number().int().min(200).max(100_000).default(4000).meta({ description: 'Token budget of the rendered trajectory variable' }),
+    timeout_ms: z.number().int().min(100).max(120_000).default(30_000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const [field, text] of [['system', c.prompt.system ?? ''], ['user', c.prompt.user]] as const) {
+      for (const m of text.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
+        if (!(m[1] in c.variables)) ctx.addIssue({ code: 'custom', message: `uses {{${m[1]}}} but variables has no '${m[1]}'`, path: ['prompt', field] });
+      }
+    }
+  })
+  .meta({ id: 'JudgeConfig' });
+export type JudgeConfig = z.output<typeof JudgeConfig>;
+
+// ---------------------------------------------------------------------------------------
+// Webhook
+// ---------------------------------------------------------------------------------------
+
+/** A webhook evaluator: Loupe POSTs the trace (HMAC-signed) and stores the score it answers. */
+export const WebhookConfig = z
+  .object({
+    type: z.literal('webhook'),
+    url: z.url().max(2000).meta({ description: 'HTTPS endpoint (plain http only for localhost, for local development)' }),
+    timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().max(1000)).optional().meta({ description: 'Extra non-secret headers' }),
+  })
+  .strict()
+  .meta({ id: 'WebhookConfig' });
+export type WebhookConfig = z.output<typeof WebhookConfig>;
+
+/** What a webhook answers. */
+export const WebhookAnswer = z
+  .object({
+    score: z.union([z.number(), z.boolean()]).nullish(),
+    value: z.unknown().optional(),
+    comment: z.string().max(65_536).nullish(),
+  })
+  .refine((a) => a.score != null || a.value !== undefined, { message: 'answer needs score or value' })
+  .meta({ id: 'WebhookAnswer' });
+
+/** An evaluator's configuration, by kind. */
+export const EvaluatorConfig = z.discriminatedUnion('type', [CodeCheck, JudgeConfig, WebhookConfig]).meta({ id: 'EvaluatorConfig' });
+export type EvaluatorConfig = z.output<typeof EvaluatorConfig>;
+
+/** What an evaluator scores: the whole trace, or each span matching a filter. */
+export const EvaluatorTarget = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('trace') }).strict(),
+    z.object({ type: z.literal('span'), filter: z.string().min(1).max(4000).meta({ description: 'A span filter, e.g. `kind=tool`' }) }).strict(),
+  ])
+  .meta({ id: 'EvaluatorTarget' });
+export type EvaluatorTarget = z.output<typeof EvaluatorTarget>;
+
+// ---------------------------------------------------------------------------------------
+// Evaluators API
+// ---------------------------------------------------------------------------------------
+
+/** POST /v1/evaluators. With `template`, omitted fields come from the template. */
+export const EvaluatorCreate = z
+  .object({
+    name: z.string().min(1).max(128).optional(),
+    key: FeedbackKey.optional().meta({ description: 'The feedback key its scores use (default: the template key)' }),
+    description: z.string().max(2000).optional(),
+    template: z.string().max(64).optional().meta({ description: 'Start from a template (GET /v1/evaluator-templates)' }),
+    target: EvaluatorTarget.optional(),
+    config: z.record(z.string(), z.unknown()).optional().meta({ description: 'EvaluatorConfig; with a template, fields given here override the template' }),
+    secret: z.string().min(16).max(256).optional().meta({ description: 'Webhook signing secret (write-only; generated when omitted)' }),
+  })
+  .strict()
+  .meta({ id: 'EvaluatorCreate', example: { template: 'helpfulness', config: { provider_id: 'prv_123', model: 'gpt-4o-mini' } } });
+
+/** PATCH /v1/evaluators/{id}: any change makes a new version. */
+export const EvaluatorPatch = z
+  .object({
+    name: z.string().min(1).max(128).optional(),
+    key: FeedbackKey.optional(),
+    description: z.string().max(2000).nullable().optional(),
+    target: EvaluatorTarget.optional(),
+    config: z.record(z.string(), z.unknown()).optional().meta({ description: 'A whole EvaluatorConfig, or for the same type only the fields to change' }),
+    secret: z.string().min(16).max(256).optional(),
+  })
+  .strict()
+  .meta({ id: 'EvaluatorPatch' });
+
+/** An evaluator version as the API shows it (secrets never included). */
+export const EvaluatorOut = z
+  .object({
+    id: z.string(),
+    version: z.number(),
+    name: z.string(),
+    key: z.string(),
+    kind: z.enum(['code', 'judge', 'webhook']),
+    description: z.string().nullable(),
+    target: EvaluatorTarget,
+    config: EvaluatorConfig,
+    template: z.string().nullable(),
+    has_secret: z.boolean().meta({ description: 'Webhooks: a signing secret is set' }),
+    created_at: z.string(),
+    updated_at: z.string(),
+    deleted_at: z.string().nullable(),
+  })
+  .meta({ id: 'Evaluator' });
+export type EvaluatorOut = z.infer<typeof EvaluatorOut>;
+
+/** A template to start an evaluator from. */
+export const EvaluatorTemplate = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    key: z.string(),
+    kind: z.enum(['code', 'judge', 'webhook']),
+    target: EvaluatorTarget,
+    config: z.record(z.string(), z.unknown()),
+    needs: z.array(z.string()).meta({ description: 'What the trace must carry, e.g. a reference in trace.metadata.reference' }),
+  })
+  .meta({ id: 'EvaluatorTemplate' });
+export type EvaluatorTemplate = z.infer<typeof EvaluatorTemplate>;
+
+// ---------------------------------------------------------------------------------------
+// Providers
+// ---------------------------------------------------------------------------------------
+
+const Price = z.object({ input_usd_per_mtok: z.number().nonnegative(), output_usd_per_mtok: z.number().nonnegative() }).strict();
+
+/** Provider options. */
+export const ProviderOptions = z
+  .object({
+    max_concurrency: z.number().int().min(1).max(6).default(4).meta({ description: 'Judge calls in flight at once per queue consumer (Workers allow 6 open connections)' }),
+    prices: z.record(z.string(), Price).default({}).meta({ description: 'USD per million tokens by model, for the daily spend cap' }),
+    structured_output: z.enum(['json_schema', 'json_object']).default('json_schema').meta({ description: 'OpenAI-compatible only: `json_object` for servers without json_schema support' }),
+  })
+  .strict();
+
+/** POST /v1/providers. */
+export const ProviderCreate = z
+  .object({
+    name: z.string().min(1).max(128),
+    type: z.enum(['openai', 'anthropic', 'workers_ai']),
+    base_url: z.url().max(2000).optional().meta({ description: 'openai: e.g. https://api.openai.com/v1 (also vLLM, Ollama, OpenRouter); anthropic: default https://api.anthropic.com' }),
+    default_model: z.string().min(1).max(256).optional(),
+    api_key: z.string().min(1).max(4096).optional().meta({ description: 'Write-only: stored encrypted, never returned' }),
+    options: ProviderOptions.optional(),
+  })
+  .strict()
+  .meta({ id: 'ProviderCreate', example: { name: 'OpenAI', type: 'openai', base_url: 'https://api.openai.com/v1', default_model: 'gpt-4o-mini', api_key: 'sk-...' } });
+
+/** PATCH /v1/providers/{id}. `api_key: null` removes the key. */
+export const ProviderPatch = z
+  .object({
+    name: z.string().min(1).max(128).optional(),
+    base_url: z.url().max(2000).nullable().optional(),
+    default_model: z.string().min(1).max(256).nullable().optional(),
+    api_key: z.string().min(1).max(4096).nullable().optional(),
+    options: ProviderOptions.optional(),
+  })
+  .strict()
+  .meta({ id: 'ProviderPatch' });
+
+/** A provider as the API shows it: never the key, only whether one is set. */
+export const ProviderOut = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.enum(['openai', 'anthropic', 'workers_ai']),
+    base_url: z.string().nullable(),
+    default_model: z.string().nullable(),
+    has_api_key: z.boolean(),
+    options: z.object({ max_concurrency: z.number(), prices: z.record(z.string(), Price), structured_output: z.string() }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Provider' });
+export type ProviderOut = z.infer<typeof ProviderOut>;
+
+// ---------------------------------------------------------------------------------------
+// Rules, runs, run log
+// ---------------------------------------------------------------------------------------
+
+/** POST /v1/rules. */
+export const RuleCreate = z
+  .object({
+    name: z.string().min(1).max(128),
+    filter: z.string().max(4000).default('').meta({ description: "Traces to evaluate, in the filter language ('' = every trace)" }),
+    sampling_rate: z.number().min(0).max(1).default(1).meta({ description: 'Share of matching traces to evaluate, decided per trace (the same trace always gets the same answer)' }),
+    evaluator_ids: z.array(z.string().min(1).max(64)).min(1).max(20),
+    active: z.boolean().default(true),
+  })
+  .strict()
+  .meta({ id: 'RuleCreate', example: { name: 'judge production', filter: 'env=production', sampling_rate: 0.1, evaluator_ids: ['ev_123'] } });
+
+/** PATCH /v1/rules/{id}. */
+export const RulePatch = z
+  .object({
+    name: z.string().min(1).max(128).optional(),
+    filter: z.string().max(4000).optional(),
+    sampling_rate: z.number().min(0).max(1).optional(),
+    evaluator_ids: z.array(z.string().min(1).max(64)).min(1).max(20).optional(),
+    active: z.boolean().optional(),
+  })
+  .strict()
+  .meta({ id: 'RulePatch' });
+
+/** A rule. */
+export const RuleOut = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    filter: z.string(),
+    sampling_rate: z.number(),
+    evaluator_ids: z.array(z.string()),
+    active: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Rule' });
+export type RuleOut = z.infer<typeof RuleOut>;
+
+/** Counters of a run: traces matched and sampled, jobs queued / scored / failed / skipped. */
+export const RunCounts = z
+  .object({ matched: z.number(), sampled: z.number(), queued: z.number(), scored: z.number(), failed: z.number(), skipped: z.number() })
+  .meta({ id: 'RunCounts' });
+
+/** A run of a rule: `online` or a backfill. */
+export const RunOut = z
+  .object({
+    id: z.string(),
+    rule_id: z.string(),
+    kind: z.enum(['online', 'backfill']),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    status: z.string().meta({ description: 'online: `active`/`paused`; backfill: `scanning`, `running` (scanned, jobs pending), `done`, `failed`' }),
+    scanned: z.number(),
+    counts: RunCounts,
+    error: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Run' });
+export type RunOut = z.infer<typeof RunOut>;
+
+/** POST /v1/rules/{id}/backfill. */
+export const BackfillCreate = z
+  .object({
+    from: z.union([z.string(), z.number()]).meta({ description: 'RFC 3339 or epoch ms: traces starting at or after' }),
+    to: z.union([z.string(), z.number()]).optional().meta({ description: 'RFC 3339 or epoch ms: traces starting before (default now)' }),
+    max_traces: z.number().int().min(1).max(100_000).default(10_000),
+  })
+  .strict()
+  .meta({ id: 'BackfillCreate' });
+
+/** One job of the run log. */
+export const RunResultOut = z
+  .object({
+    trace_id: z.string(),
+    span_id: z.string().nullable(),
+    evaluator_id: z.string(),
+    evaluator_version: z.number().nullable(),
+    status: z.enum(['queued', 'scored', 'failed', 'skipped', 'expanded']),
+    score: z.number().nullable(),
+    value: z.unknown().nullable(),
+    error_code: z.string().nullable(),
+    error: z.string().nullable(),
+    attempts: z.number(),
+    feedback_id: z.string().nullable(),
+    judge_trace_id: z.string().nullable(),
+    duration_ms: z.number().nullable(),
+    cost_usd: z.number().nullable(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'RunResult' });
+export type RunResultOut = z.infer<typeof RunResultOut>;
+
+// ---------------------------------------------------------------------------------------
+// Try it
+// ---------------------------------------------------------------------------------------
+
+/** Most traces one try-it call runs on (it answers synchronously). */
+export const MAX_TRY_TRACES = 10;
+
+/** POST /v1/evaluators/try: an unsaved definition or a saved evaluator (optionally a version). */
+export const TryIn = z
+  .object({
+    evaluator: EvaluatorCreate.optional().meta({ description: 'An unsaved definition (same body as POST /v1/evaluators)' }),
+    evaluator_id: z.string().min(1).max(64).optional(),
+    version: z.number().int().positive().optional(),
+    trace_ids: z.array(z.string().min(1).max(128)).min(1).max(MAX_TRY_TRACES),
+  })
+  .strict()
+  .refine((b) => (b.evaluator === undefined) !== (b.evaluator_id === undefined), { message: 'give exactly one of evaluator or evaluator_id', path: ['evaluator'] })
+  .meta({ id: 'TryIn' });
+
+/** What the judge saw and said (try-it only). */
+export const JudgeExchange = z
+  .object({
+    provider: z.string(),
+    model: z.string(),
+    messages: z.array(z.object({ role: z.string(), content: z.string() })),
+    raw: z.string().nullable().meta({ description: "The provider's answer text (or tool input) before validation" }),
+    usage: z.object({ input_tokens: z.number().nullable(), output_tokens: z.number().nullable() }),
+    cost_usd: z.number().nullable(),
+  })
+  .meta({ id: 'JudgeExchange' });
+
+/** One try-it result: a score, or an error (never both). */
+export const TryResult = z
+  .object({
+    trace_id: z.string(),
+    span_id: z.string().nullable(),
+    score: z.number().nullable(),
+    value: z.unknown().nullable(),
+    comment: z.string().nullable(),
+    error_code: z.string().nullable(),
+    error: z.string().nullable(),
+    duration_ms: z.number(),
+    judge: JudgeExchange.optional(),
+  })
+  .meta({ id: 'TryResult' });
+export type TryResult = z.infer<typeof TryResult>;
+
+// ---------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------
+
+/** Per-project evaluation settings and today's judge spend. */
+export const EvalSettingsOut = z
+  .object({
+    daily_spend_cap_usd: z.number(),
+    daily_judge_call_cap: z.number(),
+    today: z.object({ day: z.string(), calls: z.number(), cost_usd: z.number() }),
+  })
+  .meta({ id: 'EvalSettings' });
+
+/** PUT /v1/eval-settings (null: back to the instance default). */
+export const EvalSettingsIn = z
+  .object({
+    daily_spend_cap_usd: z.number().min(0).max(1_000_000).nullable().optional(),
+    daily_judge_call_cap: z.number().int().min(0).max(10_000_000).nullable().optional(),
+  })
+  .strict()
+  .meta({ id: 'EvalSettingsIn' });

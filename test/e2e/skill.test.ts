@@ -1,0 +1,62 @@
+/**
+ * The agent skill (skills/loupe/SKILL.md) must only tell agents commands that work: every
+ * `loupe` command in its fenced blocks runs here, in order, against the demo Loupe, with
+ * its placeholders filled in the way an agent would fill them.
+ */
+import { describe, it, expect, inject } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { cleanEnv, runCli } from './run-cli.ts';
+
+const skill = readFileSync(new URL('../../skills/loupe/SKILL.md', import.meta.url), 'utf8');
+
+/** Every `loupe ...` line inside fenced code blocks. */
+function skillCommands(markdown: string): string[] {
+  const blocks = [...markdown.matchAll(/```(?:sh|bash)?\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return blocks.flatMap((b) => b.split('\n')).map((l) => l.trim()).filter((l) => l.startsWith('loupe '));
+}
+
+/** Splits a command line the way a POSIX shell splits plain and double-quoted words. */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]));
+}
+
+describe('the loupe agent skill', () => {
+  const loupe = inject('loupe');
+
+  it('has Claude Code skill front matter with a name and a description', () => {
+    const front = /^---\nname: loupe\ndescription: (.+)\n---\n/.exec(skill);
+    expect(front).not.toBeNull();
+    expect(front![1].length).toBeGreaterThan(80);
+  });
+
+  it('runs every command it shows, in order, successfully against a live Loupe', async () => {
+    const commands = skillCommands(skill);
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+    const label = 'skill_test_payment_mismatch';
+    const fill: Record<string, string> = {
+      '<loupe-url>': loupe.url,
+      '<api-key>': loupe.apiKey,
+      '<trace-id>': 'taubench-airline-0-1',
+      '<span-id>': 'taubench-airline-0-1:tool-8-1',
+      '<label>': label,
+      '<what went wrong, at which step>': 'book_reservation at step 13: paid 255 of 305',
+    };
+    // One config folder for the whole loop: `loupe login` (the first command) sets it up.
+    const env = cleanEnv();
+    const outputs: string[] = [];
+    for (const command of commands) {
+      let line = command;
+      for (const [placeholder, value] of Object.entries(fill)) line = line.split(placeholder).join(value);
+      expect(line, `unfilled placeholder in: ${command}`).not.toMatch(/<[a-z][^>]*>/);
+      const run = await runCli(shellWords(line).slice(1), { env });
+      expect(run.code, `${line}\n${run.stderr}`).toBe(0);
+      outputs.push(run.stdout);
+    }
+    // The loop did what it says: failures found, the trace read, the finding recorded.
+    expect(outputs.some((o) => o.includes('`taubench-airline-0-1`'))).toBe(true);
+    expect(outputs.some((o) => o.includes('**[tool] book_reservation** · ERROR'))).toBe(true);
+    expect(outputs.some((o) => o.includes(`${label}`) && o.includes('Stored feedback'))).toBe(true);
+    const recorded = outputs[commands.findIndex((c) => c.includes('feedback.failure_mode=<label>'))];
+    expect(recorded).toContain('`taubench-airline-0-1`');
+  });
+});

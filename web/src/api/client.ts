@@ -1,0 +1,93 @@
+/**
+ * The UI's one way to the API: same-origin fetch with the session cookie, the CSRF
+ * header on writes and the chosen project in `x-loupe-project`. Errors arrive in the
+ * API's one shape and are thrown as ApiError.
+ */
+
+/** An error answer from the API. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly path?: string;
+  readonly position?: number;
+  readonly end?: number;
+
+  constructor(status: number, body: { code?: string; message?: string; path?: string; position?: number; end?: number } | undefined) {
+    super(body?.message ?? `request failed (${status})`);
+    this.status = status;
+    this.code = body?.code ?? 'http_error';
+    this.path = body?.path;
+    this.position = body?.position;
+    this.end = body?.end;
+  }
+}
+
+interface ClientState {
+  csrf: string | null;
+  projectId: string | null;
+  onUnauthorized: ((err: ApiError) => void) | null;
+}
+
+const state: ClientState = { csrf: null, projectId: null, onUnauthorized: null };
+
+/** Sets what every request carries: the CSRF token and the project. */
+export function configureClient(next: Partial<ClientState>): void {
+  Object.assign(state, next);
+}
+
+/** The project requests go to. */
+export const currentProject = () => state.projectId;
+
+/** Calls the API; `body` objects go as JSON. Throws ApiError on 4xx/5xx. */
+export async function api<T>(path: string, opts: { method?: string; body?: unknown; signal?: AbortSignal; project?: boolean } = {}): Promise<T> {
+  const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && state.csrf) headers['x-loupe-csrf'] = state.csrf;
+  if (opts.project !== false && state.projectId) headers['x-loupe-project'] = state.projectId;
+  const res = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), credentials: 'same-origin', signal: opts.signal });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) {
+    const err = new ApiError(res.status, (json as { error?: ApiError } | null)?.error);
+    if (res.status === 401 && state.onUnauthorized && !path.startsWith('/v1/auth/login')) state.onUnauthorized(err);
+    throw err;
+  }
+  return json as T;
+}
+
+/** Builds a query string from defined values. */
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** GETs started before the component that needs them mounts, keyed by project and path. */
+const preloaded = new Map<string, { at: number; promise: Promise<unknown> }>();
+/** A preload older than this is not used (it may be stale). */
+const PRELOAD_TTL_MS = 10_000;
+
+/**
+ * Starts a GET early, e.g. the trace a deep link opens, while the app is still checking
+ * the session, so the two requests overlap instead of running one after the other.
+ */
+export function preload(path: string): void {
+  const promise = api(path);
+  promise.catch(() => undefined); // a failed preload is retried by the real load
+  preloaded.set(`${state.projectId}|${path}`, { at: Date.now(), promise });
+}
+
+/** The preloaded GET of `path` for the current project, once; undefined when there is none. */
+export function takePreloaded<T>(path: string): Promise<T> | undefined {
+  const key = `${state.projectId}|${path}`;
+  const hit = preloaded.get(key);
+  preloaded.delete(key);
+  return hit && Date.now() - hit.at < PRELOAD_TTL_MS ? (hit.promise as Promise<T>) : undefined;
+}

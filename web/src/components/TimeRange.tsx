@@ -1,0 +1,53 @@
+/** The time range of the traces list: a preset (last hour ... 30 days, all) or custom from/to. */
+
+/** Presets and their length in ms (null: no bound). */
+export const RANGES: { id: string; label: string; ms: number | null }[] = [
+  { id: '1h', label: 'Last hour', ms: 3_600_000 },
+  { id: '24h', label: 'Last 24 hours', ms: 86_400_000 },
+  { id: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
+  { id: '30d', label: 'Last 30 days', ms: 30 * 86_400_000 },
+  { id: 'all', label: 'All time', ms: null },
+  { id: 'custom', label: 'Custom…', ms: null },
+];
+
+/** The range in the URL as API `from`/`to` (epoch ms), given `now`. */
+export function rangeBounds(range: string, from: string | null, to: string | null, now: number): { from?: number; to?: number } {
+  if (range === 'custom') {
+    const f = from ? Date.parse(from) : NaN;
+    const t = to ? Date.parse(to) : NaN;
+    return { from: Number.isNaN(f) ? undefined : f, to: Number.isNaN(t) ? undefined : t };
+  }
+  const preset = RANGES.find((r) => r.id === range);
+  return preset?.ms ? { from: now - preset.ms } : {};
+}
+
+/** `2026-01-31T12:00` for a datetime-local input, in local time. */
+function toLocalInput(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Preset select plus from/to inputs for a custom range. */
+export function TimeRange({ range, from, to, onChange }: { range: string; from: string | null; to: string | null; onChange(next: { range: string; from?: string | null; to?: string | null }): void }) {
+  return (
+    <div className="time-range">
+      <select aria-label="Time range" value={range} onChange={(e) => onChange({ range: e.target.value, from: null, to: null })}>
+        {RANGES.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.label}
+          </option>
+        ))}
+      </select>
+      {range === 'custom' && (
+        <>
+          <input type="datetime-local" aria-label="From" value={toLocalInput(from)} onChange={(e) => onChange({ range, from: e.target.value ? new Date(e.target.value).toISOString() : null, to })} />
+          <span className="muted">to</span>
+          <input type="datetime-local" aria-label="To" value={toLocalInput(to)} onChange={(e) => onChange({ range, from, to: e.target.value ? new Date(e.target.value).toISOString() : null })} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * Online rules: a filter in the shared language (rejected at write time if it does not
+ * parse), a sampling rate, the evaluators to run, an active flag. Each rule has one
+ * `online` run (new traces as they complete) and any number of backfill runs.
+ */
+import type { z } from 'zod';
+import type { RuleCreate, RuleOut, RulePatch } from '../../schema/wire/evals.ts';
+import { dbFor } from '../store/db.ts';
+import { compileQuery } from '../store/filter.ts';
+import { ApiError } from '../http/errors.ts';
+import { existingEvaluatorIds } from './evaluators.ts';
+
+/** A rule as stored. */
+export interface Rule {
+  id: string;
+  name: string;
+  filter: string;
+  samplingRate: number;
+  evaluatorIds: string[];
+  active: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface RuleRow {
+  id: string;
+  name: string;
+  filter: string;
+  sampling_rate: number;
+  evaluator_ids: string;
+  active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const fromRow = (r: RuleRow): Rule => ({
+  id: r.id,
+  name: r.name,
+  filter: r.filter,
+  samplingRate: r.sampling_rate,
+  evaluatorIds: JSON.parse(r.evaluator_ids),
+  active: r.active === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** A rule as the API shows it. */
+export function ruleOut(r: Rule): RuleOut {
+  return {
+    id: r.id,
+    name: r.name,
+    filter: r.filter,
+    sampling_rate: r.samplingRate,
+    evaluator_ids: r.evaluatorIds,
+    active: r.active,
+    created_at: new Date(r.createdAt).toISOString(),
+    updated_at: new Date(r.updatedAt).toISOString(),
+  };
+}
+
+async function checkRule(env: Env, projectId: string, filter: string | undefined, evaluatorIds: string[] | undefined): Promise<void> {
+  // A filter that does not parse (or compile) is rejected here, with its position.
+  if (filter !== undefined) compileQuery(filter, 'traces', projectId, Date.now(), 'filter');
+  if (evaluatorIds) {
+    const existing = await existingEvaluatorIds(env, projectId, evaluatorIds);
+    const i = evaluatorIds.findIndex((id) => !existing.has(id));
+    if (i >= 0) throw new ApiError(400, 'invalid_request', `evaluator_ids[${i}]: no evaluator '${evaluatorIds[i]}' in this project`, `evaluator_ids[${i}]`);
+  }
+}
+
+/** Creates a rule and its online run. */
+export async function createRule(env: Env, projectId: string, body: z.output<typeof RuleCreate>): Promise<RuleOut> {
+  const evaluatorIds = [...new Set(body.evaluator_ids)];
+  await checkRule(env, projectId, body.filter, evaluatorIds);
+  const id = `rule_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  const now = Date.now();
+  const db = dbFor(env, projectId);
+  await db.batch([
+    db
+      .prepare('INSERT INTO eval_rules (project_id, id, name, filter, sampling_rate, evaluator_ids, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .bind(projectId, id, body.name, body.filter.trim(), body.sampling_rate, JSON.stringify(evaluatorIds), body.active ? 1 : 0, now, now),
+    db
+      .prepare("INSERT INTO eval_runs (project_id, rule_id, id, kind, status, scanned, created_at, updated_at) VALUES (?, ?, 'online', 'online', ?, 0, ?, ?)")
+      .bind(projectId, id, body.active ? 'active' : 'paused', now, now),
+  ]);
+  return ruleOut({ id, name: body.name, filter: body.filter.trim(), samplingRate: body.sampling_rate, evaluatorIds, active: body.active, createdAt: now, updatedAt: now });
+}
+
+/** The project's rules, newest first. */
+export async function listRules(env: Env, projectId: string): Promise<RuleOut[]> {
+  const { results } = await dbFor(env, projectId).prepare('SELECT * FROM eval_rules WHERE project_id = ? AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 500').bind(projectId).all<RuleRow>();
+  return results.map((r) => ruleOut(fromRow(r)));
+}
+
+/** One rule, or null. */
+export async function loadRule(env: Env, projectId: string, id: string): Promise<Rule | null> {
+  const r = await dbFor(env, projectId).prepare('SELECT * FROM eval_rules WHERE project_id = ? AND id = ? AND deleted_at IS NULL').bind(projectId, id).first<RuleRow>();
+  return r ? fromRow(r) : null;
+}
+
+/** One rule, or 404. */
+export async function getRule(env: Env, projectId: string, id: string): Promise<Rule> {
+  const r = await loadRule(env, projectId, id);
+  if (!r) throw new ApiError(404, 'not_found', `rule '${id}' not found in this project`, 'id');
+  return r;
+}
+
+/** The project's active rules (read by the evals consumer for every completed batch of traces). */
+export async function activeRules(env: Env, projectId: string): Promise<Rule[]> {
+  const { results } = await dbFor(env, projectId).prepare('SELECT * FROM eval_rules WHERE project_id = ? AND active = 1 AND deleted_at IS NULL').bind(projectId).all<RuleRow>();
+  return results.map(fromRow);
+}
+
+/** Changes a rule. New settings apply to traces matched from now on. */
+export async function updateRule(env: Env, projectId: string, id: string, patch: z.output<typeof RulePatch>): Promise<RuleOut> {
+  const current = await getRule(env, projectId, id);
+  const evaluatorIds = patch.evaluator_ids ? [...new Set(patch.evaluator_ids)] : undefined;
+  await checkRule(env, projectId, patch.filter, evaluatorIds);
+  const next: Rule = {
+    ...current,
+    name: patch.name ?? current.name,
+    filter: patch.filter?.trim() ?? current.filter,
+    samplingRate: patch.sampling_rate ?? current.samplingRate,
+    evaluatorIds: evaluatorIds ?? current.evaluatorIds,
+    active: patch.active ?? current.active,
+    updatedAt: Date.now(),
+  };
+  const db = dbFor(env, projectId);
+  await db.batch([
+    db
+      .prepare('UPDATE eval_rules SET name = ?, filter = ?, sampling_rate = ?, evaluator_ids = ?, active = ?, updated_at = ? WHERE project_id = ? AND id = ?')
+      .bind(next.name, next.filter, next.samplingRate, JSON.stringify(next.evaluatorIds), next.active ? 1 : 0, next.updatedAt, projectId, id),
+    db.prepare("UPDATE eval_runs SET status = ?, updated_at = ? WHERE project_id = ? AND rule_id = ? AND id = 'online'").bind(next.active ? 'active' : 'paused', next.updatedAt, projectId, id),
+  ]);
+  return ruleOut(next);
+}
+
+/** Deletes a rule: no new matches; queued jobs finish; its run log stays readable until the rule id is reused (never). */
+export async function deleteRule(env: Env, projectId: string, id: string): Promise<void> {
+  const now = Date.now();
+  const res = await dbFor(env, projectId).prepare('UPDATE eval_rules SET deleted_at = ?, active = 0, updated_at = ? WHERE project_id = ? AND id = ? AND deleted_at IS NULL').bind(now, now, projectId, id).run();
+  if (!res.meta.changes) throw new ApiError(404, 'not_found', `rule '${id}' not found in this project`, 'id');
+}

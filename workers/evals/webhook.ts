@@ -1,0 +1,69 @@
+/**
+ * Webhook evaluators: POST the trace to the team's endpoint, signed with HMAC-SHA256, and
+ * read back a score. The signature header is `x-loupe-signature: t=<unix seconds>,v1=<hex>`
+ * over `<t>.<body>` (the scheme Stripe and others use, so verification code is familiar);
+ * `x-loupe-delivery` is stable across retries of the same job, for deduplication.
+ */
+import type { WebhookConfig } from '../../schema/wire/evals.ts';
+import { WebhookAnswer } from '../../schema/wire/evals.ts';
+import type { EvalSubject } from './sources.ts';
+import { sendWithRetry, type HttpPolicy } from './http.ts';
+import { EvalError } from './errors.ts';
+import type { Verdict } from './checks.ts';
+
+/** HMAC-SHA256 of `<timestamp>.<body>` as hex. */
+export async function signWebhook(secret: string, timestamp: number, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`)));
+  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Who is asking, sent with the trace. */
+export interface WebhookContext {
+  evaluator: { id: string; version: number; key: string; name: string };
+  projectId: string;
+  deliveryId: string;
+}
+
+/** Calls the webhook and validates its answer. Throws EvalError on failure. */
+export async function runWebhook(cfg: WebhookConfig, secret: string | null, subject: EvalSubject, ctx: WebhookContext, policy: Omit<HttpPolicy, 'timeoutMs'>): Promise<Verdict> {
+  const body = JSON.stringify({
+    evaluator: ctx.evaluator,
+    project_id: ctx.projectId,
+    trace: subject.tree.trace,
+    spans: subject.tree.spans,
+    feedback: subject.tree.feedback,
+    span_id: subject.span?.id ?? null,
+  });
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    ...cfg.headers,
+    'content-type': 'application/json',
+    'user-agent': 'Loupe-Evaluator/1',
+    'x-loupe-delivery': ctx.deliveryId,
+    'x-loupe-timestamp': String(timestamp),
+  };
+  if (secret) headers['x-loupe-signature'] = `t=${timestamp},v1=${await signWebhook(secret, timestamp, body)}`;
+  let res: Response;
+  try {
+    res = await sendWithRetry(cfg.url, { method: 'POST', headers, body }, { ...policy, timeoutMs: cfg.timeout_ms }, `the webhook (${new URL(cfg.url).host})`, [secret]);
+  } catch (err) {
+    if (err instanceof EvalError && err.code === 'provider_error') throw new EvalError('webhook_error', err.message);
+    throw err;
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new EvalError('malformed_answer', `the webhook answered ${res.status} without JSON: ${text.slice(0, 200)}`);
+  }
+  const parsed = WebhookAnswer.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EvalError('malformed_answer', `the webhook's answer is invalid${issue.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue.message}`);
+  }
+  const a = parsed.data;
+  const score = typeof a.score === 'boolean' ? (a.score ? 1 : 0) : (a.score ?? null);
+  return { score, value: a.value, comment: a.comment ?? null };
+}
