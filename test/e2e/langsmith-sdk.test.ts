@@ -35,10 +35,14 @@ async function getTrace(traceId: string, ready: (tree: any) => boolean): Promise
   throw new Error(`trace ${traceId} not ready: ${last}`);
 }
 
+/** Each step takes a few ms, as a real model or tool call does (same-millisecond siblings have no defined order). */
+const step = () => new Promise((r) => setTimeout(r, 5));
+
 /** A tool-calling agent written with `traceable`, as LangSmith's docs show. */
 function weatherAgent(client: Client) {
   const chat = traceable(
     async (input: { messages: { role: string; content: string | null; tool_call_id?: string }[] }) => {
+      await step();
       const last = input.messages[input.messages.length - 1];
       if (last.role === 'user') {
         return { role: 'assistant', content: null, tool_calls: [{ id: 'call-1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }], usage_metadata: { input_tokens: 25, output_tokens: 9, total_tokens: 34 } };
@@ -47,7 +51,13 @@ function weatherAgent(client: Client) {
     },
     { name: 'chat', run_type: 'llm', client, metadata: { ls_model_name: 'gpt-4o', ls_provider: 'openai' } },
   );
-  const getWeather = traceable(async (args: { city: string }) => ({ city: args.city, forecast: 'rain', temp_c: 14 }), { name: 'get_weather', run_type: 'tool', client });
+  const getWeather = traceable(
+    async (args: { city: string }) => {
+      await step();
+      return { city: args.city, forecast: 'rain', temp_c: 14 };
+    },
+    { name: 'get_weather', run_type: 'tool', client },
+  );
   return traceable(
     async (input: { question: string }) => {
       const messages: { role: string; content: string | null; tool_call_id?: string }[] = [{ role: 'user', content: input.question }];

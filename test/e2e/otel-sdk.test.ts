@@ -30,23 +30,27 @@ async function getTrace(traceId: string, spans: number): Promise<any> {
 
 /** A weather agent instrumented by hand with the GenAI semantic conventions. */
 function runAgent(tracer: Tracer): string {
-  const root = tracer.startSpan('invoke_agent weather-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather-agent', 'gen_ai.conversation.id': 'conv-7' } });
+  // Steps 100 ms apart, as a real agent's are (same-millisecond siblings have no defined order).
+  const t0 = Date.now();
+  let step = 0;
+  const at = () => t0 + 100 * ++step;
+  const root = tracer.startSpan('invoke_agent weather-agent', { startTime: t0, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather-agent', 'gen_ai.conversation.id': 'conv-7' } });
   const ctx = trace.setSpan(context.active(), root);
   const chat = (n: number, input: unknown[], output: unknown[], tokens: [number, number]) => {
-    const span = tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06', 'gen_ai.usage.input_tokens': tokens[0], 'gen_ai.usage.output_tokens': tokens[1], 'gen_ai.input.messages': JSON.stringify(input), 'gen_ai.output.messages': JSON.stringify(output), 'gen_ai.response.id': `resp-${n}` } }, ctx);
-    span.end();
+    const span = tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, startTime: at(), attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06', 'gen_ai.usage.input_tokens': tokens[0], 'gen_ai.usage.output_tokens': tokens[1], 'gen_ai.input.messages': JSON.stringify(input), 'gen_ai.output.messages': JSON.stringify(output), 'gen_ai.response.id': `resp-${n}` } }, ctx);
+    span.end(at());
   };
   const user = { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] };
   const call = { role: 'assistant', parts: [{ type: 'tool_call', id: 'call-1', name: 'get_weather', arguments: { city: 'Paris' } }] };
   chat(1, [user], [call], [20, 8]);
-  const tool = tracer.startSpan('execute_tool get_weather', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather', 'gen_ai.tool.call.id': 'call-1', 'gen_ai.tool.call.arguments': '{"city":"Paris"}', 'gen_ai.tool.call.result': '{"forecast":"rain","temp_c":14}' } }, ctx);
-  tool.end();
+  const tool = tracer.startSpan('execute_tool get_weather', { startTime: at(), attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather', 'gen_ai.tool.call.id': 'call-1', 'gen_ai.tool.call.arguments': '{"city":"Paris"}', 'gen_ai.tool.call.result': '{"forecast":"rain","temp_c":14}' } }, ctx);
+  tool.end(at());
   chat(2, [user, call, { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call-1', response: { forecast: 'rain', temp_c: 14 } }] }], [{ role: 'assistant', parts: [{ type: 'text', content: 'Rainy, 14°C.' }], finish_reason: 'stop' }], [41, 6]);
-  const failing = tracer.startSpan('execute_tool book_umbrella', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'book_umbrella' } }, ctx);
+  const failing = tracer.startSpan('execute_tool book_umbrella', { startTime: at(), attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'book_umbrella' } }, ctx);
   failing.recordException(new Error('no umbrellas left'));
   failing.setStatus({ code: SpanStatusCode.ERROR, message: 'no umbrellas left' });
-  failing.end();
-  root.end();
+  failing.end(at());
+  root.end(at());
   return root.spanContext().traceId;
 }
 
