@@ -5,6 +5,8 @@
 import { newRouter, onError } from './http/app.ts';
 import { ApiError } from './http/errors.ts';
 import { spansIngestRoutes } from './ingest/spans-route.ts';
+import { otlpRoutes } from './ingest/otlp/otlp-route.ts';
+import { langsmithRoutes } from './ingest/langsmith/routes.ts';
 import { traceRoutes } from './store/traces-route.ts';
 import { spanSearchRoutes } from './store/spans-route.ts';
 import { feedbackRoutes } from './review/feedback-route.ts';
@@ -33,6 +35,10 @@ app.onError(onError);
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 
 app.route('/', spansIngestRoutes);
+app.route('/', otlpRoutes);
+// LangSmith SDKs: LANGSMITH_ENDPOINT=<loupe> or <loupe>/api/v1.
+app.route('/', langsmithRoutes);
+app.route('/api/v1', langsmithRoutes);
 // Before traceRoutes: /v1/traces/facets would otherwise match /v1/traces/{id}.
 app.route('/', facetRoutes);
 app.route('/', traceRoutes);

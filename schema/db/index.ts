@@ -2,5 +2,6 @@
 export * from './tenancy.ts';
 export * from './traces.ts';
 export * from './ingest.ts';
+export * from './langsmith.ts';
 export * from './evals.ts';
 export * from './accounts.ts';

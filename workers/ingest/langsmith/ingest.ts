@@ -1,0 +1,221 @@
+/**
+ * Ingesting LangSmith run operations (from /runs/multipart, /runs/batch, POST /runs and
+ * PATCH /runs/{id}) through the shared path: translate every run and feedback first and
+ * answer 400 on the first problem (a request is all or nothing, as in LangSmith), then
+ * store attachments in R2, write the spans with `writeSpanBatch`, record the created runs,
+ * and apply feedback. Plain functions, no hono types.
+ */
+import type { NormalizedSpan, SpanIn } from '../../../schema/wire/span.ts';
+import { ApiError } from '../../http/errors.ts';
+import { validateSpans } from '../validate.ts';
+import { writeSpanBatch } from '../batch-writer.ts';
+import { fitMetadata } from '../fit-metadata.ts';
+import { dbFor } from '../../store/db.ts';
+import { prepareFeedbackUpsert } from '../../review/feedback.ts';
+import { RunError, runIds, runToSpan, type AttachmentRef, type RunIds, type RunOp } from './runs.ts';
+import { translateFeedback, type LangsmithFeedback } from './feedback.ts';
+import { clearPendingPatches, recordRuns, storePendingFeedback, storePendingPatch, tracesOfRuns, type PendingPatch } from './bookkeeping.ts';
+import type { AttachmentPart, RunBatch } from './multipart.ts';
+
+/** What a request did. */
+export interface RunIngestResult {
+  /** Run ids whose post or patch was written. */
+  accepted: string[];
+  /** Creates of runs that already existed: skipped. */
+  duplicates: string[];
+  /** Patches and feedback waiting for their run to be created. */
+  pending: string[];
+  /** Feedback ids stored (or pending). */
+  feedback: string[];
+}
+
+const asApiError = (err: unknown) => (err instanceof RunError ? new ApiError(400, 'invalid_run', err.message, err.path) : err);
+
+/** R2 key of an attachment: under the project's prefix, per run (run ids are UUIDs). */
+export function attachmentKey(projectId: string, runId: string, name: string): string {
+  return `attachments/${projectId}/${runId}/${encodeURIComponent(name)}`;
+}
+
+/** Merges a post and a patch of the same run sent in one request (the patch's fields win). */
+function mergeOps(ops: RunOp[]): RunOp[] {
+  const byId = new Map<string, RunOp>();
+  const out: RunOp[] = [];
+  for (const op of ops) {
+    const id = typeof op.run?.id === 'string' ? op.run.id.toLowerCase() : null;
+    const prev = id ? byId.get(id) : undefined;
+    if (prev && prev.op === 'post' && op.op === 'patch') {
+      for (const [k, v] of Object.entries(op.run)) if (v !== undefined) prev.run[k] = v;
+      continue;
+    }
+    if (id) byId.set(id, op);
+    out.push(op);
+  }
+  return out;
+}
+
+/** Validates translated spans; any rejection fails the request with the run's own path. */
+function validated(spans: SpanIn[], paths: string[]): NormalizedSpan[] {
+  const result = validateSpans(spans);
+  if (result.rejected.length) {
+    const r = result.rejected[0];
+    const path = r.path.replace(/^spans\[(\d+)\]/, (_, i) => paths[Number(i)]).replace(/\.input\b/, '.inputs').replace(/\.output\b/, '.outputs');
+    throw new ApiError(400, 'invalid_run', `${path}: ${r.message}`, path);
+  }
+  return result.spans;
+}
+
+/** Stores attachments in R2, six at a time (Workers allow six simultaneous connections). */
+async function storeAttachments(env: Env, projectId: string, parts: AttachmentPart[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const a = parts[next++];
+      await env.BLOBS.put(attachmentKey(projectId, a.runId, a.name), a.bytes, { httpMetadata: { contentType: a.contentType }, customMetadata: { run_id: a.runId, name: a.name } });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(6, parts.length) }, worker));
+}
+
+/** Applies patches that waited for their run, now that its trace is known. */
+async function applyPendingPatches(env: Env, projectId: string, patches: PendingPatch[], traces: Map<string, string>): Promise<string[]> {
+  const spans: SpanIn[] = [];
+  const paths: string[] = [];
+  const done: PendingPatch[] = [];
+  for (const p of patches) {
+    const traceId = traces.get(p.run_id);
+    const object = traceId ? await env.BLOBS.get(p.body) : null;
+    if (!traceId || !object) continue;
+    const op: RunOp = { op: 'patch', run: await object.json(), path: `patch.${p.run_id}` };
+    const ids = runIds(op);
+    spans.push(runToSpan(op, { ...ids, traceId }));
+    paths.push(op.path);
+    done.push(p);
+  }
+  if (spans.length) {
+    await writeSpanBatch(env, projectId, validated(spans, paths).map(fit), 'langsmith');
+    await clearPendingPatches(env, projectId, done);
+  }
+  return done.map((p) => p.run_id);
+}
+
+const fit = (s: NormalizedSpan): NormalizedSpan => (s.metadata ? { ...s, metadata: fitMetadata(s.metadata) } : s);
+
+/**
+ * Ingests one request's run operations, feedback and attachments. Throws ApiError 400 for
+ * an invalid item (nothing written), 409 when every create in it is a duplicate.
+ */
+export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, now = Date.now()): Promise<RunIngestResult> {
+  const ops = mergeOps(batch.ops);
+  let idsList: RunIds[];
+  let feedbacks: (LangsmithFeedback & { path: string })[];
+  try {
+    idsList = ops.map(runIds);
+    feedbacks = batch.feedback.map((f) => ({ ...translateFeedback(f.body, f.path), path: f.path }));
+  } catch (err) {
+    throw asApiError(err);
+  }
+
+  // One read of langsmith_runs: duplicates among the creates, and the traces of runs
+  // (parents, patched runs, feedback targets) this request does not say.
+  const traces = new Map<string, string>();
+  ops.forEach((op, i) => op.op === 'post' && idsList[i].traceId && traces.set(idsList[i].id, idsList[i].traceId!));
+  const lookup = new Set<string>();
+  ops.forEach((op, i) => {
+    const ids = idsList[i];
+    if (op.op === 'post') lookup.add(ids.id);
+    if (!ids.traceId) lookup.add(ids.id);
+    if (!ids.traceId && ids.parentId) lookup.add(ids.parentId);
+  });
+  for (const f of feedbacks) if (!f.traceId) lookup.add(f.runId);
+  const known = await tracesOfRuns(env, projectId, [...lookup]);
+
+  const duplicates: string[] = [];
+  const spans: SpanIn[] = [];
+  const paths: string[] = [];
+  const created: { runId: string; traceId: string }[] = [];
+  const pendingPatches: { op: RunOp; id: string }[] = [];
+  const attachmentsByRun = new Map<string, Record<string, AttachmentRef>>();
+  for (const a of batch.attachments) {
+    const refs = attachmentsByRun.get(a.runId) ?? {};
+    refs[a.name] = { key: attachmentKey(projectId, a.runId, a.name), content_type: a.contentType, size: a.bytes.byteLength };
+    attachmentsByRun.set(a.runId, refs);
+  }
+  try {
+    ops.forEach((op, i) => {
+      const ids = idsList[i];
+      if (op.op === 'post' && known.has(ids.id)) {
+        duplicates.push(ids.id);
+        return;
+      }
+      const traceId = ids.traceId ?? traces.get(ids.id) ?? known.get(ids.id) ?? (ids.parentId ? (traces.get(ids.parentId) ?? known.get(ids.parentId)) : undefined);
+      if (!traceId) {
+        if (op.op === 'post') throw new RunError(`${op.path}.trace_id`, `trace_id (or dotted_order) is required: parent run ${ids.parentId} is not known`);
+        // A patch for a run not created yet: checked now, applied when the run arrives.
+        runToSpan(op, { ...ids, traceId: ids.id });
+        pendingPatches.push({ op, id: ids.id });
+        return;
+      }
+      spans.push(runToSpan(op, { ...ids, traceId }, attachmentsByRun.get(ids.id)));
+      paths.push(op.path);
+      if (op.op === 'post') {
+        created.push({ runId: ids.id, traceId });
+        traces.set(ids.id, traceId);
+      }
+    });
+  } catch (err) {
+    throw asApiError(err);
+  }
+  const normalized = validated(spans, paths).map(fit);
+  if (duplicates.length && !normalized.length && !pendingPatches.length && !feedbacks.length) {
+    throw new ApiError(409, 'conflict', `run${duplicates.length > 1 ? 's' : ''} ${duplicates.join(', ')} already exist${duplicates.length > 1 ? '' : 's'}; a run is created once, then patched`, undefined, { duplicates });
+  }
+
+  await storeAttachments(env, projectId, batch.attachments);
+  if (normalized.length) await writeSpanBatch(env, projectId, normalized, 'langsmith');
+  const unblocked = await recordRuns(env, projectId, created, now);
+  for (const c of created) known.set(c.runId, c.traceId);
+  await applyPendingPatches(env, projectId, unblocked, known);
+
+  const pending: string[] = [];
+  for (const p of pendingPatches) {
+    const stored = await storePendingPatch(env, projectId, p.id, p.op.run, now);
+    if (stored.traceId) {
+      await applyPendingPatches(env, projectId, [{ id: stored.id, run_id: p.id, body: stored.id.slice('patch:'.length) }], new Map([[p.id, stored.traceId]]));
+    } else pending.push(p.id);
+  }
+
+  const feedbackIds: string[] = [];
+  const db = dbFor(env, projectId);
+  const direct: D1PreparedStatement[] = [];
+  for (const f of feedbacks) {
+    const traceId = f.traceId ?? known.get(f.runId) ?? traces.get(f.runId);
+    if (traceId) {
+      direct.push(await prepareFeedbackUpsert(db, projectId, { ...f.feedback, trace_id: traceId }, now));
+      if (f.feedback.id) feedbackIds.push(f.feedback.id);
+    } else {
+      const stored = await storePendingFeedback(env, projectId, f.runId, f.feedback, now);
+      feedbackIds.push(stored.id);
+      if (!stored.traceId) pending.push(f.runId);
+    }
+  }
+  if (direct.length) await db.batch(direct);
+  return { accepted: [...new Set(normalized.map((s) => s.id))], duplicates, pending, feedback: feedbackIds };
+}
+
+/** Translates and stores one LangSmith feedback (POST /feedback); returns its id and trace, if known yet. */
+export async function ingestFeedback(env: Env, projectId: string, body: unknown, now = Date.now()): Promise<{ feedback: LangsmithFeedback; id: string; traceId: string | null }> {
+  let f: LangsmithFeedback;
+  try {
+    f = translateFeedback(body);
+  } catch (err) {
+    throw asApiError(err);
+  }
+  const traceId = f.traceId ?? (await tracesOfRuns(env, projectId, [f.runId])).get(f.runId);
+  if (traceId) {
+    const db = dbFor(env, projectId);
+    const row = await (await prepareFeedbackUpsert(db, projectId, { ...f.feedback, trace_id: traceId }, now)).first<{ id: string }>();
+    return { feedback: f, id: row!.id, traceId };
+  }
+  const stored = await storePendingFeedback(env, projectId, f.runId, f.feedback, now);
+  return { feedback: f, id: stored.id, traceId: stored.traceId };
+}

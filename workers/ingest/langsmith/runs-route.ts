@@ -1,0 +1,65 @@
+/**
+ * The LangSmith run API, served with and without the `/api/v1` prefix so
+ * `LANGSMITH_ENDPOINT=<loupe>` (or `<loupe>/api/v1`) works with the official SDKs:
+ * POST /runs/multipart (what the SDKs send by default; gzip and streamed bodies),
+ * POST /runs/batch (`{post, patch}`), POST /runs and PATCH /runs/{id}.
+ * Answers 202 once the runs are durable, 400 naming the first invalid run or part (nothing
+ * is written), 409 when every create is a duplicate, 413 over the size limits, 415 for a
+ * body that is not multipart, 429 with Retry-After when rate limited.
+ */
+import { newRouter } from '../../http/app.ts';
+import { ApiError } from '../../http/errors.ts';
+import { requireAuth } from '../../auth/middleware.ts';
+import { readBody, readJson } from '../body.ts';
+import { ingestLimits } from '../spans-route.ts';
+import { enforceIngestRateLimit } from '../rate-limit.ts';
+import { multipartBoundary, parseRunMultipart, type RunBatch } from './multipart.ts';
+import { ingestRuns } from './ingest.ts';
+
+export const langsmithRunRoutes = newRouter();
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+langsmithRunRoutes.post('/runs/multipart', requireAuth('ingest'), async (c) => {
+  const contentType = c.req.header('content-type') ?? '';
+  const boundary = multipartBoundary(contentType);
+  if (boundary === null) throw new ApiError(415, 'unsupported_media_type', `Content-Type '${contentType || '(none)'}' is not supported; send multipart/form-data`);
+  if (!boundary) throw new ApiError(400, 'invalid_multipart', 'the multipart Content-Type has no boundary parameter');
+  const projectId = c.get('auth').projectId;
+  await enforceIngestRateLimit(c.env, projectId);
+  const body = await readBody(c.req.raw, ingestLimits(c.env).maxBytes);
+  const batch = parseRunMultipart(body, boundary);
+  return c.json(await ingestRuns(c.env, projectId, batch), 202);
+});
+
+langsmithRunRoutes.post('/runs/batch', requireAuth('ingest'), async (c) => {
+  const projectId = c.get('auth').projectId;
+  await enforceIngestRateLimit(c.env, projectId);
+  const body = await readJson(c.req.raw, ingestLimits(c.env).maxBytes);
+  if (!isObj(body)) throw new ApiError(400, 'invalid_request', 'the body must be an object {"post": [runs], "patch": [runs]}');
+  const batch: RunBatch = { ops: [], feedback: [], attachments: [] };
+  for (const op of ['post', 'patch'] as const) {
+    const list = body[op] ?? [];
+    if (!Array.isArray(list)) throw new ApiError(400, 'invalid_request', `${op} must be an array of runs`, op);
+    list.forEach((run, i) => batch.ops.push({ op, run: run as Record<string, unknown>, path: `${op}[${i}]` }));
+  }
+  return c.json(await ingestRuns(c.env, projectId, batch), 202);
+});
+
+langsmithRunRoutes.post('/runs', requireAuth('ingest'), async (c) => {
+  const projectId = c.get('auth').projectId;
+  await enforceIngestRateLimit(c.env, projectId);
+  const run = await readJson(c.req.raw, ingestLimits(c.env).maxBytes);
+  if (!isObj(run)) throw new ApiError(400, 'invalid_run', 'the body must be a run object');
+  return c.json(await ingestRuns(c.env, projectId, { ops: [{ op: 'post', run, path: 'run' }], feedback: [], attachments: [] }), 202);
+});
+
+langsmithRunRoutes.patch('/runs/:id', requireAuth('ingest'), async (c) => {
+  const projectId = c.get('auth').projectId;
+  await enforceIngestRateLimit(c.env, projectId);
+  const run = await readJson(c.req.raw, ingestLimits(c.env).maxBytes);
+  if (!isObj(run)) throw new ApiError(400, 'invalid_run', 'the body must be a run update object');
+  const id = c.req.param('id');
+  if (run.id !== undefined && String(run.id).toLowerCase() !== id.toLowerCase()) throw new ApiError(400, 'invalid_run', `the body's id ${JSON.stringify(run.id)} differs from the path's ${id}`, 'run.id');
+  return c.json(await ingestRuns(c.env, projectId, { ops: [{ op: 'patch', run: { ...run, id }, path: 'run' }], feedback: [], attachments: [] }), 202);
+});
