@@ -10,7 +10,7 @@ import type { EvaluateMessage } from '../../schema/queues.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import { dbFor } from '../store/db.ts';
 import { getTraces } from '../store/trace-query.ts';
-import { prepareFeedbackUpsert, type FeedbackInput } from '../review/feedback.ts';
+import { prepareFeedbackUpsert, type FeedbackInput } from '../store/feedback.ts';
 import { QUEUE_POLICY } from './http.ts';
 import { EvalError } from './errors.ts';
 import { loadEvaluator, type EvaluatorVersion } from './evaluators.ts';

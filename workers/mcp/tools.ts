@@ -12,7 +12,7 @@ import { FeedbackIn, FeedbackKey } from '../../schema/wire/feedback.ts';
 import { renderTrace } from '../../schema/render/trajectory.ts';
 import { feedbackKeysTable, feedbackSentence, spansTable, tracesTable } from '../../schema/render/lists.ts';
 import { getTrace, listSpans, listTraces, TRACE_SORTS, type TraceSort } from '../store/trace-query.ts';
-import { feedbackKeys, upsertFeedback } from '../review/feedback.ts';
+import { feedbackKeys, upsertFeedback } from '../store/feedback.ts';
 import { ApiError } from '../http/errors.ts';
 import { hasScope, type AuthContext } from '../auth/context.ts';
 

@@ -7,7 +7,7 @@ import { newRouter } from '../http/app.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { FeedbackIn, FeedbackKeyList, FeedbackOut } from '../../schema/wire/feedback.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
-import { feedbackKeys, upsertFeedback } from './feedback.ts';
+import { feedbackKeys, upsertFeedback } from '../store/feedback.ts';
 
 export const feedbackRoutes = newRouter();
 

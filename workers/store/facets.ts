@@ -5,7 +5,7 @@
  * on are, in practice, the ones in recent traffic.
  */
 import { dbFor } from './db.ts';
-import { feedbackKeys } from '../review/feedback.ts';
+import { feedbackKeys } from './feedback.ts';
 import type { TraceFacets } from '../../schema/wire/facets.ts';
 
 /** How many of the newest traces (and 5x as many spans) the facets are read from. */

@@ -13,8 +13,8 @@
  * re-checked against the recorded runs in the same batch, so whichever comes second sees
  * the other and nothing is left waiting forever.
  */
-import type { FeedbackInput } from '../../review/feedback.ts';
-import { derivedFeedbackId } from '../../review/feedback.ts';
+import type { FeedbackInput } from '../../store/feedback.ts';
+import { derivedFeedbackId } from '../../store/feedback.ts';
 import { dbFor } from '../../store/db.ts';
 
 // D1: 100 bound parameters per statement, so id lists go in as one JSON parameter.

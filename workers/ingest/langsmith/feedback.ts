@@ -5,7 +5,7 @@
  * has not arrived yet, the feedback waits in langsmith_pending until it does.
  */
 import { FeedbackIn } from '../../../schema/wire/feedback.ts';
-import type { FeedbackInput } from '../../review/feedback.ts';
+import type { FeedbackInput } from '../../store/feedback.ts';
 import { RunError, runId } from './runs.ts';
 
 type Obj = Record<string, unknown>;

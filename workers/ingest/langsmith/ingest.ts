@@ -11,7 +11,7 @@ import { validateSpans } from '../validate.ts';
 import { writeSpanBatch } from '../batch-writer.ts';
 import { fitMetadata } from '../fit-metadata.ts';
 import { dbFor } from '../../store/db.ts';
-import { prepareFeedbackUpsert } from '../../review/feedback.ts';
+import { prepareFeedbackUpsert } from '../../store/feedback.ts';
 import { RunError, runIds, runToSpan, type AttachmentRef, type RunIds, type RunOp } from './runs.ts';
 import { translateFeedback, type LangsmithFeedback } from './feedback.ts';
 import { clearPendingPatches, recordRuns, storePendingFeedback, storePendingPatch, tracesOfRuns, type PendingPatch } from './bookkeeping.ts';

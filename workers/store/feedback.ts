@@ -5,8 +5,8 @@
  */
 import type { z } from 'zod';
 import { FeedbackIn, type FeedbackOut } from '../../schema/wire/feedback.ts';
-import { dbFor } from '../store/db.ts';
-import { feedbackOut, type FeedbackRow } from '../store/rows.ts';
+import { dbFor } from './db.ts';
+import { feedbackOut, type FeedbackRow } from './rows.ts';
 
 /** Feedback as validated by FeedbackIn (defaults applied). */
 export type FeedbackInput = z.output<typeof FeedbackIn> & {
