@@ -28,6 +28,10 @@ export interface BenchWorker {
   index(messages: IngestMessage[], group?: number): Promise<IndexTiming>;
   prepare(messages: IngestMessage[]): Promise<{ columns: string[]; batches: { projectId: string; rows: unknown[][]; fts: unknown[][]; traceIds: string[] }[] }>;
   sql(statements: { sql: string; params?: unknown[] }[]): Promise<unknown[][]>;
+  /** Stores NDJSON batches of normalized spans in R2 and indexes them in one D1 transaction. */
+  load(projectId: string, batches: { key: string; ndjson: Uint8Array }[]): Promise<{ spans: number }>;
+  /** The SQL GET /v1/traces runs for filter `q`. */
+  traceListSql(projectId: string, q: string | undefined, limit: number, now: number): Promise<{ sql: string; binds: unknown[] }>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +88,12 @@ export async function startBenchWorker(persistTo: string, port: number): Promise
     index: (messages, group = 1) => call<IndexTiming>(`${url}/index`, json({ messages, group })),
     prepare: (messages) => call(`${url}/prepare`, json({ messages })),
     sql: async (statements) => (await call<{ results: unknown[][] }>(`${url}/sql`, json({ statements }))).results,
+    load: (projectId, batches) => {
+      const keys = batches.map((b) => encodeURIComponent(b.key)).join(',');
+      const lengths = batches.map((b) => b.ndjson.length).join(',');
+      return call(`${url}/load?project=${encodeURIComponent(projectId)}&keys=${keys}&lengths=${lengths}`, { method: 'POST', body: Buffer.concat(batches.map((b) => b.ndjson)) });
+    },
+    traceListSql: (projectId, q, limit, now) => call(`${url}/trace-list-sql`, json({ projectId, q, limit, now })),
     stop,
   };
 }

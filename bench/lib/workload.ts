@@ -7,7 +7,9 @@
  * Every trace is a root `airline-agent` span plus `spansPerTrace - 1` consecutive steps
  * (`chat gpt-4o` llm spans whose input is the whole conversation so far, including the
  * airline policy system prompt, and tool spans named after the tool) of one conversation,
- * so payloads have the size and text of a real tool-using chat agent (~6.7 KB per span).
+ * so payloads have the size and text of a real tool-using chat agent (~7.5 KB per span).
+ * Spans come out in the normalized form the ingest route stores (epoch ms times, total
+ * tokens filled in), so they can also be written to R2 as they are.
  */
 import { readFileSync } from 'node:fs';
 import { taubenchToTrace, type DemoSpan, type TauBenchItem } from '../../scripts/demo/taubench.ts';
@@ -16,7 +18,7 @@ const DAY = 86_400_000;
 
 /** A span as POST /v1/spans takes it, plus token usage. */
 export interface BenchSpan extends DemoSpan {
-  usage?: { input_tokens: number; output_tokens: number; cost_usd: number };
+  usage?: { input_tokens: number; output_tokens: number; total_tokens: number; cost_usd: number };
 }
 
 /** Options for a workload. */
@@ -113,7 +115,7 @@ export function benchTrace(opts: WorkloadOptions, n: number): BenchSpan[] {
       const input = tokensOf(s.input);
       const output = tokensOf(s.output);
       // gpt-4o list prices: $2.50 / 1M input tokens, $10 / 1M output tokens.
-      span.usage = { input_tokens: input, output_tokens: output, cost_usd: Math.round((input * 2.5 + output * 10) * 100) / 1e8 };
+      span.usage = { input_tokens: input, output_tokens: output, total_tokens: input + output, cost_usd: Math.round((input * 2.5 + output * 10) * 100) / 1e8 };
     }
     out.push(span);
   }
@@ -141,5 +143,35 @@ export function benchFeedback(opts: WorkloadOptions, n: number): { id: string; t
   const rand = prng(opts.seed * 104729 + n);
   const out = [{ id: `${traceId}:outcome`, trace_id: traceId, key: 'outcome', score: all[n % all.length].reward >= 1 ? 1 : 0 }];
   if (rand() < 0.1) out.push({ id: `${traceId}:thumbs`, trace_id: traceId, key: 'thumbs', score: rand() < 0.35 ? 0 : 1 });
+  return out;
+}
+
+/**
+ * One long trace of `size` spans (e.g. a batch agent working through many customers): a
+ * root `airline-agent`, one `chain` span per conversation it handles, and that
+ * conversation's llm and tool steps under it, until `size` spans. Starts an hour before `now`.
+ */
+export function benchLongTrace(seed: number, now: number, size: number): BenchSpan[] {
+  const all = conversationTemplates();
+  const traceId = `${hex(Math.imul(seed ^ 0x1b873593, 0x9e3779b1), 8)}0000000000000000${hex(size, 8)}`;
+  const spanId = (j: number) => `${hex(Math.imul(seed, 0x27d4eb2f) ^ 0x5bd1e995, 8)}${hex(j, 8)}`;
+  const start = now - 3_600_000;
+  const root: BenchSpan = { ...all[0].root, id: spanId(0), trace_id: traceId, start_time: start, end_time: start, environment: 'production', release: 'airline-agent@1.7.0', session_id: `batch-${seed}`, user_id: 'batch-runner' };
+  const out: BenchSpan[] = [root];
+  let cursor = start + 10;
+  for (let c = 0; out.length < size; c++) {
+    const t = all[c % all.length];
+    const chain: BenchSpan = { id: spanId(out.length), trace_id: traceId, parent_id: root.id, name: `customer ${t.userId}`, kind: 'chain', start_time: cursor, end_time: cursor, status: 'ok', input: t.root.input, output: t.root.output };
+    out.push(chain);
+    for (const s of t.steps) {
+      if (out.length >= size) break;
+      const span: BenchSpan = { ...s, id: spanId(out.length), trace_id: traceId, parent_id: chain.id, start_time: cursor, end_time: cursor + (s.end_time - s.start_time) };
+      cursor = span.end_time;
+      out.push(span);
+    }
+    chain.end_time = cursor;
+    cursor += 20;
+  }
+  root.end_time = cursor;
   return out;
 }

@@ -51,7 +51,7 @@ const UPSERT_SPANS = `
 INSERT INTO spans (project_id, ${SPAN_COLUMNS.map(([c]) => c).join(', ')}, duration_ms, updated_at)
 SELECT ?1, ${SPAN_COLUMNS.map((_, i) => `j.value ->> ${i}`).join(', ')},
        (j.value ->> ${COL.end_time}) - (j.value ->> ${COL.start_time}), ?3
-  FROM json_each(?2) j WHERE true
+  FROM jsonb_each(?2) j WHERE true
 ON CONFLICT (project_id, trace_id, span_id) DO UPDATE SET
   ${SPAN_COLUMNS.filter(([, m]) => m !== 'key')
     .map(([c, m]) => `${c} = ${m === 'coalesce' ? `COALESCE(excluded.${c}, spans.${c})` : m}`)
@@ -63,7 +63,7 @@ ON CONFLICT (project_id, trace_id, span_id) DO UPDATE SET
 const DEFAULT_KIND = `
 UPDATE spans SET kind = 'other'
  WHERE project_id = ?1 AND kind IS NULL
-   AND rowid IN (SELECT s.rowid FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)`;
+   AND rowid IN (SELECT s.rowid FROM jsonb_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)`;
 
 /**
  * FTS entries: each span owns two rowids, 2*rowid (input side: name + input) and
@@ -73,7 +73,7 @@ UPDATE spans SET kind = 'other'
 const UPSERT_FTS = `
 INSERT OR REPLACE INTO spans_fts (rowid, body)
 SELECT s.rowid * 2 + (j.value ->> 2), j.value ->> 3
-  FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1
+  FROM jsonb_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1
  WHERE true`;
 
 /**
