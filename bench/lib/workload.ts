@@ -150,10 +150,11 @@ export function benchFeedback(opts: WorkloadOptions, n: number): { id: string; t
  * One long trace of `size` spans (e.g. a batch agent working through many customers): a
  * root `airline-agent`, one `chain` span per conversation it handles, and that
  * conversation's llm and tool steps under it, until `size` spans. Starts an hour before `now`.
+ * `toolsOnly` keeps only tool steps (~1 KB each instead of chat calls carrying the history).
  */
-export function benchLongTrace(seed: number, now: number, size: number): BenchSpan[] {
+export function benchLongTrace(seed: number, now: number, size: number, opts: { toolsOnly?: boolean } = {}): BenchSpan[] {
   const all = conversationTemplates();
-  const traceId = `${hex(Math.imul(seed ^ 0x1b873593, 0x9e3779b1), 8)}0000000000000000${hex(size, 8)}`;
+  const traceId = `${hex(Math.imul(seed ^ 0x1b873593, 0x9e3779b1), 8)}${opts.toolsOnly ? 'f' : '0'}000000000000000${hex(size, 8)}`;
   const spanId = (j: number) => `${hex(Math.imul(seed, 0x27d4eb2f) ^ 0x5bd1e995, 8)}${hex(j, 8)}`;
   const start = now - 3_600_000;
   const root: BenchSpan = { ...all[0].root, id: spanId(0), trace_id: traceId, start_time: start, end_time: start, environment: 'production', release: 'airline-agent@1.7.0', session_id: `batch-${seed}`, user_id: 'batch-runner' };
@@ -161,10 +162,15 @@ export function benchLongTrace(seed: number, now: number, size: number): BenchSp
   let cursor = start + 10;
   for (let c = 0; out.length < size; c++) {
     const t = all[c % all.length];
-    const chain: BenchSpan = { id: spanId(out.length), trace_id: traceId, parent_id: root.id, name: `customer ${t.userId}`, kind: 'chain', start_time: cursor, end_time: cursor, status: 'ok', input: t.root.input, output: t.root.output };
+    const chain: BenchSpan = {
+      id: spanId(out.length), trace_id: traceId, parent_id: root.id, name: `customer ${t.userId}`, kind: 'chain', start_time: cursor, end_time: cursor, status: 'ok',
+      input: opts.toolsOnly ? { customer: t.userId } : t.root.input,
+      output: t.root.output,
+    };
     out.push(chain);
     for (const s of t.steps) {
       if (out.length >= size) break;
+      if (opts.toolsOnly && s.kind !== 'tool') continue;
       const span: BenchSpan = { ...s, id: spanId(out.length), trace_id: traceId, parent_id: chain.id, start_time: cursor, end_time: cursor + (s.end_time - s.start_time) };
       cursor = span.end_time;
       out.push(span);

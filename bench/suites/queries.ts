@@ -44,7 +44,8 @@ export const suite: BenchSuite = {
   description: 'GET /v1/traces (filters) and GET /v1/traces/:id (1,000 spans) p50/p95 with 1,000,000 spans stored',
   async run(ctx) {
     const totalSpans = Math.round(1_000_000 / ctx.scale);
-    const traces = Math.floor((totalSpans - LONG_TRACE_SPANS) / SPANS_PER_TRACE);
+    // Two 1,000-span traces (chat-sized and tool-sized payloads); the rest in 10-span traces.
+    const traces = Math.floor((totalSpans - 2 * LONG_TRACE_SPANS) / SPANS_PER_TRACE);
     const persistTo = `${ctx.tmpDir}/state`;
     const vars = { SETUP_SECRET: randomBytes(16).toString('hex') };
     const port = ctx.portBase;
@@ -88,10 +89,12 @@ export const suite: BenchSuite = {
         done += group.length;
         if (done % 200 < BATCHES_PER_INDEX) ctx.log(`loaded ${(done * SPANS_PER_BATCH).toLocaleString('en-US')} spans (${Math.round((performance.now() - started) / 1000)} s)`);
       });
-      const long = benchLongTrace(seed, now, LONG_TRACE_SPANS);
-      const longBatches: BenchSpan[][] = [];
-      for (let i = 0; i < long.length; i += SPANS_PER_BATCH) longBatches.push(long.slice(i, i + SPANS_PER_BATCH));
-      await storeAndIndex(longBatches, 'long');
+      for (const toolsOnly of [false, true]) {
+        const long = benchLongTrace(seed, now, LONG_TRACE_SPANS, { toolsOnly });
+        const longBatches: BenchSpan[][] = [];
+        for (let i = 0; i < long.length; i += SPANS_PER_BATCH) longBatches.push(long.slice(i, i + SPANS_PER_BATCH));
+        await storeAndIndex(longBatches, toolsOnly ? 'long-tools' : 'long');
+      }
       // Feedback: tau-bench's outcome on every trace, end-user thumbs on ~10%.
       const feedback: (string | number)[][] = [];
       for (let t = 0; t < traces; t++) for (const f of benchFeedback(opts, t)) feedback.push([f.id, f.trace_id, f.key, f.score]);
@@ -107,7 +110,7 @@ export const suite: BenchSuite = {
       const [[counts]] = (await worker.sql([{ sql: 'SELECT (SELECT count(*) FROM spans) AS spans, (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM feedback) AS feedback' }])) as { spans: number; traces: number; feedback: number }[][];
       loadSeconds = Math.round((performance.now() - started) / 1000);
       ctx.log(`stored ${counts.spans.toLocaleString('en-US')} spans, ${counts.traces.toLocaleString('en-US')} traces, ${counts.feedback.toLocaleString('en-US')} feedback rows in ${loadSeconds} s`);
-      if (counts.spans !== traces * SPANS_PER_TRACE + LONG_TRACE_SPANS) throw new Error(`expected ${traces * SPANS_PER_TRACE + LONG_TRACE_SPANS} spans, found ${counts.spans}`);
+      if (counts.spans !== traces * SPANS_PER_TRACE + 2 * LONG_TRACE_SPANS) throw new Error(`expected ${traces * SPANS_PER_TRACE + 2 * LONG_TRACE_SPANS} spans, found ${counts.spans}`);
       for (const f of TRACE_FILTERS) sqlByFilter.set(f.name, await worker.traceListSql(projectId, f.q, LIST_LIMIT, now));
     } finally {
       await worker.stop();
@@ -132,7 +135,7 @@ export const suite: BenchSuite = {
     // 4. The real Loupe on that state, one request at a time.
     const loupe = await startLoupe({ port, persistTo, demo: false, vars });
     const figures: Figure[] = [];
-    const details: Record<string, unknown> = { spans: traces * SPANS_PER_TRACE + LONG_TRACE_SPANS, traces: traces + 1, loadSeconds, limit: LIST_LIMIT, runs: RUNS, plans };
+    const details: Record<string, unknown> = { spans: traces * SPANS_PER_TRACE + 2 * LONG_TRACE_SPANS, traces: traces + 2, loadSeconds, limit: LIST_LIMIT, runs: RUNS, plans };
     try {
       const headers = { authorization: `Bearer ${loupe.apiKey}` };
       const measure = async (path: string, check: (body: any) => void) => {
@@ -158,14 +161,18 @@ export const suite: BenchSuite = {
         figures.push({ name: `list p95: ${f.name}`, value: r.p95, unit: 'ms', target: { op: '<=', value: 50 }, note: f.q || '(none)' });
         details[`list:${f.name}`] = { q: f.q, returned, ...r };
       }
-      const long = benchLongTrace(seed, now, LONG_TRACE_SPANS);
-      const tree = await measure(`/v1/traces/${long[0].trace_id}`, (body) => {
-        if (body.spans.length !== LONG_TRACE_SPANS) throw new Error(`the long trace has ${body.spans.length} spans, expected ${LONG_TRACE_SPANS}`);
-      });
-      ctx.log(`GET /v1/traces/:id (${LONG_TRACE_SPANS} spans, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB of JSON): p50 ${tree.p50} ms, p95 ${tree.p95} ms`);
-      figures.push({ name: `tree p50: ${LONG_TRACE_SPANS} spans`, value: tree.p50, unit: 'ms' });
-      figures.push({ name: `tree p95: ${LONG_TRACE_SPANS} spans`, value: tree.p95, unit: 'ms', target: { op: '<=', value: 100 }, note: `${(tree.bytes / 2 ** 20).toFixed(1)} MiB response` });
-      details.tree = tree;
+      for (const toolsOnly of [false, true]) {
+        const long = benchLongTrace(seed, now, LONG_TRACE_SPANS, { toolsOnly });
+        const kind = toolsOnly ? 'tool-sized payloads' : 'chat payloads';
+        const tree = await measure(`/v1/traces/${long[0].trace_id}`, (body) => {
+          if (body.spans.length !== LONG_TRACE_SPANS) throw new Error(`the long trace has ${body.spans.length} spans, expected ${LONG_TRACE_SPANS}`);
+        });
+        const mib = (tree.bytes / 2 ** 20).toFixed(1);
+        ctx.log(`GET /v1/traces/:id (${LONG_TRACE_SPANS} spans, ${kind}, ${mib} MiB of JSON): p50 ${tree.p50} ms, p95 ${tree.p95} ms`);
+        figures.push({ name: `tree p50: ${LONG_TRACE_SPANS} spans, ${kind}`, value: tree.p50, unit: 'ms', note: `${mib} MiB response` });
+        figures.push({ name: `tree p95: ${LONG_TRACE_SPANS} spans, ${kind}`, value: tree.p95, unit: 'ms', target: { op: '<=', value: 100 }, note: `${mib} MiB response` });
+        details[`tree:${kind}`] = tree;
+      }
     } finally {
       await loupe.stop();
       if (!ctx.keep) rmSync(persistTo, { recursive: true, force: true });
