@@ -63,7 +63,7 @@ SELECT ?1, ?2, r.span_id, r.name, COALESCE(a.st, a.first_seen), a.et, COALESCE(r
                max(status = 'error') AS has_error, max(environment) AS env, max(release) AS rel,
                max(session_id) AS sess, max(user_id) AS usr
           FROM spans WHERE project_id = ?1 AND trace_id = ?2) a
-  LEFT JOIN spans r ON r.rowid = (SELECT rowid FROM spans WHERE project_id = ?1 AND trace_id = ?2 AND parent_id IS NULL ORDER BY start_time LIMIT 1)
+  LEFT JOIN spans r ON r.rowid = (SELECT rowid FROM spans WHERE project_id = ?1 AND trace_id = ?2 AND parent_id IS NULL ORDER BY +start_time LIMIT 1)
  WHERE true
 ON CONFLICT (project_id, trace_id) DO UPDATE SET
   root_span_id = excluded.root_span_id, name = excluded.name, start_time = excluded.start_time,
