@@ -59,11 +59,15 @@ ON CONFLICT (project_id, trace_id, span_id) DO UPDATE SET
   duration_ms = COALESCE(excluded.end_time, spans.end_time) - COALESCE(excluded.start_time, spans.start_time),
   updated_at = excluded.updated_at`;
 
-/** A span first seen without a kind is an `other` span until a later post names its kind. */
+/**
+ * A span first seen without a kind is an `other` span until a later post names its kind.
+ * The rows are found by rowid from the batch's own keys (scoped to the project there);
+ * a `project_id = ?` here would let SQLite walk every span of the project instead.
+ */
 const DEFAULT_KIND = `
 UPDATE spans SET kind = 'other'
- WHERE project_id = ?1 AND kind IS NULL
-   AND rowid IN (SELECT s.rowid FROM jsonb_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)`;
+ WHERE rowid IN (SELECT s.rowid FROM jsonb_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)
+   AND kind IS NULL`;
 
 /**
  * FTS entries: each span owns two rowids, 2*rowid (input side: name + input) and
