@@ -63,11 +63,19 @@ export const suite: BenchSuite = {
       })();
 
       const latencies: number[] = [];
+      let retries = 0;
       await pool(bodies, CONCURRENCY, async (body) => {
         const started = performance.now();
-        const res = await fetch(`${loupe.url}/v1/spans`, { method: 'POST', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body });
-        const text = await res.text();
-        if (res.status !== 202) throw new Error(`POST /v1/spans answered ${res.status}: ${text.slice(0, 500)}`);
+        // Like an SDK, retry a POST whose connection failed or that got a 5xx: ingest is
+        // idempotent (same span ids), so a retry never double-counts.
+        for (let attempt = 1; ; attempt++) {
+          const res = await fetch(`${loupe.url}/v1/spans`, { method: 'POST', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body }).catch((err: Error) => err);
+          const text = res instanceof Error ? res.message : await res.text();
+          if (!(res instanceof Error) && res.status === 202) break;
+          if (attempt === 3 || (!(res instanceof Error) && res.status < 500)) throw new Error(`POST /v1/spans failed: ${res instanceof Error ? text : `${res.status} ${text.slice(0, 500)}`}`);
+          retries++;
+          ctx.log(`retrying a POST (${res instanceof Error ? text : res.status})`);
+        }
         latencies.push(performance.now() - started);
         acked += SPANS_PER_POST;
       });
@@ -95,7 +103,7 @@ export const suite: BenchSuite = {
           { name: 'ingest: POST latency p95', value: Math.round(percentile(latencies, 95)), unit: 'ms' },
           { name: 'ingest: index lag after last ack', value: Math.round(queryableMs - ackMs), unit: 'ms' },
         ],
-        details: { traces, spans: total, posts: bodies.length, mebibytes: Math.round(bytes / 2 ** 20), ackMs: Math.round(ackMs), queryableMs: Math.round(queryableMs), timeline },
+        details: { traces, spans: total, posts: bodies.length, retries, mebibytes: Math.round(bytes / 2 ** 20), ackMs: Math.round(ackMs), queryableMs: Math.round(queryableMs), timeline },
       };
     } finally {
       await loupe.stop();
