@@ -61,6 +61,17 @@ describe('POST /v1/spans', () => {
     expect(again.trace.span_count).toBe(2);
   });
 
+  it('a span posted without a kind is an other span until a later post names its kind', async () => {
+    const { key } = await makeProject();
+    await api('/v1/spans', { key, body: { spans: [{ id: 'k', trace_id: 'kindless', name: 'step', start_time: 1767225600000 }, span('typed', 'kindless', { kind: 'tool' })] } });
+    await waitForTrace(key, 'kindless', 2);
+    const kinds = async () => (await api(`/v1/spans?q=${encodeURIComponent('trace=kindless kind=other')}`, { key })).json.spans.map((s: { id: string }) => s.id);
+    expect(await kinds()).toEqual(['k']);
+    await api('/v1/spans', { key, body: { spans: [{ id: 'k', trace_id: 'kindless', kind: 'llm' }] } });
+    await eventually(async () => expect(await kinds()).toEqual([]));
+    expect((await waitForTrace(key, 'kindless', 2)).spans.find((s: { id: string }) => s.id === 'k').kind).toBe('llm');
+  });
+
   it('accepts children before their parents, in any order and across batches', async () => {
     const { key } = await makeProject();
     await api('/v1/spans', { key, body: { spans: [span('grandchild', 'order', { parent_id: 'child' })] } });

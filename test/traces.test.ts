@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
+import { env } from 'cloudflare:workers';
 import { api, makeProject, span, eventually } from './helpers.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -84,6 +85,24 @@ describe('GET /v1/traces', () => {
     expect(await ids('has(kind=tool name=search_flights status=error)')).toEqual(['trace-9', 'trace-6', 'trace-3', 'trace-0']);
     expect(await ids('metadata.customer_tier=free tag=checkout')).toEqual(['trace-8']);
     expect(await ids('error~timeout env=staging')).toEqual(['trace-9', 'trace-3']);
+  });
+
+  it('full-text search finds the same traces when the word is in very many spans', async () => {
+    const other = await makeProject('other');
+    expect((await api('/v1/spans', { key: other.key, body: { spans: [span('o1', 'other-trace', { input: 'a refund elsewhere' })] } })).status).toBe(202);
+    await eventually(async () => expect((await api('/v1/traces?q=refund', { key: other.key })).json.traces).toHaveLength(1));
+    const before = await ids('"refund" latency>5s');
+    // 10,000 more FTS entries make "refund" a frequent word, which the store searches
+    // trace by trace instead of match by match (workers/store/trace-query.ts).
+    await env.DB.prepare(
+      `INSERT INTO spans_fts (rowid, body) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+       SELECT 1000000000 + i, 'refund ' || i FROM n`,
+    ).run();
+    expect(before).toEqual(['trace-5']);
+    expect(await ids('"refund" latency>5s')).toEqual(before);
+    expect(await ids('refund or tag=checkout')).toEqual(['trace-8', 'trace-5', 'trace-4', 'trace-0']);
+    expect(await ids('not refund tag=browse env=staging')).toEqual(['trace-11', 'trace-9', 'trace-7', 'trace-3', 'trace-1']);
+    expect((await api('/v1/traces?q=refund', { key: other.key })).json.traces.map((t: { id: string }) => t.id)).toEqual(['other-trace']);
   });
 
   it('answers 400 with the position for a filter that does not parse or names an unknown field', async () => {

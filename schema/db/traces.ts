@@ -129,7 +129,9 @@ export const feedback = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.id] }),
-    index('feedback_trace').on(t.projectId, t.traceId),
+    // (trace, key, score) lets a trace's feedback summary and `feedback.<key>` filters read
+    // only this index: without key here, SQLite walked feedback_key over the whole project.
+    index('feedback_trace').on(t.projectId, t.traceId, t.key, t.score),
     index('feedback_key').on(t.projectId, t.key, t.score),
     // An evaluator's scores, newest first (GET /v1/evaluators/{id}/scores).
     index('feedback_evaluator').on(t.projectId, t.evaluatorId, t.createdAt),

@@ -19,6 +19,27 @@ import { checkCompare, checkIn, checkTime, parseTime, resolveField, type Literal
 export interface CompileOptions {
   projectId: string;
   now: number;
+  /**
+   * Full-text terms (as written) known to match many spans, for trace filters. Either
+   * form gives the same traces; only the plan differs. A rare term is best looked up the
+   * FTS way (its spans, then their traces: cost grows with the matches); a frequent one
+   * is best checked per trace while scanning the newest traces (cost grows with the traces
+   * scanned), since mapping hundreds of thousands of matches to traces is what is slow.
+   * The caller decides from a bounded count (workers/store/trace-query.ts).
+   */
+  frequentTexts?: ReadonlySet<string>;
+}
+
+/** Every full-text term a trace filter searches at trace level (not inside has()). */
+export function traceLevelTexts(node: FilterNode | null): string[] {
+  const out: string[] = [];
+  const walk = (n: FilterNode) => {
+    if (n.type === 'text') out.push(n.value.text);
+    else if (n.type === 'and' || n.type === 'or') n.children.forEach(walk);
+    else if (n.type === 'not') walk(n.child);
+  };
+  if (node) walk(node);
+  return [...new Set(out)];
 }
 
 /** A WHERE-ready boolean expression and its parameters, in placeholder order. */
@@ -127,10 +148,16 @@ class Compiler {
 
   /** Full-text search: the user's text becomes one quoted FTS5 phrase, so its syntax characters are inert. */
   private text(text: string, scope: Scope): string {
-    const phrase = `"${text.replace(/"/g, '""')}"`;
+    const phrase = ftsPhrase(text);
     if (scope.level === 'span') {
       // The outer span row is already project-scoped and rowids are unique, so no project check is needed here.
       return `${scope.alias}.rowid IN (SELECT ${FTS_SPAN_ROWID} FROM spans_fts WHERE spans_fts MATCH ${this.bind(phrase)})`;
+    }
+    if (this.opts.frequentTexts?.has(text)) {
+      // Frequent term: the set of matching span rowids is cheap (no lookups); each trace
+      // scanned checks its own spans against it through the covering spans_key index.
+      const project = this.bind(this.opts.projectId);
+      return `EXISTS (SELECT 1 FROM spans s WHERE s.project_id = ${project} AND s.trace_id = t.trace_id AND s.rowid IN (SELECT ${FTS_SPAN_ROWID} FROM spans_fts WHERE spans_fts MATCH ${this.bind(phrase)}))`;
     }
     const match = this.bind(phrase);
     return `t.trace_id IN (SELECT s.trace_id FROM spans_fts JOIN spans s ON s.rowid = ${FTS_SPAN_ROWID} WHERE spans_fts MATCH ${match} AND s.project_id = ${this.bind(this.opts.projectId)})`;
@@ -282,6 +309,11 @@ class Compiler {
     if (l.kind === 'string') return `${FEEDBACK_VALUE} ${op} ${this.bind(l.value)}`;
     return `f.score ${op} ${this.bind(l.kind === 'boolean' ? (l.value ? 1 : 0) : l.value)}`;
   }
+}
+
+/** The FTS5 MATCH argument for user text: one quoted phrase, so FTS5 syntax in it is inert. */
+export function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 /** Trace-row columns for plain fields (kind, model, error, status, tag are special). */

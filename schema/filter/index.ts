@@ -9,5 +9,5 @@ export { stripPositions } from './ast.ts';
 export { FILTER_FIELDS, type FilterTarget, type FilterField, type FieldType } from './fields.ts';
 export { parseFilter, MAX_DEPTH } from './parser.ts';
 export { formatFilter } from './format.ts';
-export { compileFilter, MAX_FILTER_PARAMS, type CompileOptions, type CompiledFilter } from './compile.ts';
+export { compileFilter, ftsPhrase, traceLevelTexts, MAX_FILTER_PARAMS, type CompileOptions, type CompiledFilter } from './compile.ts';
 export { suggest, type Suggestion, type Suggestions } from './suggest.ts';

@@ -33,7 +33,7 @@ export function validateSpans(items: readonly unknown[], pathPrefix = 'spans'): 
     }
     const span = parsed.data;
     for (const field of ['input', 'output', 'metadata'] as const) {
-      const problem = checkJsonValue(span[field]);
+      const problem = jsonValueIsClean(span[field]) ? null : checkJsonValue(span[field]);
       if (problem) return reject(problem.path ? `${field}${problem.path}` : field, problem.message);
     }
     if (span.metadata && JSON.stringify(span.metadata).length > MAX_METADATA_CHARS) {
@@ -64,6 +64,36 @@ function normalize(span: ReturnType<typeof SpanIn.parse>): NormalizedSpan {
     out.usage = { ...usage, total_tokens: (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0) };
   }
   return out;
+}
+
+/**
+ * The fast path of checkJsonValue for the common case, a value with no problem: the same
+ * walk, but without building a path string per node (which cost more than the walk itself
+ * on chat-sized payloads). Only when it finds a problem does checkJsonValue run to name it.
+ */
+function jsonValueIsClean(value: unknown): boolean {
+  if (value === undefined || value === null || typeof value !== 'object') return typeof value !== 'string' || value.isWellFormed();
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
+  while (values.length) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) return false;
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) return false;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) values.push(v[i]), depths.push(depth + 1);
+    } else {
+      for (const k of Object.keys(v)) {
+        if (!k.isWellFormed()) return false;
+        values.push((v as Record<string, unknown>)[k]), depths.push(depth + 1);
+      }
+    }
+  }
+  return true;
 }
 
 /**

@@ -52,3 +52,70 @@ export function parseRef(ref: string | null | undefined): PayloadRef | null {
   if (!Number.isInteger(offset) || !Number.isInteger(length)) return null;
   return { key: ref.slice(0, hash), offset, length };
 }
+
+/**
+ * The raw JSON text of the top-level `input` and `output` of one batch line (a JSON
+ * object), found without parsing it, so a trace's payloads can be copied into a response
+ * as they were stored. Lines are written by JSON.stringify, so the text is exactly what
+ * JSON.stringify(JSON.parse(line).input) would give. Walks the top level key by key,
+ * skipping values; string contents are skipped with indexOf, so cost is about the number
+ * of structural characters, not of bytes.
+ */
+export function rawPayloads(line: string): { input?: string; output?: string } {
+  const out: { input?: string; output?: string } = {};
+  let i = line.indexOf('{') + 1;
+  if (i === 0) return out;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === 125 /* } */) break;
+    if (c !== 34 /* " */) {
+      i++; // a comma (or whitespace) between members
+      continue;
+    }
+    const keyEnd = stringEnd(line, i);
+    const key = line.slice(i + 1, keyEnd - 1);
+    const valueStart = line.indexOf(':', keyEnd) + 1;
+    const valueEnd = skipValue(line, valueStart);
+    if (key === 'input' || key === 'output') out[key] = line.slice(valueStart, valueEnd);
+    i = valueEnd;
+  }
+  return out;
+}
+
+/** Index just past the string literal starting at `start` (which holds its opening quote). */
+function stringEnd(s: string, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const q = s.indexOf('"', i);
+    if (q < 0) return s.length;
+    let backslashes = 0;
+    for (let b = q - 1; s.charCodeAt(b) === 92 /* \ */; b--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    i = q + 1;
+  }
+}
+
+/** Index just past the JSON value starting at `start`. */
+function skipValue(s: string, start: number): number {
+  let i = start;
+  while (s.charCodeAt(i) === 32) i++;
+  const c = s.charCodeAt(i);
+  if (c === 34) return stringEnd(s, i);
+  if (c === 123 /* { */ || c === 91 /* [ */) {
+    let depth = 0;
+    for (; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch === 34) i = stringEnd(s, i) - 1;
+      else if (ch === 123 || ch === 91) depth++;
+      else if ((ch === 125 || ch === 93) && --depth === 0) return i + 1;
+    }
+    return s.length;
+  }
+  // A number, true, false or null: up to the next member or the end of the object.
+  while (i < s.length) {
+    const ch = s.charCodeAt(i);
+    if (ch === 44 /* , */ || ch === 125 || ch === 93) break;
+    i++;
+  }
+  return i;
+}

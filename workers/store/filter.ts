@@ -1,17 +1,32 @@
 /** The shared filter language (schema/filter) as the API uses it: errors become 400s pointing at the position. */
-import { compileFilter, FilterError, parseFilter, type FilterTarget } from '../../schema/filter/index.ts';
+import { compileFilter, FilterError, parseFilter, type FilterNode, type FilterTarget } from '../../schema/filter/index.ts';
 import { ApiError } from '../http/errors.ts';
+
+function asApiError(err: unknown, path: string): unknown {
+  if (err instanceof FilterError) return new ApiError(400, 'invalid_filter', err.message, path, { position: err.position, end: err.end });
+  return err;
+}
+
+/** Parses `q` (null for an empty filter); a parse error answers 400 with `position`/`end`. */
+export function parseQuery(q: string | undefined | null, path = 'q'): FilterNode | null {
+  try {
+    return q && q.trim() ? parseFilter(q) : null;
+  } catch (err) {
+    throw asApiError(err, path);
+  }
+}
+
+/** Compiles a parsed filter for `target`; errors answer 400 like parse errors. */
+export function compileNode(node: FilterNode | null, target: FilterTarget, projectId: string, now = Date.now(), path = 'q', frequentTexts?: ReadonlySet<string>) {
+  try {
+    const { where, params } = compileFilter(node, target, { projectId, now, frequentTexts });
+    return { where: where || '1', params };
+  } catch (err) {
+    throw asApiError(err, path);
+  }
+}
 
 /** Parses and compiles `q` for `target`; a parse error answers 400 with `position`/`end`. */
 export function compileQuery(q: string | undefined | null, target: FilterTarget, projectId: string, now = Date.now(), path = 'q') {
-  try {
-    const node = q && q.trim() ? parseFilter(q) : null;
-    const { where, params } = compileFilter(node, target, { projectId, now });
-    return { where: where || '1', params };
-  } catch (err) {
-    if (err instanceof FilterError) {
-      throw new ApiError(400, 'invalid_filter', err.message, path, { position: err.position, end: err.end });
-    }
-    throw err;
-  }
+  return compileNode(parseQuery(q, path), target, projectId, now, path);
 }

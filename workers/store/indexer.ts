@@ -8,7 +8,7 @@
 import type { NormalizedSpan } from '../../schema/wire/span.ts';
 import type { IngestMessage } from '../../schema/queues.ts';
 import { dbFor } from './db.ts';
-import { formatRef, parseBatch } from './batch-format.ts';
+import { formatRef, parseBatch, type BatchLine } from './batch-format.ts';
 import { previewOf, searchTextOf } from './text.ts';
 
 /**
@@ -51,7 +51,7 @@ const UPSERT_SPANS = `
 INSERT INTO spans (project_id, ${SPAN_COLUMNS.map(([c]) => c).join(', ')}, duration_ms, updated_at)
 SELECT ?1, ${SPAN_COLUMNS.map((_, i) => `j.value ->> ${i}`).join(', ')},
        (j.value ->> ${COL.end_time}) - (j.value ->> ${COL.start_time}), ?3
-  FROM json_each(?2) j WHERE true
+  FROM jsonb_each(?2) j WHERE true
 ON CONFLICT (project_id, trace_id, span_id) DO UPDATE SET
   ${SPAN_COLUMNS.filter(([, m]) => m !== 'key')
     .map(([c, m]) => `${c} = ${m === 'coalesce' ? `COALESCE(excluded.${c}, spans.${c})` : m}`)
@@ -59,16 +59,15 @@ ON CONFLICT (project_id, trace_id, span_id) DO UPDATE SET
   duration_ms = COALESCE(excluded.end_time, spans.end_time) - COALESCE(excluded.start_time, spans.start_time),
   updated_at = excluded.updated_at`;
 
-/** A span first seen without a kind is an `other` span until a later post names its kind. */
+/**
+ * A span first seen without a kind is an `other` span until a later post names its kind.
+ * The rows are found by rowid from the batch's own keys (scoped to the project there);
+ * a `project_id = ?` here would let SQLite walk every span of the project instead.
+ */
 const DEFAULT_KIND = `
 UPDATE spans SET kind = 'other'
- WHERE project_id = ?1 AND kind IS NULL
-   AND rowid IN (SELECT s.rowid FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)`;
-
-// Joins from a json_each() list to spans use CROSS JOIN, which in SQLite fixes the join
-// order: without table statistics the planner otherwise makes `spans` the outer loop and
-// scans the whole project once per batch row (measured: 4,092 FTS rows took 46 s against
-// 60 ms with the list outer), so indexing time grew with the size of the project.
+ WHERE rowid IN (SELECT s.rowid FROM jsonb_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1)
+   AND kind IS NULL`;
 
 /**
  * FTS entries: each span owns two rowids, 2*rowid (input side: name + input) and
@@ -78,7 +77,7 @@ UPDATE spans SET kind = 'other'
 const UPSERT_FTS = `
 INSERT OR REPLACE INTO spans_fts (rowid, body)
 SELECT s.rowid * 2 + (j.value ->> 2), j.value ->> 3
-  FROM json_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1
+  FROM jsonb_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1
  WHERE true`;
 
 /**
@@ -112,11 +111,9 @@ SELECT ?1, agg.trace_id, r.span_id, r.name,
        r.metadata, r.input_preview, r.output_preview, ?3
   FROM agg
   LEFT JOIN spans r ON r.rowid = (
-    -- INDEXED BY: left alone, the planner walks spans_project_start for the ORDER BY,
-    -- i.e. every span of the project, for each trace.
-    SELECT r2.rowid FROM spans r2 INDEXED BY spans_key
+    SELECT r2.rowid FROM spans r2
      WHERE r2.project_id = ?1 AND r2.trace_id = agg.trace_id AND r2.parent_id IS NULL
-     ORDER BY r2.start_time LIMIT 1)
+     ORDER BY +r2.start_time LIMIT 1)
  WHERE true
 ON CONFLICT (project_id, trace_id) DO UPDATE SET
   root_span_id = excluded.root_span_id, name = excluded.name, start_time = excluded.start_time,
@@ -191,6 +188,21 @@ function chunkJson(rows: unknown[][]): string[] {
   return chunks;
 }
 
+/** The order of the values in a span row (the JSON parameter's positional columns). */
+export const SPAN_COLUMN_NAMES: readonly string[] = SPAN_COLUMNS.map(([name]) => name);
+
+/** One R2 batch turned into D1 rows, ready to write. */
+export interface PreparedBatch {
+  projectId: string;
+  /** Span rows, positional in SPAN_COLUMN_NAMES order. */
+  rows: SpanRow[];
+  /** FTS entries: [trace_id, span_id, side (0 input, 1 output), text]. */
+  fts: (string | number)[][];
+  traceIds: string[];
+  /** Some span came without a kind (it gets `other` until a later post names one). */
+  kindless: boolean;
+}
+
 /** What indexing one batch did. */
 export interface IndexResult {
   spans: number;
@@ -200,19 +212,23 @@ export interface IndexResult {
 }
 
 /**
- * Indexes one R2 batch. Throws on any failure (the queue retries the message); a batch
- * whose R2 object is gone is reported as empty (nothing left to index).
+ * Reads one R2 batch and builds its rows. A batch whose R2 object is gone comes back
+ * empty (nothing left to index).
  */
-export async function indexBatch(env: Env, message: IngestMessage, now = Date.now()): Promise<IndexResult> {
+export async function readBatch(env: Env, message: IngestMessage): Promise<PreparedBatch> {
   const { project_id: projectId, key } = message;
   // Defence in depth: a message may only index objects under its own project's prefix.
   if (!key.startsWith(`spans/${projectId}/`)) throw new Error(`batch key ${key} is outside project ${projectId}`);
   const object = await env.BLOBS.get(key);
   if (!object) {
     console.warn(`ingest batch ${key} not found in R2; skipping`);
-    return { spans: 0, traceIds: [], completed: [] };
+    return { projectId, rows: [], fts: [], traceIds: [], kindless: false };
   }
-  const lines = parseBatch(new Uint8Array(await object.arrayBuffer()));
+  return prepareBatch(projectId, key, parseBatch(new Uint8Array(await object.arrayBuffer())));
+}
+
+/** Builds the rows of parsed batch lines stored under R2 `key`. */
+export function prepareBatch(projectId: string, key: string, lines: BatchLine[]): PreparedBatch {
   const rows: SpanRow[] = [];
   const fts: (string | number)[][] = [];
   const traceIds = new Set<string>();
@@ -220,24 +236,36 @@ export async function indexBatch(env: Env, message: IngestMessage, now = Date.no
   for (const line of lines) {
     const built = spanRow(line.span, formatRef(key, line.offset, line.length));
     rows.push(built.row);
-    fts.push(...built.fts);
+    for (const entry of built.fts) fts.push(entry);
     traceIds.add(line.span.trace_id);
     if (!line.span.kind) kindless = true;
   }
-  return writeRows(dbFor(env, projectId), projectId, rows, fts, [...traceIds], kindless, now);
+  return { projectId, rows, fts, traceIds: [...traceIds], kindless };
 }
 
-/** Writes prepared rows for one project in a single D1 transaction. */
-async function writeRows(
-  db: D1Database,
-  projectId: string,
-  rows: SpanRow[],
-  fts: (string | number)[][],
-  traceIds: string[],
-  kindless: boolean,
-  now: number,
-): Promise<IndexResult> {
-  if (!rows.length) return { spans: 0, traceIds: [], completed: [] };
+/**
+ * Indexes one R2 batch. Throws on any failure (the queue retries the message); a batch
+ * whose R2 object is gone is reported as empty.
+ */
+export async function indexBatch(env: Env, message: IngestMessage, now = Date.now()): Promise<IndexResult> {
+  const batch = await readBatch(env, message);
+  return writeBatches(dbFor(env, batch.projectId), [batch], now);
+}
+
+/**
+ * Writes prepared batches of ONE project in a single D1 transaction (one `batch()` call).
+ * Rows keep their order, so a span posted at start in one batch and at end in a later one
+ * merges exactly as if the batches were written one after the other.
+ */
+export async function writeBatches(db: D1Database, batches: PreparedBatch[], now: number): Promise<IndexResult> {
+  const nonEmpty = batches.filter((b) => b.rows.length);
+  if (!nonEmpty.length) return { spans: 0, traceIds: [], completed: [] };
+  const projectId = nonEmpty[0].projectId;
+  if (nonEmpty.some((b) => b.projectId !== projectId)) throw new Error('writeBatches takes batches of one project');
+  const rows = nonEmpty.length === 1 ? nonEmpty[0].rows : nonEmpty.flatMap((b) => b.rows);
+  const fts = nonEmpty.length === 1 ? nonEmpty[0].fts : nonEmpty.flatMap((b) => b.fts);
+  const traceIds = nonEmpty.length === 1 ? nonEmpty[0].traceIds : [...new Set(nonEmpty.flatMap((b) => b.traceIds))];
+  const kindless = nonEmpty.some((b) => b.kindless);
   const statements: D1PreparedStatement[] = [];
   const upsert = db.prepare(UPSERT_SPANS);
   const rowChunks = chunkJson(rows);

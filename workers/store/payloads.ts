@@ -14,7 +14,19 @@ const PARALLEL_READS = 6;
 const decoder = new TextDecoder();
 
 /** Loads the NDJSON lines behind `refs`; returns ref string -> parsed span line. */
-export async function loadLines(bucket: R2Bucket, refs: Iterable<string>): Promise<Map<string, NormalizedSpan>> {
+export function loadLines(bucket: R2Bucket, refs: Iterable<string>): Promise<Map<string, NormalizedSpan>> {
+  return readLines(bucket, refs, (text) => JSON.parse(text) as NormalizedSpan);
+}
+
+/**
+ * Loads the NDJSON lines behind `refs` as text, unparsed (ref -> line), for callers that
+ * copy payload JSON into a response without parsing and re-serializing it.
+ */
+export function loadLineTexts(bucket: R2Bucket, refs: Iterable<string>): Promise<Map<string, string>> {
+  return readLines(bucket, refs, (text) => text);
+}
+
+async function readLines<T>(bucket: R2Bucket, refs: Iterable<string>, decode: (line: string) => T): Promise<Map<string, T>> {
   const byKey = new Map<string, { ref: string; r: PayloadRef }[]>();
   for (const ref of new Set(refs)) {
     const r = parseRef(ref);
@@ -37,7 +49,7 @@ export async function loadLines(bucket: R2Bucket, refs: Iterable<string>): Promi
       }
     }
   }
-  const out = new Map<string, NormalizedSpan>();
+  const out = new Map<string, T>();
   let next = 0;
   const worker = async () => {
     while (next < reads.length) {
@@ -47,7 +59,7 @@ export async function loadLines(bucket: R2Bucket, refs: Iterable<string>): Promi
       const bytes = new Uint8Array(await object.arrayBuffer());
       for (const { ref, r } of read.items) {
         const start = r.offset - read.offset;
-        out.set(ref, JSON.parse(decoder.decode(bytes.subarray(start, start + r.length))));
+        out.set(ref, decode(decoder.decode(bytes.subarray(start, start + r.length))));
       }
     }
   };

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../http/app.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { getTrace, listTraces } from './trace-query.ts';
+import { getTrace, getTraceJson, listTraces } from './trace-query.ts';
 import { TraceList, TraceTree } from '../../schema/wire/trace.ts';
 import { TraceListQuery } from '../../schema/wire/query.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
@@ -54,5 +54,13 @@ traceRoutes.openapi(
       ...errors,
     },
   }),
-  async (c) => c.json(await getTrace(c.env, c.get('auth').projectId, c.req.valid('param').id, { payloads: c.req.valid('query').payloads === 'true' }), 200),
+  async (c) => {
+    const projectId = c.get('auth').projectId;
+    const id = c.req.valid('param').id;
+    if (c.req.valid('query').payloads !== 'true') return c.json(await getTrace(c.env, projectId, id, { payloads: false }), 200);
+    // The body is getTrace's result already serialized (payloads copied, not re-parsed:
+    // see getTraceJson), so it is typed as the JSON response it is.
+    const body = await getTraceJson(c.env, projectId, id);
+    return c.body(body, 200, { 'content-type': 'application/json' }) as unknown as ReturnType<typeof c.json<TraceTree, 200>>;
+  },
 );

@@ -1,0 +1,99 @@
+/**
+ * Starts the bench-only indexer Worker (bench/indexer-worker.ts, bench/wrangler.toml) in
+ * `wrangler dev` on a persist directory, after applying the D1 migrations there. With the
+ * persist directory of a local Loupe it reads and writes that Loupe's D1 and R2 (the
+ * config names the same database id and bucket), so never run both on one directory at once.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { freePort, repoRoot } from '../../scripts/local.ts';
+import type { IngestMessage } from '../../schema/queues.ts';
+
+const wrangler = `${repoRoot}node_modules/.bin/wrangler`;
+const config = `${repoRoot}bench/wrangler.toml`;
+
+/** Timings the worker reports for an /index call (ms). */
+export interface IndexTiming {
+  spans: number;
+  readMs: number;
+  writeMs: number;
+  ms: number;
+}
+
+/** A running bench worker. */
+export interface BenchWorker {
+  url: string;
+  /** Validates `spans` as POST /v1/spans does and stores them in R2 under `key`. */
+  putBatch(key: string, spans: unknown[]): Promise<{ spans: number; bytes: number }>;
+  index(messages: IngestMessage[], group?: number): Promise<IndexTiming>;
+  prepare(messages: IngestMessage[]): Promise<{ columns: string[]; batches: { projectId: string; rows: unknown[][]; fts: unknown[][]; traceIds: string[] }[] }>;
+  sql(statements: { sql: string; params?: unknown[] }[]): Promise<unknown[][]>;
+  /** Stores NDJSON batches of normalized spans in R2 and indexes them in one D1 transaction. */
+  load(projectId: string, batches: { key: string; ndjson: Uint8Array }[]): Promise<{ spans: number }>;
+  /** The SQL GET /v1/traces runs for filter `q`. */
+  traceListSql(projectId: string, q: string | undefined, limit: number, now: number): Promise<{ sql: string; binds: unknown[] }>;
+  stop(): Promise<void>;
+}
+
+const env = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false' });
+
+async function call<T>(url: string, init: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${text.slice(0, 2000)}`);
+  return JSON.parse(text) as T;
+}
+
+/** Starts the bench worker on `persistTo` (port 0 = any free port). */
+export async function startBenchWorker(persistTo: string, port: number): Promise<BenchWorker> {
+  mkdirSync(persistTo, { recursive: true });
+  const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', persistTo], { cwd: repoRoot, env: env(), encoding: 'utf8' });
+  if (migrate.status !== 0) throw new Error(`applying migrations failed:\n${migrate.stdout}${migrate.stderr}`);
+  const p = port || (await freePort());
+  const url = `http://127.0.0.1:${p}`;
+  const child = spawn(
+    wrangler,
+    ['dev', '-c', config, '--port', String(p), '--ip', '127.0.0.1', '--inspector-port', String(await freePort()), '--persist-to', persistTo, '--show-interactive-dev-session=false'],
+    { cwd: repoRoot, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-20_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the bench worker exited during start-up:\n${output}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the bench worker did not start within 120 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return {
+    url,
+    putBatch: (key, spans) => call(`${url}/batch`, json({ key, spans })),
+    index: (messages, group = 1) => call<IndexTiming>(`${url}/index`, json({ messages, group })),
+    prepare: (messages) => call(`${url}/prepare`, json({ messages })),
+    sql: async (statements) => (await call<{ results: unknown[][] }>(`${url}/sql`, json({ statements }))).results,
+    load: (projectId, batches) => {
+      const keys = batches.map((b) => encodeURIComponent(b.key)).join(',');
+      const lengths = batches.map((b) => b.ndjson.length).join(',');
+      return call(`${url}/load?project=${encodeURIComponent(projectId)}&keys=${keys}&lengths=${lengths}`, { method: 'POST', body: Buffer.concat(batches.map((b) => b.ndjson)) });
+    },
+    traceListSql: (projectId, q, limit, now) => call(`${url}/trace-list-sql`, json({ projectId, q, limit, now })),
+    stop,
+  };
+}
