@@ -52,6 +52,8 @@ export default defineConfig(async () => ({
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['./test/e2e/global-setup.ts'],
           testTimeout: 60_000,
+          // Browsers and wrangler share 2 cores with everything else: give polls room.
+          expect: { poll: { timeout: 10_000 } },
           hookTimeout: 120_000,
           // One local Loupe serves every e2e file; files run one at a time to keep 2 cores sane.
           fileParallelism: false,
