@@ -126,6 +126,29 @@ describe('rules and providers', () => {
     expect((await api('/v1/evaluators', { key: reader })).status).toBe(200);
   });
 
+  it("a connection to OpenAI's or Anthropic's hosted API needs a key; a self-hosted server does not", async () => {
+    const { key } = await makeProject();
+    const openai = await api('/v1/providers', { key, body: { name: 'OpenAI', type: 'openai', default_model: 'gpt-4o-mini' } });
+    expect(openai.status).toBe(400);
+    expect(openai.json.error).toMatchObject({ code: 'invalid_request', path: 'api_key' });
+    expect(openai.json.error.message).toContain('needs an API key');
+    const anthropic = await api('/v1/providers', { key, body: { name: 'Claude', type: 'anthropic', base_url: 'https://api.anthropic.com' } });
+    expect(anthropic.json.error.path).toBe('api_key');
+    expect((await api('/v1/providers', { key })).json.providers).toEqual([]);
+
+    const ollama = await api('/v1/providers', { key, body: { name: 'Ollama', type: 'openai', base_url: 'http://localhost:11434/v1', default_model: 'llama3.1' } });
+    expect(ollama.status).toBe(201);
+    expect(ollama.json.has_api_key).toBe(false);
+    // Pointing the keyless connection at the hosted API is refused too; renaming it is not.
+    expect((await api(`/v1/providers/${ollama.json.id}`, { key, method: 'PATCH', body: { base_url: null } })).json.error.path).toBe('api_key');
+    expect((await api(`/v1/providers/${ollama.json.id}`, { key, method: 'PATCH', body: { name: 'local llama' } })).json.name).toBe('local llama');
+
+    const keyed = await api('/v1/providers', { key, body: { name: 'OpenAI', type: 'openai', api_key: 'sk-test-key-0123456789' } });
+    expect(keyed.status).toBe(201);
+    expect((await api(`/v1/providers/${keyed.json.id}`, { key, method: 'PATCH', body: { api_key: null } })).json.error.path).toBe('api_key');
+    expect((await api(`/v1/providers/${keyed.json.id}`, { key })).json.has_api_key).toBe(true);
+  });
+
   it('eval settings fall back to the instance defaults', async () => {
     const { key } = await makeProject();
     expect((await api('/v1/eval-settings', { key })).json).toMatchObject({ daily_spend_cap_usd: 10, daily_judge_call_cap: 10000, today: { calls: 0, cost_usd: 0 } });
