@@ -28,6 +28,23 @@ describe('evaluators', () => {
     expect((await api(`/v1/evaluators/${ev.id}`, { key, method: 'PATCH', body: { name: 'x' } })).status).toBe(409);
   });
 
+  it('take null in a config patch or template override as "remove this field"', async () => {
+    const { key } = await makeProject();
+    const expected = [{ name: 'get_user_details', args: { user_id: 'mia_li_3668' } }];
+    // The template reads the expected calls from the trace; this one lists them instead.
+    const literal = await createEvaluator(key, { template: 'expected_tool_calls', config: { expected, expected_from: null } });
+    expect(literal.config).toEqual({ type: 'code', check: 'tool_sequence', expected, mode: 'superset', args_match: 'subset' });
+    expect(literal.template).toBe('expected_tool_calls');
+    const back = await api(`/v1/evaluators/${literal.id}`, { key, method: 'PATCH', body: { config: { expected: null, expected_from: 'trace.metadata.actions' } } });
+    expect(back.json).toMatchObject({ version: 2, config: { expected_from: 'trace.metadata.actions' } });
+    expect(back.json.config.expected).toBeUndefined();
+    const judge = await createEvaluator(key, { template: 'relevance', config: { provider_id: await fakeOpenAiProvider(key, scenarioId('null')), model: 'gpt-4o' } });
+    const patched = await api(`/v1/evaluators/${judge.id}`, { key, method: 'PATCH', body: { config: { model: null, prompt: { system: null } } } });
+    expect(patched.json.config.model).toBeUndefined();
+    expect(patched.json.config.prompt.system).toBeUndefined();
+    expect(patched.json.config.prompt.user).toContain('{{input}}');
+  });
+
   it('scores record the version that produced them', async () => {
     const { key } = await makeProject();
     await postSpans(key, [span('r', 'v', { kind: 'agent', output: 'Paris', end_time: '2026-01-01T00:00:01Z' })]);
