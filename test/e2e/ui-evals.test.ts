@@ -164,6 +164,7 @@ describe('the review UI: evaluators and rules', () => {
     expect(await error.locator('mark').textContent()).toBe('(');
     expect(await error.locator('.filter-error-message').textContent()).toMatch(/never closed.*column 24/);
     expect(await form.getByRole('button', { name: 'Create rule' }).isDisabled()).toBe(true);
+    await filter.press('Escape');
     await screenshot(page, 'evals-rule-filter-error');
     await filter.fill(`metadata.task_id=${TASK}`);
     await expect.poll(() => error.count()).toBe(0);
@@ -231,7 +232,7 @@ describe('the review UI: evaluators and rules', () => {
 
     await page.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('form', { name: 'Edit Relevance' });
-    expect(await edit.locator('.version-note').textContent()).toBe('No changes yet.');
+    expect(await edit.locator('.version-note').textContent()).toBe('Editing version 1. No changes yet.');
     const prompt = edit.getByLabel('User prompt');
     await prompt.fill(`${await prompt.inputValue()}\nBe strict: an answer that only partly addresses the request is not relevant.`);
     await expect.poll(() => edit.locator('.version-note').textContent()).toMatch(/^Saving creates version 2 \(changes config\.prompt\.user\)/);
@@ -297,6 +298,15 @@ describe('the review UI: evaluators and rules', () => {
     expect(await first.locator('.job-error').textContent()).toMatch(/^malformed_answer: /);
     expect(await first.getByRole('link', { name: 'What the judge saw and said' }).count()).toBe(1);
     await screenshot(page, 'evals-run-failed');
+    // j/k move through the jobs as through spans on the trace page; Enter folds one.
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    const focused = () => page.evaluate(() => document.activeElement?.closest('.job')?.getAttribute('data-trace-id'));
+    expect(await focused()).toBe(await failed.nth(1).getAttribute('data-trace-id'));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => failed.nth(1).locator('.job-error').count()).toBe(0);
+    await page.keyboard.press('k');
+    expect(await focused()).toBe(await first.getAttribute('data-trace-id'));
     await first.getByRole('link', { name: 'Try the evaluator on this trace' }).click();
     await page.waitForURL(/tab=try/);
     const trial = page.getByRole('region', { name: 'Try it' });

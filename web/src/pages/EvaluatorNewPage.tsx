@@ -8,6 +8,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { EvaluatorTemplate, JudgeOutput } from '../../../schema/wire/evals.ts';
 import { useApi } from '../api/use-api.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { InlineCode } from '../components/InlineCode.tsx';
 import { EvaluatorEditor, type EditorStart } from '../components/evals/EvaluatorEditor.tsx';
 import { KindBadge, ReadOnlyNote, useCanManage } from '../components/evals/common.tsx';
 import { checkSpec } from '../lib/check-fields.ts';
@@ -127,7 +128,7 @@ export function EvaluatorNewPage() {
             </div>
             <p className="small">{b.help}</p>
             <Link className="button" to={`/evaluators/new?kind=${kind}`}>
-              Start a {b.label.toLowerCase()}
+              {kind === 'judge' ? 'Start an LLM judge' : `Start a ${b.label.toLowerCase()}`}
             </Link>
           </li>
         ))}
@@ -153,7 +154,11 @@ function TemplateExplained({ template: t }: { template: EvaluatorTemplate }) {
             </li>
           ))}
         </ul>
-        {t.needs.length > 0 && <p className="needs">Needs {t.needs.join('; ')}.</p>}
+        {t.needs.length > 0 && (
+          <p className="needs">
+            Needs <InlineCode text={t.needs.join('; ')} />.
+          </p>
+        )}
       </div>
     );
   }
@@ -179,7 +184,11 @@ function TemplateExplained({ template: t }: { template: EvaluatorTemplate }) {
         )}
         . Scores 1 (pass) or 0 (fail).
       </p>
-      {t.needs.length > 0 && <p className="needs">Needs {t.needs.join('; ')}.</p>}
+      {t.needs.length > 0 && (
+          <p className="needs">
+            Needs <InlineCode text={t.needs.join('; ')} />.
+          </p>
+        )}
     </div>
   );
 }

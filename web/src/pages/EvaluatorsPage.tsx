@@ -15,7 +15,11 @@ export function evaluatorSummary(e: EvaluatorOut): string {
   const c = e.config;
   if (c.type === 'code') return checkSpec(c.check)?.label ?? c.check;
   if (c.type === 'judge') return `${c.output.type === 'boolean' ? 'true/false' : c.output.type === 'number' ? `${c.output.min}–${c.output.max}` : c.output.categories.join(' / ')}${c.model ? ` · ${c.model}` : ''}`;
-  return new URL(c.url).host;
+  try {
+    return new URL(c.url).host;
+  } catch {
+    return c.url;
+  }
 }
 
 export function EvaluatorsPage() {
@@ -56,7 +60,7 @@ export function EvaluatorsPage() {
               <tr>
                 <th>Name</th>
                 <th>Kind</th>
-                <th className="hide-narrow">Scores</th>
+                <th className="hide-narrow">Target</th>
                 <th>Key</th>
                 <th>Version</th>
                 <th className="hide-narrow">Rules</th>

@@ -83,7 +83,7 @@ export function JudgeTracePage() {
           <div>
             <dt>Rule</dt>
             <dd>
-              <Link to={`/rules/${encodeURIComponent(ruleId)}${str(m.run_id) ? `/runs/${encodeURIComponent(str(m.run_id)!)}` : ''}`}>{str(m.run_id) === 'online' ? 'online run' : 'its run'}</Link>
+              <Link to={`/rules/${encodeURIComponent(ruleId)}${str(m.run_id) ? `/runs/${encodeURIComponent(str(m.run_id)!)}` : ''}`}>{str(m.run_id) === 'online' ? 'online run' : 'backfill run'}</Link>
             </dd>
           </div>
         )}

@@ -1,7 +1,7 @@
 /**
  * /rules/:id/runs/:runId[?status=failed]: one run's log. Its counters, and its jobs (one
- * per trace, span and evaluator) newest first, filtered by status; a failed job opens to
- * its error, with links to the trace, the judge call and "try it on this trace". While the
+ * per trace, span and evaluator) newest first, filtered by status (j/k move through them,
+ * Enter opens one); a failed job opens to its error, with links to the trace, the judge call and "try it on this trace". While the
  * run is in progress, counters and the first page refresh every 2 s, so scores arrive on
  * screen as they are written.
  */
@@ -34,6 +34,23 @@ export function RunPage() {
   const live = !!run.data && runInProgress(run.data);
   usePolling(run.reload, 2000, live);
   usePolling(first.reload, 2000, live);
+  // Keyboard, as on the trace page: j/k move through the jobs, Enter or Space opens one.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (e.metaKey || e.ctrlKey || e.altKey || (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)))) return;
+      if (e.key !== 'j' && e.key !== 'k') return;
+      const toggles = [...document.querySelectorAll<HTMLButtonElement>('.job .twisty')];
+      const at = toggles.indexOf(document.activeElement as HTMLButtonElement);
+      const next = at < 0 ? toggles[0] : toggles[Math.max(0, Math.min(toggles.length - 1, at + (e.key === 'j' ? 1 : -1)))];
+      if (!next) return;
+      e.preventDefault();
+      next.focus();
+      next.scrollIntoView({ block: 'nearest' });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   // One more refresh of the jobs when the run ends, so the last ones show without a reload.
   const wasLive = useRef(false);
   useEffect(() => {

@@ -5,6 +5,7 @@
 import { allChecks, checkSpec, type CheckField, type CheckValues } from '../../lib/check-fields.ts';
 import { describeSource, SOURCE_SUGGESTIONS } from '../../lib/judge-draft.ts';
 import { FieldError } from './common.tsx';
+import { InlineCode } from '../InlineCode.tsx';
 
 /** Checks grouped as the docs group them. */
 const GROUPS: { label: string; checks: string[] }[] = [
@@ -42,7 +43,11 @@ export function CheckFields({ check, values, errors, onCheck, onChange }: Props)
             </optgroup>
           ))}
         </select>
-        {spec && <span className="field-help">{spec.description}. Scores 1 (pass) or 0 (fail) with a comment saying why.</span>}
+        {spec && (
+          <span className="field-help">
+            <InlineCode text={spec.description} />. Scores 1 (pass) or 0 (fail) with a comment saying why.
+          </span>
+        )}
       </label>
       {spec && spec.fields.length === 0 && <p className="muted small">This check has no settings.</p>}
       <div className="check-fields">
@@ -76,7 +81,11 @@ function CheckInput({ field: f, value, error, onChange }: { field: CheckField; v
         <label className="check">
           <input type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} aria-label={f.label} /> {f.label} <code className="field-name">{f.name}</code>
         </label>
-        {f.help && <span className="field-help">{f.help}</span>}
+        {f.help && (
+          <span className="field-help">
+            <InlineCode text={f.help} />
+          </span>
+        )}
         <FieldError text={error} />
       </div>
     );
@@ -116,7 +125,11 @@ function CheckInput({ field: f, value, error, onChange }: { field: CheckField; v
     <div className={f.kind === 'json' || f.kind === 'texts' ? 'field wide' : 'field'}>
       <label htmlFor={id}>{label}</label>
       {input}
-      {f.help && <span className="field-help">{f.help}</span>}
+      {f.help && (
+        <span className="field-help">
+          <InlineCode text={f.help} />
+        </span>
+      )}
       {source?.ok && <span className="field-help source-reads">Reads {source.text}.</span>}
       <FieldError text={error ?? (source && !source.ok ? source.text : undefined)} />
     </div>

@@ -162,6 +162,13 @@ export function EvaluatorEditor({ start, templateConfig, existing, onSaved, onCa
           </h2>
           {start.template && <span className="muted small">from the template {start.template}</span>}
         </div>
+        {existing && (
+          <p className="version-note" role="status">
+            {changes.length || secret
+              ? `Saving creates version ${existing.version + 1}${changes.length ? ` (changes ${changes.join(', ')})` : ''}. Version ${existing.version} and its scores stay; rules run the new version from now on.`
+              : `Editing version ${existing.version}. No changes yet.`}
+          </p>
+        )}
         <div className="form-grid">
           <label className="field">
             <span className="field-label">
@@ -233,13 +240,6 @@ export function EvaluatorEditor({ start, templateConfig, existing, onSaved, onCa
           </p>
         )}
 
-        {existing && (
-          <p className="version-note" role="status">
-            {changes.length || secret
-              ? `Saving creates version ${existing.version + 1}${changes.length ? ` (changes ${changes.join(', ')})` : ''}. Version ${existing.version} and its scores stay; rules run the new version from now on.`
-              : 'No changes yet.'}
-          </p>
-        )}
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={busy || (!!existing && !changes.length && !secret)}>
             {existing ? `Save as version ${existing.version + 1}` : 'Create evaluator'}

@@ -6,6 +6,7 @@ import type { EvaluatorOut, ProviderOut } from '../../../../schema/wire/evals.ts
 import { checkSpec } from '../../lib/check-fields.ts';
 import { describeOutput, describeSource } from '../../lib/judge-draft.ts';
 import { JsonView } from '../JsonView.tsx';
+import { InlineCode } from '../InlineCode.tsx';
 
 export function EvaluatorView({ evaluator: e, providers }: { evaluator: EvaluatorOut; providers?: ProviderOut[] }) {
   const c = e.config;
@@ -39,7 +40,7 @@ export function EvaluatorView({ evaluator: e, providers }: { evaluator: Evaluato
         <section className="payload" aria-label="Check">
           <h3>{checkSpec(c.check)?.label ?? c.check}</h3>
           <p className="muted small">
-            <code>{c.check}</code>: {checkSpec(c.check)?.description}. Scores 1 (pass) or 0 (fail).
+            <code>{c.check}</code>: <InlineCode text={checkSpec(c.check)?.description ?? ''} />. Scores 1 (pass) or 0 (fail).
           </p>
           <table className="plain params">
             <tbody>

@@ -53,7 +53,7 @@ export function JudgeFields({ draft, errors, onChange }: Props) {
             </span>
           )}
           {forbidden && <span className="field-help">Only owners and admins can list providers.</span>}
-          <FieldError text={errors.provider_id} />
+          <FieldError text={errors.provider_id === 'required' || errors.provider_id?.startsWith('Too small') ? 'choose a provider' : errors.provider_id} />
         </label>
         <label className="field">
           <span className="field-label">Model</span>

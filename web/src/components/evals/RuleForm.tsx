@@ -120,6 +120,16 @@ export function RuleForm({ rule, preselect = [], onSaved, onCancel }: Props) {
               </label>
             </li>
           ))}
+          {chosen
+            .filter((id) => evaluators.data && !list.some((ev) => ev.id === id))
+            .map((id) => (
+              <li key={id}>
+                <label className="check">
+                  <input type="checkbox" checked onChange={() => setChosen(chosen.filter((c) => c !== id))} aria-label={`Run ${id}`} />
+                  <code>{id}</code> <span className="muted small">deleted or unknown: untick to remove it from the rule</span>
+                </label>
+              </li>
+            ))}
         </ul>
         <FieldError text={at('evaluator_ids')} />
       </fieldset>
