@@ -8,6 +8,7 @@
  * rule filter that does not parse; read-only roles; a phone in dark mode.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
+import { createHmac } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import taubench from '../../demo/taubench-airline.json';
 import type { TauBenchItem } from '../../scripts/demo/taubench.ts';
@@ -313,6 +314,60 @@ describe('the review UI: evaluators and rules', () => {
     await trial.getByRole('button', { name: 'Run on 1 trace' }).click();
     await expect.poll(() => trial.locator('.try-result .eval-status').textContent()).toBe('malformed_answer');
     await scriptFake({ verdict: 'auto' });
+  });
+
+  it('creates a webhook evaluator on each matching span, shows its signing secret once, and tries it', async () => {
+    await fetch(`${fake.url}/__scenarios/${SCENARIO}-hook`, { method: 'PUT', body: JSON.stringify({ steps: [], then: { body: { score: 0.5, comment: 'half right, says the team' } } }) });
+    await page.goto(`${loupe.url}/evaluators/new`);
+    await page.getByRole('link', { name: 'Start a webhook' }).click();
+    const form = page.getByRole('form', { name: 'New evaluator' });
+    await form.getByLabel('Name').fill(`Team check ${RUN}`);
+    await form.getByLabel('Feedback key').fill(`team_${RUN}`);
+    await form.getByText('Each span matching a filter').click();
+    await form.getByLabel('Span filter').fill('kind=tool name=cancel_reservation');
+    await form.getByLabel('Webhook URL').fill('hooks.example.com/score');
+    await form.getByRole('button', { name: 'Create evaluator' }).click();
+    await expect.poll(() => form.locator('.field-error').allTextContents()).toContain('Invalid URL');
+    // The API's own rule (https, or http to localhost) lands at the field too.
+    await form.getByLabel('Webhook URL').fill('http://hooks.example.com/score');
+    await form.getByRole('button', { name: 'Create evaluator' }).click();
+    await expect.poll(() => form.locator('.field-error').allTextContents()).toContain('must use https (plain http is allowed only for localhost)');
+    await form.getByLabel('Webhook URL').fill(`${fake.url}/s/${SCENARIO}-hook/hook`);
+
+    // The task's conversation that cancelled the reservation: the span the webhook scores.
+    const cancelled = (await call(`/v1/traces?limit=1&q=${encodeURIComponent(`metadata.task_id=${TASK} has(kind=tool name=cancel_reservation)`)}`)).traces[0].id;
+    const span = (await call(`/v1/traces/${cancelled}`)).spans.find((s: any) => s.name === 'cancel_reservation');
+    const trial = page.getByRole('region', { name: 'Try it' });
+    await trial.getByLabel('Trace filter').fill(`trace=${cancelled}`);
+    await trial.getByRole('button', { name: 'Find traces' }).click();
+    await trial.getByRole('button', { name: 'Run on 1 trace' }).click();
+    const result = trial.locator('.try-result');
+    await result.waitFor();
+    expect(await result.locator('.result-line a').textContent()).toBe(`${cancelled} · ${span.id}`);
+    expect(await result.locator('.fb-badge').textContent()).toBe('0.50');
+    expect(await result.locator('.result-comment').textContent()).toBe('half right, says the team');
+    const requests = async () => (await fetch(`${fake.url}/__scenarios/${SCENARIO}-hook/requests`).then((r) => r.json())).requests;
+    expect((await requests()).map((r: any) => r.body.span_id)).toEqual([span.id]);
+
+    await form.getByRole('button', { name: 'Create evaluator' }).click();
+    await page.waitForURL(/\/evaluators\/ev_/);
+    const secret = await page.locator('.secret-once').getByLabel('Signing secret').inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    // The saved webhook signs what it sends with that secret, as the docs tell receivers to check.
+    await page.getByRole('button', { name: 'Try it' }).click();
+    const saved = page.getByRole('region', { name: 'Try it' });
+    await saved.getByLabel('Trace filter').fill(`trace=${cancelled}`);
+    await saved.getByRole('button', { name: 'Find traces' }).click();
+    await saved.getByRole('button', { name: 'Run on 1 trace' }).click();
+    await saved.locator('.try-result').waitFor();
+    const signed = (await requests()).at(-1);
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signed.headers['x-loupe-signature'])!;
+    expect(createHmac('sha256', secret).update(`${t}.${signed.raw}`).digest('hex')).toBe(v1);
+    await page.reload();
+    await page.getByRole('button', { name: 'Definition' }).click();
+    await page.locator('.evaluator-view').waitFor();
+    expect(await page.content()).not.toContain(secret);
+    expect(await page.locator('.evaluator-view').textContent()).toContain('signing secret set (never shown)');
   });
 
   it('lets a viewer read evaluators, rules and run logs but not change them, and says 403 for providers', async () => {

@@ -4,7 +4,7 @@
  * its recent scores, refreshing as they arrive; its version history with what each version
  * changed. Owners and admins edit it (a new version) or delete it.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import type { EvaluatorOut, ProviderOut, RuleOut } from '../../../schema/wire/evals.ts';
 import type { FeedbackOut } from '../../../schema/wire/feedback.ts';
@@ -41,6 +41,12 @@ export function EvaluatorPage() {
   const [savedNote, setSavedNote] = useState<string | null>(null);
   const remove = useAction();
   const state = (location.state ?? {}) as { created?: boolean; signingSecret?: string | null };
+  // A new webhook's signing secret is shown once: kept in memory here and dropped from the
+  // history entry at once, so a reload or Back does not show it again.
+  const [signingSecret] = useState(() => state.signingSecret ?? null);
+  useEffect(() => {
+    if (state.signingSecret) navigate(location.pathname + location.search, { replace: true, state: { created: state.created } });
+  }, []);
   const tab = TABS.some((t) => t.id === params.get('tab')) ? params.get('tab')! : 'overview';
   const go = (next: string, extra: Record<string, string> = {}) => setParams({ ...(next === 'overview' ? {} : { tab: next }), ...extra }, { state: location.state });
 
@@ -108,10 +114,10 @@ export function EvaluatorPage() {
           Created version 1. Next: <Link to={`/rules/new?evaluator=${encodeURIComponent(e.id)}`}>run it with a rule</Link> on new traces or over past ones.
         </div>
       )}
-      {state.signingSecret && (
+      {signingSecret && (
         <div className="secret-once" role="status">
           <p>Webhook signing secret (shown once; verify x-loupe-signature with it):</p>
-          <input readOnly className="mono" value={state.signingSecret} aria-label="Signing secret" onFocus={(ev2) => ev2.currentTarget.select()} />
+          <input readOnly className="mono" value={signingSecret} aria-label="Signing secret" onFocus={(ev2) => ev2.currentTarget.select()} />
         </div>
       )}
       {savedNote && (

@@ -4,7 +4,7 @@
  * messages sent, the answer schema, the raw answer, tokens, cost and the resulting score
  * or error. Linked from scores on traces, evaluator scores and run logs.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { TraceTree } from '../../../schema/wire/trace.ts';
 import { ApiError } from '../api/client.ts';
@@ -18,20 +18,36 @@ import { EvaluatorLink, ScoreValue } from '../components/evals/common.tsx';
 import { toConversation } from '../lib/messages.ts';
 import { formatCost, formatDuration, formatTime, formatTokens } from '../lib/format.ts';
 
+/** Times a missing judge call is asked for again, 2 s apart. */
+const RETRIES = 10;
+
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 
 export function JudgeTracePage() {
   const { id = '' } = useParams();
-  const { data, error } = useApi<TraceTree>(`/v1/judge-traces/${encodeURIComponent(id)}`);
+  const { data, error, reload } = useApi<TraceTree>(`/v1/judge-traces/${encodeURIComponent(id)}`);
+  // A judge call is indexed a moment after its score is written: a fresh link may 404 at
+  // first, so keep asking for a while before saying it is not there.
+  const notFound = error instanceof ApiError && error.status === 404;
+  const [waited, setWaited] = useState(0);
+  useEffect(() => {
+    if (!notFound || waited >= RETRIES) return;
+    const timer = setTimeout(() => {
+      setWaited((n) => n + 1);
+      reload();
+    }, 2000);
+    return () => clearTimeout(timer);
+  }, [notFound, waited, reload]);
   const root = data?.spans.find((s) => s.parent_id === null);
   const llm = data?.spans.find((s) => s.kind === 'llm');
   const input = (llm?.input ?? {}) as { messages?: unknown; response_schema?: unknown };
   const conversation = useMemo(() => toConversation({ messages: input.messages }), [input.messages]);
 
+  if (notFound && waited < RETRIES) return <div className="page muted">Loading judge call… (it is recorded a moment after the score)</div>;
   if (error) {
     return (
       <div className="page narrow-page">
-        {error instanceof ApiError && error.status === 404 ? (
+        {notFound ? (
           <div className="not-found" role="alert">
             <h1>Judge call not found</h1>
             <p>

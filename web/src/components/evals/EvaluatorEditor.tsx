@@ -6,7 +6,7 @@
  * too. Editing shows that saving makes a new version and what it changes. The draft can
  * be tried on traces before it is saved.
  */
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { TraceFacets } from '../../../../schema/wire/facets.ts';
 import { EvaluatorConfig, type EvaluatorOut, type EvaluatorTarget } from '../../../../schema/wire/evals.ts';
 import { FeedbackKey } from '../../../../schema/wire/feedback.ts';
@@ -68,6 +68,9 @@ export function EvaluatorEditor({ start, templateConfig, existing, onSaved, onCa
   const [busy, setBusy] = useState(false);
   const [serverError, setServerError] = useState<ApiError | Error | null>(null);
 
+  // An answer from the API is about what was sent: any edit makes it stale.
+  useEffect(() => setServerError(null), [name, key, description, targetType, spanFilter, check, checkVals, judge, hook, secret]);
+
   const built = useMemo(() => {
     if (kind === 'code') return buildCheckConfig(check, checkVals);
     if (kind === 'judge') return { config: judgeConfig(judge), errors: {} };
@@ -95,7 +98,7 @@ export function EvaluatorEditor({ start, templateConfig, existing, onSaved, onCa
     return out;
   }, [name, key, targetType, spanFilter, built, secret]);
   // Until the first save, "required" waits: a fresh form is not a list of complaints.
-  const shown = attempted ? problems : Object.fromEntries(Object.entries(problems).filter(([, m]) => m !== 'required'));
+  const shown: Record<string, string> = attempted ? { ...problems } : Object.fromEntries(Object.entries(problems).filter(([, m]) => m !== 'required'));
   const apiError = serverError instanceof ApiError ? serverError : null;
   if (apiError?.path && !(apiError.path in shown)) shown[apiError.path] = messageOf(apiError);
   const below = (prefix: string) => Object.fromEntries(Object.entries(shown).filter(([p]) => p.startsWith(prefix)).map(([p, m]) => [p.slice(prefix.length), m]));

@@ -33,7 +33,7 @@ export function WebhookFields({ draft, secret, hasSecret, errors, onChange, onSe
         <label className="field">
           <span className="field-label">Signing secret</span>
           <input type="password" autoComplete="off" value={secret} onChange={(e) => onSecret(e.target.value)} placeholder={hasSecret ? 'set — leave empty to keep it' : 'empty: Loupe makes one'} aria-label="Signing secret" />
-          <span className="field-help">At least 16 characters. Stored encrypted; a generated one is shown once, after saving.</span>
+          <span className="field-help">At least 16 characters. Stored encrypted; a generated one is shown once, after saving. Trying an unsaved webhook signs with the secret typed here (unsigned without one).</span>
           <FieldError text={errors.secret} />
         </label>
         <label className="field wide">
