@@ -9,8 +9,8 @@
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import taubench from '../../demo/taubench-airline.json';
 import type { TauBenchItem } from '../../scripts/demo/taubench.ts';
 import { startFakeProvider, type FakeProvider } from '../node/fake-provider.ts';
 import { acceptInviteOverHttp, launchBrowser, loginInBrowser, loginOverHttp, newPage, screenshot } from './browser.ts';
@@ -18,7 +18,8 @@ import { acceptInviteOverHttp, launchBrowser, loginInBrowser, loginOverHttp, new
 const loupe = inject('loupe');
 /** The tau-bench task whose conversations the checks score: "cancel reservation Z7GOZK". */
 const TASK = 1;
-const TASK_ITEM = (taubench as unknown as TauBenchItem[]).find((t) => t.task_id === TASK)!;
+const TAUBENCH = JSON.parse(readFileSync(new URL('../../demo/taubench-airline.json', import.meta.url), 'utf8')) as TauBenchItem[];
+const TASK_ITEM = TAUBENCH.find((t) => t.task_id === TASK)!;
 const EXPECTED = TASK_ITEM.info.task.actions.map((a) => ({ name: a.name, args: a.kwargs }));
 const PROVIDER_KEY = 'sk-ui-e2e-secret-key-0123456789';
 /** Names carry this run's id, so the test holds on an instance that has seen it before. */

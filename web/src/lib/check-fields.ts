@@ -4,7 +4,7 @@
  * about fields, types, choices and defaults. Plain logic: the form values are strings and
  * booleans, turned into a config here and validated by the same zod schema the API runs.
  */
-import { z } from 'zod';
+import { toJSONSchema } from 'zod';
 import { CODE_CHECKS, CodeCheck, EvaluatorConfig } from '../../../schema/wire/evals.ts';
 
 /** How a field is edited. */
@@ -134,7 +134,7 @@ function kindOf(schema: JsonSchema, defs: Record<string, JsonSchema>): { kind: F
 }
 
 function buildSpecs(): Map<string, CheckSpec> {
-  const doc = z.toJSONSchema(CodeCheck, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const doc = toJSONSchema(CodeCheck, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const defs = doc.$defs ?? {};
   const specs = new Map<string, CheckSpec>();
   for (const option of doc.oneOf ?? []) {

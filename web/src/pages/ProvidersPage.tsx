@@ -178,8 +178,10 @@ function ProviderForm({ provider, onDone }: { provider?: ProviderOut; onDone(sav
     const priceMap = Object.fromEntries(prices.filter((p) => p.model.trim()).map((p) => [p.model.trim(), { input_usd_per_mtok: Number(p.input || 0), output_usd_per_mtok: Number(p.output || 0) }]));
     const options = { max_concurrency: Number(concurrency), prices: priceMap, ...(type === 'openai' ? { structured_output: structured } : {}) };
     const body: Record<string, unknown> = { name: name.trim(), options };
-    if (type !== 'workers_ai') body.base_url = baseUrl.trim() || (provider ? null : undefined);
-    body.default_model = model.trim() || (provider ? null : undefined);
+    // An edit sends only what changed, so renaming never re-checks an untouched URL or key.
+    const changed = (now: string, before: string | null | undefined) => (provider ? (now.trim() || null) !== (before ?? null) : now.trim() !== '');
+    if (type !== 'workers_ai' && changed(baseUrl, provider?.base_url)) body.base_url = baseUrl.trim() || null;
+    if (changed(model, provider?.default_model)) body.default_model = model.trim() || null;
     if (apiKey) body.api_key = apiKey;
     else if (provider && removeKey) body.api_key = null;
     const saved = await action.run(() => (provider ? api(`/v1/providers/${provider.id}`, { method: 'PATCH', body }) : api('/v1/providers', { body: { ...body, type } })));
@@ -306,9 +308,15 @@ function BudgetSection({ canEdit }: { canEdit: boolean }) {
       settings.reload();
     }
   };
+  const [problem, setProblem] = useState<string | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void save({ daily_spend_cap_usd: Number(cap ?? s!.daily_spend_cap_usd), daily_judge_call_cap: Number(calls ?? s!.daily_judge_call_cap) });
+    const spend = (cap ?? String(s!.daily_spend_cap_usd)).trim();
+    const count = (calls ?? String(s!.daily_judge_call_cap)).trim();
+    // An emptied field would read as 0 (no judge calls at all): ask instead.
+    if (spend === '' || count === '') return setProblem('Give both caps (0 stops judge calls), or use the defaults.');
+    setProblem(null);
+    void save({ daily_spend_cap_usd: Number(spend), daily_judge_call_cap: Number(count) });
   };
   return (
     <section className="card" aria-labelledby="budget-h">
@@ -350,7 +358,7 @@ function BudgetSection({ canEdit }: { canEdit: boolean }) {
               Caps: <strong>{formatCost(s.daily_spend_cap_usd)}</strong> and <strong>{s.daily_judge_call_cap.toLocaleString('en-US')}</strong> judge calls a day.
             </p>
           )}
-          <FieldError text={err?.path ? err.message : undefined} />
+          <FieldError text={problem ?? (err?.path ? err.message : undefined)} />
           {err && !err.path && <Problem error={err} />}
         </>
       )}
