@@ -328,7 +328,7 @@ function BudgetSection({ canEdit }: { canEdit: boolean }) {
       {s && (
         <>
           <div className="usage" role="status" aria-label="Today's judge usage">
-            <UsageBar label={`Spend today (${s.today.day} UTC)`} used={s.today.cost_usd} cap={s.daily_spend_cap_usd} format={(n) => formatCost(n)} />
+            <UsageBar label={`Spend today (${s.today.day} UTC)`} used={s.today.cost_usd} cap={s.daily_spend_cap_usd} format={(n) => (n >= 0.01 ? `$${n.toFixed(2)}` : formatCost(n))} />
             <UsageBar label="Judge calls today" used={s.today.calls} cap={s.daily_judge_call_cap} format={(n) => n.toLocaleString('en-US')} />
           </div>
           {canEdit ? (
@@ -355,7 +355,7 @@ function BudgetSection({ canEdit }: { canEdit: boolean }) {
             </form>
           ) : (
             <p>
-              Caps: <strong>{formatCost(s.daily_spend_cap_usd)}</strong> and <strong>{s.daily_judge_call_cap.toLocaleString('en-US')}</strong> judge calls a day.
+              Caps: <strong>${s.daily_spend_cap_usd.toFixed(2)}</strong> and <strong>{s.daily_judge_call_cap.toLocaleString('en-US')}</strong> judge calls a day.
             </p>
           )}
           <FieldError text={problem ?? (err?.path ? err.message : undefined)} />
