@@ -28,6 +28,23 @@ describe('evaluators', () => {
     expect((await api(`/v1/evaluators/${ev.id}`, { key, method: 'PATCH', body: { name: 'x' } })).status).toBe(409);
   });
 
+  it('take null in a config patch or template override as "remove this field"', async () => {
+    const { key } = await makeProject();
+    const expected = [{ name: 'get_user_details', args: { user_id: 'mia_li_3668' } }];
+    // The template reads the expected calls from the trace; this one lists them instead.
+    const literal = await createEvaluator(key, { template: 'expected_tool_calls', config: { expected, expected_from: null } });
+    expect(literal.config).toEqual({ type: 'code', check: 'tool_sequence', expected, mode: 'superset', args_match: 'subset' });
+    expect(literal.template).toBe('expected_tool_calls');
+    const back = await api(`/v1/evaluators/${literal.id}`, { key, method: 'PATCH', body: { config: { expected: null, expected_from: 'trace.metadata.actions' } } });
+    expect(back.json).toMatchObject({ version: 2, config: { expected_from: 'trace.metadata.actions' } });
+    expect(back.json.config.expected).toBeUndefined();
+    const judge = await createEvaluator(key, { template: 'relevance', config: { provider_id: await fakeOpenAiProvider(key, scenarioId('null')), model: 'gpt-4o' } });
+    const patched = await api(`/v1/evaluators/${judge.id}`, { key, method: 'PATCH', body: { config: { model: null, prompt: { system: null } } } });
+    expect(patched.json.config.model).toBeUndefined();
+    expect(patched.json.config.prompt.system).toBeUndefined();
+    expect(patched.json.config.prompt.user).toContain('{{input}}');
+  });
+
   it('scores record the version that produced them', async () => {
     const { key } = await makeProject();
     await postSpans(key, [span('r', 'v', { kind: 'agent', output: 'Paris', end_time: '2026-01-01T00:00:01Z' })]);
@@ -124,6 +141,29 @@ describe('rules and providers', () => {
     expect((await api('/v1/providers', { key: reader })).status).toBe(403);
     expect((await api('/v1/evaluators', { key: reader, body: { template: 'error_free' } })).status).toBe(403);
     expect((await api('/v1/evaluators', { key: reader })).status).toBe(200);
+  });
+
+  it("a connection to OpenAI's or Anthropic's hosted API needs a key; a self-hosted server does not", async () => {
+    const { key } = await makeProject();
+    const openai = await api('/v1/providers', { key, body: { name: 'OpenAI', type: 'openai', default_model: 'gpt-4o-mini' } });
+    expect(openai.status).toBe(400);
+    expect(openai.json.error).toMatchObject({ code: 'invalid_request', path: 'api_key' });
+    expect(openai.json.error.message).toContain('needs an API key');
+    const anthropic = await api('/v1/providers', { key, body: { name: 'Claude', type: 'anthropic', base_url: 'https://api.anthropic.com' } });
+    expect(anthropic.json.error.path).toBe('api_key');
+    expect((await api('/v1/providers', { key })).json.providers).toEqual([]);
+
+    const ollama = await api('/v1/providers', { key, body: { name: 'Ollama', type: 'openai', base_url: 'http://localhost:11434/v1', default_model: 'llama3.1' } });
+    expect(ollama.status).toBe(201);
+    expect(ollama.json.has_api_key).toBe(false);
+    // Pointing the keyless connection at the hosted API is refused too; renaming it is not.
+    expect((await api(`/v1/providers/${ollama.json.id}`, { key, method: 'PATCH', body: { base_url: null } })).json.error.path).toBe('api_key');
+    expect((await api(`/v1/providers/${ollama.json.id}`, { key, method: 'PATCH', body: { name: 'local llama' } })).json.name).toBe('local llama');
+
+    const keyed = await api('/v1/providers', { key, body: { name: 'OpenAI', type: 'openai', api_key: 'sk-test-key-0123456789' } });
+    expect(keyed.status).toBe(201);
+    expect((await api(`/v1/providers/${keyed.json.id}`, { key, method: 'PATCH', body: { api_key: null } })).json.error.path).toBe('api_key');
+    expect((await api(`/v1/providers/${keyed.json.id}`, { key })).json.has_api_key).toBe(true);
   });
 
   it('eval settings fall back to the instance defaults', async () => {

@@ -240,7 +240,7 @@ export const EvaluatorCreate = z
     description: z.string().max(2000).optional(),
     template: z.string().max(64).optional().meta({ description: 'Start from a template (GET /v1/evaluator-templates)' }),
     target: EvaluatorTarget.optional(),
-    config: z.record(z.string(), z.unknown()).optional().meta({ description: 'EvaluatorConfig; with a template, fields given here override the template' }),
+    config: z.record(z.string(), z.unknown()).optional().meta({ description: 'EvaluatorConfig; with a template, fields given here override the template and `null` removes one (JSON merge patch)' }),
     secret: z.string().min(16).max(256).optional().meta({ description: 'Webhook signing secret (write-only; generated when omitted)' }),
   })
   .strict()
@@ -253,7 +253,7 @@ export const EvaluatorPatch = z
     key: FeedbackKey.optional(),
     description: z.string().max(2000).nullable().optional(),
     target: EvaluatorTarget.optional(),
-    config: z.record(z.string(), z.unknown()).optional().meta({ description: 'A whole EvaluatorConfig, or for the same type only the fields to change' }),
+    config: z.record(z.string(), z.unknown()).optional().meta({ description: 'A whole EvaluatorConfig, or for the same type (and check) only the fields to change, `null` removing one (JSON merge patch)' }),
     secret: z.string().min(16).max(256).optional(),
   })
   .strict()

@@ -1,8 +1,10 @@
 /**
  * The routes of the review UI. Other tools link to these paths, so they are stable:
- * /traces, /traces/:traceId (?span=<spanId>), /settings, /login, /invite/:token.
- * New screens (evaluators, annotation queues, ...) add a page under pages/ and a route here.
+ * /traces, /traces/:traceId (?span=<spanId>), /settings, /login, /invite/:token,
+ * /evaluators[/new|/:id], /rules[/new|/:id|/:id/runs/:runId], /providers, /judge-traces/:id.
+ * New screens (annotation queues, ...) add a page under pages/ and a route here.
  */
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { useSession } from './api/session.tsx';
 import { Layout } from './components/Layout.tsx';
@@ -11,6 +13,19 @@ import { InvitePage } from './pages/InvitePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
+
+// The evaluation screens load on first use: they bring the zod schemas (for checking forms
+// in the browser), which the traces screens, opened far more often, do not need.
+const EvaluatorsPage = lazy(() => import('./pages/EvaluatorsPage.tsx').then((m) => ({ default: m.EvaluatorsPage })));
+const EvaluatorNewPage = lazy(() => import('./pages/EvaluatorNewPage.tsx').then((m) => ({ default: m.EvaluatorNewPage })));
+const EvaluatorPage = lazy(() => import('./pages/EvaluatorPage.tsx').then((m) => ({ default: m.EvaluatorPage })));
+const RulesPage = lazy(() => import('./pages/RulesPage.tsx').then((m) => ({ default: m.RulesPage })));
+const RulePage = lazy(() => import('./pages/RulePage.tsx').then((m) => ({ default: m.RulePage })));
+const RunPage = lazy(() => import('./pages/RunPage.tsx').then((m) => ({ default: m.RunPage })));
+const ProvidersPage = lazy(() => import('./pages/ProvidersPage.tsx').then((m) => ({ default: m.ProvidersPage })));
+const JudgeTracePage = lazy(() => import('./pages/JudgeTracePage.tsx').then((m) => ({ default: m.JudgeTracePage })));
+
+const later = (page: ReactNode) => <Suspense fallback={<div className="page muted">Loading…</div>}>{page}</Suspense>;
 
 /** Pages behind login: a logged-out visitor goes to /login and comes back afterwards. */
 function RequireLogin() {
@@ -32,6 +47,15 @@ export function App() {
           <Route path="/traces" element={<TracesPage />} />
           <Route path="/traces/:traceId" element={<TracePage />} />
           <Route path="/settings" element={<SettingsPage />} />
+          <Route path="/evaluators" element={later(<EvaluatorsPage />)} />
+          <Route path="/evaluators/new" element={later(<EvaluatorNewPage />)} />
+          <Route path="/evaluators/:id" element={later(<EvaluatorPage />)} />
+          <Route path="/rules" element={later(<RulesPage />)} />
+          <Route path="/rules/new" element={later(<RulePage />)} />
+          <Route path="/rules/:id" element={later(<RulePage />)} />
+          <Route path="/rules/:id/runs/:runId" element={later(<RunPage />)} />
+          <Route path="/providers" element={later(<ProvidersPage />)} />
+          <Route path="/judge-traces/:id" element={later(<JudgeTracePage />)} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>

@@ -150,11 +150,19 @@ export async function validateDefinition(env: Env, projectId: string, input: { n
 }
 
 /** Template config with the client's fields over it (`prompt` merges by field). */
+/**
+ * Merges a partial config into a base (a template's, or the current version's) as a JSON
+ * merge patch (RFC 7396) on the top level and `prompt`: given fields replace the base's and
+ * `null` removes one, e.g. `{"expected": [...], "expected_from": null}` turns a template's
+ * per-trace reference into a literal one. (So a literal `expected: null` cannot be merged in.)
+ */
 function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base, ...over };
-  if (base.prompt && over.prompt && typeof over.prompt === 'object') merged.prompt = { ...(base.prompt as object), ...(over.prompt as object) };
-  return merged;
+  if (base.prompt && over.prompt && typeof over.prompt === 'object') merged.prompt = withoutNulls({ ...(base.prompt as object), ...(over.prompt as object) });
+  return withoutNulls(merged);
 }
+
+const withoutNulls = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
 
 const newId = () => `ev_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
 

@@ -41,3 +41,17 @@ export function useApi<T>(path: string | null): Loaded<T> {
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
 }
+
+/**
+ * Calls `reload` every `ms` while `active` (e.g. while a run is in progress), skipping
+ * ticks while the tab is hidden.
+ */
+export function usePolling(reload: () => void, ms: number, active: boolean): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') reload();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [reload, ms, active]);
+}

@@ -11,8 +11,23 @@ import { checkFilter, completions, type FilterProblem } from '../lib/filter-comp
 
 export type { FilterProblem };
 
+interface Props {
+  value: string;
+  /** Enter or Apply with a filter that parses. */
+  onApply(q: string): void;
+  facets?: TraceFacets;
+  /** An error the API answered for `value` (shown while the text is unchanged). */
+  serverError?: FilterProblem | null;
+  /** Every edit, for forms that save the filter with other fields (rules, span targets). */
+  onChange?(q: string): void;
+  /** In a form: no Apply/Clear buttons (the form's own button saves it). */
+  embedded?: boolean;
+  label?: string;
+  placeholder?: string;
+}
+
 /** The filter input with validation and autocomplete. */
-export function FilterBar({ value, onApply, facets, serverError }: { value: string; onApply(q: string): void; facets?: TraceFacets; serverError?: FilterProblem | null }) {
+export function FilterBar({ value, onApply, facets, serverError, onChange, embedded = false, label = 'Filter', placeholder }: Props) {
   const [text, setText] = useState(value);
   const [cursor, setCursor] = useState(value.length);
   const [open, setOpen] = useState(false);
@@ -31,6 +46,7 @@ export function FilterBar({ value, onApply, facets, serverError }: { value: stri
     const next = text.slice(0, menu.from) + option.label + text.slice(menu.to);
     const at = menu.from + option.label.length;
     setText(next);
+    onChange?.(next);
     setCursor(at);
     setActive(-1);
     // Keep the menu open after a field ending in "." or "(" so the key or value comes next.
@@ -66,8 +82,8 @@ export function FilterBar({ value, onApply, facets, serverError }: { value: stri
           type="text"
           spellCheck={false}
           autoComplete="off"
-          placeholder='Filter: env=production feedback.outcome=0 has(kind=tool status=error) "refund"'
-          aria-label="Filter"
+          placeholder={placeholder ?? 'Filter: env=production feedback.outcome=0 has(kind=tool status=error) "refund"'}
+          aria-label={label}
           aria-invalid={shown ? true : undefined}
           role="combobox"
           aria-expanded={open && options.length > 0}
@@ -76,6 +92,7 @@ export function FilterBar({ value, onApply, facets, serverError }: { value: stri
           value={text}
           onChange={(e) => {
             setText(e.target.value);
+            onChange?.(e.target.value);
             setCursor(e.target.selectionStart ?? e.target.value.length);
             setActive(-1);
             setOpen(true);
@@ -91,10 +108,12 @@ export function FilterBar({ value, onApply, facets, serverError }: { value: stri
           onFocus={() => setOpen(true)}
           onBlur={() => setTimeout(() => setOpen(false), 150)}
         />
-        <button type="button" className="button" disabled={!!problem} onClick={() => onApply(text.trim())}>
-          Apply
-        </button>
-        {value && (
+        {!embedded && (
+          <button type="button" className="button" disabled={!!problem} onClick={() => onApply(text.trim())}>
+            Apply
+          </button>
+        )}
+        {!embedded && value && (
           <button type="button" className="button subtle" onClick={() => onApply('')}>
             Clear
           </button>

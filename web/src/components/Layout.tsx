@@ -16,6 +16,9 @@ export function Layout() {
         </NavLink>
         <nav className="nav">
           <NavLink to="/traces">Traces</NavLink>
+          <NavLink to="/evaluators">Evaluators</NavLink>
+          <NavLink to="/rules">Rules</NavLink>
+          <NavLink to="/providers">Providers</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">

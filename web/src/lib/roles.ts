@@ -27,3 +27,9 @@ export const roleLabel = (role: Role) => LABELS[role] ?? role;
 
 /** Whether a role manages members, invites and keys. */
 export const isManager = (role: Role | undefined) => role === 'owner' || role === 'admin';
+
+/**
+ * Whether a role holds the `admin` scope, which creating and changing evaluators, rules,
+ * providers and the judge budget (and running try-it) need. Others read them.
+ */
+export const canManageEvals = (role: Role | undefined) => role === 'owner' || role === 'admin';

@@ -6,7 +6,9 @@
 import { useState, type FormEvent } from 'react';
 import type { Role } from '../../../schema/db/tenancy.ts';
 import type { ApiKeyCreated, ApiKeyOut, InviteCreated, InviteOut, MemberOut, ProjectOut } from '../../../schema/wire/accounts.ts';
-import { api, ApiError } from '../api/client.ts';
+import { api } from '../api/client.ts';
+import { useAction } from '../api/use-action.ts';
+import { Problem } from '../components/Problem.tsx';
 import { useApi } from '../api/use-api.ts';
 import { useSession } from '../api/session.tsx';
 import { formatAgo, formatTime } from '../lib/format.ts';
@@ -31,35 +33,6 @@ export function SettingsPage() {
       <PasswordSection />
     </div>
   );
-}
-
-/** Shows an API error; a 403 reads as "your role cannot". */
-function Problem({ error }: { error: Error | undefined | null }) {
-  if (!error) return null;
-  const forbidden = error instanceof ApiError && error.status === 403;
-  return (
-    <p className={forbidden ? 'notice forbidden' : 'error-text'} role="alert">
-      {forbidden ? `Not allowed (403): ${error.message}` : error.message}
-    </p>
-  );
-}
-
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const run = async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
-    setBusy(true);
-    setError(null);
-    try {
-      return await fn();
-    } catch (err) {
-      setError(err as Error);
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
 }
 
 function grantable(myRole: Role): Role[] {

@@ -54,9 +54,25 @@ function checkBaseUrl(type: string, baseUrl: string | null | undefined): void {
   }
 }
 
+/** The vendors' own hosted APIs, which answer every request without a key with 401. */
+const HOSTED_APIS: Record<string, string> = { 'api.openai.com': 'OpenAI', 'api.anthropic.com': 'Anthropic' };
+
+/**
+ * A connection to OpenAI's or Anthropic's hosted API without a key could never work, so it
+ * is refused when it is made instead of failing every judge call later. Self-hosted and
+ * local servers (Ollama, vLLM, a gateway) may go without one.
+ */
+function checkKeyNeeded(type: ProviderRow['type'], baseUrl: string | null | undefined, hasKey: boolean): void {
+  if (hasKey || type === 'workers_ai') return;
+  const url = baseUrl ?? (type === 'openai' ? OPENAI_BASE_URL : ANTHROPIC_BASE_URL);
+  const vendor = HOSTED_APIS[new URL(url).hostname];
+  if (vendor) throw new ApiError(400, 'invalid_request', `api_key: ${vendor}'s API (${url}) needs an API key; only self-hosted or local servers (Ollama, vLLM, a gateway) work without one`, 'api_key');
+}
+
 /** Creates a provider connection. */
 export async function createProvider(env: Env, projectId: string, body: z.output<typeof ProviderCreate>): Promise<ProviderOut> {
   checkBaseUrl(body.type, body.base_url);
+  checkKeyNeeded(body.type, body.base_url, !!body.api_key);
   const id = `prv_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
   const now = Date.now();
   const sealed = body.api_key ? await encryptSecret(env, body.api_key, keyContext(projectId, id)) : null;
@@ -97,6 +113,8 @@ export async function updateProvider(env: Env, projectId: string, id: string, pa
   const baseUrl = patch.base_url === undefined ? current.base_url : patch.base_url;
   checkBaseUrl(current.type, baseUrl);
   let sealed = current.key_ciphertext;
+  // Only a change of key or URL is checked, so an older keyless connection can still be renamed.
+  if (patch.api_key !== undefined || patch.base_url !== undefined) checkKeyNeeded(current.type, baseUrl, patch.api_key === undefined ? current.key_ciphertext !== null : patch.api_key !== null);
   if (patch.api_key === null) sealed = null;
   else if (patch.api_key !== undefined) sealed = await encryptSecret(env, patch.api_key, keyContext(projectId, id));
   const options = patch.options ? ProviderOptions.parse(patch.options) : JSON.parse(current.options);

@@ -1,4 +1,8 @@
-/** Feedback rows: key, score or value, comment, correction, who and when. */
+/**
+ * Feedback rows: key, score or value, comment, correction, who and when. A score from an
+ * evaluator names the evaluator and version (linked to it) and links to the judge call.
+ */
+import { Link } from 'react-router';
 import type { FeedbackOut } from '../../../../schema/wire/feedback.ts';
 import { formatAgo, formatScore, formatTime } from '../../lib/format.ts';
 import { JsonView } from '../JsonView.tsx';
@@ -16,8 +20,7 @@ export function FeedbackList({ feedback }: { feedback: FeedbackOut[] }) {
             {f.value != null && <code>{typeof f.value === 'string' ? f.value : JSON.stringify(f.value)}</code>}
             <span className="muted small">
               {f.source}
-              {f.evaluator_id ? ` ${f.evaluator_id}${f.evaluator_version != null ? ` v${f.evaluator_version}` : ''}` : ''}
-              {f.author ? ` · ${f.author}` : ''} · <span title={formatTime(f.updated_at)}>{formatAgo(f.updated_at)}</span>
+              {f.evaluator_id ? <EvaluatorSource feedback={f} /> : f.author ? ` · ${f.author}` : ''} · <span title={formatTime(f.updated_at)}>{formatAgo(f.updated_at)}</span>
             </span>
           </div>
           {f.comment && <TextBlock text={f.comment} />}
@@ -30,5 +33,28 @@ export function FeedbackList({ feedback }: { feedback: FeedbackOut[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** "evaluator Relevance v2 · judge call": the evaluator's name from the score's metadata, linked. */
+function EvaluatorSource({ feedback: f }: { feedback: FeedbackOut }) {
+  const name = typeof f.metadata.evaluator_name === 'string' ? f.metadata.evaluator_name : f.evaluator_id!;
+  const judge = typeof f.metadata.judge_trace_id === 'string' ? f.metadata.judge_trace_id : null;
+  return (
+    <span className="evaluator-source">
+      {' '}
+      <Link to={`/evaluators/${encodeURIComponent(f.evaluator_id!)}`} className="evaluator-name">
+        {name}
+      </Link>
+      {f.evaluator_version != null && <span className="evaluator-version"> v{f.evaluator_version}</span>}
+      {judge && (
+        <>
+          {' · '}
+          <Link to={`/judge-traces/${encodeURIComponent(judge)}`} className="judge-link">
+            judge call
+          </Link>
+        </>
+      )}
+    </span>
   );
 }
