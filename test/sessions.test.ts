@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { env } from 'cloudflare:workers';
 import { api, makeProject, waitForTrace, span } from './helpers.ts';
+import { createProject } from '../workers/tenancy/projects.ts';
 import { asBrowser, login, makeMember, PASSWORD } from './account-helpers.ts';
 import { resolveSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, createSession } from '../workers/auth/sessions.ts';
 
@@ -101,6 +102,17 @@ describe('a browser session on the data API', () => {
     expect(b.session.orgs[0].projects.map((x: any) => x.name)).toEqual(['multi-1', 'second']);
     expect((await asBrowser(b, '/v1/traces')).json.traces).toHaveLength(1);
     expect((await asBrowser(b, '/v1/traces', { project: created.json.id })).json.traces).toHaveLength(0);
+  });
+
+  it('keeps system projects out of project lists and refuses their reserved names', async () => {
+    const p = await projectWithTrace('visible');
+    await createProject(env, p.orgId, 'loupe:system');
+    const owner = await makeMember(p.orgId, 'owner');
+    const b = await login(owner.email);
+    expect(b.session.orgs[0].projects.map((x: any) => x.name)).toEqual(['visible']);
+    const refused = await asBrowser(b, '/v1/projects', { body: { name: 'loupe:mine' } });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ path: 'name', message: expect.stringContaining('reserved') });
   });
 
   it('needs the CSRF token for cookie-authenticated writes', async () => {

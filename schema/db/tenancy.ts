@@ -53,6 +53,12 @@ export const projects = sqliteTable(
   (t) => [uniqueIndex('projects_org_name').on(t.orgId, t.name)],
 );
 
+/**
+ * Project names starting with this are Loupe's own (e.g. `loupe:system`, where judge calls
+ * are recorded): people cannot create them, and project lists leave them out.
+ */
+export const SYSTEM_PROJECT_PREFIX = 'loupe:';
+
 /** What an API key may do. `admin` implies the other two. */
 export const API_KEY_SCOPES = ['ingest', 'read', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

@@ -13,7 +13,7 @@
  * SameSite=Lax on the cookie and an Origin check are the second and third layers.
  * docs/auth.md describes the scheme.
  */
-import { ROLES, type ApiKeyScope, type Role } from '../../schema/db/index.ts';
+import { ROLES, SYSTEM_PROJECT_PREFIX, type ApiKeyScope, type Role } from '../../schema/db/index.ts';
 import { base64url, hashApiKey } from './api-keys.ts';
 
 /** The session cookie. The `__Host-` prefix pins it to this host, path `/`, Secure. */
@@ -143,7 +143,8 @@ export async function resolveSession(
          JOIN users u ON u.id = s.user_id
          LEFT JOIN memberships m ON m.user_id = s.user_id
          LEFT JOIN orgs o ON o.id = m.org_id
-         LEFT JOIN projects p ON p.org_id = m.org_id
+         -- System projects (judge calls) are reached through the traces they scored, never picked.
+         LEFT JOIN projects p ON p.org_id = m.org_id AND substr(p.name, 1, ${SYSTEM_PROJECT_PREFIX.length}) != '${SYSTEM_PROJECT_PREFIX}'
         WHERE s.id = ?
         ORDER BY m.created_at, o.id, p.created_at, p.id`,
     )

@@ -12,11 +12,12 @@ import { getTrace } from '../store/trace-query.ts';
 import { writeSpanBatch } from '../ingest/batch-writer.ts';
 import { ApiError } from '../http/errors.ts';
 import type { JudgeExchange } from './judge.ts';
+import { SYSTEM_PROJECT_PREFIX } from '../../schema/db/tenancy.ts';
 import type { Verdict } from './checks.ts';
 import type { EvalError } from './errors.ts';
 
 /** The reserved name of each organisation's system project. */
-export const SYSTEM_PROJECT_NAME = 'loupe:system';
+export const SYSTEM_PROJECT_NAME = `${SYSTEM_PROJECT_PREFIX}system`;
 
 // Project -> system project id never changes once made, so an isolate can keep it.
 const systemProjects = new Map<string, string>();

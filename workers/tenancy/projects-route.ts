@@ -9,6 +9,7 @@ import { requireAuth } from '../auth/middleware.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
 import { ProjectCreateIn, ProjectOut } from '../../schema/wire/accounts.ts';
 import { createProject, listProjects } from './projects.ts';
+import { SYSTEM_PROJECT_PREFIX } from '../../schema/db/tenancy.ts';
 import { requireOrgManager } from './members-route.ts';
 
 export const projectRoutes = newRouter();
@@ -43,6 +44,7 @@ projectRoutes.openapi(
   async (c) => {
     const { orgId } = c.get('auth');
     const name = c.req.valid('json').name.trim();
+    if (name.startsWith(SYSTEM_PROJECT_PREFIX)) throw new ApiError(400, 'invalid_request', `project names starting with '${SYSTEM_PROJECT_PREFIX}' are reserved for Loupe`, 'name');
     if ((await listProjects(c.env, orgId)).some((p) => p.name === name)) throw new ApiError(409, 'conflict', `a project named '${name}' already exists`, 'name');
     return c.json(await createProject(c.env, orgId, name), 201);
   },

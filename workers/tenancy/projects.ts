@@ -1,5 +1,5 @@
 /** Projects and their API keys, as plain functions over D1 (routes and tests share them). */
-import type { ApiKeyScope } from '../../schema/db/index.ts';
+import { SYSTEM_PROJECT_PREFIX, type ApiKeyScope } from '../../schema/db/index.ts';
 import { controlDb } from '../store/db.ts';
 import { createApiKey, parseScopes } from '../auth/api-keys.ts';
 
@@ -27,7 +27,11 @@ export async function getProject(env: Env, projectId: string): Promise<ProjectOu
 
 /** The projects of an organisation, oldest first. */
 export async function listProjects(env: Env, orgId: string): Promise<ProjectOut[]> {
-  const { results } = await controlDb(env).prepare('SELECT id, org_id, name, created_at FROM projects WHERE org_id = ? ORDER BY created_at, id').bind(orgId).all<{ id: string; org_id: string; name: string; created_at: number }>();
+  // System projects (judge calls) are reached through the traces they scored, not listed.
+  const { results } = await controlDb(env)
+    .prepare("SELECT id, org_id, name, created_at FROM projects WHERE org_id = ? AND substr(name, 1, ?) != ? ORDER BY created_at, id")
+    .bind(orgId, SYSTEM_PROJECT_PREFIX.length, SYSTEM_PROJECT_PREFIX)
+    .all<{ id: string; org_id: string; name: string; created_at: number }>();
   return results.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() }));
 }
 
