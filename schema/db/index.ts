@@ -4,3 +4,4 @@ export * from './traces.ts';
 export * from './ingest.ts';
 export * from './evals.ts';
 export * from './accounts.ts';
+export * from './review.ts';
