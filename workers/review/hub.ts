@@ -311,7 +311,7 @@ export class ReviewHub extends DurableObject<Env> {
 
   /** Extends the leases a reviewer holds in a queue (a heartbeat from the review screen). */
   renew(queueId: string, reviewerId: string, now = Date.now()): number {
-    const n = this.sql.exec('UPDATE claims SET lease_until = ? + lease_ms WHERE queue_id = ? AND reviewer_id = ? AND lease_until > ?', now, queueId, reviewerId, now).rowsWritten;
+    const n = this.sql.exec('UPDATE claims SET lease_until = ? + lease_ms WHERE queue_id = ? AND reviewer_id = ? AND lease_until > ? RETURNING trace_id', now, queueId, reviewerId, now).toArray().length;
     if (n) this.scheduleAlarm();
     return n;
   }
