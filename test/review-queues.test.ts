@@ -309,6 +309,7 @@ describe('review queues', () => {
     const rows = await queueFeedback(p.projectId, 'outbox-1', q.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ key: 'correct', score: 1, source: 'human' });
-    expect(await runInDurableObject(stub, (hub: any) => hub.pendingWrites())).toBe(0);
+    const pending: number = await runInDurableObject(stub as DurableObjectStub, (_, state) => state.storage.sql.exec('SELECT count(*) AS n FROM outbox').one().n as number);
+    expect(pending).toBe(0);
   });
 });

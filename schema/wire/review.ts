@@ -281,3 +281,4 @@ export const AdjudicateIn = z
 export const NextOut = z
   .object({ item: ItemOut.nullable(), progress: QueueProgress })
   .meta({ id: 'ReviewNext' });
+export type NextOut = z.infer<typeof NextOut>;

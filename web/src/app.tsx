@@ -1,7 +1,7 @@
 /**
  * The routes of the review UI. Other tools link to these paths, so they are stable:
- * /traces, /traces/:traceId (?span=<spanId>), /settings, /login, /invite/:token.
- * New screens (evaluators, annotation queues, ...) add a page under pages/ and a route here.
+ * /traces, /traces/:traceId (?span=<spanId>), /queues, /queues/:queueId (/review, /settings),
+ * /queues/new, /settings, /login, /invite/:token. New screens add a page under pages/ and a route here.
  */
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { useSession } from './api/session.tsx';
@@ -11,6 +11,10 @@ import { InvitePage } from './pages/InvitePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
+import { QueuesPage } from './pages/QueuesPage.tsx';
+import { QueuePage } from './pages/QueuePage.tsx';
+import { QueueSettingsPage } from './pages/QueueSettingsPage.tsx';
+import { ReviewPage } from './pages/ReviewPage.tsx';
 
 /** Pages behind login: a logged-out visitor goes to /login and comes back afterwards. */
 function RequireLogin() {
@@ -32,6 +36,11 @@ export function App() {
           <Route path="/traces" element={<TracesPage />} />
           <Route path="/traces/:traceId" element={<TracePage />} />
           <Route path="/settings" element={<SettingsPage />} />
+          <Route path="/queues" element={<QueuesPage />} />
+          <Route path="/queues/new" element={<QueueSettingsPage />} />
+          <Route path="/queues/:queueId" element={<QueuePage />} />
+          <Route path="/queues/:queueId/settings" element={<QueueSettingsPage />} />
+          <Route path="/queues/:queueId/review" element={<ReviewPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>

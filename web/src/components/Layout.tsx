@@ -16,6 +16,7 @@ export function Layout() {
         </NavLink>
         <nav className="nav">
           <NavLink to="/traces">Traces</NavLink>
+          <NavLink to="/queues">Queues</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">
