@@ -174,7 +174,8 @@ export function ReviewPage() {
     if (!correction && trace?.trace.root_span_id) {
       const root = await loadSpan(trace.trace.id, trace.trace.root_span_id).catch(() => null);
       const out = root?.output;
-      if (out !== undefined && out !== null) setCorrection(typeof out === 'string' ? out : JSON.stringify(out, null, 2));
+      // Only into an empty box: whatever the reviewer typed meanwhile wins.
+      if (out !== undefined && out !== null) setCorrection((c) => c || (typeof out === 'string' ? out : JSON.stringify(out, null, 2)));
     }
   }, [queue, correction, trace]);
 
