@@ -8,6 +8,8 @@ import { api, eventually } from './helpers.ts';
 import { createEvaluator, fakeOpenAiProvider, scenarioId, script } from './evals-helpers.ts';
 import { addTraces, makeQueue, makeTraces, reviewProject } from './review-helpers.ts';
 import { routeTraces } from '../workers/review/routing.ts';
+import { consumeReviewDeadLetters } from '../workers/review/consumer.ts';
+import { vi } from 'vitest';
 import { env } from 'cloudflare:workers';
 
 async function items(key: string, queueId: string) {
@@ -148,5 +150,15 @@ describe('routing traces into queues', () => {
     expect(row).toContain('"{""answer"":""x""}"');
     expect(row).toContain('"said ""no"", then\nchanged its mind, twice"');
     expect((await api(`/v1/review-queues/${q.id}/export?format=xml`, { key: p.key })).status).toBe(400);
+  });
+
+  it('logs a dead-lettered routing signal with its traces and acks it', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const acked: string[] = [];
+    const message = { id: 'm1', attempts: 11, body: { v: 1, type: 'route', project_id: 'p1', reason: 'feedback', trace_ids: ['t-1', 't-2'], at: Date.now() }, ack: () => acked.push('m1'), retry: () => undefined };
+    await consumeReviewDeadLetters({ queue: 'loupe-review-dlq', messages: [message] } as any);
+    expect(acked).toEqual(['m1']);
+    expect(errors.mock.calls[0][0]).toContain('t-1, t-2');
+    errors.mockRestore();
   });
 });

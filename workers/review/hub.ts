@@ -244,9 +244,10 @@ export class ReviewHub extends DurableObject<Env> {
   /**
    * Claims the next item for a reviewer: the item the reviewer already holds (its lease
    * renewed), else the oldest pending item the reviewer has neither reviewed nor skipped
-   * whose reviews plus live claims are fewer than it needs. Null when none is left.
+   * whose reviews plus live claims are fewer than it needs. Null when none is left. With
+   * the queue's progress, so the screen needs no second call.
    */
-  async next(queue: HubQueue, reviewer: HubReviewer, now = Date.now()): Promise<HubResult<ItemOut | null>> {
+  async next(queue: HubQueue, reviewer: HubReviewer, now = Date.now()): Promise<HubResult<{ item: ItemOut | null; progress: QueueProgress }>> {
     this.rememberReviewer(reviewer);
     const held = this.sql
       .exec<{ trace_id: string }>(
@@ -258,7 +259,7 @@ export class ReviewHub extends DurableObject<Env> {
     if (held) {
       this.sql.exec('UPDATE claims SET lease_until = ?, lease_ms = ? WHERE queue_id = ? AND trace_id = ? AND reviewer_id = ?', now + queue.leaseMs, queue.leaseMs, queue.id, held.trace_id, reviewer.id);
       this.scheduleAlarm();
-      return { ok: this.itemFor(queue, held.trace_id, reviewer, now) };
+      return { ok: { item: this.itemFor(queue, held.trace_id, reviewer, now), progress: this.progress(queue.id, now) } };
     }
     this.sql.exec('DELETE FROM claims WHERE queue_id = ? AND reviewer_id = ? AND lease_until <= ?', queue.id, reviewer.id, now);
     const free = this.sql
@@ -273,9 +274,9 @@ export class ReviewHub extends DurableObject<Env> {
         queue.id, reviewer.id, now, queue.reviewersPerItem,
       )
       .toArray()[0];
-    if (!free) return { ok: null };
+    if (!free) return { ok: { item: null, progress: this.progress(queue.id, now) } };
     this.insertClaim(queue, free.trace_id, reviewer.id, now);
-    return { ok: this.itemFor(queue, free.trace_id, reviewer, now) };
+    return { ok: { item: this.itemFor(queue, free.trace_id, reviewer, now), progress: this.progress(queue.id, now) } };
   }
 
   /** Claims one given item (from the queue's item list or a trace's page). */

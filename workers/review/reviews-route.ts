@@ -40,10 +40,7 @@ reviewRoutes.openapi(
     const auth = c.get('auth');
     const q = await getQueue(c.env, auth.projectId, c.req.valid('param').id);
     const reviewer = assertMayReview(auth, q);
-    const hub = hubFor(c.env, auth.projectId);
-    const item = unwrap(await hub.next(hubQueue(auth.projectId, q), reviewer));
-    const progress = (await hub.progressOf([q.id]))[q.id];
-    return c.json({ item, progress }, 200);
+    return c.json(unwrap(await hubFor(c.env, auth.projectId).next(hubQueue(auth.projectId, q), reviewer)), 200);
   },
 );
 
