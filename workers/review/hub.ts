@@ -507,11 +507,6 @@ export class ReviewHub extends DurableObject<Env> {
     return { items: page.map((r) => this.itemOut(queue, r, now)), next: more ? page[page.length - 1].seq : null };
   }
 
-  /** The trace ids of a queue among `traceIds` (for "which queues is this trace in"). */
-  async queuesOf(traceId: string): Promise<{ queue_id: string; status: string }[]> {
-    return this.sql.exec<{ queue_id: string; status: string }>('SELECT queue_id, status FROM items WHERE trace_id = ?', traceId).toArray();
-  }
-
   /** Item counts of each queue. */
   async progressOf(queueIds: string[], now = Date.now()): Promise<Record<string, QueueProgress>> {
     const out: Record<string, QueueProgress> = {};
@@ -551,11 +546,6 @@ export class ReviewHub extends DurableObject<Env> {
       comment: r.comment,
       final: r.final ? JSON.parse(r.final) : null,
     }));
-  }
-
-  /** Outbox rows not yet confirmed by D1 (tests, operators). */
-  async pendingWrites(): Promise<number> {
-    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n;
   }
 
   // ---------------------------------------------------------------------------------------
