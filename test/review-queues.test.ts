@@ -175,6 +175,12 @@ describe('review queues', () => {
     }
     const correction = await rev.call(`/v1/review-queues/${q.id}/items/bad-1/review`, { body: { values: ok, correction: 'x' } });
     expect(correction.json.error.path).toBe('correction');
+    const withCorrection = await makeQueue(p.key, { correction: true });
+    await addTraces(p.key, withCorrection.id, ['bad-2']);
+    await rev.call(`/v1/review-queues/${withCorrection.id}/items/bad-2/claim`, { method: 'POST' });
+    const huge = await rev.call(`/v1/review-queues/${withCorrection.id}/items/bad-2/review`, { body: { values: ok, correction: 'x'.repeat(1_000_001) } });
+    expect(huge.status).toBe(400);
+    expect(huge.json.error.path).toBe('correction');
     // Nothing half-written: the item is still pending and held.
     const item = await rev.call(`/v1/review-queues/${q.id}/items/bad-1`);
     expect(item.json).toMatchObject({ status: 'pending', reviews_done: 0, my_review: null });

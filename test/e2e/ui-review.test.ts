@@ -147,4 +147,54 @@ describe('the review screen', () => {
     expect(page.errors).toEqual([]);
     await context.close();
   });
+
+  it('creates a queue with a rubric and a routing rule in the UI, and adds traces from a trace and from a filter', async () => {
+    await call('/v1/spans', { spans: [...conversation('e2e-queue-1', 'Q1', 'A1'), ...conversation('e2e-queue-2', 'Q2', 'A2')].map((sp) => ({ ...sp, tags: ['e2e-queue'] })) });
+    for (let i = 0; i < 100; i++) {
+      if ((await call(`/v1/traces?q=${encodeURIComponent('tag=e2e-queue')}`)).traces.length === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage(context);
+    await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+    await page.goto(`${loupe.url}/queues`);
+    await page.getByRole('link', { name: 'New queue' }).click();
+    await page.getByLabel('Name').fill('Tone check');
+    await page.getByLabel('Key 1').fill('tone');
+    await page.getByLabel('Type 1').selectOption('categorical');
+    await page.getByLabel('Options 1').fill('polite | Polite\nrude | Rude | insults the user');
+    await page.getByRole('button', { name: 'Add a question' }).click();
+    await page.getByLabel('Key 2').fill('severity');
+    await page.getByLabel('Type 2').selectOption('number');
+    await page.getByRole('button', { name: 'Create queue' }).click();
+    await page.waitForURL(/\/queues\/rq_[^/]+\/settings/);
+    await page.getByLabel('Rule filter').fill('feedback.tone_flag=1');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.locator('[data-rule="feedback.tone_flag=1"]').waitFor();
+    const queueId = /\/queues\/(rq_[^/]+)\/settings/.exec(page.url())![1];
+    const created = await call(`/v1/review-queues/${queueId}`);
+    expect(created.rubric).toEqual([
+      expect.objectContaining({ key: 'tone', type: 'categorical', options: [{ value: 'polite', label: 'Polite' }, { value: 'rude', label: 'Rude', description: 'insults the user' }] }),
+      expect.objectContaining({ key: 'severity', type: 'number', min: 1, max: 5, step: 1 }),
+    ]);
+    await screenshot(page, 'queue-settings');
+
+    // From a trace page, then every match of a filter on the traces page.
+    await page.goto(`${loupe.url}/traces/e2e-queue-1`);
+    await page.getByLabel('Queue for this trace').selectOption({ label: 'Tone check' });
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Added to Tone check').waitFor();
+    await page.goto(`${loupe.url}/traces?q=${encodeURIComponent('tag=e2e-queue')}`);
+    await page.getByLabel('Queue for matching traces').selectOption({ label: 'Tone check' });
+    await page.getByRole('button', { name: 'Add all matches' }).click();
+    await page.getByText('Added 1 of 2 to Tone check (1 already there)').waitFor();
+
+    // The queue page lists them.
+    await page.goto(`${loupe.url}/queues/${queueId}`);
+    await page.locator('.items-table tbody tr').nth(1).waitFor();
+    expect(await page.locator('.items-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')))).toEqual(['e2e-queue-1', 'e2e-queue-2']);
+    await screenshot(page, 'queue-page');
+    expect(page.errors).toEqual([]);
+    await context.close();
+  });
 });

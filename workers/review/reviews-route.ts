@@ -18,6 +18,9 @@ import { checkValues } from './rubric.ts';
 
 export const reviewRoutes = newRouter();
 
+/** Largest correction a review may carry (as JSON text). */
+const MAX_CORRECTION_CHARS = 1_000_000;
+
 const Id = z.object({ id: z.string().min(1).max(64) });
 const ItemId = z.object({ id: z.string().min(1).max(64), traceId: z.string().min(1).max(128) });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -86,6 +89,10 @@ reviewRoutes.openapi(
     const body = c.req.valid('json');
     const { values, entries } = checkValues(q.rubric, body.values, { requireAll: true });
     if (body.correction !== undefined && !q.correction) throw new ApiError(400, 'invalid_review', 'correction: this queue does not ask for a correction', 'correction');
+    // D1 (and Durable Object SQLite): ~2 MB per row, and the correction is one column of one feedback row.
+    if (body.correction !== undefined && JSON.stringify(body.correction).length > MAX_CORRECTION_CHARS) {
+      throw new ApiError(400, 'invalid_review', `correction: at most ${MAX_CORRECTION_CHARS.toLocaleString('en-US')} characters of JSON`, 'correction');
+    }
     const comment = body.comment?.trim() || null;
     const result = unwrap(
       await hubFor(c.env, auth.projectId).submit(hubQueue(auth.projectId, q), traceId, reviewer, { idempotencyKey: body.idempotency_key ?? null, values, entries, correction: body.correction, comment }),

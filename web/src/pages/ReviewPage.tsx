@@ -196,6 +196,8 @@ export function ReviewPage() {
         return;
       }
       if (e.metaKey || e.ctrlKey || e.altKey) return;
+      // Enter on a focused button or link is that control's own click.
+      if (e.key === 'Enter' && el && /^(BUTTON|A|SUMMARY)$/.test(el.tagName)) return;
       if (e.key === '?') {
         setShowHelp((s) => !s);
       } else if (e.key === 'Escape') {
