@@ -64,3 +64,19 @@ describe('review queues across projects', () => {
     expect((await api(`${base}/rules`, { key: a.key })).json.rules).toHaveLength(1);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents every review-queue route', async () => {
+    const doc = (await api('/v1/openapi.json')).json;
+    const base = '/v1/review-queues/{id}';
+    for (const path of [
+      '/v1/review-queues', base, `${base}/stats`, `${base}/conflicts`, `${base}/export`, `${base}/rules`, `${base}/rules/{ruleId}`,
+      `${base}/items`, `${base}/items/{traceId}`, `${base}/items/{traceId}/trace`, `${base}/next`,
+      ...['claim', 'review', 'skip', 'release', 'escalate', 'adjudicate'].map((a) => `${base}/items/{traceId}/${a}`),
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(doc.components.schemas.RubricKey).toBeDefined();
+    expect(doc.components.schemas.ReviewSubmit.properties.idempotency_key.description).toContain('stored once');
+  });
+});

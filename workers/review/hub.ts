@@ -6,12 +6,16 @@
  * and hands the hub what a call needs (reviewers per item, lease, rubric), so the hub never
  * holds a stale copy.
  *
- * Interleaving. A Durable Object runs one event at a time, but awaits open the door:
+ * Interleaving. A Durable Object runs one event at a time (RPC calls from the Worker, the
+ * websocket upgrade, websocket messages and closes, the alarm), but awaits open the door:
  * - Every state change (claim, submit, skip, release, escalate, enqueue, adjudicate, lease
- *   expiry) is synchronous SQL with no await between its reads and writes, so two
- *   reviewers asking at once are served one after the other and can never both get the
- *   last free slot of an item. Storage writes are held by the output gate until durable,
- *   so a caller never sees an answer about state that could still be lost.
+ *   expiry) is synchronous SQL (`ctx.storage.sql`) with no await between its reads and
+ *   writes, so two reviewers asking at once are served one after the other and can never
+ *   both get the last free slot of an item. The input gate would also hold other events
+ *   while a storage call is pending, but with synchronous SQL there is never one to wait
+ *   on; what matters is that no `await` sits inside a read-then-write. The output gate
+ *   holds each answer (and websocket send) until the writes before it are durable, so a
+ *   caller never hears about state that could still be lost.
  * - RPC calls, the alarm, websocket messages and closes interleave only at awaits. The one
  *   long await is the outbox flush to D1 (and the queue send after it): while it waits,
  *   claims and submits keep running and may add outbox rows, which the flush loop picks up
