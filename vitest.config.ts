@@ -24,6 +24,8 @@ export default defineConfig(async () => ({
                 'loupe-ingest-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
                 'loupe-evals': { maxBatchSize: 50, maxBatchTimeout: 0.02, maxRetries: 10, deadLetterQueue: 'loupe-evals-dlq' },
                 'loupe-evals-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
+                'loupe-review': { maxBatchSize: 100, maxBatchTimeout: 0.02, maxRetries: 10, deadLetterQueue: 'loupe-review-dlq' },
+                'loupe-review-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
               },
               bindings: {
                 SETUP_SECRET: 'test-setup-secret',

@@ -51,3 +51,22 @@ export type EvalMessage = TracesCompletedMessage | BackfillMessage | EvaluateMes
 
 /** Most traces one TracesCompletedMessage carries: ids are <= 128 chars, so 500 stay far under 128 KB. */
 export const MAX_TRACES_PER_COMPLETED_MESSAGE = 500;
+
+/**
+ * Queue "review": these traces completed, or got feedback or scores, so the project's
+ * review routing rules should look at them again. Sent by the evals consumer (completed
+ * traces, evaluator scores), POST /v1/feedback and the review hub's own writes. Matching is
+ * idempotent (a trace enters a queue at most once), so redelivery and duplicates are harmless.
+ */
+export interface ReviewRouteMessage {
+  v: 1;
+  type: 'route';
+  project_id: string;
+  reason: 'completed' | 'feedback';
+  trace_ids: string[];
+  /** Epoch ms when the signal was sent (routing latency is measured from here). */
+  at: number;
+}
+
+/** Most traces one ReviewRouteMessage carries (ids <= 128 chars: far under 128 KB). */
+export const MAX_TRACES_PER_ROUTE_MESSAGE = 500;

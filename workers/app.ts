@@ -28,6 +28,12 @@ import { inviteRoutes } from './tenancy/invites-route.ts';
 import { projectRoutes } from './tenancy/projects-route.ts';
 import { orgRoutes } from './tenancy/orgs-route.ts';
 import { traceSpanRoutes } from './store/trace-span-route.ts';
+import { queueRoutes } from './review/queues-route.ts';
+import { routingRuleRoutes } from './review/routing-rules-route.ts';
+import { queueItemRoutes } from './review/queue-items-route.ts';
+import { reviewRoutes } from './review/reviews-route.ts';
+import { queueExportRoutes } from './review/queue-export-route.ts';
+import { queueLiveRoutes } from './review/queue-live-route.ts';
 
 export const app = newRouter();
 
@@ -61,6 +67,12 @@ app.route('/', memberRoutes);
 app.route('/', inviteRoutes);
 app.route('/', projectRoutes);
 app.route('/', orgRoutes);
+app.route('/', queueRoutes);
+app.route('/', routingRuleRoutes);
+app.route('/', queueItemRoutes);
+app.route('/', reviewRoutes);
+app.route('/', queueExportRoutes);
+app.route('/', queueLiveRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

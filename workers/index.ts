@@ -1,11 +1,14 @@
 /**
- * The Worker entry: wires the HTTP app, the queue consumers and (as they arrive) cron
- * jobs and Durable Object classes. Logic lives in the modules it imports.
+ * The Worker entry: wires the HTTP app, the queue consumers and the Durable Object classes. Logic lives in the modules it imports.
  */
 import { app } from './app.ts';
-import type { EvalMessage, IngestMessage } from '../schema/queues.ts';
+import type { EvalMessage, IngestMessage, ReviewRouteMessage } from '../schema/queues.ts';
 import { consumeIngest, consumeIngestDeadLetters } from './store/ingest-consumer.ts';
 import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
+import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
+
+/** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
+export { ReviewHub } from './review/hub.ts';
 
 /** Dispatches each queue's batches to its consumer. */
 async function queue(batch: MessageBatch, env: Env): Promise<void> {
@@ -18,6 +21,10 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
       return consumeEvals(batch as MessageBatch<EvalMessage>, env);
     case 'loupe-evals-dlq':
       return consumeEvalDeadLetters(batch as MessageBatch<EvalMessage>, env);
+    case 'loupe-review':
+      return consumeReviewRouting(batch as MessageBatch<ReviewRouteMessage>, env);
+    case 'loupe-review-dlq':
+      return consumeReviewDeadLetters(batch as MessageBatch<ReviewRouteMessage>);
     default:
       console.error(`no consumer for queue ${batch.queue}; retrying`);
       batch.retryAll();

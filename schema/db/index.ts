@@ -5,3 +5,4 @@ export * from './ingest.ts';
 export * from './langsmith.ts';
 export * from './evals.ts';
 export * from './accounts.ts';
+export * from './review.ts';

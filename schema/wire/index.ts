@@ -7,3 +7,4 @@ export * from './errors.ts';
 export * from './query.ts';
 export * from './accounts.ts';
 export * from './facets.ts';
+export * from './review.ts';

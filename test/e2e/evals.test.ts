@@ -43,9 +43,11 @@ describe('online evaluation in a local Loupe', () => {
     const provider = await call('/v1/providers', { name: 'fake openai', type: 'openai', base_url: `${fake.url}/s/e2e/v1`, default_model: 'gpt-4o-mini', api_key: 'sk-e2e' });
     const judge = await call('/v1/evaluators', { template: 'relevance', config: { provider_id: provider.id } });
     const rule = await call('/v1/rules', { name: 'relevance on e2e traces', filter: 'tag=e2e-evals', evaluator_ids: [judge.id] });
-    const now = Date.now();
+    // Dated before the demo, so it does not become the newest trace other e2e files look at
+    // (the rule matches traces as they complete, whatever their start time).
+    const then = Date.now() - 40 * 86_400_000;
     await call('/v1/spans', {
-      spans: [{ id: 'root', trace_id: 'e2e-eval-1', kind: 'agent', name: 'support', start_time: now - 2000, end_time: now, input: 'Where is my bag?', output: 'It arrives in Denver tonight.', tags: ['e2e-evals'] }],
+      spans: [{ id: 'root', trace_id: 'e2e-eval-1', kind: 'agent', name: 'support', start_time: then - 2000, end_time: then, input: 'Where is my bag?', output: 'It arrives in Denver tonight.', tags: ['e2e-evals'] }],
     });
     // The quiet period (TRACE_QUIET_SECONDS, 10 s) passes before the trace is matched.
     const score = await until(async () => {

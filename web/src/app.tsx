@@ -1,8 +1,9 @@
 /**
  * The routes of the review UI. Other tools link to these paths, so they are stable:
  * /traces, /traces/:traceId (?span=<spanId>), /settings, /login, /invite/:token,
- * /evaluators[/new|/:id], /rules[/new|/:id|/:id/runs/:runId], /providers, /judge-traces/:id.
- * New screens (annotation queues, ...) add a page under pages/ and a route here.
+ * /evaluators[/new|/:id], /rules[/new|/:id|/:id/runs/:runId], /providers, /judge-traces/:id,
+ * /queues, /queues/new, /queues/:queueId (/review, /settings).
+ * New screens add a page under pages/ and a route here.
  */
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
@@ -13,6 +14,10 @@ import { InvitePage } from './pages/InvitePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
+import { QueuesPage } from './pages/QueuesPage.tsx';
+import { QueuePage } from './pages/QueuePage.tsx';
+import { QueueSettingsPage } from './pages/QueueSettingsPage.tsx';
+import { ReviewPage } from './pages/ReviewPage.tsx';
 
 // The evaluation screens load on first use: they bring the zod schemas (for checking forms
 // in the browser), which the traces screens, opened far more often, do not need.
@@ -56,6 +61,11 @@ export function App() {
           <Route path="/rules/:id/runs/:runId" element={later(<RunPage />)} />
           <Route path="/providers" element={later(<ProvidersPage />)} />
           <Route path="/judge-traces/:id" element={later(<JudgeTracePage />)} />
+          <Route path="/queues" element={<QueuesPage />} />
+          <Route path="/queues/new" element={<QueueSettingsPage />} />
+          <Route path="/queues/:queueId" element={<QueuePage />} />
+          <Route path="/queues/:queueId/settings" element={<QueueSettingsPage />} />
+          <Route path="/queues/:queueId/review" element={<ReviewPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>

@@ -17,6 +17,8 @@ export interface AuthContext {
   principalId: string;
   /** The member's role, for session callers. */
   role?: Role;
+  /** The member's email, for session callers (reviews are authored by it). */
+  email?: string;
 }
 
 /** True when the caller holds `scope` (admin holds every scope). */

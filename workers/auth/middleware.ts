@@ -80,6 +80,7 @@ async function authenticate(c: Ctx): Promise<AuthContext> {
       via: 'session',
       principalId: session.userId,
       role: picked.org.role,
+      email: session.email,
     };
   }
   throw new ApiError(401, 'unauthorized', 'send an API key as "Authorization: Bearer <key>" or "x-api-key: <key>", or log in');

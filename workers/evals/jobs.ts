@@ -6,7 +6,7 @@
  * retried by the queue after the provider's Retry-After or a backoff; after
  * EVAL_MAX_ATTEMPTS they are recorded as failed. Errors are never written as scores.
  */
-import type { EvaluateMessage } from '../../schema/queues.ts';
+import type { EvaluateMessage, ReviewRouteMessage } from '../../schema/queues.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import { dbFor } from '../store/db.ts';
 import { getTraces } from '../store/trace-query.ts';
@@ -153,6 +153,13 @@ async function runProjectJobs(env: Env, projectId: string, group: Message<Evalua
   const upsert = db.prepare(UPSERT_RESULTS);
   for (let i = 0; i < rows.length; i += 500) statements.push(upsert.bind(projectId, now, JSON.stringify(rows.slice(i, i + 500))));
   if (statements.length) await db.batch(statements);
+  // New scores can route their traces into annotation queues (e.g. score.helpfulness<0.5):
+  // a message to the review consumer, sent after the scores are committed and before the ack.
+  const scored = [...new Set(outcomes.flatMap((o) => o.feedback.map((f) => f.trace_id)))];
+  if (scored.length) {
+    const signal: ReviewRouteMessage = { v: 1, type: 'route', project_id: projectId, reason: 'feedback', trace_ids: scored, at: Date.now() };
+    await env.REVIEW_QUEUE.send(signal, { contentType: 'json' });
+  }
   // Child jobs (one per span) are sent after their `queued` rows are committed.
   const children = outcomes.flatMap((o) => o.children);
   if (children.length) await sendEvalMessages(env, children);

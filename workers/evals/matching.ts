@@ -7,7 +7,7 @@
  * `queued_at` is still empty and marked only after the send succeeded, so a crash in
  * between re-sends rather than loses (a duplicate job rewrites the same score).
  */
-import type { BackfillMessage, EvaluateMessage, TracesCompletedMessage } from '../../schema/queues.ts';
+import type { BackfillMessage, EvaluateMessage, ReviewRouteMessage, TracesCompletedMessage } from '../../schema/queues.ts';
 import type { RunOut } from '../../schema/wire/evals.ts';
 import { dbFor } from '../store/db.ts';
 import { compileQuery } from '../store/filter.ts';
@@ -98,8 +98,6 @@ function ruleWhere(rule: Rule, projectId: string, now: number): { where: string;
  */
 export async function matchCompletedTraces(env: Env, msg: TracesCompletedMessage, now = Date.now()): Promise<{ complete: number; matched: number }> {
   const projectId = msg.project_id;
-  const rules = await activeRules(env, projectId);
-  if (!rules.length) return { complete: 0, matched: 0 };
   const db = dbFor(env, projectId);
   const expected = new Map(msg.traces);
   const { results } = await db
@@ -109,6 +107,12 @@ export async function matchCompletedTraces(env: Env, msg: TracesCompletedMessage
   // A later batch touched the trace: its own message (sent with a fresh delay) will match it.
   const complete = results.filter((r) => r.updated_at <= (expected.get(r.trace_id) ?? -1)).map((r) => r.trace_id);
   if (!complete.length) return { complete: 0, matched: 0 };
+  // Annotation-queue routing rules look at completed traces too: a message to the review
+  // consumer (review sits after evaluation in the data flow, so it is told, not called).
+  const signal: ReviewRouteMessage = { v: 1, type: 'route', project_id: projectId, reason: 'completed', trace_ids: complete, at: Date.now() };
+  await env.REVIEW_QUEUE.send(signal, { contentType: 'json' });
+  const rules = await activeRules(env, projectId);
+  if (!rules.length) return { complete: complete.length, matched: 0 };
   let matched = 0;
   for (const rule of rules) {
     const compiled = ruleWhere(rule, projectId, now);

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { FeedbackIn, type FeedbackOut } from '../../schema/wire/feedback.ts';
 import { dbFor } from './db.ts';
 import { feedbackOut, type FeedbackRow } from './rows.ts';
+import { signalRouting } from './review-signal.ts';
 
 /** Feedback as validated by FeedbackIn (defaults applied). */
 export type FeedbackInput = z.output<typeof FeedbackIn> & {
@@ -60,10 +61,15 @@ export async function prepareFeedbackUpsert(db: D1Database, projectId: string, f
     );
 }
 
-/** Stores (or updates) one feedback row and returns it as the API shows it. */
+/**
+ * Stores (or updates) one feedback row, then signals review routing for its trace (so
+ * `feedback.thumbs=0` can route it), and returns it as the API shows it. If the signal
+ * cannot be sent the call fails after the write; a retry rewrites the same row and signals.
+ */
 export async function upsertFeedback(env: Env, projectId: string, f: FeedbackInput, now = Date.now()): Promise<FeedbackOut> {
   const db = dbFor(env, projectId);
   const row = await (await prepareFeedbackUpsert(db, projectId, f, now)).first<FeedbackRow>();
+  await signalRouting(env, projectId, [f.trace_id], 'feedback');
   return feedbackOut(row!);
 }
 

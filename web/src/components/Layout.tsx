@@ -19,6 +19,7 @@ export function Layout() {
           <NavLink to="/evaluators">Evaluators</NavLink>
           <NavLink to="/rules">Rules</NavLink>
           <NavLink to="/providers">Providers</NavLink>
+          <NavLink to="/queues">Queues</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">

@@ -17,6 +17,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { FeedbackBadges } from '../components/FeedbackBadges.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { loadSpan } from '../api/span-payloads.ts';
+import { AddToQueue } from '../components/AddToQueue.tsx';
 
 export function TracePage() {
   const { traceId = '' } = useParams();
@@ -160,6 +161,7 @@ export function TracePage() {
           {t.environment && <span>{t.environment}</span>}
           <FeedbackBadges feedback={t.feedback} />
         </div>
+        <AddToQueue traceId={t.id} />
       </header>
       <div className="trace-split">
         <SpanTimeline tree={tree} rows={rows} selectedId={selectedId} collapsed={collapsed} onSelect={select} onToggle={toggle} />

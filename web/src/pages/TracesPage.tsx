@@ -13,6 +13,7 @@ import { FilterBar, type FilterProblem } from '../components/FilterBar.tsx';
 import { TimeRange, rangeBounds } from '../components/TimeRange.tsx';
 import { TraceTable, type TraceSort } from '../components/TraceTable.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { AddToQueue } from '../components/AddToQueue.tsx';
 
 const SORTS: TraceSort[] = ['start_time', 'latency', 'tokens', 'cost', 'spans'];
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -72,6 +73,7 @@ export function TracesPage() {
         <span className="muted" aria-live="polite">
           {loading ? 'Loading…' : data ? `${data.traces.length} trace${data.traces.length === 1 ? '' : 's'}${cursor ? ' (later page)' : ''}` : ''}
         </span>
+        {data && data.traces.length > 0 && <AddToQueue filter={{ q, from: bounds.from, to: bounds.to }} />}
       </div>
       {data && (
         <TraceTable

@@ -21,9 +21,11 @@ interface Props {
   feedback: FeedbackOut[];
   isRoot: boolean;
   onFeedbackSaved(): void;
+  /** Offer the free feedback form (off on the review screen, where the rubric is the form). */
+  feedbackForm?: boolean;
 }
 
-export function SpanDetail({ span: shell, feedback, isRoot, onFeedbackSaved }: Props) {
+export function SpanDetail({ span: shell, feedback, isRoot, onFeedbackSaved, feedbackForm = true }: Props) {
   const { session } = useSession();
   // The tree carries previews; the full input and output arrive here.
   const full = useSpanPayload(shell.trace_id, shell.id);
@@ -113,7 +115,7 @@ export function SpanDetail({ span: shell, feedback, isRoot, onFeedbackSaved }: P
           <h3>Feedback</h3>
         </header>
         <FeedbackList feedback={mine} />
-        <FeedbackForm traceId={span.trace_id} spanId={isRoot ? null : span.id} currentThumbs={myThumbs} onSaved={onFeedbackSaved} />
+        {feedbackForm && <FeedbackForm traceId={span.trace_id} spanId={isRoot ? null : span.id} currentThumbs={myThumbs} onSaved={onFeedbackSaved} />}
       </section>
     </article>
   );

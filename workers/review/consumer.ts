@@ -1,0 +1,36 @@
+/**
+ * Consumer of queue "review": routing signals (traces completed, or got feedback or
+ * scores) are matched against the project's routing rules and the matches enter their
+ * queues in the project's review hub. Messages of one project are matched together. A
+ * failure retries the project's messages with backoff; matching is idempotent (a trace
+ * enters a queue at most once), so a redelivered message changes nothing.
+ */
+import type { ReviewRouteMessage } from '../../schema/queues.ts';
+import { routeTraces } from './routing.ts';
+
+/** Handles a batch from the "review" queue. */
+export async function consumeReviewRouting(batch: MessageBatch<ReviewRouteMessage>, env: Env): Promise<void> {
+  const byProject = new Map<string, Message<ReviewRouteMessage>[]>();
+  for (const m of batch.messages) {
+    let list = byProject.get(m.body.project_id);
+    if (!list) byProject.set(m.body.project_id, (list = []));
+    list.push(m);
+  }
+  for (const [projectId, messages] of byProject) {
+    try {
+      await routeTraces(env, projectId, messages.flatMap((m) => m.body.trace_ids));
+      for (const m of messages) m.ack();
+    } catch (err) {
+      console.error(`review routing for project ${projectId} failed (attempt ${messages[0].attempts})`, err);
+      for (const m of messages) m.retry({ delaySeconds: Math.min(300, 2 ** Math.max(1, m.attempts)) });
+    }
+  }
+}
+
+/** Signals that kept failing: logged with their traces, so an operator can add them by hand. */
+export async function consumeReviewDeadLetters(batch: MessageBatch<ReviewRouteMessage>): Promise<void> {
+  for (const m of batch.messages) {
+    console.error(`dead-lettered review routing signal for project ${m.body.project_id} (${m.body.reason}): traces ${m.body.trace_ids.join(', ')} were not matched against routing rules`);
+    m.ack();
+  }
+}
