@@ -43,6 +43,36 @@ describe('the review UI: accounts and access', () => {
     await context.close();
   });
 
+  it('keeps a user logged in when the first session check answers only after their login (slow network)', async () => {
+    const context = await browser.newContext();
+    const page = await newPage(context);
+    // Answer the page's opening session check (made logged out: 401) only once the login has been answered.
+    let loggedIn!: () => void;
+    const loginAnswered = new Promise<void>((resolve) => (loggedIn = resolve));
+    let held = 0;
+    await page.route('**/v1/auth/session', async (route) => {
+      if (held++ > 0) return route.continue();
+      const answer = await route.fetch();
+      await loginAnswered;
+      await route.fulfill({ response: answer });
+    });
+    page.on('response', (res) => {
+      if (res.url().endsWith('/v1/auth/login') && res.status() === 200) loggedIn();
+    });
+    const staleAnswer = page.waitForResponse((res) => res.url().endsWith('/v1/auth/session') && res.status() === 401);
+    await page.goto(`${loupe.url}/login`);
+    await page.getByLabel('Email').fill(loupe.email);
+    await page.getByLabel('Password').fill(loupe.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/traces/);
+    await staleAnswer;
+    // The stale 401 has landed; the user is still in, with the navigation shown.
+    await page.getByRole('link', { name: 'Evaluators', exact: true }).click();
+    await page.locator('tr[data-evaluator], .empty').first().waitFor();
+    expect(new URL(page.url()).pathname).toBe('/evaluators');
+    await context.close();
+  });
+
   it('lets an admin invite a reviewer, who joins from the link and reads traces but gets 403 on admin actions', async () => {
     const admin = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const adminPage = await newPage(admin);

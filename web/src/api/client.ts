@@ -25,10 +25,13 @@ export class ApiError extends Error {
 interface ClientState {
   csrf: string | null;
   projectId: string | null;
-  onUnauthorized: ((err: ApiError) => void) | null;
+  /** Which session requests are made in; bumped on login and logout, so a 401 answered
+   * to a request sent before a login is not taken as "this session ended". */
+  epoch: number;
+  onUnauthorized: ((err: ApiError, epoch: number) => void) | null;
 }
 
-const state: ClientState = { csrf: null, projectId: null, onUnauthorized: null };
+const state: ClientState = { csrf: null, projectId: null, epoch: 0, onUnauthorized: null };
 
 /** Sets what every request carries: the CSRF token and the project. */
 export function configureClient(next: Partial<ClientState>): void {
@@ -45,6 +48,7 @@ export async function api<T>(path: string, opts: { method?: string; body?: unkno
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-loupe-csrf'] = state.csrf;
   if (opts.project !== false && state.projectId) headers['x-loupe-project'] = state.projectId;
+  const epoch = state.epoch;
   const res = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), credentials: 'same-origin', signal: opts.signal });
   const text = await res.text();
   let json: unknown = null;
@@ -55,7 +59,7 @@ export async function api<T>(path: string, opts: { method?: string; body?: unkno
   }
   if (!res.ok) {
     const err = new ApiError(res.status, (json as { error?: ApiError } | null)?.error);
-    if (res.status === 401 && state.onUnauthorized && !path.startsWith('/v1/auth/login')) state.onUnauthorized(err);
+    if (res.status === 401 && state.onUnauthorized && !path.startsWith('/v1/auth/login')) state.onUnauthorized(err, epoch);
     throw err;
   }
   return json as T;

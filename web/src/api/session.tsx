@@ -3,7 +3,7 @@
  * projects, the project in use (remembered per browser), login and logout. A 401 from any
  * request (expired or ended session) sends the user to /login and back afterwards.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { SessionOut, SessionOrg } from '../../../schema/wire/accounts.ts';
 import { api, ApiError, configureClient } from './client.ts';
 
@@ -47,15 +47,28 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (project && localStorage.getItem(PROJECT_KEY) !== project.id) localStorage.setItem(PROJECT_KEY, project.id);
   }, [project]);
 
+  // Counts session changes (login, logout, adopt). A session check started before a change
+  // must not undo it: on a slow network the first check's 401 can land after the user has
+  // already logged in, and would otherwise log them straight back out.
+  const generation = useRef(0);
+  const nextGeneration = () => {
+    generation.current += 1;
+    configureClient({ epoch: generation.current });
+  };
+
   const adopt = useCallback((s: SessionOut) => {
+    nextGeneration();
     setReason(null);
     setSession(s);
   }, []);
 
   const refresh = useCallback(async () => {
+    const started = generation.current;
     try {
-      adopt(await api<SessionOut>('/v1/auth/session', { project: false }));
+      const s = await api<SessionOut>('/v1/auth/session', { project: false });
+      if (generation.current === started) adopt(s);
     } catch (err) {
+      if (generation.current !== started) return;
       if (err instanceof ApiError && err.status === 401) {
         setReason(err.code === 'session_expired' ? 'Your session has expired. Log in again.' : null);
         setSession(null);
@@ -65,7 +78,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     configureClient({
-      onUnauthorized: (err) => {
+      onUnauthorized: (err, epoch) => {
+        if (epoch !== generation.current) return;
         setReason(err.code === 'session_expired' ? 'Your session has expired. Log in again.' : 'You were logged out. Log in again.');
         setSession(null);
       },
@@ -89,6 +103,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         try {
           await api('/v1/auth/logout', { method: 'POST', project: false });
         } finally {
+          nextGeneration();
           setReason(null);
           setSession(null);
         }
