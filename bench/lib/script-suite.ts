@@ -18,7 +18,7 @@ export function scriptSuite(name: string, file: string, description: string, ord
     order,
     async run(ctx) {
       const script = new URL(`../${file}`, import.meta.url).pathname;
-      const env: Record<string, string | undefined> = { ...process.env, WRANGLER_SEND_METRICS: 'false', ...(ctx.portBase ? { PORT: String(ctx.portBase) } : {}) };
+      const env: Record<string, string | undefined> = { ...process.env, WRANGLER_SEND_METRICS: 'false', ...(ctx.portBase ? { PORT: String(ctx.portBase), BENCH_PORT: String(ctx.portBase) } : {}) };
       for (const [variable, full] of Object.entries(sizes)) env[variable] ??= String(Math.max(1, Math.round(full / ctx.scale)));
       let output = '';
       const code = await new Promise<number | null>((resolve) => {
