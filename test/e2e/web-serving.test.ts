@@ -24,4 +24,13 @@ describe('one process serves the review UI beside the API', () => {
     expect(csp).toContain("object-src 'none'");
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
+
+  it("serves React's production build, even when built from inside the test runner (NODE_ENV=test)", async () => {
+    const html = await (await fetch(`${loupe.url}/traces`)).text();
+    const entry = /<script[^>]+src="(\/assets\/index-[^"]+\.js)"/.exec(html)?.[1];
+    expect(entry).toBeDefined();
+    const js = await (await fetch(`${loupe.url}${entry}`)).text();
+    // The development JSX runtime (jsxDEV) costs several times the script time per render.
+    expect(js.includes('jsxDEV'), 'the bundle uses the development JSX runtime').toBe(false);
+  });
 });
