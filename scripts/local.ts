@@ -30,6 +30,8 @@ export interface LocalOptions {
   /** Echo wrangler's output. */
   verbose?: boolean;
   log?: (line: string) => void;
+  /** The Worker's DevTools inspector port (bench/profile-worker.ts attaches a CPU profiler); default: any free port. */
+  inspectorPort?: number;
 }
 
 /** A running local instance and the credentials it was set up with. */
@@ -118,7 +120,7 @@ export async function startLoupe(opts: LocalOptions): Promise<LocalLoupe> {
   wranglerSync(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', opts.persistTo]);
   // --local: bindings without a local simulator (the AI binding) stay unconnected instead of
   // asking for a Cloudflare login; everything else is local anyway.
-  const args = ['dev', '--local', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(await freePort()), '--persist-to', opts.persistTo, '--show-interactive-dev-session=false'];
+  const args = ['dev', '--local', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(opts.inspectorPort || (await freePort())), '--persist-to', opts.persistTo, '--show-interactive-dev-session=false'];
   for (const [name, value] of Object.entries(opts.vars)) args.push('--var', `${name}:${value}`);
   const child = spawn(wrangler, args, { cwd: repoRoot, env: { ...processEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
