@@ -41,10 +41,28 @@ function lastMessage(value: unknown): string | null {
   return null;
 }
 
-/** Every string leaf of a payload joined with spaces, up to `max` characters (iterative walk). */
+/** The messages of a chat-shaped payload ({messages: [...]} or [...], each with a role), else null. */
+function chatMessages(value: unknown): Record<string, unknown>[] | null {
+  const list = Array.isArray(value) ? value : isObject(value) && Array.isArray(value.messages) ? value.messages : null;
+  if (!list || !list.length || !list.every((m) => isObject(m) && typeof m.role === 'string')) return null;
+  return list as Record<string, unknown>[];
+}
+
+/**
+ * Every string leaf of a payload joined with spaces, up to `max` characters (iterative walk).
+ * A chat input is read newest message first and its system messages last: an LLM span's
+ * input is usually the whole conversation so far, which starts with a long system prompt
+ * that would otherwise fill the budget in every span, leaving the users' later turns
+ * unsearchable. Read this way, each turn is indexed in the span where it is new.
+ */
 export function searchTextOf(value: unknown, max = SEARCH_CHARS): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value.slice(0, max);
+  const messages = chatMessages(value);
+  if (messages) {
+    const turns = messages.filter((m) => m.role !== 'system').reverse();
+    value = [...turns, ...messages.filter((m) => m.role === 'system')];
+  }
   const parts: string[] = [];
   let size = 0;
   const stack: unknown[] = [value];
