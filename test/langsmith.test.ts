@@ -55,6 +55,18 @@ describe('LangSmith-compatible API', () => {
     }
   });
 
+  it('documents its routes, with and without /api/v1, in the OpenAPI document', async () => {
+    const doc = (await api('/v1/openapi.json')).json;
+    for (const prefix of ['', '/api/v1']) {
+      expect(Object.keys(doc.paths[`${prefix}/runs/multipart`] ?? {}), prefix).toEqual(['post']);
+      expect(doc.paths[`${prefix}/runs/batch`]?.post.tags, prefix).toEqual(['langsmith']);
+      expect(doc.paths[`${prefix}/runs`]?.post.responses['409'], prefix).toBeDefined();
+      expect(doc.paths[`${prefix}/runs/{id}`]?.patch.parameters[0], prefix).toMatchObject({ name: 'id', in: 'path' });
+      expect(doc.paths[`${prefix}/feedback`]?.post.summary, prefix).toMatch(/LangSmith/);
+      expect(doc.paths[`${prefix}/info`]?.get, prefix).toBeDefined();
+    }
+  });
+
   it('turns a gzip multipart batch of nested runs into the span tree, with kinds, usage, metadata and tags', async () => {
     const { key } = await makeProject();
     const root = id(1);

@@ -16,6 +16,22 @@ export const langsmithFeedbackRoutes = newRouter();
 /** Feedback bodies are small; 1 MB leaves room for corrections. */
 const MAX_FEEDBACK_BYTES = 1024 * 1024;
 
+langsmithFeedbackRoutes.openAPIRegistry.registerPath({
+  method: 'post',
+  path: '/feedback',
+  tags: ['langsmith'],
+  summary: 'LangSmith: add feedback to a run',
+  description:
+    "LangSmith's feedback body (`run_id`, `trace_id`, `key`, `score`, `value`, `comment`, `correction`, `feedback_source`), as `Client.createFeedback` sends it. The run's span gets the feedback; feedback for a run that has not arrived yet is kept until it does. Loupe's own feedback API is POST /v1/feedback. Also served at /api/v1/feedback. Needs the `ingest` scope.",
+  security: [{ apiKey: [] }],
+  responses: {
+    200: { description: 'The feedback, in LangSmith\'s shape' },
+    400: { description: 'An invalid field, named by `error.path`' },
+    401: { description: 'Missing or revoked key' },
+    429: { description: 'Rate limited; see Retry-After' },
+  },
+});
+
 langsmithFeedbackRoutes.post('/feedback', requireAuth('ingest'), async (c) => {
   const projectId = c.get('auth').projectId;
   await enforceIngestRateLimit(c.env, projectId);

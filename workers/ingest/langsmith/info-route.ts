@@ -37,4 +37,13 @@ export function serverInfo(env: Env) {
   };
 }
 
+langsmithInfoRoutes.openAPIRegistry.registerPath({
+  method: 'get',
+  path: '/info',
+  tags: ['langsmith'],
+  summary: 'LangSmith: server info',
+  description: 'What the LangSmith SDKs read before tracing: send runs to POST /runs/multipart in batches of at most 500 runs, gzip welcome. No key needed. Also served at /api/v1/info.',
+  responses: { 200: { description: "The server info document, in LangSmith's shape" } },
+});
+
 langsmithInfoRoutes.get('/info', (c) => c.json(serverInfo(c.env)));

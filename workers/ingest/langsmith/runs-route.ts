@@ -7,6 +7,7 @@
  * is written), 409 when every create is a duplicate, 413 over the size limits, 415 for a
  * body that is not multipart, 429 with Retry-After when rate limited.
  */
+import { z } from '@hono/zod-openapi';
 import { newRouter } from '../../http/app.ts';
 import { ApiError } from '../../http/errors.ts';
 import { requireAuth } from '../../auth/middleware.ts';
@@ -17,6 +18,43 @@ import { multipartBoundary, parseRunMultipart, type RunBatch } from './multipart
 import { ingestRuns } from './ingest.ts';
 
 export const langsmithRunRoutes = newRouter();
+
+// Documented in /v1/openapi.json for people reading the API; the bodies are the LangSmith
+// SDKs' (multipart parts or run JSON), so they are described here, not as zod schemas.
+const RUN_ANSWERS = {
+  202: { description: '`{accepted, duplicates, pending, feedback}`: the runs are durable (run ids, duplicate creates skipped, patches or feedback waiting for their run)' },
+  400: { description: 'An invalid run or part, named by `error.path`; nothing is written' },
+  401: { description: 'Missing or revoked key' },
+  403: { description: 'The key lacks the `ingest` scope' },
+  409: { description: 'Every create in the request already exists (a run is created once, then patched)' },
+  413: { description: 'Body or part over the size limit' },
+  429: { description: 'Rate limited; see Retry-After' },
+};
+const RUN_DOCS: { method: 'post' | 'patch'; path: string; summary: string; description: string; extra?: Record<number, { description: string }> }[] = [
+  {
+    method: 'post',
+    path: '/runs/multipart',
+    summary: 'LangSmith: create and update runs (multipart)',
+    description:
+      'What the LangSmith SDKs send by default (set `LANGSMITH_ENDPOINT=<loupe>` or `<loupe>/api/v1` and `LANGSMITH_API_KEY=<key>`): `multipart/form-data` with parts `post.<run id>`, `patch.<run id>`, their fields (`post.<id>.inputs|outputs|events|extra|error|serialized`), `attachment.<id>.<name>` and `feedback.<id>`; gzip bodies welcome. Runs become spans (see docs/ingest-otel-langsmith.md). Also served at /api/v1/runs/multipart. Needs the `ingest` scope.',
+    extra: { 415: { description: 'The body is not multipart/form-data' } },
+  },
+  { method: 'post', path: '/runs/batch', summary: 'LangSmith: create and update runs (JSON batch)', description: '`{"post": [runs], "patch": [runs]}`, as older SDKs send it. Also served at /api/v1/runs/batch. Needs the `ingest` scope.' },
+  { method: 'post', path: '/runs', summary: 'LangSmith: create one run', description: 'One run object. Also served at /api/v1/runs. Needs the `ingest` scope.' },
+  { method: 'patch', path: '/runs/{id}', summary: 'LangSmith: update one run', description: "One run update (end time, outputs, error); the run may not have arrived yet, then the update waits for it. Also served at /api/v1/runs/{id}. Needs the `ingest` scope." },
+];
+for (const doc of RUN_DOCS) {
+  langsmithRunRoutes.openAPIRegistry.registerPath({
+    method: doc.method,
+    path: doc.path,
+    tags: ['langsmith'],
+    summary: doc.summary,
+    description: doc.description,
+    security: [{ apiKey: [] }],
+    ...(doc.path.includes('{id}') ? { request: { params: z.object({ id: z.string().describe('The run id (a UUID)') }) } } : {}),
+    responses: { ...RUN_ANSWERS, ...doc.extra },
+  });
+}
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
