@@ -11,6 +11,8 @@ describe('cross-project isolation', () => {
 
     // Reads from B see nothing of A.
     expect((await api('/v1/traces/shared-id', { key: b.key })).status).toBe(404);
+    expect((await api('/v1/traces/shared-id/spans/secret-span', { key: b.key })).status).toBe(404);
+    expect((await api('/v1/traces/shared-id/spans/secret-span/attachments/file', { key: b.key })).status).toBe(404);
     expect((await api('/v1/traces', { key: b.key })).json.traces).toEqual([]);
     expect((await api('/v1/traces?q=refund', { key: b.key })).json.traces).toEqual([]);
     expect((await api('/v1/traces?q=trace%3Dshared-id', { key: b.key })).json.traces).toEqual([]);

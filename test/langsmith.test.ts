@@ -167,6 +167,35 @@ describe('LangSmith-compatible API', () => {
     const object = await env.BLOBS.get(ref.key);
     expect(new Uint8Array(await object!.arrayBuffer())).toEqual(png);
     expect(object!.httpMetadata?.contentType).toBe('image/png');
+
+    // Read back through the API, as a download.
+    const path = `/v1/traces/${run}/spans/${run}/attachments/screenshot`;
+    const download = await exports.default.fetch(new Request(`http://loupe.test${path}`, { headers: { authorization: `Bearer ${key}` } }));
+    expect(download.status).toBe(200);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(png);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect(download.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''screenshot");
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await api(`/v1/traces/${run}/spans/${run}/attachments/other`, { key })).status).toBe(404);
+    expect((await api(path, {})).status).toBe(401);
+    // Another project's key cannot read it, even by naming this span.
+    const other = await makeProject();
+    expect((await api(path, { key: other.key })).status).toBe(404);
+  });
+
+  it("never serves another project's attachment through a span whose metadata names its key", async () => {
+    const victim = await makeProject();
+    const run = id(41);
+    await postMultipart(victim.key, [...runParts('post', { id: run, trace_id: run, dotted_order: dotted([T(0), run]), name: 'secret', run_type: 'llm', start_time: 1767225600000, inputs: {} }), { name: `attachment.${run}.doc`, data: 'secret bytes', type: 'text/plain' }]);
+    await waitForTrace(victim.key, run);
+    // An attacker's own span, with the same ids and metadata pointing at the victim's object.
+    const attacker = await makeProject();
+    const forged = { id: run, trace_id: run, name: 'forged', start_time: 1767225600000, metadata: { attachments: { doc: { key: `attachments/${victim.projectId}/${run}/doc`, content_type: 'text/plain', size: 12 } } } };
+    expect((await api('/v1/spans', { key: attacker.key, body: { spans: [forged] } })).status).toBe(202);
+    await waitForTrace(attacker.key, run);
+    const res = await api(`/v1/traces/${run}/spans/${run}/attachments/doc`, { key: attacker.key });
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('secret bytes');
   });
 
   it('rejects a multipart body with a field part but no run part, naming the part, and writes nothing', async () => {
