@@ -177,6 +177,10 @@ describe('the review UI: traces', () => {
     await expect.poll(() => page.locator('.span-row').count()).toBe(1);
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => page.locator('.span-row').count()).toBe(tree.spans.length);
+    // Fast key repeats (no waiting between keys): the address bar ends on the selected span.
+    for (const key of ['j', 'j', 'j', 'k', 'j', 'k', 'k', 'j', 'j', 'j', 'k', 'k']) await page.keyboard.press(key);
+    const both = async () => `${new URL(page.url()).searchParams.get('span')} / ${await selected.getAttribute('data-span-id')}`;
+    await expect.poll(both).toBe(`${tree.spans[2].id} / ${tree.spans[2].id}`);
   });
 
   it('adds thumbs, a score, a comment and a correction, and the table shows the feedback', async () => {
