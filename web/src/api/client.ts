@@ -41,6 +41,14 @@ export function configureClient(next: Partial<ClientState>): void {
 /** The project requests go to. */
 export const currentProject = () => state.projectId;
 
+/** Which session requests are being made in now. */
+export const sessionEpoch = () => state.epoch;
+
+/** Starts a new session epoch (login, logout): 401s to requests sent before it are stale. */
+export function nextSessionEpoch(): void {
+  state.epoch += 1;
+}
+
 /** Calls the API; `body` objects go as JSON. Throws ApiError on 4xx/5xx. */
 export async function api<T>(path: string, opts: { method?: string; body?: unknown; signal?: AbortSignal; project?: boolean } = {}): Promise<T> {
   const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');

@@ -3,9 +3,9 @@
  * projects, the project in use (remembered per browser), login and logout. A 401 from any
  * request (expired or ended session) sends the user to /login and back afterwards.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { SessionOut, SessionOrg } from '../../../schema/wire/accounts.ts';
-import { api, ApiError, configureClient } from './client.ts';
+import { api, ApiError, configureClient, nextSessionEpoch, sessionEpoch } from './client.ts';
 
 /** Where the chosen project is remembered (main.tsx reads it too, to preload). */
 export const PROJECT_KEY = 'loupe.project';
@@ -47,28 +47,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (project && localStorage.getItem(PROJECT_KEY) !== project.id) localStorage.setItem(PROJECT_KEY, project.id);
   }, [project]);
 
-  // Counts session changes (login, logout, adopt). A session check started before a change
-  // must not undo it: on a slow network the first check's 401 can land after the user has
-  // already logged in, and would otherwise log them straight back out.
-  const generation = useRef(0);
-  const nextGeneration = () => {
-    generation.current += 1;
-    configureClient({ epoch: generation.current });
-  };
-
+  // Session changes (login, logout, adopt) start a new epoch in the client. A session check
+  // started before a change must not undo it: on a slow network the first check's 401 can
+  // land after the user has already logged in, and would otherwise log them straight back out.
   const adopt = useCallback((s: SessionOut) => {
-    nextGeneration();
+    nextSessionEpoch();
     setReason(null);
     setSession(s);
   }, []);
 
   const refresh = useCallback(async () => {
-    const started = generation.current;
+    const started = sessionEpoch();
     try {
       const s = await api<SessionOut>('/v1/auth/session', { project: false });
-      if (generation.current === started) adopt(s);
+      if (sessionEpoch() === started) adopt(s);
     } catch (err) {
-      if (generation.current !== started) return;
+      if (sessionEpoch() !== started) return;
       if (err instanceof ApiError && err.status === 401) {
         setReason(err.code === 'session_expired' ? 'Your session has expired. Log in again.' : null);
         setSession(null);
@@ -79,7 +73,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     configureClient({
       onUnauthorized: (err, epoch) => {
-        if (epoch !== generation.current) return;
+        if (epoch !== sessionEpoch()) return;
         setReason(err.code === 'session_expired' ? 'Your session has expired. Log in again.' : 'You were logged out. Log in again.');
         setSession(null);
       },
@@ -103,7 +97,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         try {
           await api('/v1/auth/logout', { method: 'POST', project: false });
         } finally {
-          nextGeneration();
+          nextSessionEpoch();
           setReason(null);
           setSession(null);
         }

@@ -39,24 +39,22 @@ export function TracePage() {
   // URL writes land after a render, so with fast key repeats the URL can echo a span the
   // selection has already left. Writes we made are remembered until they echo back, and
   // only a URL we did not write (a navigation) moves the selection from outside. Whether
-  // the URL needs a write is decided against the last URL we asked for, not the URL as
-  // rendered: the rendered one may be an older write still echoing, and skipping a write
-  // because it matches that would leave the newest write (a different span) in the bar.
+  // the URL needs a write is decided against the URL it is heading for (our newest write
+  // still in flight, else the rendered one), not the URL as rendered: that may be an older
+  // write still echoing, and skipping a write because it matches it would leave the newest
+  // write (a different span) in the bar.
   const pendingWrites = useRef<string[]>([]);
-  const lastWritten = useRef<string | null>(requested);
   useEffect(() => {
     const at = requested ? pendingWrites.current.indexOf(requested) : -1;
     if (at >= 0) {
       pendingWrites.current.splice(0, at + 1);
       return;
     }
-    lastWritten.current = requested;
     pendingWrites.current = [];
     if (requested && requested !== selected) setSelected(requested);
   }, [requested]);
   useEffect(() => {
-    if (!selected || selected === lastWritten.current) return;
-    lastWritten.current = selected;
+    if (!selected || selected === (pendingWrites.current.at(-1) ?? requested)) return;
     pendingWrites.current.push(selected);
     const p = new URLSearchParams(params);
     p.set('span', selected);
