@@ -8,7 +8,7 @@ import type { TraceTree } from '../../schema/wire/trace.ts';
 import type { SpanOut } from '../../schema/wire/span.ts';
 import type { FeedbackOut } from '../../schema/wire/feedback.ts';
 import { previewOf } from '../../workers/store/text.ts';
-import { taubenchToTrace, type TauBenchItem } from './taubench.ts';
+import { taubenchToTrace, type DemoFeedback, type TauBenchItem } from './taubench.ts';
 
 /** A fixed load time, so trees (and golden files) are the same on every run. */
 export const FIXED_NOW = Date.parse('2026-02-01T00:00:00.000Z');
@@ -36,15 +36,6 @@ export interface PlainSpan {
   user_id?: string | null;
 }
 
-/** Feedback as posted. */
-export interface PlainFeedback {
-  id: string;
-  trace_id: string;
-  key: string;
-  score: number;
-  source: string;
-  comment?: string;
-}
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
@@ -83,7 +74,7 @@ function spanOut(s: PlainSpan): SpanOut {
  * The tree of one trace's spans (root first, then children by start time: the order the
  * store returns for a root with direct children) and its feedback, stamped at `now`.
  */
-export function treeFromSpans(spans: PlainSpan[], feedback: PlainFeedback[] = [], now = FIXED_NOW): TraceTree {
+export function treeFromSpans(spans: PlainSpan[], feedback: DemoFeedback[] = [], now = FIXED_NOW): TraceTree {
   const root = spans.find((s) => !s.parent_id)!;
   const children = spans.filter((s) => s !== root).sort((a, b) => (a.start_time ?? 0) - (b.start_time ?? 0));
   const starts = spans.map((s) => s.start_time).filter((t): t is number => t != null);
