@@ -68,23 +68,64 @@ export async function freePort(): Promise<number> {
 
 const processEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false' });
 
-function wranglerSync(args: string[]): void {
+/** Runs a wrangler command to completion (migrations); throws with its output on failure. */
+export function wranglerSync(args: string[]): void {
   const res = spawnSync(wrangler, args, { cwd: repoRoot, env: processEnv(), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${res.stdout}${res.stderr}`);
 }
 
-async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited during start-up:\n${output()}`);
-    try {
-      if ((await fetch(`${url}/v1/health`)).ok) return;
-    } catch {
-      // not listening yet
+/** A running `wrangler dev`. */
+export interface WranglerDev {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Its last 20,000 characters of output (for errors). */
+  output(): string;
+  /** SIGINT, then SIGKILL after 5 s; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `wrangler dev [args]` on 127.0.0.1 (port 0 = any free port) and resolves once
+ * `healthPath` answers 200; stops it and throws with its output if it exits or has not
+ * answered within 120 s.
+ */
+export async function startWranglerDev(opts: { args: string[]; port: number; healthPath: string; env?: Record<string, string>; verbose?: boolean; inspectorPort?: number }): Promise<WranglerDev> {
+  const port = opts.port || (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const args = ['dev', ...opts.args, '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(opts.inspectorPort || (await freePort())), '--show-interactive-dev-session=false'];
+  const child = spawn(wrangler, args, { cwd: repoRoot, env: { ...processEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+    if (opts.verbose) process.stderr.write(d);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`wrangler dev exited during start-up:\n${output}`);
+      try {
+        if ((await fetch(`${url}${opts.healthPath}`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer on ${url} within 120 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 200));
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  throw new Error(`Loupe did not answer on ${url} within 120 s:\n${output()}`);
+  return { url, port, child, output: () => output, stop };
 }
 
 /** First start: create admin, org, project and key. Later starts: reuse the saved ones. */
@@ -114,31 +155,14 @@ async function ensureSetUp(url: string, persistTo: string, setupSecret: string):
 export async function startLoupe(opts: LocalOptions): Promise<LocalLoupe> {
   const setupSecret = opts.vars.SETUP_SECRET;
   if (!setupSecret) throw new Error('startLoupe needs vars.SETUP_SECRET');
-  const port = opts.port || (await freePort());
-  const url = `http://127.0.0.1:${port}`;
   await mkdir(opts.persistTo, { recursive: true });
   wranglerSync(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', opts.persistTo]);
   // --local: bindings without a local simulator (the AI binding) stay unconnected instead of
   // asking for a Cloudflare login; everything else is local anyway.
-  const args = ['dev', '--local', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(opts.inspectorPort || (await freePort())), '--persist-to', opts.persistTo, '--show-interactive-dev-session=false'];
+  const args = ['--local', '--persist-to', opts.persistTo];
   for (const [name, value] of Object.entries(opts.vars)) args.push('--var', `${name}:${value}`);
-  const child = spawn(wrangler, args, { cwd: repoRoot, env: { ...processEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + d.toString()).slice(-20_000);
-    if (opts.verbose) process.stderr.write(d);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
+  const { url, port, child, stop } = await startWranglerDev({ args, port: opts.port, healthPath: '/v1/health', env: opts.env, verbose: opts.verbose, inspectorPort: opts.inspectorPort });
   try {
-    await waitForHealth(url, child, () => output);
     const state = await ensureSetUp(url, opts.persistTo, setupSecret);
     if (opts.demo && !state.demo_loaded) {
       await loadDemo(url, state.api_key, { log: opts.log });

@@ -4,12 +4,10 @@
  * persist directory of a local Loupe it reads and writes that Loupe's D1 and R2 (the
  * config names the same database id and bucket), so never run both on one directory at once.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { freePort, repoRoot } from '../../scripts/local.ts';
+import { repoRoot, startWranglerDev, wranglerSync } from '../../scripts/local.ts';
 import type { IngestMessage } from '../../schema/queues.ts';
 
-const wrangler = `${repoRoot}node_modules/.bin/wrangler`;
 const config = `${repoRoot}bench/wrangler.toml`;
 
 /** Timings the worker reports for an /index call (ms). */
@@ -35,8 +33,6 @@ export interface BenchWorker {
   stop(): Promise<void>;
 }
 
-const env = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false' });
-
 async function call<T>(url: string, init: RequestInit): Promise<T> {
   const res = await fetch(url, init);
   const text = await res.text();
@@ -47,40 +43,8 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
 /** Starts the bench worker on `persistTo` (port 0 = any free port). */
 export async function startBenchWorker(persistTo: string, port: number): Promise<BenchWorker> {
   mkdirSync(persistTo, { recursive: true });
-  const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', persistTo], { cwd: repoRoot, env: env(), encoding: 'utf8' });
-  if (migrate.status !== 0) throw new Error(`applying migrations failed:\n${migrate.stdout}${migrate.stderr}`);
-  const p = port || (await freePort());
-  const url = `http://127.0.0.1:${p}`;
-  const child = spawn(
-    wrangler,
-    ['dev', '-c', config, '--port', String(p), '--ip', '127.0.0.1', '--inspector-port', String(await freePort()), '--persist-to', persistTo, '--show-interactive-dev-session=false'],
-    { cwd: repoRoot, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-20_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the bench worker exited during start-up:\n${output}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the bench worker did not start within 120 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  wranglerSync(['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', persistTo]);
+  const { url, stop } = await startWranglerDev({ args: ['-c', config, '--persist-to', persistTo], port, healthPath: '/health' });
   const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return {
     url,
