@@ -4,7 +4,7 @@
  */
 import type { RunOut, RunResultOut } from '../../schema/wire/evals.ts';
 import { dbFor } from '../store/db.ts';
-import { decodeCursor, encodeCursor } from '../store/cursor.ts';
+import { newestFirstPage } from '../store/cursor.ts';
 import { ApiError } from '../http/errors.ts';
 
 /** An eval_runs row. */
@@ -114,18 +114,7 @@ export async function listResults(env: Env, projectId: string, ruleId: string, r
   const conds = ['project_id = ?', 'rule_id = ?', 'run_id = ?'];
   const binds: (string | number)[] = [projectId, ruleId, runId];
   if (opts.status) conds.push('status = ?'), binds.push(opts.status);
-  if (opts.cursor) {
-    const [at, rowid] = decodeCursor(opts.cursor, 2) as [number, number];
-    conds.push('(updated_at < ? OR (updated_at = ? AND rowid < ?))');
-    binds.push(at, at, rowid);
-  }
-  const { results } = await dbFor(env, projectId)
-    .prepare(`SELECT *, rowid AS row_id FROM eval_results WHERE ${conds.join(' AND ')} ORDER BY updated_at DESC, rowid DESC LIMIT ?`)
-    .bind(...binds, opts.limit + 1)
-    .all<ResultRow>();
-  const more = results.length > opts.limit;
-  const page = more ? results.slice(0, opts.limit) : results;
-  const last = page[page.length - 1];
+  const { rows: page, next_cursor } = await newestFirstPage<ResultRow>(dbFor(env, projectId), 'eval_results', 'updated_at', { conds, binds }, opts);
   return {
     results: page.map((r) => ({
       trace_id: r.trace_id,
@@ -144,6 +133,6 @@ export async function listResults(env: Env, projectId: string, ruleId: string, r
       cost_usd: r.cost_usd,
       updated_at: new Date(r.updated_at).toISOString(),
     })),
-    next_cursor: more && last ? encodeCursor([last.updated_at, last.row_id]) : null,
+    next_cursor,
   };
 }
