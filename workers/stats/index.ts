@@ -1,0 +1,11 @@
+/**
+ * The statistics room's public entry: pure maths for experiments (intervals, paired and
+ * clustered differences, McNemar, pass@k), insights (lift, Fisher, Benjamini-Hochberg,
+ * NMI) and calibration (agreement). No I/O, no imports from the rest of the Worker.
+ * Formulas and references: docs/statistics.md.
+ */
+export * from './interval.ts';
+export * from './distributions.ts';
+export * from './proportions.ts';
+export * from './means.ts';
+export * from './paired.ts';

@@ -1,0 +1,57 @@
+/**
+ * The mean of a metric (a score per run or per example) with Student's t interval. The t
+ * interval, not the normal one, because eval sets are often tens of examples, where
+ * ±1.96·SE is too narrow; for large n the two agree.
+ */
+import { twoSidedT } from './distributions.ts';
+import { checkFinite, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
+
+/** A mean with its standard error and interval. Null fields come with the reason. */
+export interface MeanEstimate {
+  mean: number | null;
+  n: number;
+  /** Sample standard deviation (n - 1 in the denominator). */
+  sd: number | null;
+  se: number | null;
+  interval: Interval;
+  reason?: string;
+}
+
+/** Mean and sample variance by two passes (the second pass removes the first's rounding). */
+export function meanAndVariance(values: readonly number[]): { mean: number; variance: number } {
+  const n = values.length;
+  let sum = 0;
+  for (const v of values) sum += v;
+  const rough = sum / n;
+  let correction = 0;
+  let squares = 0;
+  for (const v of values) {
+    correction += v - rough;
+    squares += (v - rough) ** 2;
+  }
+  const mean = rough + correction / n;
+  const variance = n > 1 ? Math.max(0, (squares - (correction * correction) / n) / (n - 1)) : 0;
+  return { mean, variance };
+}
+
+/** A t interval of ±t·se around `centre`, with n - 1 degrees of freedom. */
+export function tInterval(centre: number, se: number, df: number, confidence: number): Interval {
+  const half = twoSidedT(confidence, df) * se;
+  return { low: centre - half, high: centre + half };
+}
+
+/**
+ * Mean of `values` with a t interval (df = n - 1). No interval for fewer than 2 values
+ * (one value says nothing about spread); an interval of width 0 when all values are equal.
+ */
+export function meanInterval(values: readonly number[], confidence = DEFAULT_CONFIDENCE): MeanEstimate {
+  values.forEach((v, i) => checkFinite(v, `values[${i}]`));
+  twoSidedT(confidence, 1); // validates the level even when no interval is drawn
+  const n = values.length;
+  if (n === 0) return { mean: null, n, sd: null, se: null, interval: null, reason: 'no values' };
+  const { mean, variance } = meanAndVariance(values);
+  if (n === 1) return { mean, n, sd: null, se: null, interval: null, reason: 'fewer than 2 values' };
+  const sd = Math.sqrt(variance);
+  const se = sd / Math.sqrt(n);
+  return { mean, n, sd, se, interval: tInterval(mean, se, n - 1, confidence) };
+}
