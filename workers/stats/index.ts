@@ -9,3 +9,5 @@ export * from './distributions.ts';
 export * from './proportions.ts';
 export * from './means.ts';
 export * from './paired.ts';
+export * from './tests.ts';
+export * from './reliability.ts';
