@@ -11,3 +11,5 @@ export * from './means.ts';
 export * from './paired.ts';
 export * from './tests.ts';
 export * from './reliability.ts';
+export * from './multiple.ts';
+export * from './lift.ts';
