@@ -37,7 +37,7 @@ import type { QueueProgress, ReviewerProgress, RubricKey, KeyAgreement, ItemOut,
 import type { ReviewRouteMessage } from '../../schema/queues.ts';
 import type { ReviewEntry } from './rubric.ts';
 import { comparable } from './rubric.ts';
-import { agreement, type Rating } from './agreement.ts';
+import { agreement, type Rating } from '../stats/agreement.ts';
 import { prepareFeedbackUpsert, type FeedbackInput } from '../store/feedback.ts';
 import { dbFor } from '../store/db.ts';
 
