@@ -13,3 +13,5 @@ export * from './tests.ts';
 export * from './reliability.ts';
 export * from './multiple.ts';
 export * from './lift.ts';
+export * from './agreement.ts';
+export * from './information.ts';
