@@ -51,6 +51,8 @@ export interface DemoFeedback {
   score: number;
   source: string;
   comment?: string;
+  /** A text answer (a rubric's category), as POST /v1/feedback's `value`. */
+  value?: string;
 }
 
 /** The trace id of a conversation. */
