@@ -50,13 +50,14 @@ function reviewText(s: TraceSummary): string {
 }
 
 function fitOne(failing: TraceSummary[], grams: (s: TraceSummary) => Gram[], text: (s: TraceSummary) => string, prefix: string, what: string, options: FailureOptions): FailureClustering {
-  const docs: ClusterDocument[] = failing.map((s) => ({ id: s.id, grams: grams(s), text: text(s) }));
-  const { embedding, points } = fitEmbedding(docs, { seed: options.seed, rank: 32, maxFeatures: 2048 });
+  const docs: ClusterDocument[] = failing.map((s) => ({ id: s.id, grams: () => grams(s), text: text(s) }));
+  const { embedding, points, counts } = fitEmbedding(docs, { seed: options.seed, rank: 32, maxFeatures: 2048 });
   const kept = docs.map((_, i) => i).filter((i) => points[i]);
   if (!kept.length) return { embedding, clusters: [], notes: [`${what}: nothing to cluster`] };
   const level = fitLevel(
     kept.map((i) => docs[i]),
     kept.map((i) => points[i]!),
+    kept.map((i) => counts[i]),
     embedding,
     {
       seed: options.seed,

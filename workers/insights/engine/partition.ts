@@ -12,6 +12,8 @@ import { hash32 } from './hash.ts';
 export interface PartitionOptions {
   minK?: number;
   maxK: number;
+  /** The k values to try (default every k from minK to maxK); those above maxK are skipped. */
+  ks?: number[];
   seed: number;
   /** No k above points / minClusterSize is tried. */
   minClusterSize: number;
@@ -72,24 +74,35 @@ function distinctCount(points: number[][], cap: number): number {
   return seen.size;
 }
 
-/** Splits `points` into the k (minK..maxK) with the best silhouette, or one group when none is good enough. */
+/**
+ * Splits `points` into the k (minK..maxK) with the best silhouette, or one group when none
+ * is good enough. k is chosen on the evaluation subsample (k-means and silhouette both on
+ * those points: trying seven values of k on 10,000 points would cost seven full fits);
+ * the chosen k is then fitted on every point.
+ */
 export function partition(points: number[][], options: PartitionOptions): Partition {
   const one: Partition = { k: 1, centroids: [mean(points)], labels: points.map(() => 0), silhouette: null, tried: [] };
   const maxK = Math.min(options.maxK, Math.floor(points.length / Math.max(1, options.minClusterSize)), distinctCount(points, options.maxK + 1));
   const minK = Math.max(2, options.minK ?? 2);
   if (maxK < minK) return one;
   const evalIdx = evaluationSubset(points.length, options.evaluationSize ?? 1500);
-  const dist = distanceMatrix(points, evalIdx);
-  let best: Partition | null = null;
+  const evalPoints = evalIdx.map((i) => points[i]);
+  const dist = distanceMatrix(evalPoints);
+  const restarts = options.restarts ?? 3;
+  let best: { k: number; silhouette: number; fit: { centroids: number[][]; labels: number[] } } | null = null;
   const tried: { k: number; silhouette: number }[] = [];
-  for (let k = minK; k <= maxK; k++) {
-    const fit = bestOfRestarts(points, k, options.seed, options.restarts ?? 3);
-    const s = silhouette(dist, evalIdx.map((i) => fit.labels[i]), k);
+  const evalMaxK = Math.min(maxK, distinctCount(evalPoints, maxK + 1));
+  const ks = (options.ks ?? Array.from({ length: evalMaxK - minK + 1 }, (_, i) => minK + i)).filter((k) => k >= minK && k <= evalMaxK);
+  for (const k of ks) {
+    const fit = bestOfRestarts(evalPoints, k, options.seed, restarts);
+    const s = silhouette(dist, fit.labels, k);
     tried.push({ k, silhouette: Number(s.toFixed(4)) });
-    if (!best || s > best.silhouette! + 1e-9) best = { k, centroids: fit.centroids, labels: fit.labels, silhouette: s, tried };
+    if (!best || s > best.silhouette + 1e-9) best = { k, silhouette: s, fit };
   }
-  if (!best || best.silhouette! < (options.minSilhouette ?? 0)) return { ...one, tried };
-  return { ...best, silhouette: Number(best.silhouette!.toFixed(4)), tried };
+  if (!best || best.silhouette < (options.minSilhouette ?? 0)) return { ...one, tried };
+  // When every point was evaluated, the selection's fit is the fit.
+  const fit = evalIdx.length === points.length ? best.fit : bestOfRestarts(points, best.k, options.seed, restarts);
+  return { k: best.k, centroids: fit.centroids, labels: fit.labels, silhouette: Number(best.silhouette.toFixed(4)), tried };
 }
 
 function bestOfRestarts(points: number[][], k: number, seed: number, restarts: number): { centroids: number[][]; labels: number[] } {
@@ -113,12 +126,13 @@ function evaluationSubset(n: number, m: number): number[] {
   return out;
 }
 
-function distanceMatrix(points: number[][], idx: number[]): Float32Array {
-  const m = idx.length;
+/** Euclidean distances between all pairs of `points` (m x m, row-major). */
+function distanceMatrix(points: number[][]): Float32Array {
+  const m = points.length;
   const d = new Float32Array(m * m);
   for (let a = 0; a < m; a++) {
     for (let b = a + 1; b < m; b++) {
-      const v = Math.sqrt(squaredDistance(points[idx[a]], points[idx[b]]));
+      const v = Math.sqrt(squaredDistance(points[a], points[b]));
       d[a * m + b] = v;
       d[b * m + a] = v;
     }

@@ -1,12 +1,12 @@
 /**
  * Latent semantic analysis: a truncated SVD of the sample's TF-IDF matrix, computed by
- * randomized range finding (Halko, Martinsson & Tropp 2011) with ml-matrix's QR and SVD
- * for the small dense parts. Requests that share no word but share context ("cancel my
+ * randomized range finding (Halko, Martinsson & Tropp 2011), with ml-matrix's SVD for the
+ * small dense part. Requests that share no word but share context ("cancel my
  * trip" / "refund the reservation") land near each other, and k-means runs on a few dozen
  * dense dimensions instead of thousands of sparse ones. Memory is O(documents x rank);
  * the sparse matrix is never made dense (a Worker has 128 MB).
  */
-import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { seededRandom } from './hash.ts';
 import { round, type SparseVector } from './vectorizer.ts';
 
@@ -94,8 +94,32 @@ function transposeTimes(rows: SparseVector[], m: Float64Array[], columns: number
   return out;
 }
 
-/** An orthonormal basis of the columns of `m` (thin QR). */
+/**
+ * An orthonormal basis of the columns of `m` (rows x l), by modified Gram-Schmidt applied
+ * twice ("twice is enough": Giraud et al. 2005), on flat typed arrays. ml-matrix's
+ * QrDecomposition gives the same basis but through per-element accessors: on a
+ * 10,000 x 58 matrix it took ~2 s per call, this takes ~30 ms, and a fit makes five calls.
+ * A column that is (numerically) dependent on earlier ones becomes zero.
+ */
 function orthonormal(m: Float64Array[]): Float64Array[] {
-  const q = new QrDecomposition(new Matrix(m.map((r) => Array.from(r)))).orthogonalMatrix;
-  return Array.from({ length: q.rows }, (_, i) => Float64Array.from(q.getRow(i)));
+  const rows = m.length;
+  const l = rows ? m[0].length : 0;
+  const cols = Array.from({ length: l }, (_, j) => Float64Array.from(m, (r) => r[j]));
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < l; j++) {
+      const v = cols[j];
+      for (let k = 0; k < j; k++) {
+        const q = cols[k];
+        let dot = 0;
+        for (let i = 0; i < rows; i++) dot += q[i] * v[i];
+        for (let i = 0; i < rows; i++) v[i] -= dot * q[i];
+      }
+      let norm = 0;
+      for (let i = 0; i < rows; i++) norm += v[i] * v[i];
+      norm = Math.sqrt(norm);
+      if (norm > 1e-10) for (let i = 0; i < rows; i++) v[i] /= norm;
+      else v.fill(0);
+    }
+  }
+  return Array.from({ length: rows }, (_, i) => Float64Array.from(cols, (c) => c[i]));
 }

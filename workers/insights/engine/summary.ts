@@ -82,7 +82,7 @@ export interface SummaryOptions {
 }
 
 /** Characters of request text kept. */
-export const MAX_REQUEST_CHARS = 2000;
+export const MAX_REQUEST_CHARS = 1000;
 /** A first user message of fewer words than this is "thin": later user turns are added. */
 export const THIN_REQUEST_WORDS = 20;
 /** Tool calls kept per trace (a runaway agent can make thousands). */

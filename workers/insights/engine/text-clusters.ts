@@ -6,15 +6,15 @@
  * document is a projection and a nearest-centroid search (microseconds, any step).
  */
 import type { Gram } from './tokens.ts';
-import { columnOf, fitVectorizer, round, vectorize, type TextModel, type VectorizerOptions } from './vectorizer.ts';
+import { fitVectorizer, round, termCounts, vectorize, weigh, type SparseVector, type TextModel, type VectorizerOptions } from './vectorizer.ts';
 import { fitProjection, project, type Projection } from './projection.ts';
 import { nearest, partition, squaredDistance, type Partition, type PartitionOptions } from './partition.ts';
 import { describeCluster, distinguishingTerms, nameOf, type ScoredTerm } from './naming.ts';
 
-/** A document to cluster: an id (trace id), its n-grams, and its text for examples. */
+/** A document to cluster: an id (trace id), its n-grams (made on demand, see fitVectorizer), and its text for examples. */
 export interface ClusterDocument {
   id: string;
-  grams: Gram[];
+  grams: () => Gram[];
   text: string;
 }
 
@@ -46,13 +46,17 @@ export interface EmbeddingOptions extends VectorizerOptions {
   seed: number;
 }
 
-/** Fits TF-IDF and LSA on `docs`; returns each document's point (null when it has no known n-gram). */
-export function fitEmbedding(docs: ClusterDocument[], options: EmbeddingOptions): { embedding: Embedding; points: (number[] | null)[] } {
-  const text = fitVectorizer(docs.map((d) => d.grams), options);
-  const vectors = docs.map((d) => vectorize(text, d.grams));
+/**
+ * Fits TF-IDF and LSA on `docs`; returns each document's point (null when it has no known
+ * n-gram) and its term counts (for naming clusters by c-TF-IDF).
+ */
+export function fitEmbedding(docs: ClusterDocument[], options: EmbeddingOptions): { embedding: Embedding; points: (number[] | null)[]; counts: SparseVector[] } {
+  const text = fitVectorizer(docs.length, (i) => docs[i].grams(), options);
+  const counts = docs.map((d) => termCounts(text, d.grams()));
+  const vectors = counts.map((c) => weigh(text, c));
   const projection = fitProjection(vectors.filter((v) => v.idx.length), text.columns.length, options.rank, options.seed);
   const points = vectors.map((v) => (v.idx.length ? project(projection, v).map(round) : null));
-  return { embedding: { text, projection }, points };
+  return { embedding: { text, projection }, points, counts };
 }
 
 /** A document's point, or null when none of its n-grams is a feature (it then belongs to no text cluster). */
@@ -66,9 +70,8 @@ export function nearestNode(nodes: ClusterNode[], point: number[]): ClusterNode 
   return nodes[nearest(nodes.map((n) => n.centroid), point)];
 }
 
-/** How to fit one level of clusters. */
-export interface LevelOptions extends Omit<PartitionOptions, 'seed'> {
-  seed: number;
+/** How to name a set of groups. */
+export interface GroupOptions {
   /** Prefix of the ids: "c" gives c1, c2, ... (numbered by size, largest first). */
   idPrefix: string;
   parent: string | null;
@@ -76,6 +79,11 @@ export interface LevelOptions extends Omit<PartitionOptions, 'seed'> {
   what: string;
   /** Terms kept per cluster. */
   terms?: number;
+}
+
+/** How to fit one level of clusters. */
+export interface LevelOptions extends Omit<PartitionOptions, 'seed'>, GroupOptions {
+  seed: number;
 }
 
 /** Clusters of one level, and the node index of each input point. */
@@ -86,35 +94,42 @@ export interface Level {
   partition: Partition;
 }
 
-/**
- * Splits `docs` (with their points) into clusters and names each by c-TF-IDF against the
- * others of the same level, so a subcategory's name says what sets it apart from its
- * siblings, not from the whole report.
- */
-export function fitLevel(docs: ClusterDocument[], points: number[][], embedding: Embedding, options: LevelOptions): Level {
+/** Splits `docs` (with their points) into clusters by k-means (partition.ts) and names them (groupNodes). */
+export function fitLevel(docs: ClusterDocument[], points: number[][], counts: SparseVector[], embedding: Embedding, options: LevelOptions): Level {
   const split = partition(points, options);
-  // Number clusters by size (largest first), ties by their first document: stable ids.
-  const sizes = new Array<number>(split.k).fill(0);
-  const first = new Array<number>(split.k).fill(Infinity);
-  split.labels.forEach((l, i) => {
-    sizes[l]++;
-    first[l] = Math.min(first[l], i);
+  const { nodes, labels } = groupNodes(docs, points, counts, split.labels, embedding, options);
+  return { nodes, labels, partition: split };
+}
+
+/**
+ * Nodes for documents already grouped (`groups[i]` is document i's group, any numbering):
+ * numbered by size (largest first, ties by first document, so ids are stable), centred
+ * on their members' mean, named by c-TF-IDF against the other groups passed in: a
+ * subcategory's name says what sets it apart from its siblings, not from the whole report.
+ */
+export function groupNodes(docs: ClusterDocument[], points: number[][], counts: SparseVector[], groups: number[], embedding: Embedding, options: GroupOptions): { nodes: ClusterNode[]; labels: number[] } {
+  const size = new Map<number, number>();
+  const first = new Map<number, number>();
+  groups.forEach((g, i) => {
+    size.set(g, (size.get(g) ?? 0) + 1);
+    if (!first.has(g)) first.set(g, i);
   });
-  const order = [...sizes.keys()].filter((c) => sizes[c] > 0).sort((a, b) => sizes[b] - sizes[a] || first[a] - first[b]);
-  const rank = new Map(order.map((c, i) => [c, i]));
-  const labels = split.labels.map((l) => rank.get(l)!);
-  const counts = order.map(() => new Map<number, number>());
-  docs.forEach((d, i) => {
-    const m = counts[labels[i]];
-    for (const g of d.grams) {
-      const col = columnOf(embedding.text, g.key);
-      if (col !== undefined) m.set(col, (m.get(col) ?? 0) + 1);
-    }
+  const order = [...size.keys()].sort((a, b) => size.get(b)! - size.get(a)! || first.get(a)! - first.get(b)!);
+  const rank = new Map(order.map((g, i) => [g, i]));
+  const labels = groups.map((g) => rank.get(g)!);
+  const classCounts = order.map(() => new Map<number, number>());
+  const sums = order.map(() => new Array<number>(points[0]?.length ?? 0).fill(0));
+  counts.forEach((c, i) => {
+    const m = classCounts[labels[i]];
+    c.idx.forEach((col, k) => m.set(col, (m.get(col) ?? 0) + c.val[k]));
+    const sum = sums[labels[i]];
+    points[i].forEach((x, j) => (sum[j] += x));
   });
-  const scored: ScoredTerm[][] = order.length > 1 ? distinguishingTerms(counts, embedding.text.terms, options.terms ?? 10) : [topTerms(counts[0], embedding.text, options.terms ?? 10)];
-  const nodes = order.map((c, i) => {
-    const members = docs.map((_, j) => j).filter((j) => labels[j] === i);
-    const centroid = split.centroids[c].map(round);
+  const top = options.terms ?? 10;
+  const scored: ScoredTerm[][] = order.length > 1 ? distinguishingTerms(classCounts, embedding.text.terms, top) : [topTerms(classCounts[0], embedding.text, top)];
+  const nodes = order.map((_, i) => {
+    const members = labels.map((l, j) => (l === i ? j : -1)).filter((j) => j >= 0);
+    const centroid = sums[i].map((x) => round(x / members.length));
     const examples = members
       .map((j) => ({ j, d: squaredDistance(points[j], centroid) }))
       .sort((a, b) => a.d - b.d || docs[a.j].id.localeCompare(docs[b.j].id))
@@ -132,7 +147,7 @@ export function fitLevel(docs: ClusterDocument[], points: number[][], embedding:
       examples: examples.map((j) => docs[j].id),
     };
   });
-  return { nodes, labels, partition: split };
+  return { nodes, labels };
 }
 
 /** With one cluster there is nothing to contrast: its most frequent (idf-weighted) terms. */

@@ -41,19 +41,22 @@ export interface TextModel {
 
 const DEFAULT_BUCKETS = 1 << 20;
 
-/** Fits a vectoriser on `docs` (each a list of n-grams). Deterministic for the same docs in the same order. */
-export function fitVectorizer(docs: Gram[][], options: VectorizerOptions = {}): TextModel {
+/**
+ * Fits a vectoriser on `n` documents, whose n-grams `gramsAt(i)` produces on demand: the
+ * n-grams of 10,000 requests held at once would take ~200 MB of small objects, so each
+ * pass makes them again and lets them go. Deterministic for the same documents in order.
+ */
+export function fitVectorizer(n: number, gramsAt: (i: number) => Gram[], options: VectorizerOptions = {}): TextModel {
   const buckets = options.buckets ?? DEFAULT_BUCKETS;
   if (buckets & (buckets - 1)) throw new Error('buckets must be a power of two');
-  const n = docs.length;
   const minDf = options.minDf ?? (n >= 50 ? 2 : 1);
   const maxDf = Math.max(minDf, Math.floor((options.maxDfRatio ?? 0.9) * n));
   const maxFeatures = options.maxFeatures ?? 4096;
   const df = new Uint32Array(buckets);
   const seen = new Set<number>();
-  for (const doc of docs) {
+  for (let i = 0; i < n; i++) {
     seen.clear();
-    for (const g of doc) seen.add(hash32(g.key) & (buckets - 1));
+    for (const g of gramsAt(i)) seen.add(hash32(g.key) & (buckets - 1));
     for (const b of seen) df[b]++;
   }
   const kept: number[] = [];
@@ -63,8 +66,8 @@ export function fitVectorizer(docs: Gram[][], options: VectorizerOptions = {}): 
   const column = new Map(columns.map((b, i) => [b, i]));
   // Second pass for display words, only for kept columns: bounded by columns x forms.
   const forms = columns.map(() => new Map<string, number>());
-  for (const doc of docs) {
-    for (const g of doc) {
+  for (let i = 0; i < n; i++) {
+    for (const g of gramsAt(i)) {
       const c = column.get(hash32(g.key) & (buckets - 1));
       if (c !== undefined) forms[c].set(g.surface, (forms[c].get(g.surface) ?? 0) + 1);
     }
@@ -92,8 +95,8 @@ export function columnOf(model: TextModel, key: string): number | undefined {
   return lookupOf(model).get(hash32(key) & (model.buckets - 1));
 }
 
-/** The TF-IDF vector of a document: sublinear term frequency (1 + ln tf) times idf, L2-normalised. */
-export function vectorize(model: TextModel, doc: Gram[]): SparseVector {
+/** How often each column occurs in a document: `val` holds raw counts. */
+export function termCounts(model: TextModel, doc: Gram[]): SparseVector {
   const lookup = lookupOf(model);
   const tf = new Map<number, number>();
   for (const g of doc) {
@@ -101,9 +104,19 @@ export function vectorize(model: TextModel, doc: Gram[]): SparseVector {
     if (c !== undefined) tf.set(c, (tf.get(c) ?? 0) + 1);
   }
   const idx = [...tf.keys()].sort((a, b) => a - b);
-  const val = idx.map((c) => (1 + Math.log(tf.get(c)!)) * model.idf[c]);
+  return { idx, val: idx.map((c) => tf.get(c)!) };
+}
+
+/** TF-IDF from term counts: sublinear term frequency (1 + ln tf) times idf, L2-normalised. */
+export function weigh(model: TextModel, counts: SparseVector): SparseVector {
+  const val = counts.idx.map((c, k) => (1 + Math.log(counts.val[k])) * model.idf[c]);
   const norm = Math.sqrt(val.reduce((s, v) => s + v * v, 0));
-  return { idx, val: norm > 0 ? val.map((v) => v / norm) : val };
+  return { idx: counts.idx, val: norm > 0 ? val.map((v) => v / norm) : val };
+}
+
+/** The TF-IDF vector of a document. */
+export function vectorize(model: TextModel, doc: Gram[]): SparseVector {
+  return weigh(model, termCounts(model, doc));
 }
 
 /** Rounds to 6 significant digits: model JSON stays small, and rounding at fit time keeps the in-memory and stored model identical. */
