@@ -117,13 +117,17 @@ function printReport(name: string, data: Labelled[], report: InsightsReport, mem
     const ci = p.interval ? `${num(p.interval.low)}–${num(p.interval.high)}` : '–';
     console.log(`| ${p.label}${p.sameAs.length ? ` (= ${p.sameAs.length} more)` : ''} | ${p.support} | ${p.failures} | ${pct(p.rate)} | ${num(p.lift)} | ${ci} | ${p.p.toExponential(1)} | ${p.q.toExponential(1)} | ${p.filter ? `\`${p.filter}\`` : '–'} |`);
   }
+  // The before/after pair of tau2-bench: how each agent release fares, significant or not.
+  const releases = report.patterns.filter((p) => p.kind === 'release');
+  if (releases.length) console.log(`\nBy release: ${releases.map((p) => `${p.label}: ${p.failures}/${p.support} failed, lift ${num(p.lift)}, q ${p.q.toFixed(2)}`).join('; ')}`);
   if (report.notes.length) console.log(`\nNotes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
 }
 
 function run(name: string, data: Labelled[]): void {
   const started = performance.now();
   const summaries: TraceSummary[] = data.map((d) => summarizeTrace(d.tree, { failed: failed(d.tree) }));
-  const { report, members } = runReport(summaries);
+  // Every tested pattern is kept (the default keeps 50), so the release rows below can be shown whatever their rank.
+  const { report, members } = runReport(summaries, { topPatterns: 1000 });
   printReport(name, data, report, members, performance.now() - started);
 }
 

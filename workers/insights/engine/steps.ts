@@ -222,7 +222,8 @@ export function finalizeReport(model: ReportModel, tally: Tally): InsightsReport
     if (tallies[NO_REVIEW_ID]?.size) out.push(clusterReport({ id: NO_REVIEW_ID, parent: null, name: none, description: noneDescription, terms: [], examples: [] }, tallies[NO_REVIEW_ID], traces, 'fixed'));
     return out;
   };
-  const notes = [...noteLines(model, tally), ...intents.notes, ...failures.byTrajectory.notes, ...failures.byReview.notes];
+  // An empty report says only that: the fitting notes of nothing would only confuse.
+  const notes = traces ? [...noteLines(model, tally), ...intents.notes, ...failures.byTrajectory.notes, ...failures.byReview.notes] : noteLines(model, tally);
   if (ranking.tested && !ranking.significant) notes.push(`no pattern fails significantly more often than the base rate (${ranking.tested} tested, false discovery rate ${model.plan.alpha})`);
   return {
     traces,
