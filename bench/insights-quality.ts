@@ -118,8 +118,8 @@ function printReport(name: string, data: Labelled[], report: InsightsReport, mem
     console.log(`| ${p.label}${p.sameAs.length ? ` (= ${p.sameAs.length} more)` : ''} | ${p.support} | ${p.failures} | ${pct(p.rate)} | ${num(p.lift)} | ${ci} | ${p.p.toExponential(1)} | ${p.q.toExponential(1)} | ${p.filter ? `\`${p.filter}\`` : '–'} |`);
   }
   // The before/after pair of tau2-bench: how each agent release fares, significant or not.
-  const releases = report.patterns.filter((p) => p.kind === 'release');
-  if (releases.length) console.log(`\nBy release: ${releases.map((p) => `${p.label}: ${p.failures}/${p.support} failed, lift ${num(p.lift)}, q ${p.q.toFixed(2)}`).join('; ')}`);
+  const releases = report.patterns.filter((p) => p.kind === 'release' || p.sameAs.some((l) => l.startsWith('release ')));
+  if (releases.length) console.log(`\nBy release: ${releases.map((p) => `${[p.label, ...p.sameAs].find((l) => l.startsWith('release ')) ?? p.label}: ${p.failures}/${p.support} failed, lift ${num(p.lift)}, q ${p.q.toFixed(2)}`).join('; ')}`);
   if (report.notes.length) console.log(`\nNotes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
 }
 

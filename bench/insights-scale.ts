@@ -8,7 +8,8 @@
  * fit, assign, finalize and members each run in a worker thread limited to a 128 MB heap
  * (a Worker invocation's memory), taking their state as cloned JSON.
  *
- *   npx node bench/insights-scale.ts                 (INSIGHTS_TRACES=10000,100000 by default)
+ *   npx node bench/insights-scale.ts      (10,000 and 100,000 traces; INSIGHTS_TRACES=5000,20000 for others,
+ *                                          INSIGHTS_HEAP_MB=64 to find the least heap the steps need)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -25,7 +26,9 @@ if (!DATA) {
   console.error('no tau-bench data found (looked beside the repository and in /work/shared/data): set DATA');
   process.exit(2);
 }
-const SIZES = (process.env.INSIGHTS_TRACES ?? '10000,100000').split(',').map(Number);
+// INSIGHTS_TRACES lists sizes; `npm run bench -- insights` sets INSIGHTS_MAX_TRACES (divided by --scale) instead.
+const MAX = Number(process.env.INSIGHTS_MAX_TRACES ?? 100_000);
+const SIZES = process.env.INSIGHTS_TRACES ? process.env.INSIGHTS_TRACES.split(',').map(Number) : [...new Set([Math.min(10_000, MAX), MAX])];
 /** The step threads' heap limit: 128 MB as a Worker; set lower to find the least a step needs. */
 const HEAP_MB = Number(process.env.INSIGHTS_HEAP_MB ?? 128);
 
