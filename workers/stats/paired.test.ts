@@ -79,6 +79,19 @@ describe('clustered paired difference (repetitions of one example form a cluster
     expect(d.observations).toBe(12);
   });
 
+  it('equals the paired difference of per-example means when every example has the same number of runs', () => {
+    const example = (m: number) => fc.record({ a: fc.array(values, { minLength: m, maxLength: m }), b: fc.array(values, { minLength: m, maxLength: m }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }).chain((m) => fc.array(example(m), { minLength: 2, maxLength: 30 })), (clusters) => {
+        const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+        const d = clusteredPairedDifference(clusters);
+        const p = pairedDifference(clusters.map((c) => mean(c.a)), clusters.map((c) => mean(c.b)));
+        expect(d.mean).toBeCloseTo(p.mean!, 9);
+        expect(d.se).toBeCloseTo(p.se!, 9);
+      }),
+    );
+  });
+
   it('weighs every run the same when repetition counts differ (the delta equals the difference of the run means)', () => {
     const clusters = [
       { a: [1, 0, 1], b: [1] },
