@@ -38,6 +38,12 @@ describe('mean with a t interval', () => {
     expect(meanInterval([1, 1, 1])).toMatchObject({ mean: 1, se: 0, interval: { low: 1, high: 1 } });
   });
 
+  it('refuses a confidence level outside (0, 1), even with too few values for an interval', () => {
+    expect(() => meanInterval([1, 2], 95)).toThrow(/confidence/);
+    expect(() => meanInterval([], 0)).toThrow(/confidence/);
+    expect(() => clusteredMeanInterval([[1]], 1)).toThrow(/confidence/);
+  });
+
   it('refuses NaN and Infinity among the values', () => {
     expect(() => meanInterval([1, Number.NaN])).toThrow(/values\[1\]/);
     expect(() => meanInterval([Infinity, 1])).toThrow(RangeError);

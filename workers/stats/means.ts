@@ -4,7 +4,8 @@
  * ±1.96·SE is too narrow; for large n the two agree.
  */
 import { twoSidedT } from './distributions.ts';
-import { checkFinite, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
+import { checkFinite } from './checks.ts';
+import { checkConfidence, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
 
 /** A mean with its standard error and interval. Null fields come with the reason. */
 export interface MeanEstimate {
@@ -46,7 +47,7 @@ export function tInterval(centre: number, se: number, df: number, confidence: nu
  */
 export function meanInterval(values: readonly number[], confidence = DEFAULT_CONFIDENCE): MeanEstimate {
   values.forEach((v, i) => checkFinite(v, `values[${i}]`));
-  twoSidedT(confidence, 1); // validates the level even when no interval is drawn
+  checkConfidence(confidence);
   const n = values.length;
   if (n === 0) return { mean: null, n, sd: null, se: null, interval: null, reason: 'no values' };
   const { mean, variance } = meanAndVariance(values);
@@ -64,7 +65,7 @@ export function meanInterval(values: readonly number[], confidence = DEFAULT_CON
  * all runs would count repetitions as new examples.
  */
 export function clusteredMeanInterval(clusters: readonly (readonly number[])[], confidence = DEFAULT_CONFIDENCE): MeanEstimate & { observations: number } {
-  twoSidedT(confidence, 1);
+  checkConfidence(confidence);
   let sum = 0;
   let observations = 0;
   clusters.forEach((c, i) => {

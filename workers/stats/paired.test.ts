@@ -39,6 +39,8 @@ describe('paired difference of two experiments', () => {
     expect(pairedDifference([1], [0])).toEqual({ mean: -1, n: 1, se: null, interval: null, reason: 'fewer than 2 examples' });
     expect(() => pairedDifference([1, 2], [1])).toThrow(RangeError);
     expect(() => pairedDifference([1, Number.NaN], [1, 2])).toThrow(/a\[1\]/);
+    expect(() => pairedDifference([1, 2], [1, 2], 1.5)).toThrow(/confidence/);
+    expect(() => clusteredPairedDifference([], -0.5)).toThrow(/confidence/);
   });
 });
 
