@@ -6,14 +6,10 @@
  * platform moves it to the dead-letter queue, whose consumer records it in the run log.
  */
 import type { EvalMessage, EvaluateMessage } from '../../schema/queues.ts';
-import { dbFor } from '../store/db.ts';
+import { dbFor } from '../platform/db.ts';
+import { retryDelaySeconds } from '../platform/queues.ts';
 import { matchCompletedTraces, scanBackfillPage } from './matching.ts';
 import { runEvaluateBatch } from './jobs.ts';
-
-/** Seconds before retry n of a matching message: 2, 4, 8, ... capped at 5 minutes. */
-function retryDelaySeconds(attempts: number): number {
-  return Math.min(300, 2 ** Math.max(1, attempts));
-}
 
 /** Handles a batch from the "evals" queue. */
 export async function consumeEvals(batch: MessageBatch<EvalMessage>, env: Env): Promise<void> {

@@ -6,23 +6,18 @@
  * enters a queue at most once), so a redelivered message changes nothing.
  */
 import type { ReviewRouteMessage } from '../../schema/queues.ts';
+import { byProject, retryDelaySeconds } from '../platform/queues.ts';
 import { routeTraces } from './routing.ts';
 
 /** Handles a batch from the "review" queue. */
 export async function consumeReviewRouting(batch: MessageBatch<ReviewRouteMessage>, env: Env): Promise<void> {
-  const byProject = new Map<string, Message<ReviewRouteMessage>[]>();
-  for (const m of batch.messages) {
-    let list = byProject.get(m.body.project_id);
-    if (!list) byProject.set(m.body.project_id, (list = []));
-    list.push(m);
-  }
-  for (const [projectId, messages] of byProject) {
+  for (const [projectId, messages] of byProject(batch.messages)) {
     try {
       await routeTraces(env, projectId, messages.flatMap((m) => m.body.trace_ids));
       for (const m of messages) m.ack();
     } catch (err) {
       console.error(`review routing for project ${projectId} failed (attempt ${messages[0].attempts})`, err);
-      for (const m of messages) m.retry({ delaySeconds: Math.min(300, 2 ** Math.max(1, m.attempts)) });
+      for (const m of messages) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
     }
   }
 }

@@ -34,12 +34,12 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { QueueProgress, ReviewerProgress, RubricKey, KeyAgreement, ItemOut, ReviewOut } from '../../schema/wire/review.ts';
-import type { ReviewRouteMessage } from '../../schema/queues.ts';
 import type { ReviewEntry } from './rubric.ts';
 import { comparable } from './rubric.ts';
 import { agreement, type Rating } from './agreement.ts';
-import { prepareFeedbackUpsert, type FeedbackInput } from '../store/feedback.ts';
-import { dbFor } from '../store/db.ts';
+import { writeFeedback, type FeedbackInput } from '../store/feedback.ts';
+import { stableId } from '../platform/ids.ts';
+import { backoff } from '../platform/retry.ts';
 
 /** What a hub call needs to know about a queue (read from D1 by the Worker). */
 export interface HubQueue {
@@ -135,7 +135,7 @@ interface SocketInfo {
 /** Outbox rows flushed per D1 batch (each is up to ~22 feedback upserts). */
 const FLUSH_ROWS = 40;
 /** Retry delays of a failed flush: 1 s, 2 s, 4 s ... capped at 5 minutes. */
-const flushBackoff = (attempts: number) => Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9));
+const flushBackoff = (attempts: number) => backoff(Math.min(attempts, 9), { base: 1000, cap: 300_000 });
 /** Changes within this window reach watchers as one message. */
 const BROADCAST_DELAY_MS = 30;
 
@@ -175,12 +175,6 @@ interface OutboxBody {
   trace_id: string;
   queue_id: string;
   rows: (Omit<FeedbackInput, 'id'> & { id_material: string })[];
-}
-
-/** Hex SHA-256 prefix used for deterministic feedback ids. */
-async function digestId(prefix: string, material: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(material)));
-  return prefix + [...d.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export class ReviewHub extends DurableObject<Env> {
@@ -708,19 +702,13 @@ export class ReviewHub extends DurableObject<Env> {
     if (!bodies.length) return;
     const projectId = this.sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'project'`).toArray()[0]?.v;
     if (!projectId) throw new Error('the review hub does not know its project yet');
-    const db = dbFor(this.env, projectId);
-    const statements: D1PreparedStatement[] = [];
-    const traces = new Set<string>();
+    const rows: FeedbackInput[] = [];
     for (const body of bodies) {
-      traces.add(body.trace_id);
-      for (const { id_material, ...row } of body.rows) {
-        statements.push(await prepareFeedbackUpsert(db, projectId, { ...row, id: await digestId('hr_', id_material) } as FeedbackInput));
-      }
+      for (const { id_material, ...row } of body.rows) rows.push({ ...row, id: await stableId('hr_', id_material) } as FeedbackInput);
     }
-    if (statements.length) await db.batch(statements);
-    // New human feedback can route the trace into other queues (e.g. feedback.needs_expert=1).
-    const msg: ReviewRouteMessage = { v: 1, type: 'route', project_id: projectId, reason: 'feedback', trace_ids: [...traces], at: Date.now() };
-    await this.env.REVIEW_QUEUE.send(msg, { contentType: 'json' });
+    // The writer signals routing too: new human feedback can route the trace into other
+    // queues (e.g. feedback.needs_expert=1).
+    await writeFeedback(this.env, projectId, rows);
   }
 
   // ---------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@
  */
 import type { QueueCreate, QueueOut, QueuePatch, QueueProgress, RubricKey } from '../../schema/wire/review.ts';
 import type { ReviewRole } from '../../schema/db/review.ts';
-import { dbFor, controlDb } from '../store/db.ts';
-import { ApiError } from '../http/errors.ts';
+import { dbFor, controlDb } from '../platform/db.ts';
+import { ApiError } from '../platform/errors.ts';
 import type { HubQueue, HubResult, ReviewHub } from './hub.ts';
 
 /** A queue as stored. */
