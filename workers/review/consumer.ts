@@ -5,13 +5,13 @@
  * failure retries the project's messages with backoff; matching is idempotent (a trace
  * enters a queue at most once), so a redelivered message changes nothing.
  */
-import type { ReviewRouteMessage } from '../../schema/queues.ts';
-import { byProject, retryDelaySeconds } from '../platform/queues.ts';
+import { ReviewRouteMessage } from '../../schema/queues.ts';
+import { byProject, retryDelaySeconds, validMessages } from '../platform/queues.ts';
 import { routeTraces } from './routing.ts';
 
 /** Handles a batch from the "review" queue. */
-export async function consumeReviewRouting(batch: MessageBatch<ReviewRouteMessage>, env: Env): Promise<void> {
-  for (const [projectId, messages] of byProject(batch.messages)) {
+export async function consumeReviewRouting(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const [projectId, messages] of byProject(validMessages(batch.messages, ReviewRouteMessage, batch.queue))) {
     try {
       await routeTraces(env, projectId, messages.flatMap((m) => m.body.trace_ids));
       for (const m of messages) m.ack();
@@ -23,8 +23,8 @@ export async function consumeReviewRouting(batch: MessageBatch<ReviewRouteMessag
 }
 
 /** Signals that kept failing: logged with their traces, so an operator can add them by hand. */
-export async function consumeReviewDeadLetters(batch: MessageBatch<ReviewRouteMessage>): Promise<void> {
-  for (const m of batch.messages) {
+export async function consumeReviewDeadLetters(batch: MessageBatch<unknown>): Promise<void> {
+  for (const m of validMessages(batch.messages, ReviewRouteMessage, batch.queue)) {
     console.error(`dead-lettered review routing signal for project ${m.body.project_id} (${m.body.reason}): traces ${m.body.trace_ids.join(', ')} were not matched against routing rules`);
     m.ack();
   }

@@ -5,15 +5,15 @@
  * the platform moves it to the dead-letter queue, whose consumer records it in D1
  * (`ingest_failures`); the R2 object is never deleted, so it can be replayed.
  */
-import { MAX_TRACES_PER_COMPLETED_MESSAGE, type IngestMessage, type TracesCompletedMessage } from '../../schema/queues.ts';
+import { IngestMessage, MAX_TRACES_PER_COMPLETED_MESSAGE, type TracesCompletedMessage } from '../../schema/queues.ts';
 import { controlDb } from '../platform/db.ts';
-import { retryDelaySeconds, sendInBatches } from '../platform/queues.ts';
+import { retryDelaySeconds, sendInBatches, validMessages } from '../platform/queues.ts';
 import { indexBatch } from './indexer.ts';
 import { signalRouting } from './review-signal.ts';
 
 /** Handles a batch from the "ingest" queue. */
-export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
+export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of validMessages(batch.messages, IngestMessage, batch.queue)) {
     try {
       const { completed } = await indexBatch(env, message.body);
       await signalCompleted(env, message.body.project_id, completed);
@@ -51,8 +51,8 @@ export async function signalCompleted(env: Env, projectId: string, completed: [s
 }
 
 /** Handles the dead-letter queue: the batch exhausted its retries; keep a durable record. */
-export async function consumeIngestDeadLetters(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
+export async function consumeIngestDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of validMessages(batch.messages, IngestMessage, batch.queue)) {
     await recordFailure(env, message.body, message.attempts, null, Date.now());
     message.ack();
   }
