@@ -7,7 +7,7 @@ import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
-export { ReviewHub } from './review/hub.ts';
+export { ReviewHub } from './review/hub/hub.ts';
 
 /** Dispatches each queue's batches to its consumer (each checks its message bodies against schema/queues.ts). */
 async function queue(batch: MessageBatch, env: Env): Promise<void> {

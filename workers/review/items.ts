@@ -14,7 +14,7 @@ import { getTrace } from '../store/trace-query.ts';
 import { ApiError } from '../platform/errors.ts';
 import { hubFor, hubQueue, unwrap, type Queue } from './queues.ts';
 import { isManager } from './access.ts';
-import type { HubReviewer, NewItem } from './hub.ts';
+import type { HubReviewer, NewItem } from './hub/contract.ts';
 
 /** The caller as a viewer of items: owners, admins and admin keys see every review. */
 export function viewerOf(auth: AuthContext): HubReviewer {

@@ -13,7 +13,7 @@ import { compileQuery } from '../store/filter.ts';
 import { ApiError } from '../platform/errors.ts';
 import { matchTraces } from '../store/matching.ts';
 import { hubFor, type Queue } from './queues.ts';
-import type { NewItem } from './hub.ts';
+import type { NewItem } from './hub/contract.ts';
 
 /** A routing rule as stored. */
 export interface RoutingRule {

@@ -33,67 +33,14 @@
  * eviction the next change broadcasts again and the alarm retries the flush.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { QueueProgress, ReviewerProgress, RubricKey, KeyAgreement, ItemOut, ReviewOut } from '../../schema/wire/review.ts';
-import type { ReviewEntry } from './rubric.ts';
-import { comparable } from './rubric.ts';
-import { agreement, type Rating } from './agreement.ts';
-import { writeFeedback, type FeedbackInput } from '../store/feedback.ts';
-import { stableId } from '../platform/ids.ts';
-import { backoff } from '../platform/retry.ts';
-
-/** What a hub call needs to know about a queue (read from D1 by the Worker). */
-export interface HubQueue {
-  projectId: string;
-  id: string;
-  reviewersPerItem: number;
-  leaseMs: number;
-  rubric: RubricKey[];
-}
-
-/** The caller of a hub call. */
-export interface HubReviewer {
-  id: string;
-  email: string | null;
-  /** Owner or admin: sees every review of an item it does not review itself. */
-  manager?: boolean;
-}
-
-/** A refusal the route turns into an API error (RPC keeps only an Error's message, so it is returned, not thrown). */
-export interface HubFailure {
-  fail: { status: 400 | 403 | 404 | 409; code: string; message: string; path?: string };
-}
-export type HubResult<T> = { ok: T } | HubFailure;
-
-/** An item to add to a queue. */
-export interface NewItem {
-  queueId: string;
-  traceId: string;
-  source: 'rule' | 'manual' | 'filter' | 'escalation';
-  sourceRef: string | null;
-  note?: string | null;
-}
-
-/** A submitted review as the route hands it over (already checked against the rubric). */
-export interface ReviewInput {
-  idempotencyKey: string | null;
-  values: Record<string, boolean | number | string>;
-  entries: ReviewEntry[];
-  correction: unknown;
-  comment: string | null;
-}
-
-/** One row of a queue export. */
-export interface ExportRow {
-  trace_id: string;
-  status: string;
-  reviewer_id: string;
-  reviewer: string | null;
-  submitted_at: string;
-  values: Record<string, unknown>;
-  correction: unknown;
-  comment: string | null;
-  final: Record<string, unknown> | null;
-}
+import type { QueueProgress, ReviewerProgress, RubricKey, KeyAgreement, ItemOut, ReviewOut } from '../../../schema/wire/review.ts';
+import type { ReviewEntry } from '../rubric.ts';
+import { comparable } from '../rubric.ts';
+import { agreement, type Rating } from '../agreement.ts';
+import { writeFeedback, type FeedbackInput } from '../../store/feedback.ts';
+import { stableId } from '../../platform/ids.ts';
+import { backoff } from '../../platform/retry.ts';
+import { fail, notInQueue, type ExportRow, type HubQueue, type HubResult, type HubReviewer, type NewItem, type ReviewInput } from './contract.ts';
 
 type ItemRow = {
   queue_id: string;
@@ -168,7 +115,6 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
 `;
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
-const fail = (status: HubFailure['fail']['status'], code: string, message: string, path?: string): HubFailure => ({ fail: { status, code, message, ...(path ? { path } : {}) } });
 
 /** The D1 feedback rows one outbox entry writes (ids are derived when flushed). */
 interface OutboxBody {
@@ -867,10 +813,6 @@ export class ReviewHub extends DurableObject<Env> {
       return { key: key.key, type: key.type, ...agreement(items) };
     });
   }
-}
-
-function notInQueue(traceId: string): HubFailure {
-  return fail(404, 'not_found', `trace '${traceId}' is not in this queue`, 'trace_id');
 }
 
 /** The agreed values (compared keys where all reviewers who answered agree) and the keys in conflict. */
