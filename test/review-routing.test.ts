@@ -88,7 +88,7 @@ describe('routing traces into queues', () => {
       return list;
     });
     expect(routed.map((i) => i.trace_id).sort()).toEqual([run(1), run(2)]);
-  });
+  }, 20_000);
 
   it('a rule routes traces with a tag as they complete, sampled deterministically', async () => {
     const p = await reviewProject(['reviewer']);
