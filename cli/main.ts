@@ -5,19 +5,12 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT, formatFilterError } from './errors.ts';
-import { FORMATS, type Format } from './output.ts';
+import { FORMATS } from './output.ts';
 import { tracesCommands } from './commands/traces.ts';
 import { spansCommands } from './commands/spans.ts';
 import { feedbackCommands } from './commands/feedback.ts';
 import { loginCommand } from './commands/login.ts';
 import { openCommand } from './commands/open.ts';
-
-/** Options every command takes. */
-export interface GlobalFlags {
-  url?: string;
-  apiKey?: string;
-  format: Format;
-}
 
 /** The whole command tree. */
 export function buildProgram(): Command {

@@ -11,7 +11,8 @@
  *   Each with its count and interval; undefined values are null with the reason, never NaN.
  */
 import { twoSidedZ } from './distributions.ts';
-import { checkFinite, clamp, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
+import { checkFinite } from './checks.ts';
+import { clamp, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
 import { meanInterval } from './means.ts';
 import { proportion } from './proportions.ts';
 

@@ -8,7 +8,8 @@ import binomialCdfStd from '@stdlib/stats-base-dists-binomial-cdf';
 import normalCdfStd from '@stdlib/stats-base-dists-normal-cdf';
 import normalQuantileStd from '@stdlib/stats-base-dists-normal-quantile';
 import tQuantileStd from '@stdlib/stats-base-dists-t-quantile';
-import { checkConfidence, checkCount } from './interval.ts';
+import { checkCount } from './checks.ts';
+import { checkConfidence } from './interval.ts';
 
 /** Quantile of the standard normal distribution: the x with P(Z <= x) = p, for 0 < p < 1. */
 export function normalQuantile(p: number): number {

@@ -4,7 +4,7 @@
  * NMI) and calibration (agreement). No I/O, no imports from the rest of the Worker.
  * Formulas and references: docs/statistics.md.
  */
-export * from './interval.ts';
+export { DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
 export * from './distributions.ts';
 export * from './proportions.ts';
 export * from './means.ts';

@@ -65,6 +65,7 @@ describe('lift of a failure pattern', () => {
     expect(() => lift({ failuresWith: 1, totalWith: 60, failuresAll: 10, totalAll: 50 })).toThrow(/totalWith/);
     expect(() => lift({ failuresWith: 5, totalWith: 5, failuresAll: 4, totalAll: 50 })).toThrow(/failuresAll/);
     expect(() => lift({ failuresWith: 0, totalWith: 45, failuresAll: 10, totalAll: 50 })).toThrow(/without the pattern/);
+    expect(() => lift({ failuresWith: 0, totalWith: 0, failuresAll: 0, totalAll: 0 }, 2)).toThrow(/confidence/);
   });
 
   it('has an interval that contains the lift and never exceeds the largest possible lift', () => {

@@ -6,7 +6,8 @@
  * are real, and benjaminiHochberg (or liftsAcrossPatterns) corrects for testing many.
  */
 import { twoSidedZ } from './distributions.ts';
-import { checkCount, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
+import { checkCount } from './checks.ts';
+import { checkConfidence, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
 import { benjaminiHochberg } from './multiple.ts';
 import { fisherExact } from './tests.ts';
 
@@ -72,7 +73,7 @@ function checkPattern({ failuresWith, totalWith, failuresAll, totalAll }: Patter
  */
 export function lift(counts: PatternCounts, confidence = DEFAULT_CONFIDENCE): Lift {
   checkPattern(counts);
-  twoSidedZ(confidence);
+  checkConfidence(confidence);
   const { failuresWith, totalWith, failuresAll, totalAll } = counts;
   const failuresWithout = failuresAll - failuresWith;
   const totalWithout = totalAll - totalWith;

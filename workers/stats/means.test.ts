@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { meanInterval } from './means.ts';
+import { clusteredMeanInterval, meanInterval } from './means.ts';
 
 describe('mean with a t interval', () => {
   it("matches R's t.test on Student's sleep data (drug 2 - drug 1, Cushny & Peebles 1905)", () => {
@@ -38,6 +38,12 @@ describe('mean with a t interval', () => {
     expect(meanInterval([1, 1, 1])).toMatchObject({ mean: 1, se: 0, interval: { low: 1, high: 1 } });
   });
 
+  it('refuses a confidence level outside (0, 1), even with too few values for an interval', () => {
+    expect(() => meanInterval([1, 2], 95)).toThrow(/confidence/);
+    expect(() => meanInterval([], 0)).toThrow(/confidence/);
+    expect(() => clusteredMeanInterval([[1]], 1)).toThrow(/confidence/);
+  });
+
   it('refuses NaN and Infinity among the values', () => {
     expect(() => meanInterval([1, Number.NaN])).toThrow(/values\[1\]/);
     expect(() => meanInterval([Infinity, 1])).toThrow(RangeError);
@@ -54,5 +60,40 @@ describe('mean with a t interval', () => {
         expect(Number.isFinite(m95.se)).toBe(true);
       }),
     );
+  });
+});
+
+describe('clustered mean (repetitions of one example form a cluster)', () => {
+  it('equals the t interval of the plain mean with one value per cluster', () => {
+    const values = [1.2, 2.4, 1.3, 1.3, 0.0, 1.0, 1.8, 0.8, 4.6, 1.4];
+    const c = clusteredMeanInterval(values.map((v) => [v]));
+    const m = meanInterval(values);
+    expect(c.mean).toBeCloseTo(m.mean!, 12);
+    expect(c.se).toBeCloseTo(m.se!, 12);
+    expect(c.interval!.low).toBeCloseTo(m.interval!.low, 10);
+    expect(c).toMatchObject({ n: 10, observations: 10 });
+  });
+
+  it('computes the cluster-robust error of a hand-worked table', () => {
+    // Pass/fail, 3 examples x 2 runs: [1,1] [1,0] [0,0]. Mean 0.5; cluster sums of
+    // residuals 1, 0, -1; se² = 3/2 · 2 / 36 = 1/12.
+    const c = clusteredMeanInterval([[1, 1], [1, 0], [0, 0]]);
+    expect(c.mean).toBe(0.5);
+    expect(c.se).toBeCloseTo(Math.sqrt(1 / 12), 12);
+    expect(c.observations).toBe(6);
+  });
+
+  it('is wider than the interval that treats every run as independent when runs of an example agree', () => {
+    const clusters = [[1, 1, 1, 1], [0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0], [1, 1, 1, 1]];
+    const clustered = clusteredMeanInterval(clusters);
+    const naive = meanInterval(clusters.flat());
+    expect(clustered.mean).toBeCloseTo(naive.mean!, 12);
+    expect(clustered.se!).toBeGreaterThan(naive.se! * 1.5);
+  });
+
+  it('says why when there are too few clusters, and refuses an empty cluster', () => {
+    expect(clusteredMeanInterval([])).toMatchObject({ mean: null, n: 0, interval: null, reason: 'no values' });
+    expect(clusteredMeanInterval([[1, 0]])).toMatchObject({ mean: 0.5, n: 1, se: null, interval: null, reason: 'fewer than 2 clusters' });
+    expect(() => clusteredMeanInterval([[1], []])).toThrow(/clusters\[1\]/);
   });
 });

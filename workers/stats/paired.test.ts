@@ -39,6 +39,8 @@ describe('paired difference of two experiments', () => {
     expect(pairedDifference([1], [0])).toEqual({ mean: -1, n: 1, se: null, interval: null, reason: 'fewer than 2 examples' });
     expect(() => pairedDifference([1, 2], [1])).toThrow(RangeError);
     expect(() => pairedDifference([1, Number.NaN], [1, 2])).toThrow(/a\[1\]/);
+    expect(() => pairedDifference([1, 2], [1, 2], 1.5)).toThrow(/confidence/);
+    expect(() => clusteredPairedDifference([], -0.5)).toThrow(/confidence/);
   });
 });
 
@@ -77,6 +79,19 @@ describe('clustered paired difference (repetitions of one example form a cluster
     // t(0.975, 2) = 4.302653
     expect(d.interval!.low).toBeCloseTo(1 / 3 - 4.302653 / 6, 5);
     expect(d.observations).toBe(12);
+  });
+
+  it('equals the paired difference of per-example means when every example has the same number of runs', () => {
+    const example = (m: number) => fc.record({ a: fc.array(values, { minLength: m, maxLength: m }), b: fc.array(values, { minLength: m, maxLength: m }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }).chain((m) => fc.array(example(m), { minLength: 2, maxLength: 30 })), (clusters) => {
+        const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+        const d = clusteredPairedDifference(clusters);
+        const p = pairedDifference(clusters.map((c) => mean(c.a)), clusters.map((c) => mean(c.b)));
+        expect(d.mean).toBeCloseTo(p.mean!, 9);
+        expect(d.se).toBeCloseTo(p.se!, 9);
+      }),
+    );
   });
 
   it('weighs every run the same when repetition counts differ (the delta equals the difference of the run means)', () => {

@@ -7,9 +7,9 @@
  * of one example are not independent either: their differences are clustered by example
  * (Miller 2024, section on clustered standard errors).
  */
-import { checkFinite, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
+import { checkFinite } from './checks.ts';
+import { checkConfidence, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
 import { meanInterval, tInterval } from './means.ts';
-import { twoSidedT } from './distributions.ts';
 
 /** The mean difference b - a with its standard error and interval. Null fields come with the reason. */
 export interface DifferenceEstimate {
@@ -59,7 +59,7 @@ export function clusteredPairedDifference(
   clusters: readonly ExampleScores[],
   confidence = DEFAULT_CONFIDENCE,
 ): DifferenceEstimate & { observations: number } {
-  twoSidedT(confidence, 1); // validates the level even when no interval is drawn
+  checkConfidence(confidence);
   let sumA = 0;
   let sumB = 0;
   let countA = 0;

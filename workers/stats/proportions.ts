@@ -5,7 +5,8 @@
  * eval sets are often small with rates near the ends.
  */
 import { twoSidedZ } from './distributions.ts';
-import { checkFinite, clamp, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
+import { checkFinite } from './checks.ts';
+import { clamp, DEFAULT_CONFIDENCE, type Interval } from './interval.ts';
 
 /** A share of successes among n, with its interval. `rate` is null (and `reason` says why) when n = 0. */
 export interface Proportion {

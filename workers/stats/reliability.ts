@@ -6,7 +6,8 @@
  * estimators from n runs of which c passed, computed as running products (never
  * factorials, which overflow past n = 170).
  */
-import { checkCount, DEFAULT_CONFIDENCE } from './interval.ts';
+import { checkCount } from './checks.ts';
+import { DEFAULT_CONFIDENCE } from './interval.ts';
 import { meanInterval, type MeanEstimate } from './means.ts';
 
 function checkRuns(n: number, c: number, k: number): void {

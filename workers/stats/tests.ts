@@ -6,7 +6,7 @@
  * where the chi-square approximations are poor.
  */
 import { binomialCdf, normalCdf } from './distributions.ts';
-import { checkCount } from './interval.ts';
+import { checkCount } from './checks.ts';
 
 /**
  * McNemar's (1947) test in its exact form: under "no change" each discordant example is

@@ -4,8 +4,8 @@
  * and the last owner can be neither demoted nor removed.
  */
 import type { Role } from '../../schema/db/index.ts';
-import { ApiError } from '../http/errors.ts';
-import { controlDb } from '../store/db.ts';
+import { ApiError } from '../platform/errors.ts';
+import { controlDb } from '../platform/db.ts';
 
 /** A member as the API shows it. */
 export interface MemberOut {

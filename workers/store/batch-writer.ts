@@ -6,24 +6,10 @@
  */
 import type { NormalizedSpan } from '../../schema/wire/span.ts';
 import type { IngestMessage } from '../../schema/queues.ts';
+import { batchKey, encodeBatch } from './batch-format.ts';
 
 /** Which API a batch came in through (kept as R2 object metadata, for debugging). */
 export type IngestOrigin = 'native' | 'otlp' | 'langsmith' | 'demo' | 'judge';
-
-/** R2 key for a new batch: grouped by project and hour, sortable by time. */
-export function batchKey(projectId: string, now = Date.now()): string {
-  const d = new Date(now);
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  const rand = crypto.getRandomValues(new Uint32Array(2));
-  return `spans/${projectId}/${d.getUTCFullYear()}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${p2(d.getUTCHours())}/${now.toString(36)}-${rand[0].toString(36)}${rand[1].toString(36)}.ndjson`;
-}
-
-/** Serializes spans as NDJSON: one span per line (JSON never contains a raw newline). */
-export function encodeBatch(spans: readonly NormalizedSpan[]): string {
-  let out = '';
-  for (const s of spans) out += JSON.stringify(s) + '\n';
-  return out;
-}
 
 /** Writes the batch to R2 and enqueues it for indexing; resolves once both are durable. */
 export async function writeSpanBatch(env: Env, projectId: string, spans: readonly NormalizedSpan[], origin: IngestOrigin): Promise<{ key: string }> {

@@ -3,11 +3,11 @@
  * /v1/providers/{id}. Needs `admin` (keys are secrets). The API key is write-only.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { ProviderCreate, ProviderOut, ProviderPatch } from '../../schema/wire/evals.ts';
-import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers/store.ts';
-import { commonErrors, notFound } from './route-errors.ts';
+import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
 
 export const providerRoutes = newRouter();
 

@@ -3,8 +3,7 @@
  * Structured output via `response_format: {type: "json_schema", strict: true}`; servers
  * without json_schema support can use `json_object` (the schema then goes in the prompt).
  */
-import { sendWithRetry } from '../http.ts';
-import { EvalError } from '../errors.ts';
+import { OutboundError, sendWithRetry } from '../platform/outbound.ts';
 import { parseAnswerJson, type JudgeAnswer, type JudgeRequest } from './types.ts';
 
 /** Connection details. */
@@ -50,11 +49,11 @@ export async function openAiComplete(conn: OpenAiConnection, req: JudgeRequest):
   try {
     body = JSON.parse(text);
   } catch {
-    throw new EvalError('malformed_answer', `the provider's response is not JSON: ${text.slice(0, 200)}`);
+    throw new OutboundError('malformed_answer', `the provider's response is not JSON: ${text.slice(0, 200)}`);
   }
   const choice = body.choices?.[0];
-  if (!choice?.message) throw new EvalError('malformed_answer', 'the provider answered without a message (no choices[0].message)');
-  if (choice.message.refusal) throw new EvalError('malformed_answer', `the model refused: ${choice.message.refusal.slice(0, 300)}`);
+  if (!choice?.message) throw new OutboundError('malformed_answer', 'the provider answered without a message (no choices[0].message)');
+  if (choice.message.refusal) throw new OutboundError('malformed_answer', `the model refused: ${choice.message.refusal.slice(0, 300)}`);
   const raw = choice.message.content ?? '';
   return {
     raw,

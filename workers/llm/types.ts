@@ -3,7 +3,7 @@
  * with a JSON Schema for the answer, get back the structured answer (or the raw text when
  * the model did not comply), token usage, and the exact request for the judge's trace.
  */
-import type { HttpPolicy } from '../http.ts';
+import type { HttpPolicy } from '../platform/outbound.ts';
 
 /** One judge request. */
 export interface JudgeRequest {

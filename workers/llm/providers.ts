@@ -4,11 +4,11 @@
  * ciphertext, answered as `has_api_key`, never returned or logged.
  */
 import type { z } from 'zod';
-import { ProviderCreate, ProviderOptions, ProviderPatch, type ProviderOut } from '../../../schema/wire/evals.ts';
-import { dbFor } from '../../store/db.ts';
-import { ApiError } from '../../http/errors.ts';
-import { checkEndpointUrl } from '../http.ts';
-import { decryptSecret, encryptSecret } from '../secrets.ts';
+import { ProviderCreate, ProviderOptions, ProviderPatch, type ProviderOut } from '../../schema/wire/evals.ts';
+import { dbFor } from '../platform/db.ts';
+import { ApiError } from '../platform/errors.ts';
+import { checkEndpointUrl } from '../platform/outbound.ts';
+import { decryptSecret, encryptSecret } from '../platform/secrets.ts';
 import { OPENAI_BASE_URL, openAiComplete } from './openai.ts';
 import { ANTHROPIC_BASE_URL, anthropicComplete } from './anthropic.ts';
 import { workersAiComplete } from './workers-ai.ts';

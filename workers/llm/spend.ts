@@ -5,7 +5,7 @@
  * once (D1 runs statements one at a time); the cost is added once the usage is known, so
  * a day can overshoot by at most the calls in flight.
  */
-import { dbFor } from '../store/db.ts';
+import { dbFor } from '../platform/db.ts';
 
 /** The caps in force for a project. */
 export interface SpendCaps {

@@ -1,10 +1,10 @@
 /** GET/PUT /v1/eval-settings: the project's daily judge budget and today's spend. Reads `read`, changes `admin`. */
 import { createRoute } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { EvalSettingsIn, EvalSettingsOut } from '../../schema/wire/evals.ts';
 import { spendCaps, spendToday, updateSpendCaps } from './spend.ts';
-import { commonErrors } from './route-errors.ts';
+import { commonErrors } from '../platform/errors.ts';
 
 export const evalSettingsRoutes = newRouter();
 

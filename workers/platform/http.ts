@@ -6,7 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import { ApiError, errorBody, fromZodError } from './errors.ts';
-import type { AuthContext } from '../auth/context.ts';
+import type { AuthContext } from './context.ts';
 
 /** Variables handlers can read with `c.get(...)`. */
 export type AppVariables = { auth: AuthContext };

@@ -2,8 +2,7 @@
  * Anthropic Messages API. Structured output uses tool use: one tool whose input_schema is
  * the answer's schema, forced with tool_choice, so the answer arrives as the tool's input.
  */
-import { sendWithRetry } from '../http.ts';
-import { EvalError } from '../errors.ts';
+import { OutboundError, sendWithRetry } from '../platform/outbound.ts';
 import type { JudgeAnswer, JudgeRequest } from './types.ts';
 
 /** Connection details. */
@@ -47,7 +46,7 @@ export async function anthropicComplete(conn: AnthropicConnection, req: JudgeReq
   try {
     body = JSON.parse(text);
   } catch {
-    throw new EvalError('malformed_answer', `the provider's response is not JSON: ${text.slice(0, 200)}`);
+    throw new OutboundError('malformed_answer', `the provider's response is not JSON: ${text.slice(0, 200)}`);
   }
   const blocks = body.content ?? [];
   const tool = blocks.find((b) => b.type === 'tool_use' && b.name === req.schemaName);

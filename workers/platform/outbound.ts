@@ -1,11 +1,31 @@
 /**
- * Outbound HTTP for judges and webhooks: a timeout per attempt, a few quick retries inline
- * on 429 / 5xx / network errors (waiting what Retry-After says when it says it), and a
- * retryable EvalError when the wait would be longer, so the queue consumer can retry the
- * job later (message.retry with that delay) instead of holding a Worker open.
+ * Outbound HTTP (LLM providers, webhook evaluators, and every later step that calls out):
+ * a timeout per attempt, a few quick retries inline on 429 / 5xx / network errors (waiting
+ * what Retry-After says when it says it), and a retryable OutboundError when the wait would
+ * be longer, so a queue consumer can retry the job later (message.retry with that delay)
+ * instead of holding a Worker open.
  */
-import { EvalError } from './errors.ts';
 import { redact } from './secrets.ts';
+import { backoff } from './retry.ts';
+
+/** Stable codes of a failed outbound call. */
+export type OutboundErrorCode = 'rate_limited' | 'provider_unavailable' | 'timeout' | 'network' | 'provider_error' | 'malformed_answer';
+
+/**
+ * An outbound call that did not give a usable answer. `retryable` failures (429, 5xx,
+ * timeouts, network) may be tried again later, after `retryAfterMs` when the server said.
+ */
+export class OutboundError extends Error {
+  constructor(
+    readonly code: OutboundErrorCode | (string & {}),
+    message: string,
+    readonly retryable = false,
+    /** When the server said to come back (Retry-After), in ms. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** How hard to try one request. */
 export interface HttpPolicy {
@@ -43,14 +63,13 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 
 /** Backoff before retry n (1-based) when the server gave no Retry-After: 250 ms, 500 ms, 1 s, ... with jitter. */
 export function backoffMs(n: number): number {
-  const base = Math.min(30_000, 250 * 2 ** (n - 1));
-  return Math.round(base * (0.75 + Math.random() * 0.5));
+  return backoff(n - 1, { base: 250, cap: 30_000, jitter: true });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Sends a request with the policy; resolves with a 2xx response. Throws EvalError:
+ * Sends a request with the policy; resolves with a 2xx response. Throws OutboundError:
  * `timeout`, `network`, `rate_limited`, `provider_unavailable` (retryable) or
  * `provider_error` (4xx, not retryable). `secrets` are scrubbed from any error text.
  */
@@ -63,18 +82,18 @@ export async function sendWithRetry(url: string, init: RequestInit, policy: Http
       const name = (err as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         // The time is already spent; retrying inline would double the wait, so let the caller decide.
-        throw new EvalError('timeout', `${what} did not answer within ${policy.timeoutMs} ms`, true);
+        throw new OutboundError('timeout', `${what} did not answer within ${policy.timeoutMs} ms`, true);
       }
       if (attempt < policy.inlineRetries) {
         await sleep(backoffMs(attempt + 1));
         continue;
       }
-      throw new EvalError('network', redact(`${what} could not be reached: ${(err as Error)?.message ?? err}`, secrets), true);
+      throw new OutboundError('network', redact(`${what} could not be reached: ${(err as Error)?.message ?? err}`, secrets), true);
     }
     if (res.ok) return res;
     const body = await res.text().catch(() => '');
     if (!isRetryableStatus(res.status)) {
-      throw new EvalError('provider_error', redact(`${what} answered ${res.status}: ${errorMessageOf(body)}`, secrets));
+      throw new OutboundError('provider_error', redact(`${what} answered ${res.status}: ${errorMessageOf(body)}`, secrets));
     }
     const asked = retryAfterMs(res.headers);
     const wait = asked ?? backoffMs(attempt + 1);
@@ -84,7 +103,7 @@ export async function sendWithRetry(url: string, init: RequestInit, policy: Http
     }
     const code = res.status === 429 ? 'rate_limited' : 'provider_unavailable';
     const after = asked !== undefined ? `; retry after ${Math.ceil(asked / 1000)} s` : '';
-    throw new EvalError(code, redact(`${what} answered ${res.status}${after}: ${errorMessageOf(body)}`, secrets), true, asked);
+    throw new OutboundError(code, redact(`${what} answered ${res.status}${after}: ${errorMessageOf(body)}`, secrets), true, asked);
   }
 }
 
