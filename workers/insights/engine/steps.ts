@@ -240,7 +240,7 @@ export function finalizeReport(model: ReportModel, tally: Tally): InsightsReport
     patternsSignificant: ranking.significant,
     method: {
       features: 'TF-IDF over hashed word 1-2-grams (Porter stems), LSA by randomized SVD',
-      clustering: 'k-means (ml-kmeans, seeded k-means++), k by silhouette; two levels',
+      clustering: 'leaves by k-means (ml-kmeans from seeded k-means++), k by silhouette; categories by Ward linkage of the leaves (ml-hclust), cut by silhouette',
       naming: 'c-tf-idf',
       facets: model.sample.withFacets ? 'llm' : 'none',
       seed: model.plan.seed,
