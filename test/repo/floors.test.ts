@@ -25,6 +25,7 @@ const WORKER_ROOMS: [room: string, mayImport: string[]][] = [
   ['ingest', ['platform', 'auth', 'store']],
   ['evals', ['platform', 'auth', 'store', 'llm', 'stats']],
   ['review', ['platform', 'auth', 'store', 'stats']],
+  ['insights', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review']],
   ['mcp', ['*']],
   // workers/app.ts and workers/index.ts wire everything.
   ['(entry)', ['*']],

@@ -2,30 +2,14 @@
  * Candidate failure-pattern features of a trace, and what each one means: a label for
  * people and, where Loupe's filter language can say the same thing, the equivalent filter
  * (so "model gpt-4o" opens as `model=gpt-4o` on the traces page, in a rule, in a queue).
- * A feature key is the JSON of [kind, ...parts]: unambiguous whatever characters a tool
- * or tag name holds, and readable back without a lookup table.
  */
 import { formatFilter, type FilterNode } from '../../../schema/filter/index.ts';
 import type { TraceSummary } from './summary.ts';
 import { mineSkipRules, trajectoryFeatures, type SkipRule } from './trajectory.ts';
+import { featureKey, parseFeatureKey, type FeatureKind } from './feature-key.ts';
 
-/** What a feature is about. */
-export type FeatureKind =
-  | 'intent' | 'intent_group' | 'tool' | 'tool_error' | 'no_tools' | 'seq' | 'loop' | 'any_loop' | 'skip'
-  | 'steps' | 'latency' | 'tokens' | 'cost' | 'model' | 'release' | 'env' | 'tag' | 'metadata' | 'span_error' | 'ending';
+export { featureKey, parseFeatureKey, type FeatureKind };
 
-type Part = string | number | boolean | null;
-
-/** The key of a feature. */
-export function featureKey(kind: FeatureKind, ...parts: Part[]): string {
-  return JSON.stringify([kind, ...parts]);
-}
-
-/** A key read back. */
-export function parseFeatureKey(key: string): { kind: FeatureKind; parts: Part[] } {
-  const [kind, ...parts] = JSON.parse(key) as [FeatureKind, ...Part[]];
-  return { kind, parts };
-}
 
 /** Numeric roll-ups bucketed into ranges for patterns. */
 export type BucketField = 'steps' | 'latency' | 'tokens' | 'cost';

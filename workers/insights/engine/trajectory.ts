@@ -7,7 +7,7 @@
  * ("book_reservation without get_user_details before it").
  */
 import type { ToolCallSummary } from './summary.ts';
-import { featureKey } from './features.ts';
+import { featureKey } from './feature-key.ts';
 
 /** A "usual step skipped" candidate: `tool` called (after `after`, when set) with no `missing` call before it. */
 export interface SkipRule {
