@@ -5,7 +5,7 @@ import { request } from '../client.ts';
 import { resolveConnection } from '../config.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { feedbackKeysTable, feedbackSentence, jsonOutput, print } from '../output.ts';
-import type { GlobalFlags } from '../main.ts';
+import type { GlobalFlags } from '../flags.ts';
 
 interface AddFlags {
   comment?: string;

@@ -6,7 +6,7 @@ import { request } from '../client.ts';
 import { normalizeUrl, readConfig, writeConfig } from '../config.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { print } from '../output.ts';
-import type { GlobalFlags } from '../main.ts';
+import type { GlobalFlags } from '../flags.ts';
 
 /** Asks one question on the terminal. */
 async function ask(question: string): Promise<string> {

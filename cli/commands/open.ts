@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolveUrl } from '../config.ts';
 import { print } from '../output.ts';
-import type { GlobalFlags } from '../main.ts';
+import type { GlobalFlags } from '../flags.ts';
 
 /** The UI's page for a trace (the UI is served on the API's origin). */
 export function traceLink(url: string, traceId: string): string {

@@ -7,7 +7,7 @@ import { request } from '../client.ts';
 import { resolveConnection } from '../config.ts';
 import { jsonOutput, print, spansTable } from '../output.ts';
 import { buildListQuery, positiveInt, userFilterError, type ListFlags } from '../query.ts';
-import type { GlobalFlags } from '../main.ts';
+import type { GlobalFlags } from '../flags.ts';
 
 /** Registers the `spans` commands. */
 export function spansCommands(program: Command): void {

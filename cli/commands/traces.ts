@@ -12,7 +12,7 @@ import { resolveConnection, type Connection } from '../config.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { jsonOutput, print, tracesTable } from '../output.ts';
 import { buildListQuery, positiveInt, userFilterError, type ListFlags, type ListQuery } from '../query.ts';
-import type { GlobalFlags } from '../main.ts';
+import type { GlobalFlags } from '../flags.ts';
 
 interface TraceListFlags extends ListFlags {
   limit: number;
