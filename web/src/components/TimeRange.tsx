@@ -1,11 +1,32 @@
-/** The time range of the traces list: a preset (last hour ... 30 days, all) or custom from/to. */
+/**
+ * Time ranges in the UI: the one list of "last N" presets that every range picker offers
+ * a part of, and the traces list's picker (a preset, all time, or custom from/to).
+ */
 
-/** Presets and their length in ms (null: no bound). */
-export const RANGES: { id: string; label: string; ms: number | null }[] = [
+/** A preset: the last `ms` milliseconds up to now. */
+export interface TimePreset {
+  id: string;
+  label: string;
+  ms: number;
+}
+
+/** Every "last N" preset, shortest first. The ids are also the traces URL's `range` values. */
+export const TIME_PRESETS: readonly TimePreset[] = [
   { id: '1h', label: 'Last hour', ms: 3_600_000 },
   { id: '24h', label: 'Last 24 hours', ms: 86_400_000 },
   { id: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
   { id: '30d', label: 'Last 30 days', ms: 30 * 86_400_000 },
+  { id: '90d', label: 'Last 90 days', ms: 90 * 86_400_000 },
+];
+
+/** The presets with these ids, in the order given. */
+export function timePresets(...ids: string[]): TimePreset[] {
+  return ids.map((id) => TIME_PRESETS.find((p) => p.id === id)!);
+}
+
+/** The traces list's choices and their length in ms (null: no bound). */
+const RANGES: { id: string; label: string; ms: number | null }[] = [
+  ...timePresets('1h', '24h', '7d', '30d'),
   { id: 'all', label: 'All time', ms: null },
   { id: 'custom', label: 'Custom…', ms: null },
 ];

@@ -12,6 +12,7 @@ import { useAction } from '../api/use-action.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { Problem } from '../components/Problem.tsx';
 import { RuleForm } from '../components/evals/RuleForm.tsx';
+import { timePresets } from '../components/TimeRange.tsx';
 import { RunCounters, runInProgress, runLabel } from '../components/evals/RunCounters.tsx';
 import { EvalStatus, EvaluatorLink, ReadOnlyNote, useCanManage, useEvaluatorIndex } from '../components/evals/common.tsx';
 import { formatAgo, formatTime } from '../lib/format.ts';
@@ -184,13 +185,8 @@ function RunsTable({ rule, runs }: { rule: RuleOut; runs: RunOut[] }) {
   );
 }
 
-const RANGES = [
-  { id: '1d', label: 'Last 24 hours', ms: 86_400_000 },
-  { id: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
-  { id: '30d', label: 'Last 30 days', ms: 30 * 86_400_000 },
-  { id: '90d', label: 'Last 90 days', ms: 90 * 86_400_000 },
-  { id: 'custom', label: 'Custom…', ms: 0 },
-];
+/** Backfills look back further than the traces list, and have no "all time". */
+const RANGES = [...timePresets('24h', '7d', '30d', '90d'), { id: 'custom', label: 'Custom…', ms: 0 }];
 
 function BackfillForm({ rule, onStarted }: { rule: RuleOut; onStarted(run: RunOut): void }) {
   const [range, setRange] = useState('30d');
