@@ -4,6 +4,7 @@
  * and every query filters on it (see workers/store/db.ts for the one place D1 is reached).
  */
 import { sqliteTable, text, integer, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
+import { ROLES } from '../roles.ts';
 
 /** An organisation: the unit of membership and billing. */
 export const orgs = sqliteTable('orgs', {
@@ -25,9 +26,9 @@ export const users = sqliteTable(
   (t) => [uniqueIndex('users_email').on(t.email)],
 );
 
-/** Roles a member can hold in an organisation, strongest first. */
-export const ROLES = ['owner', 'admin', 'engineer', 'reviewer', 'domain_expert', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+// Roles, and the rules about them, are defined in schema/roles.ts (the UI reads them too,
+// without drizzle); the tables' users find them here as well.
+export { ROLES, type Role } from '../roles.ts';
 
 /** Membership of a user in an organisation, with one role. */
 export const memberships = sqliteTable(

@@ -10,7 +10,7 @@ import { api, currentProject, query } from '../api/client.ts';
 import { useApi } from '../api/use-api.ts';
 import { useSession } from '../api/session.tsx';
 import { useQueueLive } from '../api/queue-live.ts';
-import { isManager } from '../lib/roles.ts';
+import { isManagerRole } from '../../../schema/roles.ts';
 import { formatAgo } from '../lib/format.ts';
 import { choices, type Answer } from '../lib/review-keys.ts';
 import { ProgressBar, ReviewerList } from '../components/review/LivePresence.tsx';
@@ -20,7 +20,7 @@ import { Markdown } from '../components/Markdown.tsx';
 export function QueuePage() {
   const { queueId = '' } = useParams();
   const { project } = useSession();
-  const manager = isManager(project?.org.role);
+  const manager = isManagerRole(project?.org.role);
   const base = `/v1/review-queues/${encodeURIComponent(queueId)}`;
   const queue = useApi<QueueOut>(base);
   const stats = useApi<QueueStats>(`${base}/stats`);

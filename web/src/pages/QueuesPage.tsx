@@ -6,7 +6,7 @@ import { Link } from 'react-router';
 import type { QueueOut } from '../../../schema/wire/review.ts';
 import { useApi } from '../api/use-api.ts';
 import { useSession } from '../api/session.tsx';
-import { isManager } from '../lib/roles.ts';
+import { isManagerRole } from '../../../schema/roles.ts';
 import { ProgressBar } from '../components/review/LivePresence.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 
@@ -15,7 +15,7 @@ const ROLE_TEXT = { reviewer: 'reviewers', domain_expert: 'domain experts', both
 export function QueuesPage() {
   const { project } = useSession();
   const { data, error } = useApi<{ queues: QueueOut[] }>('/v1/review-queues');
-  const manager = isManager(project?.org.role);
+  const manager = isManagerRole(project?.org.role);
   return (
     <div className="page queues-page">
       <div className="page-head">

@@ -4,7 +4,7 @@
  * things; everyone else sees what they may see, and the API answers 403 to the rest.
  */
 import { useState, type FormEvent } from 'react';
-import type { Role } from '../../../schema/db/tenancy.ts';
+import { canGrant, isManagerRole, ROLE_HELP, ROLES, type Role } from '../../../schema/roles.ts';
 import type { ApiKeyCreated, ApiKeyOut, InviteCreated, InviteOut, MemberOut, ProjectOut } from '../../../schema/wire/accounts.ts';
 import { api } from '../api/client.ts';
 import { useAction } from '../api/use-action.ts';
@@ -12,13 +12,13 @@ import { Problem } from '../components/Problem.tsx';
 import { useApi } from '../api/use-api.ts';
 import { useSession } from '../api/session.tsx';
 import { formatAgo, formatTime } from '../lib/format.ts';
-import { isManager, ROLE_HELP, ROLE_ORDER, roleLabel } from '../lib/roles.ts';
+import { roleLabel } from '../lib/roles.ts';
 import { MIN_PASSWORD } from '../../../schema/wire/password.ts';
 
 export function SettingsPage() {
   const { project } = useSession();
   if (!project) return <div className="page muted">No project.</div>;
-  const manager = isManager(project.org.role);
+  const manager = isManagerRole(project.org.role);
   return (
     <div className="page settings-page">
       <h1>Settings</h1>
@@ -35,8 +35,9 @@ export function SettingsPage() {
   );
 }
 
+/** The roles `myRole` may give, strongest first. */
 function grantable(myRole: Role): Role[] {
-  return ROLE_ORDER.filter((r) => r !== 'owner' || myRole === 'owner');
+  return ROLES.filter((r) => canGrant(myRole, r));
 }
 
 function MembersSection({ manager, myRole }: { manager: boolean; myRole: Role }) {
@@ -66,7 +67,7 @@ function MembersSection({ manager, myRole }: { manager: boolean; myRole: Role })
                   {m.user_id === session?.user.id && <span className="muted small"> (you)</span>}
                 </td>
                 <td>
-                  {manager && (m.role !== 'owner' || myRole === 'owner') ? (
+                  {canGrant(myRole, m.role) ? (
                     <select
                       aria-label={`Role of ${m.email}`}
                       value={m.role}
@@ -88,7 +89,7 @@ function MembersSection({ manager, myRole }: { manager: boolean; myRole: Role })
                 </td>
                 {manager && (
                   <td>
-                    {m.user_id !== session?.user.id && (m.role !== 'owner' || myRole === 'owner') && (
+                    {m.user_id !== session?.user.id && canGrant(myRole, m.role) && (
                       <button
                         type="button"
                         className="button subtle danger"
@@ -110,7 +111,7 @@ function MembersSection({ manager, myRole }: { manager: boolean; myRole: Role })
       <details className="muted small">
         <summary>What roles may do</summary>
         <ul>
-          {ROLE_ORDER.map((r) => (
+          {ROLES.map((r) => (
             <li key={r}>
               <strong>{roleLabel(r)}</strong>: {ROLE_HELP[r]}
             </li>
