@@ -15,7 +15,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { Messages, TextBlock } from '../components/span/Payload.tsx';
 import { RawAnswer } from '../components/evals/JudgeExchange.tsx';
 import { EvaluatorLink, ScoreValue } from '../components/evals/common.tsx';
-import { toConversation } from '../lib/messages.ts';
+import { toConversation } from '../../../schema/payload/messages.ts';
 import { formatCost, formatDuration, formatTime, formatTokens } from '../lib/format.ts';
 
 /** Times a missing judge call is asked for again, 2 s apart. */

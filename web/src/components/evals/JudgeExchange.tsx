@@ -4,7 +4,7 @@
  * answer before validation, tokens and cost. Used by try-it and the judge trace page.
  */
 import { useMemo } from 'react';
-import { toConversation } from '../../lib/messages.ts';
+import { toConversation } from '../../../../schema/payload/messages.ts';
 import { formatCost, formatTokens } from '../../lib/format.ts';
 import { Messages, TextBlock } from '../span/Payload.tsx';
 import { JsonView } from '../JsonView.tsx';

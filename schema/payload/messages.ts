@@ -1,10 +1,11 @@
 /**
  * Recognises chat conversations in span payloads, whatever SDK produced them, and turns
- * them into one shape for rendering: OpenAI chat (messages, tool_calls, tool role),
- * OpenAI responses (`choices[].message`), Anthropic content blocks (text, tool_use,
- * tool_result), Gemini parts (functionCall, functionResponse), and LangChain messages
- * (`type: human|ai|...`, serialized `lc` objects). Anything else is not a chat and is
- * shown as text or JSON by the caller.
+ * them into one shape: OpenAI chat (messages, tool_calls, tool role), OpenAI responses
+ * (`choices[].message`), Anthropic content blocks (text, tool_use, tool_result), Gemini
+ * parts (functionCall, functionResponse), and LangChain messages (`type: human|ai|...`,
+ * serialized `lc` objects). Anything else is not a chat and is shown as text or JSON by
+ * the caller. The one reader of chat messages: the review UI, the markdown trajectory
+ * (CLI, MCP, the judge's `trajectory`) and the trajectory checks all see the same turns.
  */
 
 /** One piece of a message. */
@@ -15,7 +16,7 @@ export type MessagePart =
   | { type: 'image'; url: string }
   | { type: 'json'; value: unknown };
 
-/** A chat message in the one shape the UI renders. */
+/** A chat message in the one shape every reader renders. */
 export interface ChatMessage {
   role: string;
   name: string | null;
