@@ -1,12 +1,12 @@
 /**
  * Reads values out of a trace for checks and judge variables, by value source
- * (`output`, `trace.metadata.reference`, `trajectory`, ...; grammar in schema/wire/evals.ts).
+ * (`output`, `trace.metadata.reference`, `trajectory`, ...; grammar in schema/values/source.ts).
  * Pure functions over a loaded TraceTree.
  */
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import type { SpanOut } from '../../schema/wire/span.ts';
 import type { FeedbackOut } from '../../schema/wire/feedback.ts';
-import { parseValueSource, type ParsedSource } from '../../schema/wire/evals.ts';
+import { parseValueSource, type ParsedSource } from '../../schema/values/source.ts';
 import { renderTrace } from '../../schema/render/trajectory.ts';
 
 /** What an evaluator looks at: a trace, and the span being evaluated (null for the whole trace). */
