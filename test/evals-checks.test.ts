@@ -8,7 +8,7 @@ import { describe, it, expect } from 'vitest';
 import { CodeCheck } from '../schema/wire/evals.ts';
 import { runCodeCheck } from '../workers/evals/checks.ts';
 import { EvalError } from '../workers/evals/errors.ts';
-import { readSource } from '../workers/evals/sources.ts';
+import { readSource } from '../schema/values/read.ts';
 import { tauSpans, treeFromSpans, TAU } from './evals-helpers.ts';
 import { weatherChat, type ChatDialect } from './fixtures/chats.ts';
 

@@ -7,7 +7,7 @@
  */
 import type { SpanOut } from '../../schema/wire/span.ts';
 import { toConversation } from '../../schema/payload/messages.ts';
-import { parseJsonText } from './sources.ts';
+import { parseJsonText } from '../../schema/values/read.ts';
 
 /** One tool call as the agent made it. */
 export interface ToolCall {

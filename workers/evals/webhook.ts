@@ -6,7 +6,7 @@
  */
 import type { WebhookConfig } from '../../schema/wire/evals.ts';
 import { WebhookAnswer } from '../../schema/wire/evals.ts';
-import type { EvalSubject } from './sources.ts';
+import type { TraceSubject } from '../../schema/values/read.ts';
 import { sendWithRetry, type HttpPolicy } from './http.ts';
 import { EvalError } from './errors.ts';
 import type { Verdict } from './checks.ts';
@@ -26,7 +26,7 @@ export interface WebhookContext {
 }
 
 /** Calls the webhook and validates its answer. Throws EvalError on failure. */
-export async function runWebhook(cfg: WebhookConfig, secret: string | null, subject: EvalSubject, ctx: WebhookContext, policy: Omit<HttpPolicy, 'timeoutMs'>): Promise<Verdict> {
+export async function runWebhook(cfg: WebhookConfig, secret: string | null, subject: TraceSubject, ctx: WebhookContext, policy: Omit<HttpPolicy, 'timeoutMs'>): Promise<Verdict> {
   const body = JSON.stringify({
     evaluator: ctx.evaluator,
     project_id: ctx.projectId,

@@ -1,16 +1,17 @@
 /**
- * Reads values out of a trace for checks and judge variables, by value source
- * (`output`, `trace.metadata.reference`, `trajectory`, ...; grammar in schema/values/source.ts).
- * Pure functions over a loaded TraceTree.
+ * Reads values out of a trace by value source (`output`, `trace.metadata.reference`,
+ * `trajectory`, ...; grammar in schema/values/source.ts): what checks and judge variables
+ * see. Pure functions over a loaded TraceTree, kept in schema/ so that whatever else reads
+ * trace fields by source reads them as evaluators do.
  */
-import type { TraceTree } from '../../schema/wire/trace.ts';
-import type { SpanOut } from '../../schema/wire/span.ts';
-import type { FeedbackOut } from '../../schema/wire/feedback.ts';
-import { parseValueSource, type ParsedSource } from '../../schema/values/source.ts';
-import { renderTrace } from '../../schema/render/trajectory.ts';
+import type { TraceTree } from '../wire/trace.ts';
+import type { SpanOut } from '../wire/span.ts';
+import type { FeedbackOut } from '../wire/feedback.ts';
+import { parseValueSource, type ParsedSource } from './source.ts';
+import { renderTrace } from '../render/trajectory.ts';
 
-/** What an evaluator looks at: a trace, and the span being evaluated (null for the whole trace). */
-export interface EvalSubject {
+/** What a value source is read from: a trace, and the span in focus (null for the whole trace; for evaluators, the span being evaluated). */
+export interface TraceSubject {
   tree: TraceTree;
   span: SpanOut | null;
 }
@@ -40,13 +41,13 @@ export function subtree(tree: TraceTree, span: SpanOut | null): SpanOut[] {
 }
 
 /** Reads `source` for the subject; undefined when the trace does not carry it. */
-export function readSource(subject: EvalSubject, source: string, opts: SourceOptions = {}): unknown {
+export function readSource(subject: TraceSubject, source: string, opts: SourceOptions = {}): unknown {
   const parsed = parseValueSource(source);
   if (typeof parsed === 'string') throw new Error(`invalid value source '${source}': ${parsed}`);
   return readParsed(subject, parsed, opts);
 }
 
-function readParsed(subject: EvalSubject, p: ParsedSource, opts: SourceOptions): unknown {
+function readParsed(subject: TraceSubject, p: ParsedSource, opts: SourceOptions): unknown {
   const { tree } = subject;
   switch (p.root) {
     case 'target':
@@ -89,7 +90,7 @@ function fieldOf(tree: TraceTree, span: SpanOut | null, field: 'input' | 'output
 }
 
 /** Feedback on the whole trace, or on the evaluated span. */
-function ownedBy(f: FeedbackOut, subject: EvalSubject): boolean {
+function ownedBy(f: FeedbackOut, subject: TraceSubject): boolean {
   return f.span_id === null || f.span_id === subject.span?.id || !subject.span;
 }
 
