@@ -5,7 +5,7 @@
  * raw conversations (tool calls of the assistant messages), not with the code under test.
  */
 import { describe, it, expect } from 'vitest';
-import { CodeCheck } from '../schema/wire/evals.ts';
+import { CodeCheck } from '../schema/wire/evaluators.ts';
 import { runCodeCheck } from '../workers/evals/checks.ts';
 import { EvalError } from '../workers/evals/errors.ts';
 import { readSource } from '../schema/values/read.ts';

@@ -5,7 +5,7 @@
  * an error is never a score. Pure functions over a loaded trace.
  */
 import { Validator, type Schema } from '@cfworker/json-schema';
-import type { CodeCheck } from '../../schema/wire/evals.ts';
+import type { CodeCheck } from '../../schema/wire/evaluators.ts';
 import { asText, parseJsonText, readSource, subtree, type TraceSubject } from '../../schema/values/read.ts';
 import { expectedCall, findLoops, jsonEqual, matchSequence, toolCallsOf, callMatches } from './trajectory.ts';
 import { EvalError } from './errors.ts';

@@ -5,7 +5,7 @@
  * comment. A malformed answer is an EvalError, never a score.
  */
 import { z } from 'zod';
-import type { JudgeConfig, JudgeOutput } from '../../schema/wire/evals.ts';
+import type { JudgeConfig, JudgeOutput } from '../../schema/wire/evaluators.ts';
 import { asText, readSource, type TraceSubject } from '../../schema/values/read.ts';
 import { EvalError, asEvalError } from './errors.ts';
 import type { HttpPolicy } from './http.ts';

@@ -8,7 +8,7 @@
  * between re-sends rather than loses (a duplicate job rewrites the same score).
  */
 import type { BackfillMessage, EvaluateMessage, ReviewRouteMessage, TracesCompletedMessage } from '../../schema/queues.ts';
-import type { RunOut } from '../../schema/wire/evals.ts';
+import type { RunOut } from '../../schema/wire/runs.ts';
 import { dbFor } from '../store/db.ts';
 import { compileQuery } from '../store/filter.ts';
 import { ApiError } from '../http/errors.ts';

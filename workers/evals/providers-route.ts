@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../http/app.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { ProviderCreate, ProviderOut, ProviderPatch } from '../../schema/wire/evals.ts';
+import { ProviderCreate, ProviderOut, ProviderPatch } from '../../schema/wire/providers.ts';
 import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers/store.ts';
 import { commonErrors, notFound } from './route-errors.ts';
 

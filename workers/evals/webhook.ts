@@ -4,8 +4,8 @@
  * over `<t>.<body>` (the scheme Stripe and others use, so verification code is familiar);
  * `x-loupe-delivery` is stable across retries of the same job, for deduplication.
  */
-import type { WebhookConfig } from '../../schema/wire/evals.ts';
-import { WebhookAnswer } from '../../schema/wire/evals.ts';
+import type { WebhookConfig } from '../../schema/wire/evaluators.ts';
+import { WebhookAnswer } from '../../schema/wire/evaluators.ts';
 import type { TraceSubject } from '../../schema/values/read.ts';
 import { sendWithRetry, type HttpPolicy } from './http.ts';
 import { EvalError } from './errors.ts';

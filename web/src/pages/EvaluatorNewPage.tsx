@@ -5,7 +5,7 @@
  * ?template=<id> or ?kind=code|judge|webhook picks the start, so a start can be linked.
  */
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import type { EvaluatorTemplate, JudgeOutput } from '../../../schema/wire/evals.ts';
+import type { EvaluatorTemplate, JudgeOutput } from '../../../schema/wire/evaluators.ts';
 import { useApi } from '../api/use-api.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { InlineCode } from '../components/InlineCode.tsx';

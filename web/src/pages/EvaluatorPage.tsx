@@ -6,7 +6,9 @@
  */
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
-import type { EvaluatorOut, ProviderOut, RuleOut } from '../../../schema/wire/evals.ts';
+import type { EvaluatorOut } from '../../../schema/wire/evaluators.ts';
+import type { ProviderOut } from '../../../schema/wire/providers.ts';
+import type { RuleOut } from '../../../schema/wire/rules.ts';
 import type { FeedbackOut } from '../../../schema/wire/feedback.ts';
 import { api, ApiError, query } from '../api/client.ts';
 import { useApi, usePolling } from '../api/use-api.ts';

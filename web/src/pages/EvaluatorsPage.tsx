@@ -3,7 +3,8 @@
  * the feedback key they write, their version and the rules that run them.
  */
 import { Link } from 'react-router';
-import type { EvaluatorOut, RuleOut } from '../../../schema/wire/evals.ts';
+import type { EvaluatorOut } from '../../../schema/wire/evaluators.ts';
+import type { RuleOut } from '../../../schema/wire/rules.ts';
 import { useApi } from '../api/use-api.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { KindBadge, ReadOnlyNote, useCanManage } from '../components/evals/common.tsx';

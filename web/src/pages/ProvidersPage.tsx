@@ -5,7 +5,7 @@
  * the budget and get a clear 403 for providers.
  */
 import { useState, type FormEvent } from 'react';
-import type { ProviderOut } from '../../../schema/wire/evals.ts';
+import type { ProviderOut } from '../../../schema/wire/providers.ts';
 import { api, ApiError } from '../api/client.ts';
 import { useApi } from '../api/use-api.ts';
 import { useAction } from '../api/use-action.ts';

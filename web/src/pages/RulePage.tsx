@@ -5,7 +5,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import type { RuleOut, RunOut } from '../../../schema/wire/evals.ts';
+import type { RuleOut } from '../../../schema/wire/rules.ts';
+import type { RunOut } from '../../../schema/wire/runs.ts';
 import { api, ApiError } from '../api/client.ts';
 import { useApi, usePolling } from '../api/use-api.ts';
 import { useAction } from '../api/use-action.ts';

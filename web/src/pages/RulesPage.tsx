@@ -3,7 +3,7 @@
  * evaluators, and whether each rule is running on new traces.
  */
 import { Link } from 'react-router';
-import type { RuleOut } from '../../../schema/wire/evals.ts';
+import type { RuleOut } from '../../../schema/wire/rules.ts';
 import { useApi } from '../api/use-api.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { EvalStatus, EvaluatorLink, ReadOnlyNote, useCanManage, useEvaluatorIndex } from '../components/evals/common.tsx';

@@ -7,7 +7,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import type { RuleOut, RunOut, RunResultOut } from '../../../schema/wire/evals.ts';
+import type { RuleOut } from '../../../schema/wire/rules.ts';
+import type { RunOut, RunResultOut } from '../../../schema/wire/runs.ts';
 import { api, ApiError, query } from '../api/client.ts';
 import { useApi, usePolling } from '../api/use-api.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';

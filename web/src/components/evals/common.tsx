@@ -3,7 +3,7 @@
  * read-only role sees, evaluator names by id, and field errors.
  */
 import { Link } from 'react-router';
-import type { EvaluatorOut } from '../../../../schema/wire/evals.ts';
+import type { EvaluatorOut } from '../../../../schema/wire/evaluators.ts';
 import { useApi } from '../../api/use-api.ts';
 import { useSession } from '../../api/session.tsx';
 import { roleHasScope } from '../../../../schema/roles.ts';
