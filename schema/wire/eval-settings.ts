@@ -12,6 +12,7 @@ export const EvalSettingsOut = z
     today: z.object({ day: z.string(), calls: z.number(), cost_usd: z.number() }),
   })
   .meta({ id: 'EvalSettings' });
+export type EvalSettingsOut = z.infer<typeof EvalSettingsOut>;
 
 /** PUT /v1/eval-settings (null: back to the instance default). */
 export const EvalSettingsIn = z

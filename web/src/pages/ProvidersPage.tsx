@@ -6,6 +6,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { ProviderOut } from '../../../schema/wire/providers.ts';
+import type { EvalSettingsOut } from '../../../schema/wire/eval-settings.ts';
 import { api, ApiError } from '../api/client.ts';
 import { useApi } from '../api/use-api.ts';
 import { useAction } from '../api/use-action.ts';
@@ -285,14 +286,8 @@ function ProviderForm({ provider, onDone }: { provider?: ProviderOut; onDone(sav
   );
 }
 
-interface EvalSettings {
-  daily_spend_cap_usd: number;
-  daily_judge_call_cap: number;
-  today: { day: string; calls: number; cost_usd: number };
-}
-
 function BudgetSection({ canEdit }: { canEdit: boolean }) {
-  const settings = useApi<EvalSettings>('/v1/eval-settings');
+  const settings = useApi<EvalSettingsOut>('/v1/eval-settings');
   const [cap, setCap] = useState<string | null>(null);
   const [calls, setCalls] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
