@@ -95,6 +95,7 @@ export const JudgeExchange = z
     cost_usd: z.number().nullable(),
   })
   .meta({ id: 'JudgeExchange' });
+export type JudgeExchange = z.infer<typeof JudgeExchange>;
 
 /** One try-it result: a score, or an error (never both). */
 export const TryResult = z
