@@ -48,6 +48,11 @@ export function canGrant(actor: Role | null | undefined, role: Role): boolean {
   return isManagerRole(actor) && (role !== 'owner' || actor === 'owner');
 }
 
+/** The roles `actor` may give, strongest first. */
+export function grantableRoles(actor: Role | null | undefined): Role[] {
+  return ROLES.filter((role) => canGrant(actor, role));
+}
+
 /** What a role may do, in a phrase. */
 export const ROLE_HELP: Record<Role, string> = {
   owner: 'everything, including owners',
