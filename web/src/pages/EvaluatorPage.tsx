@@ -10,11 +10,12 @@ import type { EvaluatorOut } from '../../../schema/wire/evaluators.ts';
 import type { ProviderOut } from '../../../schema/wire/providers.ts';
 import type { RuleOut } from '../../../schema/wire/rules.ts';
 import type { FeedbackOut } from '../../../schema/wire/feedback.ts';
-import { api, ApiError, query } from '../api/client.ts';
+import { ApiError, query } from '../api/client.ts';
 import { useApi, usePolling } from '../api/use-api.ts';
 import { useAction } from '../api/use-action.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { Problem } from '../components/Problem.tsx';
+import { DeleteButton } from '../components/DeleteButton.tsx';
 import { JsonView } from '../components/JsonView.tsx';
 import { EvaluatorEditor } from '../components/evals/EvaluatorEditor.tsx';
 import { EvaluatorView } from '../components/evals/EvaluatorView.tsx';
@@ -91,17 +92,12 @@ export function EvaluatorPage() {
             <button type="button" className="button" onClick={() => (setEditing(true), setSavedNote(null), go('overview'))}>
               Edit
             </button>
-            <button
-              type="button"
-              className="button subtle danger"
-              disabled={remove.busy}
-              onClick={() => {
-                if (confirm(`Delete "${e.name}"? Rules stop running it; its versions and scores stay.`))
-                  void remove.run(() => api(`/v1/evaluators/${encodeURIComponent(e.id)}`, { method: 'DELETE' })).then((ok) => ok && navigate('/evaluators'));
-              }}
-            >
-              Delete
-            </button>
+            <DeleteButton
+              action={remove}
+              path={`/v1/evaluators/${encodeURIComponent(e.id)}`}
+              question={`Delete "${e.name}"? Rules stop running it; its versions and scores stay.`}
+              then={(ok) => ok && navigate('/evaluators')}
+            />
           </div>
         )}
       </header>

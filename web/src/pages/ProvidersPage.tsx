@@ -10,6 +10,7 @@ import { api, ApiError } from '../api/client.ts';
 import { useApi } from '../api/use-api.ts';
 import { useAction } from '../api/use-action.ts';
 import { Problem } from '../components/Problem.tsx';
+import { DeleteButton } from '../components/DeleteButton.tsx';
 import { FieldError, ReadOnlyNote, useCanManage } from '../components/evals/common.tsx';
 import { BudgetSection } from '../components/evals/BudgetSection.tsx';
 import { formatAgo } from '../lib/format.ts';
@@ -125,17 +126,7 @@ function ProvidersSection({ canEdit }: { canEdit: boolean }) {
                         <button type="button" className="button subtle" onClick={() => setEditing(p.id)}>
                           Edit
                         </button>
-                        <button
-                          type="button"
-                          className="button subtle danger"
-                          disabled={action.busy}
-                          onClick={() => {
-                            if (confirm(`Delete the provider "${p.name}"? Its key is erased; judges using it fail until they get another provider.`))
-                              void action.run(() => api(`/v1/providers/${p.id}`, { method: 'DELETE' })).then(list.reload);
-                          }}
-                        >
-                          Delete
-                        </button>
+                        <DeleteButton action={action} path={`/v1/providers/${p.id}`} question={`Delete the provider "${p.name}"? Its key is erased; judges using it fail until they get another provider.`} then={list.reload} />
                       </td>
                     )}
                   </tr>

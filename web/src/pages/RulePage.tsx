@@ -12,6 +12,7 @@ import { useApi, usePolling } from '../api/use-api.ts';
 import { useAction } from '../api/use-action.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { Problem } from '../components/Problem.tsx';
+import { DeleteButton } from '../components/DeleteButton.tsx';
 import { RuleForm } from '../components/evals/RuleForm.tsx';
 import { timePresets } from '../components/TimeRange.tsx';
 import { RunCounters, runInProgress, runLabel } from '../components/evals/RunCounters.tsx';
@@ -94,17 +95,12 @@ function RuleDetail({ id, canEdit }: { id: string; canEdit: boolean }) {
             <button type="button" className="button subtle" disabled={action.busy} onClick={() => setActive(!r.active)}>
               {r.active ? 'Pause' : 'Resume'}
             </button>
-            <button
-              type="button"
-              className="button subtle danger"
-              disabled={action.busy}
-              onClick={() => {
-                if (confirm(`Delete the rule "${r.name}"? No new traces are matched; queued jobs finish and scores stay.`))
-                  void action.run(() => api(`/v1/rules/${encodeURIComponent(r.id)}`, { method: 'DELETE' })).then((ok) => ok && navigate('/rules'));
-              }}
-            >
-              Delete
-            </button>
+            <DeleteButton
+              action={action}
+              path={`/v1/rules/${encodeURIComponent(r.id)}`}
+              question={`Delete the rule "${r.name}"? No new traces are matched; queued jobs finish and scores stay.`}
+              then={(ok) => ok && navigate('/rules')}
+            />
           </div>
         )}
       </header>

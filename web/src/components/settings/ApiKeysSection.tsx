@@ -8,6 +8,7 @@ import { api } from '../../api/client.ts';
 import { useAction } from '../../api/use-action.ts';
 import { useApi } from '../../api/use-api.ts';
 import { Problem } from '../Problem.tsx';
+import { DeleteButton } from '../DeleteButton.tsx';
 import { CopyField } from '../CopyField.tsx';
 import { formatAgo } from '../../lib/format.ts';
 
@@ -78,15 +79,9 @@ export function ApiKeysSection({ projectName }: { projectName: string }) {
                     {k.revoked_at ? (
                       <span className="muted">revoked</span>
                     ) : (
-                      <button
-                        type="button"
-                        className="button subtle danger"
-                        onClick={() => {
-                          if (confirm(`Revoke the key "${k.name}"? Clients using it stop working at once.`)) void action.run(() => api(`/v1/api-keys/${k.id}`, { method: 'DELETE' })).then(keys.reload);
-                        }}
-                      >
+                      <DeleteButton action={action} path={`/v1/api-keys/${k.id}`} question={`Revoke the key "${k.name}"? Clients using it stop working at once.`} then={keys.reload}>
                         Revoke
-                      </button>
+                      </DeleteButton>
                     )}
                   </td>
                 </tr>

@@ -10,6 +10,7 @@ import { useAction } from '../../api/use-action.ts';
 import { useApi } from '../../api/use-api.ts';
 import { useSession } from '../../api/session.tsx';
 import { Problem } from '../Problem.tsx';
+import { DeleteButton } from '../DeleteButton.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { roleLabel } from '../../lib/roles.ts';
 
@@ -64,16 +65,9 @@ export function MembersSection({ manager, myRole }: { manager: boolean; myRole: 
                 {manager && (
                   <td>
                     {m.user_id !== session?.user.id && canGrant(myRole, m.role) && (
-                      <button
-                        type="button"
-                        className="button subtle danger"
-                        disabled={action.busy}
-                        onClick={() => {
-                          if (confirm(`Remove ${m.email} from the organisation?`)) void action.run(() => api(`/v1/members/${m.user_id}`, { method: 'DELETE' })).then(members.reload);
-                        }}
-                      >
+                      <DeleteButton action={action} path={`/v1/members/${m.user_id}`} question={`Remove ${m.email} from the organisation?`} then={members.reload}>
                         Remove
-                      </button>
+                      </DeleteButton>
                     )}
                   </td>
                 )}
