@@ -3,11 +3,11 @@
  * evaluators, and whether each rule is running on new traces.
  */
 import { Link } from 'react-router';
-import type { RuleOut } from '../../../schema/wire/rules.ts';
-import { useApi } from '../api/use-api.ts';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { EvalStatus, EvaluatorLink, ReadOnlyNote, useCanManage, useEvaluatorIndex } from '../components/evals/common.tsx';
-import { formatAgo } from '../lib/format.ts';
+import type { RuleOut } from '../../../../schema/wire/rules.ts';
+import { useApi } from '../../api/use-api.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { EvalStatus, EvaluatorLink, ReadOnlyNote, useCanManage, useEvaluatorIndex } from '../../components/evals/common.tsx';
+import { formatAgo } from '../../lib/format.ts';
 
 /** 0.2 -> "20%". */
 export const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;

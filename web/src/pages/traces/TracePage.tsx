@@ -6,18 +6,18 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams, useSearchParams } from 'react-router';
-import type { TraceTree } from '../../../schema/wire/trace.ts';
-import { useApi } from '../api/use-api.ts';
-import { ApiError } from '../api/client.ts';
-import { ancestorIds, buildSpanTree, visibleNodes } from '../lib/span-tree.ts';
-import { formatCost, formatDuration, formatTime, formatTokens } from '../lib/format.ts';
-import { SpanTimeline } from '../components/trace/SpanTimeline.tsx';
-import { SpanDetail } from '../components/span/SpanDetail.tsx';
-import { StatusBadge } from '../components/StatusBadge.tsx';
-import { FeedbackBadges } from '../components/FeedbackBadges.tsx';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { loadSpan } from '../api/span-payloads.ts';
-import { AddToQueue } from '../components/AddToQueue.tsx';
+import type { TraceTree } from '../../../../schema/wire/trace.ts';
+import { useApi } from '../../api/use-api.ts';
+import { ApiError } from '../../api/client.ts';
+import { ancestorIds, buildSpanTree, visibleNodes } from '../../lib/span-tree.ts';
+import { formatCost, formatDuration, formatTime, formatTokens } from '../../lib/format.ts';
+import { SpanTimeline } from '../../components/trace/SpanTimeline.tsx';
+import { SpanDetail } from '../../components/span/SpanDetail.tsx';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { FeedbackBadges } from '../../components/FeedbackBadges.tsx';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { loadSpan } from '../../api/span-payloads.ts';
+import { AddToQueue } from '../../components/AddToQueue.tsx';
 
 export function TracePage() {
   const { traceId = '' } = useParams();

@@ -9,18 +9,18 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import type { ItemOut, NextOut, QueueOut } from '../../../schema/wire/review.ts';
-import type { TraceTree } from '../../../schema/wire/trace.ts';
-import { api, ApiError } from '../api/client.ts';
-import { useApi } from '../api/use-api.ts';
-import { useQueueLive } from '../api/queue-live.ts';
-import { loadSpan } from '../api/span-payloads.ts';
-import { TraceView } from '../components/trace/TraceView.tsx';
-import { RubricForm } from '../components/review/RubricForm.tsx';
-import { ProgressBar, ReviewerList } from '../components/review/LivePresence.tsx';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { Markdown } from '../components/Markdown.tsx';
-import { digitValue, missingRequired, SHORTCUTS, type Answer } from '../lib/review-keys.ts';
+import type { ItemOut, NextOut, QueueOut } from '../../../../schema/wire/review.ts';
+import type { TraceTree } from '../../../../schema/wire/trace.ts';
+import { api, ApiError } from '../../api/client.ts';
+import { useApi } from '../../api/use-api.ts';
+import { useQueueLive } from '../../api/queue-live.ts';
+import { loadSpan } from '../../api/span-payloads.ts';
+import { TraceView } from '../../components/trace/TraceView.tsx';
+import { RubricForm } from '../../components/review/RubricForm.tsx';
+import { ProgressBar, ReviewerList } from '../../components/review/LivePresence.tsx';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { Markdown } from '../../components/Markdown.tsx';
+import { digitValue, missingRequired, SHORTCUTS, type Answer } from '../../lib/review-keys.ts';
 
 type Phase = 'loading' | 'reviewing' | 'empty';
 

@@ -5,15 +5,15 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useLocation, useSearchParams } from 'react-router';
-import type { TraceList } from '../../../schema/wire/trace.ts';
-import type { TraceFacets } from '../../../schema/wire/facets.ts';
-import { query } from '../api/client.ts';
-import { useApi } from '../api/use-api.ts';
-import { FilterBar, type FilterProblem } from '../components/FilterBar.tsx';
-import { TimeRange, rangeBounds } from '../components/TimeRange.tsx';
-import { TraceTable, type TraceSort } from '../components/TraceTable.tsx';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { AddToQueue } from '../components/AddToQueue.tsx';
+import type { TraceList } from '../../../../schema/wire/trace.ts';
+import type { TraceFacets } from '../../../../schema/wire/facets.ts';
+import { query } from '../../api/client.ts';
+import { useApi } from '../../api/use-api.ts';
+import { FilterBar, type FilterProblem } from '../../components/FilterBar.tsx';
+import { TimeRange, rangeBounds } from '../../components/TimeRange.tsx';
+import { TraceTable, type TraceSort } from '../../components/TraceTable.tsx';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { AddToQueue } from '../../components/AddToQueue.tsx';
 
 const SORTS: TraceSort[] = ['start_time', 'latency', 'tokens', 'cost', 'spans'];
 const PAGE_SIZES = [25, 50, 100, 200];

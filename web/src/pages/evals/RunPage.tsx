@@ -7,15 +7,15 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import type { RuleOut } from '../../../schema/wire/rules.ts';
-import type { RunOut, RunResultOut } from '../../../schema/wire/runs.ts';
-import { api, ApiError, query } from '../api/client.ts';
-import { useApi, usePolling } from '../api/use-api.ts';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { Problem } from '../components/Problem.tsx';
-import { RunCounters, runInProgress, runLabel } from '../components/evals/RunCounters.tsx';
-import { EvalStatus, EvaluatorLink, ScoreValue, useEvaluatorIndex } from '../components/evals/common.tsx';
-import { formatAgo, formatCost, formatDuration, formatTime } from '../lib/format.ts';
+import type { RuleOut } from '../../../../schema/wire/rules.ts';
+import type { RunOut, RunResultOut } from '../../../../schema/wire/runs.ts';
+import { api, ApiError, query } from '../../api/client.ts';
+import { useApi, usePolling } from '../../api/use-api.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { Problem } from '../../components/Problem.tsx';
+import { RunCounters, runInProgress, runLabel } from '../../components/evals/RunCounters.tsx';
+import { EvalStatus, EvaluatorLink, ScoreValue, useEvaluatorIndex } from '../../components/evals/common.tsx';
+import { formatAgo, formatCost, formatDuration, formatTime } from '../../lib/format.ts';
 
 const STATUSES = ['', 'scored', 'failed', 'skipped', 'queued'] as const;
 const PAGE = 50;

@@ -1,8 +1,8 @@
 /** /login: email and password. Returns to the page that needed a login (?next=). */
 import { useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
-import { useSession } from '../api/session.tsx';
-import { ApiError } from '../api/client.ts';
+import { useSession } from '../../api/session.tsx';
+import { ApiError } from '../../api/client.ts';
 
 /** Only same-site paths are followed after login (no open redirect). */
 export function safeNext(next: string | null): string {

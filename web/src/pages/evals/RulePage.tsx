@@ -5,19 +5,19 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import type { RuleOut } from '../../../schema/wire/rules.ts';
-import type { RunOut } from '../../../schema/wire/runs.ts';
-import { api, ApiError } from '../api/client.ts';
-import { useApi, usePolling } from '../api/use-api.ts';
-import { useAction } from '../api/use-action.ts';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { Problem } from '../components/Problem.tsx';
-import { DeleteButton } from '../components/DeleteButton.tsx';
-import { RuleForm } from '../components/evals/RuleForm.tsx';
-import { timePresets } from '../components/TimeRange.tsx';
-import { RunCounters, runInProgress, runLabel } from '../components/evals/RunCounters.tsx';
-import { EvalStatus, EvaluatorLink, ReadOnlyNote, useCanManage, useEvaluatorIndex } from '../components/evals/common.tsx';
-import { formatAgo, formatTime } from '../lib/format.ts';
+import type { RuleOut } from '../../../../schema/wire/rules.ts';
+import type { RunOut } from '../../../../schema/wire/runs.ts';
+import { api, ApiError } from '../../api/client.ts';
+import { useApi, usePolling } from '../../api/use-api.ts';
+import { useAction } from '../../api/use-action.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { Problem } from '../../components/Problem.tsx';
+import { DeleteButton } from '../../components/DeleteButton.tsx';
+import { RuleForm } from '../../components/evals/RuleForm.tsx';
+import { timePresets } from '../../components/TimeRange.tsx';
+import { RunCounters, runInProgress, runLabel } from '../../components/evals/RunCounters.tsx';
+import { EvalStatus, EvaluatorLink, ReadOnlyNote, useCanManage, useEvaluatorIndex } from '../../components/evals/common.tsx';
+import { formatAgo, formatTime } from '../../lib/format.ts';
 import { percent } from './RulesPage.tsx';
 
 export function RulePage() {

@@ -6,17 +6,17 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import type { TraceTree } from '../../../schema/wire/trace.ts';
-import { ApiError } from '../api/client.ts';
-import { useApi } from '../api/use-api.ts';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { JsonView } from '../components/JsonView.tsx';
-import { StatusBadge } from '../components/StatusBadge.tsx';
-import { Messages, TextBlock } from '../components/span/Payload.tsx';
-import { RawAnswer } from '../components/evals/JudgeExchange.tsx';
-import { EvaluatorLink, ScoreValue } from '../components/evals/common.tsx';
-import { toConversation } from '../../../schema/payload/messages.ts';
-import { formatCost, formatDuration, formatTime, formatTokens } from '../lib/format.ts';
+import type { TraceTree } from '../../../../schema/wire/trace.ts';
+import { ApiError } from '../../api/client.ts';
+import { useApi } from '../../api/use-api.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { JsonView } from '../../components/JsonView.tsx';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { Messages, TextBlock } from '../../components/span/Payload.tsx';
+import { RawAnswer } from '../../components/evals/JudgeExchange.tsx';
+import { EvaluatorLink, ScoreValue } from '../../components/evals/common.tsx';
+import { toConversation } from '../../../../schema/payload/messages.ts';
+import { formatCost, formatDuration, formatTime, formatTokens } from '../../lib/format.ts';
 
 /** Times a missing judge call is asked for again, 2 s apart. */
 const RETRIES = 10;

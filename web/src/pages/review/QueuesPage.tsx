@@ -3,12 +3,12 @@
  * one, and (for owners and admins) a new queue.
  */
 import { Link } from 'react-router';
-import type { QueueOut } from '../../../schema/wire/review.ts';
-import { useApi } from '../api/use-api.ts';
-import { useSession } from '../api/session.tsx';
-import { isManagerRole } from '../../../schema/roles.ts';
-import { ProgressBar } from '../components/review/LivePresence.tsx';
-import { ErrorNote } from '../components/ErrorNote.tsx';
+import type { QueueOut } from '../../../../schema/wire/review.ts';
+import { useApi } from '../../api/use-api.ts';
+import { useSession } from '../../api/session.tsx';
+import { isManagerRole } from '../../../../schema/roles.ts';
+import { ProgressBar } from '../../components/review/LivePresence.tsx';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
 
 const ROLE_TEXT = { reviewer: 'reviewers', domain_expert: 'domain experts', both: 'reviewers and domain experts' } as const;
 

@@ -6,11 +6,11 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import type { QueueOut, RoutingRuleOut } from '../../../schema/wire/review.ts';
-import type { MemberOut } from '../../../schema/wire/accounts.ts';
-import { api, ApiError } from '../api/client.ts';
-import { useApi } from '../api/use-api.ts';
-import { ErrorNote } from '../components/ErrorNote.tsx';
+import type { QueueOut, RoutingRuleOut } from '../../../../schema/wire/review.ts';
+import type { MemberOut } from '../../../../schema/wire/accounts.ts';
+import { api, ApiError } from '../../api/client.ts';
+import { useApi } from '../../api/use-api.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
 
 type KeyType = 'boolean' | 'categorical' | 'number' | 'text';
 

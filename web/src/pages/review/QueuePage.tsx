@@ -5,17 +5,17 @@
  */
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import type { ItemOut, QueueOut, QueueStats, RoutingRuleOut } from '../../../schema/wire/review.ts';
-import { api, currentProject, query } from '../api/client.ts';
-import { useApi } from '../api/use-api.ts';
-import { useSession } from '../api/session.tsx';
-import { useQueueLive } from '../api/queue-live.ts';
-import { isManagerRole } from '../../../schema/roles.ts';
-import { formatAgo } from '../lib/format.ts';
-import { choices, type Answer } from '../lib/review-keys.ts';
-import { ProgressBar, ReviewerList } from '../components/review/LivePresence.tsx';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { Markdown } from '../components/Markdown.tsx';
+import type { ItemOut, QueueOut, QueueStats, RoutingRuleOut } from '../../../../schema/wire/review.ts';
+import { api, currentProject, query } from '../../api/client.ts';
+import { useApi } from '../../api/use-api.ts';
+import { useSession } from '../../api/session.tsx';
+import { useQueueLive } from '../../api/queue-live.ts';
+import { isManagerRole } from '../../../../schema/roles.ts';
+import { formatAgo } from '../../lib/format.ts';
+import { choices, type Answer } from '../../lib/review-keys.ts';
+import { ProgressBar, ReviewerList } from '../../components/review/LivePresence.tsx';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { Markdown } from '../../components/Markdown.tsx';
 
 export function QueuePage() {
   const { queueId = '' } = useParams();

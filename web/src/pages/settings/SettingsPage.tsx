@@ -3,15 +3,15 @@
  * project's API keys, projects, and the user's own password. Owners and admins change
  * things; everyone else sees what they may see, and the API answers 403 to the rest.
  */
-import { isManagerRole } from '../../../schema/roles.ts';
-import { useSession } from '../api/session.tsx';
-import { roleLabel } from '../lib/roles.ts';
-import { MembersSection } from '../components/settings/MembersSection.tsx';
-import { InvitesSection } from '../components/settings/InvitesSection.tsx';
-import { ApiKeysSection } from '../components/settings/ApiKeysSection.tsx';
-import { ProjectsSection } from '../components/settings/ProjectsSection.tsx';
-import { OrgsSection } from '../components/settings/OrgsSection.tsx';
-import { PasswordSection } from '../components/settings/PasswordSection.tsx';
+import { isManagerRole } from '../../../../schema/roles.ts';
+import { useSession } from '../../api/session.tsx';
+import { roleLabel } from '../../lib/roles.ts';
+import { MembersSection } from '../../components/settings/MembersSection.tsx';
+import { InvitesSection } from '../../components/settings/InvitesSection.tsx';
+import { ApiKeysSection } from '../../components/settings/ApiKeysSection.tsx';
+import { ProjectsSection } from '../../components/settings/ProjectsSection.tsx';
+import { OrgsSection } from '../../components/settings/OrgsSection.tsx';
+import { PasswordSection } from '../../components/settings/PasswordSection.tsx';
 
 export function SettingsPage() {
   const { project } = useSession();

@@ -5,14 +5,14 @@
  * ?template=<id> or ?kind=code|judge|webhook picks the start, so a start can be linked.
  */
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import type { EvaluatorTemplate, JudgeOutput } from '../../../schema/wire/evaluators.ts';
-import { useApi } from '../api/use-api.ts';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { InlineCode } from '../components/InlineCode.tsx';
-import { EvaluatorEditor, type EditorStart } from '../components/evals/EvaluatorEditor.tsx';
-import { KindBadge, ReadOnlyNote, useCanManage } from '../components/evals/common.tsx';
-import { checkSpec } from '../lib/check-fields.ts';
-import { describeOutput, describeSource } from '../lib/judge-draft.ts';
+import type { EvaluatorTemplate, JudgeOutput } from '../../../../schema/wire/evaluators.ts';
+import { useApi } from '../../api/use-api.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { InlineCode } from '../../components/InlineCode.tsx';
+import { EvaluatorEditor, type EditorStart } from '../../components/evals/EvaluatorEditor.tsx';
+import { KindBadge, ReadOnlyNote, useCanManage } from '../../components/evals/common.tsx';
+import { checkSpec } from '../../lib/check-fields.ts';
+import { describeOutput, describeSource } from '../../lib/judge-draft.ts';
 
 /** Blank starts, for evaluators no template fits. */
 const BLANK: Record<string, EditorStart & { label: string; help: string }> = {

@@ -3,13 +3,13 @@
  * the feedback key they write, their version and the rules that run them.
  */
 import { Link } from 'react-router';
-import type { EvaluatorOut } from '../../../schema/wire/evaluators.ts';
-import type { RuleOut } from '../../../schema/wire/rules.ts';
-import { useApi } from '../api/use-api.ts';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { KindBadge, ReadOnlyNote, useCanManage } from '../components/evals/common.tsx';
-import { checkSpec } from '../lib/check-fields.ts';
-import { formatAgo, formatTime } from '../lib/format.ts';
+import type { EvaluatorOut } from '../../../../schema/wire/evaluators.ts';
+import type { RuleOut } from '../../../../schema/wire/rules.ts';
+import { useApi } from '../../api/use-api.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { KindBadge, ReadOnlyNote, useCanManage } from '../../components/evals/common.tsx';
+import { checkSpec } from '../../lib/check-fields.ts';
+import { formatAgo, formatTime } from '../../lib/format.ts';
 
 /** One line on what an evaluator does. */
 export function evaluatorSummary(e: EvaluatorOut): string {

@@ -4,13 +4,13 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import type { InvitePreview, SessionOut } from '../../../schema/wire/accounts.ts';
-import { MIN_PASSWORD } from '../../../schema/wire/password.ts';
-import { api, ApiError } from '../api/client.ts';
-import { useApi } from '../api/use-api.ts';
-import { useSession } from '../api/session.tsx';
-import { formatTime } from '../lib/format.ts';
-import { roleLabel } from '../lib/roles.ts';
+import type { InvitePreview, SessionOut } from '../../../../schema/wire/accounts.ts';
+import { MIN_PASSWORD } from '../../../../schema/wire/password.ts';
+import { api, ApiError } from '../../api/client.ts';
+import { useApi } from '../../api/use-api.ts';
+import { useSession } from '../../api/session.tsx';
+import { formatTime } from '../../lib/format.ts';
+import { roleLabel } from '../../lib/roles.ts';
 
 export function InvitePage() {
   const { token = '' } = useParams();

@@ -6,23 +6,23 @@
  */
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
-import type { EvaluatorOut } from '../../../schema/wire/evaluators.ts';
-import type { ProviderOut } from '../../../schema/wire/providers.ts';
-import type { RuleOut } from '../../../schema/wire/rules.ts';
-import type { FeedbackOut } from '../../../schema/wire/feedback.ts';
-import { ApiError, query } from '../api/client.ts';
-import { useApi, usePolling } from '../api/use-api.ts';
-import { useAction } from '../api/use-action.ts';
-import { ErrorNote } from '../components/ErrorNote.tsx';
-import { Problem } from '../components/Problem.tsx';
-import { DeleteButton } from '../components/DeleteButton.tsx';
-import { JsonView } from '../components/JsonView.tsx';
-import { EvaluatorEditor } from '../components/evals/EvaluatorEditor.tsx';
-import { EvaluatorView } from '../components/evals/EvaluatorView.tsx';
-import { TryPanel } from '../components/evals/TryPanel.tsx';
-import { KindBadge, ReadOnlyNote, ScoreValue, useCanManage } from '../components/evals/common.tsx';
-import { changedPaths, versionShape } from '../lib/config-diff.ts';
-import { formatAgo, formatTime } from '../lib/format.ts';
+import type { EvaluatorOut } from '../../../../schema/wire/evaluators.ts';
+import type { ProviderOut } from '../../../../schema/wire/providers.ts';
+import type { RuleOut } from '../../../../schema/wire/rules.ts';
+import type { FeedbackOut } from '../../../../schema/wire/feedback.ts';
+import { ApiError, query } from '../../api/client.ts';
+import { useApi, usePolling } from '../../api/use-api.ts';
+import { useAction } from '../../api/use-action.ts';
+import { ErrorNote } from '../../components/ErrorNote.tsx';
+import { Problem } from '../../components/Problem.tsx';
+import { DeleteButton } from '../../components/DeleteButton.tsx';
+import { JsonView } from '../../components/JsonView.tsx';
+import { EvaluatorEditor } from '../../components/evals/EvaluatorEditor.tsx';
+import { EvaluatorView } from '../../components/evals/EvaluatorView.tsx';
+import { TryPanel } from '../../components/evals/TryPanel.tsx';
+import { KindBadge, ReadOnlyNote, ScoreValue, useCanManage } from '../../components/evals/common.tsx';
+import { changedPaths, versionShape } from '../../lib/config-diff.ts';
+import { formatAgo, formatTime } from '../../lib/format.ts';
 
 const TABS = [
   { id: 'overview', label: 'Definition' },

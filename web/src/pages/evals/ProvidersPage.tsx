@@ -5,15 +5,15 @@
  * the budget and get a clear 403 for providers.
  */
 import { useState, type FormEvent } from 'react';
-import type { ProviderOut } from '../../../schema/wire/providers.ts';
-import { api, ApiError } from '../api/client.ts';
-import { useApi } from '../api/use-api.ts';
-import { useAction } from '../api/use-action.ts';
-import { Problem } from '../components/Problem.tsx';
-import { DeleteButton } from '../components/DeleteButton.tsx';
-import { FieldError, ReadOnlyNote, useCanManage } from '../components/evals/common.tsx';
-import { BudgetSection } from '../components/evals/BudgetSection.tsx';
-import { formatAgo } from '../lib/format.ts';
+import type { ProviderOut } from '../../../../schema/wire/providers.ts';
+import { api, ApiError } from '../../api/client.ts';
+import { useApi } from '../../api/use-api.ts';
+import { useAction } from '../../api/use-action.ts';
+import { Problem } from '../../components/Problem.tsx';
+import { DeleteButton } from '../../components/DeleteButton.tsx';
+import { FieldError, ReadOnlyNote, useCanManage } from '../../components/evals/common.tsx';
+import { BudgetSection } from '../../components/evals/BudgetSection.tsx';
+import { formatAgo } from '../../lib/format.ts';
 
 type ProviderType = ProviderOut['type'];
 
