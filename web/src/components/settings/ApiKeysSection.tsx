@@ -9,7 +9,7 @@ import { useAction } from '../../api/use-action.ts';
 import { useApi } from '../../api/use-api.ts';
 import { Problem } from '../Problem.tsx';
 import { DeleteButton } from '../DeleteButton.tsx';
-import { CopyField } from '../CopyField.tsx';
+import { SecretOnce } from '../SecretOnce.tsx';
 import { formatAgo } from '../../lib/format.ts';
 
 /** The create-key form and the project's keys with revoke buttons. */
@@ -49,12 +49,9 @@ export function ApiKeysSection({ projectName }: { projectName: string }) {
       </form>
       <Problem error={action.error ?? keys.error} />
       {created && (
-        <div className="secret-once" role="status">
-          <p>
-            New key <strong>{created.name}</strong>. Copy it now: it is shown only once.
-          </p>
-          <CopyField value={created.key} label="API key" />
-        </div>
+        <SecretOnce value={created.key} label="API key">
+          New key <strong>{created.name}</strong>. Copy it now: it is shown only once.
+        </SecretOnce>
       )}
       {keys.data && (
         <div className="table-wrap">

@@ -9,7 +9,7 @@ import { api } from '../../api/client.ts';
 import { useAction } from '../../api/use-action.ts';
 import { useApi } from '../../api/use-api.ts';
 import { Problem } from '../Problem.tsx';
-import { CopyField } from '../CopyField.tsx';
+import { SecretOnce } from '../SecretOnce.tsx';
 import { formatTime } from '../../lib/format.ts';
 import { roleLabel } from '../../lib/roles.ts';
 
@@ -69,12 +69,9 @@ export function InvitesSection({ manager, myRole }: { manager: boolean; myRole: 
       </form>
       <Problem error={action.error ?? invites.error} />
       {created && (
-        <div className="secret-once" role="status">
-          <p>
-            Invite link for a <strong>{roleLabel(created.role)}</strong> (shown once; works once, until {formatTime(created.expires_at)}):
-          </p>
-          <CopyField value={created.url} label="Invite link" />
-        </div>
+        <SecretOnce value={created.url} label="Invite link">
+          Invite link for a <strong>{roleLabel(created.role)}</strong> (shown once; works once, until {formatTime(created.expires_at)}):
+        </SecretOnce>
       )}
       {invites.data && invites.data.invites.length > 0 && (
         <div className="table-wrap">
