@@ -51,17 +51,24 @@ function toLocalInput(iso: string | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** A select of time ranges by id (presets, and whatever choices the caller adds). */
+export function RangeSelect({ ranges, value, label, onChange }: { ranges: readonly { id: string; label: string }[]; value: string; label: string; onChange(id: string): void }) {
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+      {ranges.map((r) => (
+        <option key={r.id} value={r.id}>
+          {r.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** Preset select plus from/to inputs for a custom range. */
 export function TimeRange({ range, from, to, onChange }: { range: string; from: string | null; to: string | null; onChange(next: { range: string; from?: string | null; to?: string | null }): void }) {
   return (
     <div className="time-range">
-      <select aria-label="Time range" value={range} onChange={(e) => onChange({ range: e.target.value, from: null, to: null })}>
-        {RANGES.map((r) => (
-          <option key={r.id} value={r.id}>
-            {r.label}
-          </option>
-        ))}
-      </select>
+      <RangeSelect ranges={RANGES} value={range} label="Time range" onChange={(id) => onChange({ range: id, from: null, to: null })} />
       {range === 'custom' && (
         <>
           <input type="datetime-local" aria-label="From" value={toLocalInput(from)} onChange={(e) => onChange({ range, from: e.target.value ? new Date(e.target.value).toISOString() : null, to })} />

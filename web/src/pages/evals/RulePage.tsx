@@ -14,7 +14,7 @@ import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { Problem } from '../../components/Problem.tsx';
 import { DeleteButton } from '../../components/DeleteButton.tsx';
 import { RuleForm } from '../../components/evals/RuleForm.tsx';
-import { timePresets } from '../../components/TimeRange.tsx';
+import { RangeSelect, timePresets } from '../../components/TimeRange.tsx';
 import { RunCounters, runInProgress, runLabel } from '../../components/evals/RunCounters.tsx';
 import { EvalStatus, EvaluatorLink, ReadOnlyNote, useCanManage, useEvaluatorIndex } from '../../components/evals/common.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
@@ -207,13 +207,7 @@ function BackfillForm({ rule, onStarted }: { rule: RuleOut; onStarted(run: RunOu
       <h2 id="backfill-h">Backfill</h2>
       <p className="muted small">Runs this rule over traces that started in a time range (same filter and sampling), as a new run. Scores of the same evaluator version are overwritten, not doubled.</p>
       <form className="inline-form" onSubmit={submit} aria-label="Backfill">
-        <select value={range} onChange={(e) => setRange(e.target.value)} aria-label="Backfill range">
-          {RANGES.map((r) => (
-            <option key={r.id} value={r.id}>
-              {r.label}
-            </option>
-          ))}
-        </select>
+        <RangeSelect ranges={RANGES} value={range} label="Backfill range" onChange={setRange} />
         {range === 'custom' && (
           <>
             <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="Backfill from" required />
