@@ -1,10 +1,10 @@
 /**
- * Roles and what they may do: the one table the Worker enforces (session scopes, who
- * manages members and queues, who may grant which role) and the review UI shows (which
- * controls to offer, the "what roles may do" help). The API stays the judge: the UI reads
- * these rules only to hide what the API would refuse. docs/auth.md describes the roles.
+ * Roles, API key scopes, and who may do what: the one table the Worker enforces (session
+ * scopes, who manages members and queues, who may grant which role) and the review UI
+ * shows (which controls to offer, the "what roles may do" help). The API stays the judge:
+ * the UI reads these rules only to hide what the API would refuse. docs/auth.md describes
+ * the roles.
  */
-import type { ApiKeyScope } from './db/tenancy.ts';
 
 /** Roles a member can hold in an organisation, strongest first (the order menus list them). */
 export const ROLES = ['owner', 'admin', 'engineer', 'reviewer', 'domain_expert', 'viewer'] as const;
@@ -14,6 +14,10 @@ export type Role = (typeof ROLES)[number];
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
+
+/** What an API key may do. `admin` implies the other two. */
+export const API_KEY_SCOPES = ['ingest', 'read', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** What each role may do with the data API (the same scopes API keys carry). */
 export const ROLE_SCOPES: Record<Role, readonly ApiKeyScope[]> = {

@@ -26,9 +26,9 @@ export const users = sqliteTable(
   (t) => [uniqueIndex('users_email').on(t.email)],
 );
 
-// Roles, and the rules about them, are defined in schema/roles.ts (the UI reads them too,
-// without drizzle); the tables' users find them here as well.
-export { ROLES, type Role } from '../roles.ts';
+// Roles and API key scopes, and the rules about them, are defined in schema/roles.ts (the
+// UI reads them too, without drizzle); the tables' users find them here as well.
+export { ROLES, type Role, API_KEY_SCOPES, type ApiKeyScope } from '../roles.ts';
 
 /** Membership of a user in an organisation, with one role. */
 export const memberships = sqliteTable(
@@ -59,10 +59,6 @@ export const projects = sqliteTable(
  * are recorded): people cannot create them, and project lists leave them out.
  */
 export const SYSTEM_PROJECT_PREFIX = 'loupe:';
-
-/** What an API key may do. `admin` implies the other two. */
-export const API_KEY_SCOPES = ['ingest', 'read', 'admin'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /**
  * A project API key. Only the SHA-256 of the key is stored (keys carry 256 random bits,
