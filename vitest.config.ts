@@ -3,11 +3,12 @@ import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Two test projects:
+ * Three test projects:
  * - `workers`: runs inside workerd with real local D1, R2, Queues and Durable Objects,
  *   configured from wrangler.toml; each test file gets isolated storage.
  * - `e2e`: runs in Node against a real `wrangler dev` (started once by
  *   test/e2e/global-setup.ts, demo loaded) for real clients: SDKs, the CLI, a browser.
+ * - `repo`: checks over the source tree itself (the import rule), in Node.
  */
 export default defineConfig(async () => ({
   test: {
@@ -41,10 +42,17 @@ export default defineConfig(async () => ({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts', 'web/src/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/node/**'],
+          exclude: ['test/e2e/**', 'test/node/**', 'test/repo/**'],
           setupFiles: ['./test/apply-migrations.ts'],
           // A fake OpenAI / Anthropic / webhook server in Node, reached by the Worker over 127.0.0.1.
           globalSetup: ['./test/node/workers-global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'repo',
+          environment: 'node',
+          include: ['test/repo/**/*.test.ts'],
         },
       },
       {

@@ -22,9 +22,8 @@
  *   runs for that filter, so the query benchmark can EXPLAIN it against the local file.
  */
 import { prepareBatch, readBatch, writeBatches, SPAN_COLUMN_NAMES } from '../workers/store/indexer.ts';
-import { parseBatch } from '../workers/store/batch-format.ts';
+import { encodeBatch, isBatchOf, parseBatch } from '../workers/store/batch-format.ts';
 import { validateSpans } from '../workers/ingest/validate.ts';
-import { encodeBatch } from '../workers/ingest/batch-writer.ts';
 import { frequentTexts, traceListQuery } from '../workers/store/trace-query.ts';
 import { parseQuery } from '../workers/store/filter.ts';
 import { traceLevelTexts } from '../schema/filter/index.ts';
@@ -77,7 +76,7 @@ export default {
         const batches = [];
         let offset = 0;
         for (const [i, key] of keys.entries()) {
-          if (!key.startsWith(`spans/${projectId}/`)) return Response.json({ error: `key ${key} is outside project ${projectId}` }, { status: 400 });
+          if (!isBatchOf(projectId, key)) return Response.json({ error: `key ${key} is outside project ${projectId}` }, { status: 400 });
           const batch = bytes.subarray(offset, offset + lengths[i]);
           offset += lengths[i];
           await env.BLOBS.put(key, batch, { httpMetadata: { contentType: 'application/x-ndjson' } });

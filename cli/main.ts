@@ -3,9 +3,9 @@
  * (as compact markdown trajectories or as the API's JSON) and write feedback back.
  * Run through cli/bin/loupe.js (see docs/cli.md for how it runs on any Node >= 20).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT, formatFilterError } from './errors.ts';
-import { globalOptions } from './flags.ts';
+import { FORMATS } from './output.ts';
 import { tracesCommands } from './commands/traces.ts';
 import { spansCommands } from './commands/spans.ts';
 import { feedbackCommands } from './commands/feedback.ts';
@@ -17,9 +17,11 @@ export function buildProgram(): Command {
   const program = new Command('loupe')
     .description('Read agent traces and write feedback in Loupe, from a terminal or a coding agent.')
     .version('0.1.0')
+    .addOption(new Option('--url <url>', 'the Loupe server (else LOUPE_URL, else `loupe login`)'))
+    .addOption(new Option('--api-key <key>', 'a project API key (else LOUPE_API_KEY, else `loupe login`)'))
+    .addOption(new Option('--format <format>', 'md: compact markdown for people and LLMs; json/jsonl: the API data unchanged').choices(FORMATS).default('md'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const option of globalOptions()) program.addOption(option);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 usage (bad flags or filter), 2 not found or auth, 3 server or network error.\nFilters: docs/filter-language.md, e.g. `loupe traces list "feedback.outcome=0" --since 7d`.');
   tracesCommands(program);
   spansCommands(program);

@@ -1,12 +1,21 @@
-/** Queue message shapes. Queue messages are <= 128 KB, so they carry pointers, not payloads. */
+/**
+ * Queue message shapes, as zod schemas: producers build them, and every consumer checks
+ * each body against its schema before acting on it (a body that does not match is logged
+ * and dropped: retrying it could never succeed). Queue messages are <= 128 KB, so they
+ * carry pointers (ids, R2 keys), never payloads.
+ */
+import { z } from 'zod';
+
+const Id = z.string().min(1).max(256);
 
 /** Queue "ingest": one durable R2 batch of normalized spans to index into D1. */
-export interface IngestMessage {
-  v: 1;
-  project_id: string;
+export const IngestMessage = z.object({
+  v: z.literal(1),
+  project_id: Id,
   /** R2 key of an NDJSON object of NormalizedSpan lines. */
-  key: string;
-}
+  key: z.string().min(1).max(1024),
+});
+export type IngestMessage = z.infer<typeof IngestMessage>;
 
 /**
  * Queue "evals", sent by the indexer: these traces have an ended root span. Sent with a
@@ -14,59 +23,65 @@ export interface IngestMessage {
  * only if it was not indexed again since (`updated_at` unchanged), because any later
  * batch for it sent its own message. Each entry is [trace_id, traces.updated_at].
  */
-export interface TracesCompletedMessage {
-  v: 1;
-  type: 'traces_completed';
-  project_id: string;
-  traces: [string, number][];
-}
+export const TracesCompletedMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('traces_completed'),
+  project_id: Id,
+  traces: z.array(z.tuple([Id, z.number()])),
+});
+export type TracesCompletedMessage = z.infer<typeof TracesCompletedMessage>;
 
 /** Queue "evals": scan the next page of a rule's backfill (its cursor lives in D1, eval_runs). */
-export interface BackfillMessage {
-  v: 1;
-  type: 'backfill';
-  project_id: string;
-  rule_id: string;
-  run_id: string;
-}
+export const BackfillMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('backfill'),
+  project_id: Id,
+  rule_id: Id,
+  run_id: Id,
+});
+export type BackfillMessage = z.infer<typeof BackfillMessage>;
 
 /**
  * Queue "evals": run one evaluator (its newest version) on one trace, or on one span when
  * `span_id` is set. The score's feedback id is derived from (evaluator, version, trace,
  * span), so a redelivered job overwrites its own score instead of adding one.
  */
-export interface EvaluateMessage {
-  v: 1;
-  type: 'evaluate';
-  project_id: string;
-  rule_id: string;
-  run_id: string;
-  trace_id: string;
-  evaluator_id: string;
-  span_id?: string;
-}
+export const EvaluateMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('evaluate'),
+  project_id: Id,
+  rule_id: Id,
+  run_id: Id,
+  trace_id: Id,
+  evaluator_id: Id,
+  span_id: Id.optional(),
+});
+export type EvaluateMessage = z.infer<typeof EvaluateMessage>;
 
 /** Every message on the "evals" queue. */
-export type EvalMessage = TracesCompletedMessage | BackfillMessage | EvaluateMessage;
+export const EvalMessage = z.discriminatedUnion('type', [TracesCompletedMessage, BackfillMessage, EvaluateMessage]);
+export type EvalMessage = z.infer<typeof EvalMessage>;
 
 /** Most traces one TracesCompletedMessage carries: ids are <= 128 chars, so 500 stay far under 128 KB. */
 export const MAX_TRACES_PER_COMPLETED_MESSAGE = 500;
 
 /**
  * Queue "review": these traces completed, or got feedback or scores, so the project's
- * review routing rules should look at them again. Sent by the evals consumer (completed
- * traces, evaluator scores), POST /v1/feedback and the review hub's own writes. Matching is
- * idempotent (a trace enters a queue at most once), so redelivery and duplicates are harmless.
+ * review routing rules should look at them again. Sent by the ingest consumer (completed
+ * traces, after the quiet period) and the feedback writer (every stored feedback, score or
+ * review). Matching is idempotent (a trace enters a queue at most once), so redelivery and
+ * duplicates are harmless.
  */
-export interface ReviewRouteMessage {
-  v: 1;
-  type: 'route';
-  project_id: string;
-  reason: 'completed' | 'feedback';
-  trace_ids: string[];
+export const ReviewRouteMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('route'),
+  project_id: Id,
+  reason: z.enum(['completed', 'feedback']),
+  trace_ids: z.array(Id),
   /** Epoch ms when the signal was sent (routing latency is measured from here). */
-  at: number;
-}
+  at: z.number(),
+});
+export type ReviewRouteMessage = z.infer<typeof ReviewRouteMessage>;
 
 /** Most traces one ReviewRouteMessage carries (ids <= 128 chars: far under 128 KB). */
 export const MAX_TRACES_PER_ROUTE_MESSAGE = 500;

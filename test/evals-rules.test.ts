@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { env } from 'cloudflare:workers';
 import { api, eventually, makeProject, span, waitForTrace } from './helpers.ts';
 import { createEvaluator, fakeOpenAiProvider, postSpans, received, scenarioId, script, tauSpans, TAU, waitForRun } from './evals-helpers.ts';
-import { isSampled, sampleFraction } from '../workers/evals/sampling.ts';
+import { isSampled, sampleFraction } from '../workers/store/matching.ts';
 import { matchCompletedTraces } from '../workers/evals/matching.ts';
 
 async function feedbackOf(key: string, traceId: string) {

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import worker from '../workers/index.ts';
 import { indexBatch } from '../workers/store/indexer.ts';
-import { batchKey, encodeBatch } from '../workers/ingest/batch-writer.ts';
+import { batchKey, encodeBatch } from '../workers/store/batch-format.ts';
 import type { IngestMessage } from '../schema/queues.ts';
 import { makeProject, api } from './helpers.ts';
 

@@ -59,6 +59,37 @@ describe('routing traces into queues', () => {
     expect((await items(p.key, q.id)).filter((i) => i.trace_id === 'thumbs-down')).toHaveLength(1);
   });
 
+  it('a thumbs-down sent through the LangSmith routes is routed like one sent to /v1/feedback, whether the run came first or not', async () => {
+    const p = await reviewProject(['reviewer']);
+    const q = await makeQueue(p.key);
+    const run = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+    const post = (id: string) => api('/runs', { key: p.key, body: { id, name: 'agent', run_type: 'chain', start_time: '2026-01-01T00:00:00Z', end_time: '2026-01-01T00:00:01Z', inputs: { q: 'hi' }, outputs: { a: 'hello' } } });
+    expect((await post(run(1))).status).toBe(202);
+    expect((await post(run(3))).status).toBe(202);
+    for (const r of [run(1), run(3)]) {
+      await eventually(async () => {
+        if ((await api(`/v1/traces/${r}`, { key: p.key })).status !== 200) throw new Error('run not indexed yet');
+      });
+    }
+    // Past the quiet period (1 s in tests), so these traces' completion was already matched:
+    // from here on only a feedback signal can route them.
+    await new Promise((res) => setTimeout(res, 2000));
+    await rule(p.key, q.id, { filter: 'feedback.thumbs=0' });
+    // LangSmith feedback on a known run (POST /feedback, as Client.createFeedback sends it).
+    expect((await api('/feedback', { key: p.key, body: { run_id: run(1), key: 'thumbs', score: 0 } })).status).toBe(200);
+    // A thumbs-up is stored but routes nothing.
+    expect((await api('/feedback', { key: p.key, body: { run_id: run(3), trace_id: run(3), key: 'thumbs', score: 1 } })).status).toBe(200);
+    // Feedback before its run: it waits, and is routed once the run arrives.
+    expect((await api('/api/v1/feedback', { key: p.key, body: { run_id: run(2), key: 'thumbs', score: 0 } })).status).toBe(200);
+    expect((await post(run(2))).status).toBe(202);
+    const routed = await eventually(async () => {
+      const list = await items(p.key, q.id);
+      if (list.length < 2) throw new Error(`${list.length} routed so far`);
+      return list;
+    });
+    expect(routed.map((i) => i.trace_id).sort()).toEqual([run(1), run(2)]);
+  }, 20_000);
+
   it('a rule routes traces with a tag as they complete, sampled deterministically', async () => {
     const p = await reviewProject(['reviewer']);
     const legal = await makeQueue(p.key, { name: 'legal' });

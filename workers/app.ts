@@ -2,8 +2,8 @@
  * The HTTP API: every resource router mounted on one app, the one error handler, and the
  * OpenAPI document generated from the routes' zod schemas.
  */
-import { newRouter, onError } from './http/app.ts';
-import { ApiError } from './http/errors.ts';
+import { newRouter, onError } from './platform/http.ts';
+import { ApiError } from './platform/errors.ts';
 import { spansIngestRoutes } from './ingest/spans-route.ts';
 import { otlpRoutes } from './ingest/otlp/otlp-route.ts';
 import { langsmithRoutes } from './ingest/langsmith/routes.ts';
@@ -17,10 +17,10 @@ import { mcpRoutes } from './mcp/route.ts';
 import { evaluatorTryRoutes } from './evals/evaluator-try-route.ts';
 import { evaluatorRoutes } from './evals/evaluators-route.ts';
 import { evaluatorTemplateRoutes } from './evals/evaluator-templates-route.ts';
-import { providerRoutes } from './evals/providers-route.ts';
+import { providerRoutes } from './llm/providers-route.ts';
 import { ruleRoutes } from './evals/rules-route.ts';
 import { judgeTraceRoutes } from './evals/judge-traces-route.ts';
-import { evalSettingsRoutes } from './evals/eval-settings-route.ts';
+import { evalSettingsRoutes } from './llm/eval-settings-route.ts';
 import { facetRoutes } from './store/facets-route.ts';
 import { sessionRoutes } from './auth/session-route.ts';
 import { memberRoutes } from './tenancy/members-route.ts';

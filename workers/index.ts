@@ -2,29 +2,28 @@
  * The Worker entry: wires the HTTP app, the queue consumers and the Durable Object classes. Logic lives in the modules it imports.
  */
 import { app } from './app.ts';
-import type { EvalMessage, IngestMessage, ReviewRouteMessage } from '../schema/queues.ts';
 import { consumeIngest, consumeIngestDeadLetters } from './store/ingest-consumer.ts';
 import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
-export { ReviewHub } from './review/hub.ts';
+export { ReviewHub } from './review/hub/hub.ts';
 
-/** Dispatches each queue's batches to its consumer. */
+/** Dispatches each queue's batches to its consumer (each checks its message bodies against schema/queues.ts). */
 async function queue(batch: MessageBatch, env: Env): Promise<void> {
   switch (batch.queue) {
     case 'loupe-ingest':
-      return consumeIngest(batch as MessageBatch<IngestMessage>, env);
+      return consumeIngest(batch, env);
     case 'loupe-ingest-dlq':
-      return consumeIngestDeadLetters(batch as MessageBatch<IngestMessage>, env);
+      return consumeIngestDeadLetters(batch, env);
     case 'loupe-evals':
-      return consumeEvals(batch as MessageBatch<EvalMessage>, env);
+      return consumeEvals(batch, env);
     case 'loupe-evals-dlq':
-      return consumeEvalDeadLetters(batch as MessageBatch<EvalMessage>, env);
+      return consumeEvalDeadLetters(batch, env);
     case 'loupe-review':
-      return consumeReviewRouting(batch as MessageBatch<ReviewRouteMessage>, env);
+      return consumeReviewRouting(batch, env);
     case 'loupe-review-dlq':
-      return consumeReviewDeadLetters(batch as MessageBatch<ReviewRouteMessage>);
+      return consumeReviewDeadLetters(batch);
     default:
       console.error(`no consumer for queue ${batch.queue}; retrying`);
       batch.retryAll();

@@ -1,7 +1,7 @@
 /**
  * Human review: annotation queues and the routing rules that fill them. D1 holds only the
  * configuration; the live state of a queue (items, claims, leases, reviews, progress) lives
- * in the project's review hub Durable Object (workers/review/hub.ts), and finished reviews
+ * in the project's review hub Durable Object (workers/review/hub/), and finished reviews
  * land back in D1 as `feedback` rows (source = human, queue_id = the queue).
  */
 import { sqliteTable, text, integer, real, primaryKey, index } from 'drizzle-orm/sqlite-core';

@@ -4,6 +4,7 @@
  * lookup to one indexed D1 read.
  */
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../schema/db/index.ts';
+import { hex, sha256 } from '../platform/ids.ts';
 
 /** Every key starts with this, so leaked keys are easy to grep for. */
 export const API_KEY_PREFIX = 'lp_';
@@ -16,8 +17,7 @@ export function generateApiKey(): string {
 
 /** Hex SHA-256 of a key, the only form stored. */
 export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(await sha256(key));
 }
 
 /** base64url without padding. */

@@ -8,11 +8,11 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { ApiKeyScope } from '../../schema/db/index.ts';
-import { ApiError } from '../http/errors.ts';
-import type { AppEnv } from '../http/app.ts';
+import { ApiError } from '../platform/errors.ts';
+import type { AppEnv } from '../platform/http.ts';
 import { resolveApiKey } from './api-keys.ts';
-import { hasScope, type AuthContext } from './context.ts';
-import { controlDb } from '../store/db.ts';
+import { hasScope, type AuthContext } from '../platform/context.ts';
+import { controlDb } from '../platform/db.ts';
 import { ROLE_SCOPES } from '../../schema/roles.ts';
 import { CSRF_HEADER, PROJECT_HEADER, csrfTokenFor, pickProject, resolveSession, safeEqual, sessionTokenFrom, type ResolvedSession } from './sessions.ts';
 

@@ -5,11 +5,11 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { newRouter, type AppEnv } from '../http/app.ts';
-import { ApiError } from '../http/errors.ts';
+import { newRouter, type AppEnv } from '../platform/http.ts';
+import { ApiError } from '../platform/errors.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
 import { LoginIn, PasswordChangeIn, SessionOut } from '../../schema/wire/accounts.ts';
-import { controlDb } from '../store/db.ts';
+import { controlDb } from '../platform/db.ts';
 import { checkLogin, changePassword } from './login.ts';
 import { createSession, csrfTokenFor, deleteOtherSessions, deleteSession, resolveSession, sessionCookie, sessionTokenFrom, type ResolvedSession } from './sessions.ts';
 import { requireSession } from './middleware.ts';

@@ -5,20 +5,16 @@
  * A message whose handling throws is retried with backoff; after max_retries the
  * platform moves it to the dead-letter queue, whose consumer records it in the run log.
  */
-import type { EvalMessage, EvaluateMessage } from '../../schema/queues.ts';
-import { dbFor } from '../store/db.ts';
+import { EvalMessage, type EvaluateMessage } from '../../schema/queues.ts';
+import { dbFor } from '../platform/db.ts';
+import { retryDelaySeconds, validMessages } from '../platform/queues.ts';
 import { matchCompletedTraces, scanBackfillPage } from './matching.ts';
 import { runEvaluateBatch } from './jobs.ts';
 
-/** Seconds before retry n of a matching message: 2, 4, 8, ... capped at 5 minutes. */
-function retryDelaySeconds(attempts: number): number {
-  return Math.min(300, 2 ** Math.max(1, attempts));
-}
-
 /** Handles a batch from the "evals" queue. */
-export async function consumeEvals(batch: MessageBatch<EvalMessage>, env: Env): Promise<void> {
+export async function consumeEvals(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const jobs: Message<EvaluateMessage>[] = [];
-  for (const message of batch.messages) {
+  for (const message of validMessages(batch.messages, EvalMessage, batch.queue)) {
     const body = message.body;
     if (body.type === 'evaluate') {
       jobs.push(message as Message<EvaluateMessage>);
@@ -38,8 +34,8 @@ export async function consumeEvals(batch: MessageBatch<EvalMessage>, env: Env): 
 }
 
 /** Handles the dead-letter queue: keep a durable record of what could not be done. */
-export async function consumeEvalDeadLetters(batch: MessageBatch<EvalMessage>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
+export async function consumeEvalDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of validMessages(batch.messages, EvalMessage, batch.queue)) {
     const body = message.body;
     const now = Date.now();
     try {

@@ -4,14 +4,11 @@
  * with backoff, honouring the provider's Retry-After when it sends one.
  */
 
-/** Stable codes clients can act on. */
+import { OutboundError, type OutboundErrorCode } from '../platform/outbound.ts';
+
+/** Stable codes clients can act on: an outbound call's (provider, webhook) and the evaluator's own. */
 export type EvalErrorCode =
-  | 'rate_limited'
-  | 'provider_unavailable'
-  | 'timeout'
-  | 'network'
-  | 'provider_error'
-  | 'malformed_answer'
+  | OutboundErrorCode
   | 'missing_variable'
   | 'missing_reference'
   | 'invalid_config'
@@ -21,20 +18,16 @@ export type EvalErrorCode =
   | 'internal';
 
 /** An evaluator could not produce a score. */
-export class EvalError extends Error {
-  constructor(
-    readonly code: EvalErrorCode,
-    message: string,
-    readonly retryable = false,
-    /** When the provider said to come back (Retry-After), in ms. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
+export class EvalError extends OutboundError {
+  declare readonly code: EvalErrorCode;
+  constructor(code: EvalErrorCode, message: string, retryable = false, retryAfterMs?: number) {
+    super(code, message, retryable, retryAfterMs);
   }
 }
 
-/** Any thrown value as an EvalError (unknown failures are internal, not retried). */
+/** Any thrown value as an EvalError: a failed provider or webhook call keeps its code; unknown failures are internal, not retried. */
 export function asEvalError(err: unknown): EvalError {
   if (err instanceof EvalError) return err;
+  if (err instanceof OutboundError) return new EvalError(err.code as EvalErrorCode, err.message, err.retryable, err.retryAfterMs);
   return new EvalError('internal', err instanceof Error ? err.message : String(err));
 }

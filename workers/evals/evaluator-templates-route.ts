@@ -1,10 +1,10 @@
 /** GET /v1/evaluator-templates: ready-made evaluators to start from. Needs `read`. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { EvaluatorTemplate } from '../../schema/wire/evaluators.ts';
 import { EVALUATOR_TEMPLATES } from './templates.ts';
-import { commonErrors } from './route-errors.ts';
+import { commonErrors } from '../platform/errors.ts';
 
 export const evaluatorTemplateRoutes = newRouter();
 

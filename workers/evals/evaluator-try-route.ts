@@ -1,11 +1,11 @@
 /** POST /v1/evaluators/try: run an evaluator on chosen traces without storing anything. Needs `admin`. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { TryIn, TryResult } from '../../schema/wire/runs.ts';
 import { draftEvaluator, getEvaluator } from './evaluators.ts';
 import { tryEvaluator } from './try.ts';
-import { commonErrors, notFound } from './route-errors.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
 
 export const evaluatorTryRoutes = newRouter();
 

@@ -3,13 +3,13 @@
  * and an evaluator's scores. Reads need `read`; changes need `admin`.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { EvaluatorCreate, EvaluatorOut, EvaluatorPatch } from '../../schema/wire/evaluators.ts';
 import { FeedbackOut } from '../../schema/wire/feedback.ts';
 import { createEvaluator, deleteEvaluator, evaluatorOut, getEvaluator, listEvaluators, listVersions, updateEvaluator } from './evaluators.ts';
 import { listScores } from './scores.ts';
-import { commonErrors, notFound } from './route-errors.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
 
 export const evaluatorRoutes = newRouter();
 

@@ -7,14 +7,14 @@
 import type { z } from 'zod';
 import { EvaluatorConfig, EvaluatorTarget, type EvaluatorCreate, type EvaluatorOut, type EvaluatorPatch } from '../../schema/wire/evaluators.ts';
 import { FeedbackKey } from '../../schema/wire/feedback.ts';
-import { dbFor } from '../store/db.ts';
+import { dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';
-import { ApiError, fromZodError } from '../http/errors.ts';
+import { ApiError, fromZodError } from '../platform/errors.ts';
 import { findTemplate } from './templates.ts';
-import { providerExists } from './providers/store.ts';
-import { checkEndpointUrl } from './http.ts';
+import { providerExists } from '../llm/providers.ts';
+import { checkEndpointUrl } from '../platform/outbound.ts';
 import { schemaValidator } from './checks.ts';
-import { decryptSecret, encryptSecret } from './secrets.ts';
+import { decryptSecret, encryptSecret } from '../platform/secrets.ts';
 
 /** A stored evaluator version, ready to run. */
 export interface EvaluatorVersion {

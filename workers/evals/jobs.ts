@@ -6,17 +6,19 @@
  * retried by the queue after the provider's Retry-After or a backoff; after
  * EVAL_MAX_ATTEMPTS they are recorded as failed. Errors are never written as scores.
  */
-import type { EvaluateMessage, ReviewRouteMessage } from '../../schema/queues.ts';
+import type { EvaluateMessage } from '../../schema/queues.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
-import { dbFor } from '../store/db.ts';
+import { dbFor } from '../platform/db.ts';
+import { byProject, retryDelaySeconds } from '../platform/queues.ts';
+import { backoff } from '../platform/retry.ts';
 import { getTraces } from '../store/trace-query.ts';
-import { prepareFeedbackUpsert, type FeedbackInput } from '../store/feedback.ts';
-import { QUEUE_POLICY } from './http.ts';
+import { writeFeedback, type FeedbackInput } from '../store/feedback.ts';
+import { QUEUE_POLICY } from '../platform/outbound.ts';
 import { EvalError } from './errors.ts';
 import { loadEvaluator, type EvaluatorVersion } from './evaluators.ts';
 import { RunContext, evaluate, targetSpanIds, MAX_SPANS_PER_TRACE, type Evaluation } from './run.ts';
-import { evaluatorFeedbackId } from './sampling.ts';
-import { addJudgeCost } from './spend.ts';
+import { evaluatorFeedbackId } from './scores.ts';
+import { addJudgeCost } from '../llm/spend.ts';
 import { recordJudgeCalls, type JudgeCallRecord } from './judge-traces.ts';
 import { sendEvalMessages } from './matching.ts';
 import type { Verdict } from './checks.ts';
@@ -67,23 +69,17 @@ function maxAttempts(env: Env): number {
 /** Seconds before the queue redelivers a job that failed transiently: the provider's ask, else 2^n s (max 10 min). */
 export function jobRetryDelay(err: EvalError, attempts: number): number {
   if (err.retryAfterMs !== undefined) return Math.min(43_200, Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
-  return Math.min(600, 2 ** Math.max(0, attempts - 1));
+  return backoff(Math.max(0, attempts - 1), { base: 1, cap: 600 });
 }
 
 /** Runs a batch of evaluate messages; acks or retries each. */
 export async function runEvaluateBatch(env: Env, messages: readonly Message<EvaluateMessage>[]): Promise<void> {
-  const byProject = new Map<string, Message<EvaluateMessage>[]>();
-  for (const m of messages) {
-    const list = byProject.get(m.body.project_id) ?? [];
-    list.push(m);
-    byProject.set(m.body.project_id, list);
-  }
-  for (const [projectId, group] of byProject) {
+  for (const [projectId, group] of byProject(messages)) {
     try {
       await runProjectJobs(env, projectId, group);
     } catch (err) {
       console.error(`evaluate batch for project ${projectId} failed; retrying its ${group.length} jobs`, err);
-      for (const m of group) m.retry({ delaySeconds: Math.min(600, 2 ** m.attempts) });
+      for (const m of group) m.retry({ delaySeconds: retryDelaySeconds(m.attempts, 600) });
     }
   }
 }
@@ -144,22 +140,13 @@ async function runProjectJobs(env: Env, projectId: string, group: Message<Evalua
     }
   }
   const now = Date.now();
-  const statements: D1PreparedStatement[] = [];
-  for (const o of outcomes) {
-    for (const f of o.feedback) statements.push(await prepareFeedbackUpsert(db, projectId, f, now));
-    for (const usd of o.costs) statements.push(addJudgeCost(env, projectId, usd, now));
-  }
+  const also: D1PreparedStatement[] = outcomes.flatMap((o) => o.costs.map((usd) => addJudgeCost(env, projectId, usd, now)));
   const rows = outcomes.flatMap((o) => o.results);
   const upsert = db.prepare(UPSERT_RESULTS);
-  for (let i = 0; i < rows.length; i += 500) statements.push(upsert.bind(projectId, now, JSON.stringify(rows.slice(i, i + 500))));
-  if (statements.length) await db.batch(statements);
-  // New scores can route their traces into annotation queues (e.g. score.helpfulness<0.5):
-  // a message to the review consumer, sent after the scores are committed and before the ack.
-  const scored = [...new Set(outcomes.flatMap((o) => o.feedback.map((f) => f.trace_id)))];
-  if (scored.length) {
-    const signal: ReviewRouteMessage = { v: 1, type: 'route', project_id: projectId, reason: 'feedback', trace_ids: scored, at: Date.now() };
-    await env.REVIEW_QUEUE.send(signal, { contentType: 'json' });
-  }
+  for (let i = 0; i < rows.length; i += 500) also.push(upsert.bind(projectId, now, JSON.stringify(rows.slice(i, i + 500))));
+  // Scores, spend and run log commit together; the writer then signals review routing for
+  // the scored traces (e.g. score.helpfulness<0.5), before the messages are acked.
+  await writeFeedback(env, projectId, outcomes.flatMap((o) => o.feedback), { also, now });
   // Child jobs (one per span) are sent after their `queued` rows are committed.
   const children = outcomes.flatMap((o) => o.children);
   if (children.length) await sendEvalMessages(env, children);

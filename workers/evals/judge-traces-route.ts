@@ -1,10 +1,10 @@
 /** GET /v1/judge-traces/{id}: what a judge saw and said, from the organisation's system project. Needs `read`. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { TraceTree } from '../../schema/wire/trace.ts';
 import { getJudgeTrace } from './judge-traces.ts';
-import { commonErrors, notFound } from './route-errors.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
 
 export const judgeTraceRoutes = newRouter();
 

@@ -7,10 +7,10 @@
  */
 import type { NormalizedSpan } from '../../schema/wire/span.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
-import { controlDb } from '../store/db.ts';
+import { controlDb } from '../platform/db.ts';
 import { getTrace } from '../store/trace-query.ts';
-import { writeSpanBatch } from '../ingest/batch-writer.ts';
-import { ApiError } from '../http/errors.ts';
+import { writeSpanBatch } from '../store/batch-writer.ts';
+import { ApiError } from '../platform/errors.ts';
 import type { JudgeExchange } from './judge.ts';
 import { SYSTEM_PROJECT_PREFIX } from '../../schema/db/tenancy.ts';
 import type { Verdict } from './checks.ts';

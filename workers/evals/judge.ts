@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { JudgeConfig, JudgeOutput } from '../../schema/wire/evaluators.ts';
 import { asText, readSource, type TraceSubject } from '../../schema/values/read.ts';
 import { EvalError, asEvalError } from './errors.ts';
-import type { HttpPolicy } from './http.ts';
-import type { JudgeAnswer, JudgeProvider } from './providers/types.ts';
+import type { HttpPolicy } from '../platform/outbound.ts';
+import type { JudgeAnswer, JudgeProvider } from '../llm/types.ts';
 import type { Verdict } from './checks.ts';
 
 /** The schema / tool name the judge answers through. */

@@ -7,30 +7,26 @@
  * `queued_at` is still empty and marked only after the send succeeded, so a crash in
  * between re-sends rather than loses (a duplicate job rewrites the same score).
  */
-import type { BackfillMessage, EvaluateMessage, ReviewRouteMessage, TracesCompletedMessage } from '../../schema/queues.ts';
+import type { BackfillMessage, EvalMessage, EvaluateMessage, TracesCompletedMessage } from '../../schema/queues.ts';
 import type { RunOut } from '../../schema/wire/runs.ts';
-import { dbFor } from '../store/db.ts';
-import { compileQuery } from '../store/filter.ts';
-import { ApiError } from '../http/errors.ts';
+import { dbFor } from '../platform/db.ts';
+import { sendInBatches } from '../platform/queues.ts';
+import { ApiError } from '../platform/errors.ts';
+import { isSampled, matchTraces, ruleWhere } from '../store/matching.ts';
 import { activeRules, getRule, loadRule, type Rule } from './rules.ts';
-import { isSampled } from './sampling.ts';
 import { runOut, type RunRow } from './run-log.ts';
 
-// Queues: sendBatch takes at most 100 messages (and 256 KB) per call.
-const SEND_BATCH = 100;
 /** Traces per backfill page (one queue message each). */
 export const BACKFILL_PAGE = 500;
 
-/** Sends messages in batches the queue accepts. */
-export async function sendEvalMessages(env: Env, messages: EvaluateMessage[] | BackfillMessage[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += SEND_BATCH) {
-    await env.EVAL_QUEUE.sendBatch(messages.slice(i, i + SEND_BATCH).map((body) => ({ body, contentType: 'json' as const })));
-  }
+/** Sends evaluation jobs or backfill pages on the evals queue. */
+export function sendEvalMessages(env: Env, messages: EvaluateMessage[] | BackfillMessage[]): Promise<void> {
+  return sendInBatches<EvalMessage>(env.EVAL_QUEUE, messages);
 }
 
-/** Statements recording matches (with the sampling decision) of `traceIds` for a rule's run. */
-async function matchStatements(env: Env, projectId: string, rule: Rule, runId: string, traceIds: string[], now: number): Promise<D1PreparedStatement[]> {
-  const rows = await Promise.all(traceIds.map(async (t) => [t, (await isSampled(rule.id, t, rule.samplingRate)) ? 1 : 0]));
+/** Statements recording matches of a rule's run, each with its sampling decision. */
+function matchStatements(env: Env, projectId: string, rule: Rule, runId: string, matches: { traceId: string; sampled: boolean }[], now: number): D1PreparedStatement[] {
+  const rows = matches.map((m) => [m.traceId, m.sampled ? 1 : 0]);
   const insert = dbFor(env, projectId).prepare(
     `INSERT INTO eval_matches (project_id, rule_id, run_id, trace_id, sampled, queued_at, created_at)
      SELECT ?1, ?2, ?3, j.value ->> 0, j.value ->> 1, NULL, ?4 FROM json_each(?5) j WHERE true
@@ -82,16 +78,6 @@ export async function dispatchUnqueued(env: Env, projectId: string, rule: Rule, 
   }
 }
 
-/** The rule's filter compiled, or null (logged) when it no longer compiles. */
-function ruleWhere(rule: Rule, projectId: string, now: number): { where: string; params: (string | number)[] } | null {
-  try {
-    return compileQuery(rule.filter, 'traces', projectId, now, 'filter');
-  } catch (err) {
-    console.error(`rule ${rule.id}: filter no longer compiles, skipped`, err instanceof ApiError ? err.message : err);
-    return null;
-  }
-}
-
 /**
  * Handles a traces_completed message: the traces still unchanged since the indexer sent it
  * (so the quiet period passed without late spans) are matched against every active rule.
@@ -107,25 +93,15 @@ export async function matchCompletedTraces(env: Env, msg: TracesCompletedMessage
   // A later batch touched the trace: its own message (sent with a fresh delay) will match it.
   const complete = results.filter((r) => r.updated_at <= (expected.get(r.trace_id) ?? -1)).map((r) => r.trace_id);
   if (!complete.length) return { complete: 0, matched: 0 };
-  // Annotation-queue routing rules look at completed traces too: a message to the review
-  // consumer (review sits after evaluation in the data flow, so it is told, not called).
-  const signal: ReviewRouteMessage = { v: 1, type: 'route', project_id: projectId, reason: 'completed', trace_ids: complete, at: Date.now() };
-  await env.REVIEW_QUEUE.send(signal, { contentType: 'json' });
   const rules = await activeRules(env, projectId);
   if (!rules.length) return { complete: complete.length, matched: 0 };
   let matched = 0;
   for (const rule of rules) {
-    const compiled = ruleWhere(rule, projectId, now);
-    if (!compiled) continue;
-    const { results: hits } = await db
-      .prepare(`SELECT t.trace_id FROM traces t WHERE t.project_id = ? AND t.trace_id IN (SELECT value FROM json_each(?)) AND (${compiled.where})`)
-      .bind(projectId, JSON.stringify(complete), ...compiled.params)
-      .all<{ trace_id: string }>();
+    const hits = await matchTraces(db, projectId, rule, complete, now);
     if (!hits.length) continue;
-    const ids = hits.map((h) => h.trace_id);
-    matched += ids.length;
-    await db.batch(await matchStatements(env, projectId, rule, 'online', ids, now));
-    await dispatchUnqueued(env, projectId, rule, 'online', ids);
+    matched += hits.length;
+    await db.batch(matchStatements(env, projectId, rule, 'online', hits, now));
+    await dispatchUnqueued(env, projectId, rule, 'online', hits.map((h) => h.traceId));
   }
   return { complete: complete.length, matched };
 }
@@ -180,7 +156,8 @@ export async function scanBackfillPage(env: Env, msg: BackfillMessage, now = Dat
       : { results: [] as { trace_id: string; start_time: number }[] };
   const last = page[page.length - 1];
   const finished = page.length < limit || run.scanned + page.length >= (run.max_traces ?? Infinity);
-  const statements = page.length ? await matchStatements(env, projectId, rule, runId, page.map((p) => p.trace_id), now) : [];
+  const sampled = await Promise.all(page.map(async (p) => ({ traceId: p.trace_id, sampled: await isSampled(rule.id, p.trace_id, rule.samplingRate) })));
+  const statements = matchStatements(env, projectId, rule, runId, sampled, now);
   statements.push(
     db
       .prepare('UPDATE eval_runs SET cursor = ?, scanned = scanned + ?, status = ?, updated_at = ? WHERE project_id = ? AND rule_id = ? AND id = ? AND scanned = ? AND status = ?')

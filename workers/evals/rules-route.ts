@@ -4,16 +4,15 @@
  * and its results. Reads need `read`; changes and backfills need `admin`.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, commonErrors, notFound } from '../platform/errors.ts';
 import { BackfillCreate, RunOut, RunResultOut } from '../../schema/wire/runs.ts';
 import { RuleCreate, RuleOut, RulePatch } from '../../schema/wire/rules.ts';
 import { parseTimestamp } from '../../schema/wire/time.ts';
 import { createRule, deleteRule, getRule, listRules, ruleOut, updateRule } from './rules.ts';
 import { startBackfill } from './matching.ts';
 import { getRun, listResults, listRuns } from './run-log.ts';
-import { commonErrors, notFound } from './route-errors.ts';
 
 export const ruleRoutes = newRouter();
 

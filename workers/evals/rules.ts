@@ -5,9 +5,9 @@
  */
 import type { z } from 'zod';
 import type { RuleCreate, RuleOut, RulePatch } from '../../schema/wire/rules.ts';
-import { dbFor } from '../store/db.ts';
+import { dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 import { existingEvaluatorIds } from './evaluators.ts';
 
 /** A rule as stored. */

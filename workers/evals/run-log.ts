@@ -3,9 +3,9 @@
  * queued, scored, failed or skipped; and the jobs themselves with their errors.
  */
 import type { RunOut, RunResultOut } from '../../schema/wire/runs.ts';
-import { dbFor } from '../store/db.ts';
+import { dbFor } from '../platform/db.ts';
 import { newestFirstPage } from '../store/cursor.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 
 /** An eval_runs row. */
 export interface RunRow {

@@ -5,17 +5,17 @@
  * Never throws for evaluator failures: they come back as `error`.
  */
 import type { TraceTree } from '../../schema/wire/trace.ts';
-import { dbFor } from '../store/db.ts';
+import { dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';
 import { runCodeCheck, type Verdict } from './checks.ts';
 import { runJudge, type JudgeExchange } from './judge.ts';
 import { runWebhook } from './webhook.ts';
 import { EvalError, asEvalError } from './errors.ts';
 import { webhookSecret, type EvaluatorVersion } from './evaluators.ts';
-import { loadProvider } from './providers/store.ts';
-import type { JudgeProvider } from './providers/types.ts';
-import type { HttpPolicy } from './http.ts';
-import { reserveJudgeCall, spendCaps, type SpendCaps } from './spend.ts';
+import { loadProvider } from '../llm/providers.ts';
+import type { JudgeProvider } from '../llm/types.ts';
+import type { HttpPolicy } from '../platform/outbound.ts';
+import { reserveJudgeCall, spendCaps, type SpendCaps } from '../llm/spend.ts';
 import type { TraceSubject } from '../../schema/values/read.ts';
 
 /** A counting semaphore: at most `max` holders at once. */

@@ -6,8 +6,8 @@
 import type { TryResult } from '../../schema/wire/runs.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import { getTrace } from '../store/trace-query.ts';
-import { ApiError } from '../http/errors.ts';
-import { INTERACTIVE_POLICY } from './http.ts';
+import { ApiError } from '../platform/errors.ts';
+import { INTERACTIVE_POLICY } from '../platform/outbound.ts';
 import { RunContext, evaluate, targetSpanIds } from './run.ts';
 import type { EvaluatorVersion } from './evaluators.ts';
 

@@ -7,7 +7,8 @@
 import type { WebhookConfig } from '../../schema/wire/evaluators.ts';
 import { WebhookAnswer } from '../../schema/wire/evaluators.ts';
 import type { TraceSubject } from '../../schema/values/read.ts';
-import { sendWithRetry, type HttpPolicy } from './http.ts';
+import { OutboundError, sendWithRetry, type HttpPolicy } from '../platform/outbound.ts';
+import { hex } from '../platform/ids.ts';
 import { EvalError } from './errors.ts';
 import type { Verdict } from './checks.ts';
 
@@ -15,7 +16,7 @@ import type { Verdict } from './checks.ts';
 export async function signWebhook(secret: string, timestamp: number, body: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`)));
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(mac);
 }
 
 /** Who is asking, sent with the trace. */
@@ -48,7 +49,7 @@ export async function runWebhook(cfg: WebhookConfig, secret: string | null, subj
   try {
     res = await sendWithRetry(cfg.url, { method: 'POST', headers, body }, { ...policy, timeoutMs: cfg.timeout_ms }, `the webhook (${new URL(cfg.url).host})`, [secret]);
   } catch (err) {
-    if (err instanceof EvalError && err.code === 'provider_error') throw new EvalError('webhook_error', err.message);
+    if (err instanceof OutboundError && err.code === 'provider_error') throw new EvalError('webhook_error', err.message);
     throw err;
   }
   const text = await res.text();

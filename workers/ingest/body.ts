@@ -3,7 +3,7 @@
  * can be absent or lie), optional gzip, strict UTF-8 and JSON with clear 4xx errors.
  * Shared by every ingest format (native, OTLP, LangSmith).
  */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 
 /** Reads the body into memory, refusing more than `maxBytes` (after decompression). */
 export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {

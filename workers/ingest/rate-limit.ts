@@ -6,7 +6,7 @@
  * project by default); past them a request gets 429 with Retry-After, which the OTLP
  * exporters and the LangSmith SDKs both honour and retry.
  */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 
 /** Seconds a limited client should wait: the binding's window (10 s). */
 export const RETRY_AFTER_SECONDS = 10;

@@ -4,12 +4,12 @@
  * invalid or every span was rejected; 413 over the size limit.
  */
 import { z } from 'zod';
-import { newRouter } from '../http/app.ts';
-import { ApiError, fromZodError } from '../http/errors.ts';
+import { newRouter } from '../platform/http.ts';
+import { ApiError, fromZodError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { readJson } from './body.ts';
 import { validateSpans } from './validate.ts';
-import { writeSpanBatch } from './batch-writer.ts';
+import { writeSpanBatch } from '../store/batch-writer.ts';
 import { SpanBatchIn, SpanIn } from '../../schema/wire/span.ts';
 import { BatchAccepted, ErrorBody } from '../../schema/wire/errors.ts';
 

@@ -5,7 +5,7 @@
  */
 import { MAX_JSON_DEPTH, SpanIn, type NormalizedSpan } from '../../schema/wire/span.ts';
 import type { ItemError } from '../../schema/wire/errors.ts';
-import { formatPath } from '../http/errors.ts';
+import { formatPath } from '../platform/errors.ts';
 
 /** Largest metadata object (as JSON text) a span may carry. */
 export const MAX_METADATA_CHARS = 65_536;

@@ -10,7 +10,7 @@
  * session) mean nothing without sessions: 405, as the transport spec allows.
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { createMcpServer } from './tools.ts';
 

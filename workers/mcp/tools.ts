@@ -13,8 +13,8 @@ import { renderTrace } from '../../schema/render/trajectory.ts';
 import { feedbackKeysTable, feedbackSentence, spansTable, tracesTable } from '../../schema/render/lists.ts';
 import { getTrace, listSpans, listTraces, TRACE_SORTS, type TraceSort } from '../store/trace-query.ts';
 import { feedbackKeys, upsertFeedback } from '../store/feedback.ts';
-import { ApiError } from '../http/errors.ts';
-import { hasScope, type AuthContext } from '../auth/context.ts';
+import { ApiError } from '../platform/errors.ts';
+import { hasScope, type AuthContext } from '../platform/context.ts';
 
 /** Most rows one search answers (the API allows 500; an agent's context does not). */
 export const MCP_MAX_PAGE = 100;

@@ -8,9 +8,9 @@
 import type { Role } from '../../schema/db/index.ts';
 import type { ReviewRole } from '../../schema/db/review.ts';
 import { isManagerRole } from '../../schema/roles.ts';
-import type { AuthContext } from '../auth/context.ts';
-import { ApiError } from '../http/errors.ts';
-import type { HubReviewer } from './hub.ts';
+import type { AuthContext } from '../platform/context.ts';
+import { ApiError } from '../platform/errors.ts';
+import type { HubReviewer } from './hub/contract.ts';
 import type { Queue } from './queues.ts';
 
 /** Roles a queue's review_role admits (besides owners and admins). */

@@ -5,31 +5,26 @@
  * failure retries the project's messages with backoff; matching is idempotent (a trace
  * enters a queue at most once), so a redelivered message changes nothing.
  */
-import type { ReviewRouteMessage } from '../../schema/queues.ts';
+import { ReviewRouteMessage } from '../../schema/queues.ts';
+import { byProject, retryDelaySeconds, validMessages } from '../platform/queues.ts';
 import { routeTraces } from './routing.ts';
 
 /** Handles a batch from the "review" queue. */
-export async function consumeReviewRouting(batch: MessageBatch<ReviewRouteMessage>, env: Env): Promise<void> {
-  const byProject = new Map<string, Message<ReviewRouteMessage>[]>();
-  for (const m of batch.messages) {
-    let list = byProject.get(m.body.project_id);
-    if (!list) byProject.set(m.body.project_id, (list = []));
-    list.push(m);
-  }
-  for (const [projectId, messages] of byProject) {
+export async function consumeReviewRouting(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const [projectId, messages] of byProject(validMessages(batch.messages, ReviewRouteMessage, batch.queue))) {
     try {
       await routeTraces(env, projectId, messages.flatMap((m) => m.body.trace_ids));
       for (const m of messages) m.ack();
     } catch (err) {
       console.error(`review routing for project ${projectId} failed (attempt ${messages[0].attempts})`, err);
-      for (const m of messages) m.retry({ delaySeconds: Math.min(300, 2 ** Math.max(1, m.attempts)) });
+      for (const m of messages) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
     }
   }
 }
 
 /** Signals that kept failing: logged with their traces, so an operator can add them by hand. */
-export async function consumeReviewDeadLetters(batch: MessageBatch<ReviewRouteMessage>): Promise<void> {
-  for (const m of batch.messages) {
+export async function consumeReviewDeadLetters(batch: MessageBatch<unknown>): Promise<void> {
+  for (const m of validMessages(batch.messages, ReviewRouteMessage, batch.queue)) {
     console.error(`dead-lettered review routing signal for project ${m.body.project_id} (${m.body.reason}): traces ${m.body.trace_ids.join(', ')} were not matched against routing rules`);
     m.ack();
   }

@@ -9,7 +9,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { RubricKey } from '../../schema/wire/review.ts';
-import type { ExportRow } from './hub.ts';
+import type { ExportRow } from './hub/contract.ts';
 
 /** One JSON object per line. */
 export function toJsonl(queueId: string, rows: ExportRow[]): string {

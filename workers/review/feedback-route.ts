@@ -3,7 +3,7 @@
  * scope an agent's backend already holds) and GET /v1/feedback/keys (needs `read`).
  */
 import { createRoute } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { FeedbackIn, FeedbackKeyList, FeedbackOut } from '../../schema/wire/feedback.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';

@@ -6,15 +6,15 @@ import type { z } from 'zod';
 import type { AddItems } from '../../schema/wire/review.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import type { FeedbackOut } from '../../schema/wire/feedback.ts';
-import type { AuthContext } from '../auth/context.ts';
-import { hasScope } from '../auth/context.ts';
-import { dbFor } from '../store/db.ts';
+import type { AuthContext } from '../platform/context.ts';
+import { hasScope } from '../platform/context.ts';
+import { dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';
 import { getTrace } from '../store/trace-query.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 import { hubFor, hubQueue, unwrap, type Queue } from './queues.ts';
 import { isManager } from './access.ts';
-import type { HubReviewer, NewItem } from './hub.ts';
+import type { HubReviewer, NewItem } from './hub/contract.ts';
 
 /** The caller as a viewer of items: owners, admins and admin keys see every review. */
 export function viewerOf(auth: AuthContext): HubReviewer {

@@ -1,8 +1,8 @@
 /** GET /v1/review-queues/{id}/export?format=jsonl|csv: every review of a queue. Needs `read`. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { commonErrors, notFound } from '../evals/route-errors.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
 import { getQueue, hubFor } from './queues.ts';
 import { toCsv, toJsonl } from './export.ts';
 

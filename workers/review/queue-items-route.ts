@@ -5,11 +5,11 @@
  * (the trace with other reviewers' answers hidden until the caller submitted: blind review).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { AddItems, AddItemsOut, ItemOut } from '../../schema/wire/review.ts';
 import { TraceTree } from '../../schema/wire/trace.ts';
-import { commonErrors, notFound } from '../evals/route-errors.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
 import { getQueue, hubFor, hubQueue, unwrap } from './queues.ts';
 import { addItems, reviewTrace, viewerOf } from './items.ts';
 

@@ -6,9 +6,9 @@
  * checks the queue belongs to the project, and only then hands the socket to the project's
  * review hub, which keeps it with the hibernation API.
  */
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 import { getQueue, hubFor } from './queues.ts';
 
 export const queueLiveRoutes = newRouter();

@@ -5,10 +5,10 @@
  * deleting need `admin`.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { ItemOut, QueueCreate, QueueOut, QueuePatch, QueueStats } from '../../schema/wire/review.ts';
-import { commonErrors, notFound } from '../evals/route-errors.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
 import { createQueue, deleteQueue, getQueue, hubFor, hubQueue, listQueues, queueOut, updateQueue } from './queues.ts';
 
 export const queueRoutes = newRouter();

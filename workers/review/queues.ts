@@ -5,9 +5,10 @@
  */
 import type { QueueCreate, QueueOut, QueuePatch, QueueProgress, RubricKey } from '../../schema/wire/review.ts';
 import type { ReviewRole } from '../../schema/db/review.ts';
-import { dbFor, controlDb } from '../store/db.ts';
-import { ApiError } from '../http/errors.ts';
-import type { HubQueue, HubResult, ReviewHub } from './hub.ts';
+import { dbFor, controlDb } from '../platform/db.ts';
+import { ApiError } from '../platform/errors.ts';
+import type { HubQueue, HubResult } from './hub/contract.ts';
+import type { ReviewHub } from './hub/hub.ts';
 
 /** A queue as stored. */
 export interface Queue {

@@ -6,12 +6,11 @@
  * item's state is a 409 naming why.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, commonErrors, notFound } from '../platform/errors.ts';
 import { AdjudicateIn, EscalateIn, ItemOut, NextOut, ReviewSubmit, ReviewSubmitted } from '../../schema/wire/review.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
-import { commonErrors, notFound } from '../evals/route-errors.ts';
 import { getQueue, hubFor, hubQueue, unwrap } from './queues.ts';
 import { assertMayAdjudicate, assertMayReview } from './access.ts';
 import { checkValues } from './rubric.ts';

@@ -3,10 +3,10 @@
  * PATCH/DELETE /v1/review-queues/{id}/rules/{ruleId}. Reads need `read`, changes `admin`.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { RoutingRuleCreate, RoutingRuleOut, RoutingRulePatch } from '../../schema/wire/review.ts';
-import { commonErrors, notFound } from '../evals/route-errors.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
 import { getQueue } from './queues.ts';
 import { createRoutingRule, deleteRoutingRule, listRoutingRules, routingRuleOut, updateRoutingRule } from './routing.ts';
 

@@ -8,12 +8,12 @@
  */
 import type { z } from 'zod';
 import type { RoutingRuleCreate, RoutingRuleOut, RoutingRulePatch } from '../../schema/wire/review.ts';
-import { dbFor } from '../store/db.ts';
+import { dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';
-import { ApiError } from '../http/errors.ts';
-import { isSampled } from '../evals/sampling.ts';
+import { ApiError } from '../platform/errors.ts';
+import { matchTraces } from '../store/matching.ts';
 import { hubFor, type Queue } from './queues.ts';
-import type { NewItem } from './hub.ts';
+import type { NewItem } from './hub/contract.ts';
 
 /** A routing rule as stored. */
 export interface RoutingRule {
@@ -145,24 +145,10 @@ export async function routeTraces(env: Env, projectId: string, traceIds: string[
     .bind(projectId)
     .all<RuleRow>();
   if (!results.length || !traceIds.length) return { matched: 0, added: 0 };
-  const ids = JSON.stringify([...new Set(traceIds)]);
   const items: NewItem[] = [];
   for (const rule of results.map(fromRow)) {
-    let compiled: { where: string; params: (string | number)[] };
-    try {
-      compiled = compileQuery(rule.filter, 'traces', projectId, now, 'filter');
-    } catch (err) {
-      console.error(`review routing rule ${rule.id}: filter no longer compiles, skipped`, err instanceof ApiError ? err.message : err);
-      continue;
-    }
-    // D1: 100 bound parameters per statement, so the trace ids go in as one JSON parameter.
-    const { results: hits } = await db
-      .prepare(`SELECT t.trace_id FROM traces t WHERE t.project_id = ? AND t.root_ended = 1 AND t.trace_id IN (SELECT value FROM json_each(?)) AND (${compiled.where})`)
-      .bind(projectId, ids, ...compiled.params)
-      .all<{ trace_id: string }>();
-    for (const h of hits) {
-      if (await isSampled(rule.id, h.trace_id, rule.samplingRate)) items.push({ queueId: rule.queueId, traceId: h.trace_id, source: 'rule', sourceRef: rule.id });
-    }
+    const hits = await matchTraces(db, projectId, rule, traceIds, now, { completedOnly: true, what: 'review routing rule' });
+    for (const h of hits) if (h.sampled) items.push({ queueId: rule.queueId, traceId: h.traceId, source: 'rule', sourceRef: rule.id });
   }
   if (!items.length) return { matched: 0, added: 0 };
   // Two rules of one queue may match the same trace; it enters once either way.

@@ -5,7 +5,7 @@
  * review hub sees anything, so a bad review is a 400 naming the key and nothing is stored.
  */
 import type { RubricKey } from '../../schema/wire/review.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 
 /** One answered rubric key as it will be stored. */
 export interface ReviewEntry {

@@ -12,11 +12,11 @@
  * uploaded text/html or SVG file can never run as a page of Loupe.
  */
 import { z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
-import { ApiError } from '../http/errors.ts';
+import { newRouter } from '../platform/http.ts';
+import { ApiError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { dbFor } from './db.ts';
-import { attachmentKey } from '../ingest/langsmith/ingest.ts';
+import { dbFor } from '../platform/db.ts';
+import { attachmentKey } from './batch-format.ts';
 
 export const attachmentRoutes = newRouter();
 

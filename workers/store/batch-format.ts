@@ -1,9 +1,51 @@
 /**
- * The R2 batch format: NDJSON, one NormalizedSpan per line. A span row in D1 points at
- * its line with a ref "<key>#<offset>,<length>" (bytes), so the span's full input and
- * output load with one range read, and neighbouring spans share one read.
+ * The R2 layout and the batch format, in one place. Keys:
+ * - `spans/<project>/<yyyy>/<mm>/<dd>/<hh>/<time>-<random>.ndjson`: one batch of spans as
+ *   NDJSON, one NormalizedSpan per line (the durable log D1 is indexed, and can be rebuilt, from);
+ * - `attachments/<project>/<run id>/<name>`: a file sent with a LangSmith run;
+ * - `langsmith/<project>/pending/<run id>/<time>-<uuid>.json`: a LangSmith patch waiting
+ *   for its run to be created (patches carry outputs, too large for D1).
+ * Every key starts with its project, so a key from a message can be checked against the
+ * message's project. A span row in D1 points at its line with a ref
+ * "<key>#<offset>,<length>" (bytes), so the span's full input and output load with one
+ * range read, and neighbouring spans share one read.
  */
 import type { NormalizedSpan } from '../../schema/wire/span.ts';
+
+/** R2 key for a new batch: grouped by project and hour, sortable by time. */
+export function batchKey(projectId: string, now = Date.now()): string {
+  const d = new Date(now);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const rand = crypto.getRandomValues(new Uint32Array(2));
+  return `spans/${projectId}/${d.getUTCFullYear()}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${p2(d.getUTCHours())}/${now.toString(36)}-${rand[0].toString(36)}${rand[1].toString(36)}.ndjson`;
+}
+
+/** True when `key` names a batch of `projectId` (a message may only index its own project's objects). */
+export function isBatchOf(projectId: string, key: string): boolean {
+  return key.startsWith(`spans/${projectId}/`);
+}
+
+/** R2 key of an attachment: under the project's prefix, per run (run ids are UUIDs). */
+export function attachmentKey(projectId: string, runId: string, name: string): string {
+  return `attachments/${projectId}/${runId}/${encodeURIComponent(name)}`;
+}
+
+/** R2 key of a LangSmith patch waiting for its run, under the project's prefix. */
+export function pendingPatchKey(projectId: string, runId: string, now = Date.now()): string {
+  return `langsmith/${projectId}/pending/${runId}/${now.toString(36)}-${crypto.randomUUID()}.json`;
+}
+
+/** True when `key` names a pending patch of `projectId`. */
+export function isPendingPatchOf(projectId: string, key: string): boolean {
+  return key.startsWith(`langsmith/${projectId}/pending/`);
+}
+
+/** Serializes spans as NDJSON: one span per line (JSON never contains a raw newline). */
+export function encodeBatch(spans: readonly NormalizedSpan[]): string {
+  let out = '';
+  for (const s of spans) out += JSON.stringify(s) + '\n';
+  return out;
+}
 
 /** A parsed line and where its bytes are. */
 export interface BatchLine {

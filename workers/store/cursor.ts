@@ -1,5 +1,5 @@
 /** Opaque keyset-pagination cursors: base64url JSON of the last row's sort key. */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 
 /** Encodes the sort key of the last row on a page. */
 export function encodeCursor(key: (string | number | null)[]): string {

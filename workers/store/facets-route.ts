@@ -4,7 +4,7 @@
  * GET /v1/traces/{id}, which would otherwise take `facets` for a trace id.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { TraceFacets } from '../../schema/wire/facets.ts';
 import { traceFacets } from './facets.ts';

@@ -4,7 +4,7 @@
  * and spans only: a full scan would grow with the project, while the values people filter
  * on are, in practice, the ones in recent traffic.
  */
-import { dbFor } from './db.ts';
+import { dbFor } from '../platform/db.ts';
 import { feedbackKeys } from './feedback.ts';
 import type { TraceFacets } from '../../schema/wire/facets.ts';
 

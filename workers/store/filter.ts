@@ -1,6 +1,6 @@
 /** The shared filter language (schema/filter) as the API uses it: errors become 400s pointing at the position. */
 import { compileFilter, FilterError, parseFilter, type FilterNode, type FilterTarget } from '../../schema/filter/index.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 
 function asApiError(err: unknown, path: string): unknown {
   if (err instanceof FilterError) return new ApiError(400, 'invalid_filter', err.message, path, { position: err.position, end: err.end });

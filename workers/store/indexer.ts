@@ -7,8 +7,8 @@
  */
 import type { NormalizedSpan } from '../../schema/wire/span.ts';
 import type { IngestMessage } from '../../schema/queues.ts';
-import { dbFor } from './db.ts';
-import { formatRef, parseBatch, type BatchLine } from './batch-format.ts';
+import { dbFor } from '../platform/db.ts';
+import { formatRef, isBatchOf, parseBatch, type BatchLine } from './batch-format.ts';
 import { previewOf, searchTextOf } from './text.ts';
 
 /**
@@ -218,7 +218,7 @@ export interface IndexResult {
 export async function readBatch(env: Env, message: IngestMessage): Promise<PreparedBatch> {
   const { project_id: projectId, key } = message;
   // Defence in depth: a message may only index objects under its own project's prefix.
-  if (!key.startsWith(`spans/${projectId}/`)) throw new Error(`batch key ${key} is outside project ${projectId}`);
+  if (!isBatchOf(projectId, key)) throw new Error(`batch key ${key} is outside project ${projectId}`);
   const object = await env.BLOBS.get(key);
   if (!object) {
     console.warn(`ingest batch ${key} not found in R2; skipping`);

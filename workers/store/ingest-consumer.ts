@@ -5,18 +5,15 @@
  * the platform moves it to the dead-letter queue, whose consumer records it in D1
  * (`ingest_failures`); the R2 object is never deleted, so it can be replayed.
  */
-import { MAX_TRACES_PER_COMPLETED_MESSAGE, type IngestMessage, type TracesCompletedMessage } from '../../schema/queues.ts';
-import { controlDb } from './db.ts';
+import { IngestMessage, MAX_TRACES_PER_COMPLETED_MESSAGE, type TracesCompletedMessage } from '../../schema/queues.ts';
+import { controlDb } from '../platform/db.ts';
+import { retryDelaySeconds, sendInBatches, validMessages } from '../platform/queues.ts';
 import { indexBatch } from './indexer.ts';
-
-/** Seconds before retry n (1-based): 2, 4, 8, ... capped at 5 minutes. */
-export function retryDelaySeconds(attempts: number): number {
-  return Math.min(300, 2 ** Math.max(1, attempts));
-}
+import { signalRouting } from './review-signal.ts';
 
 /** Handles a batch from the "ingest" queue. */
-export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
+export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of validMessages(batch.messages, IngestMessage, batch.queue)) {
     try {
       const { completed } = await indexBatch(env, message.body);
       await signalCompleted(env, message.body.project_id, completed);
@@ -33,26 +30,29 @@ export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env
 }
 
 /**
- * Tells the evals queue which traces now have an ended root span, delayed by the quiet
- * period for late children (TRACE_QUIET_SECONDS). The store never imports workers/evals:
- * data flows one way, through the queue. Sent before the ack, so a failure re-indexes
- * (idempotent) and re-sends rather than losing the signal.
+ * Tells the later steps which traces now have an ended root span, delayed by the quiet
+ * period for late children (TRACE_QUIET_SECONDS): the evals queue (rules match a trace once
+ * no span arrived during the delay) and the review queue (annotation-queue routing rules).
+ * Review hears it here, not through the evals consumer, so a judge backlog never delays
+ * human routing. The store imports neither step: data flows one way, through the queues.
+ * Sent before the ack, so a failure re-indexes (idempotent) and re-sends rather than
+ * losing the signal; routing a trace twice is harmless (it enters a queue once).
  */
 export async function signalCompleted(env: Env, projectId: string, completed: [string, number][]): Promise<void> {
   if (!completed.length) return;
-  const quiet = Number((env as unknown as { TRACE_QUIET_SECONDS?: string }).TRACE_QUIET_SECONDS ?? 10);
+  const quiet = Number(env.TRACE_QUIET_SECONDS ?? 10);
   const delaySeconds = Number.isFinite(quiet) && quiet > 0 ? Math.min(3600, Math.round(quiet)) : 0;
-  const messages: { body: TracesCompletedMessage; contentType: 'json'; delaySeconds: number }[] = [];
+  const evals: TracesCompletedMessage[] = [];
   for (let i = 0; i < completed.length; i += MAX_TRACES_PER_COMPLETED_MESSAGE) {
-    messages.push({ body: { v: 1, type: 'traces_completed', project_id: projectId, traces: completed.slice(i, i + MAX_TRACES_PER_COMPLETED_MESSAGE) }, contentType: 'json', delaySeconds });
+    evals.push({ v: 1, type: 'traces_completed', project_id: projectId, traces: completed.slice(i, i + MAX_TRACES_PER_COMPLETED_MESSAGE) });
   }
-  // Queues: sendBatch takes at most 100 messages per call.
-  for (let i = 0; i < messages.length; i += 100) await env.EVAL_QUEUE.sendBatch(messages.slice(i, i + 100));
+  await sendInBatches(env.EVAL_QUEUE, evals, { delaySeconds });
+  await signalRouting(env, projectId, completed.map(([traceId]) => traceId), 'completed', { delaySeconds });
 }
 
 /** Handles the dead-letter queue: the batch exhausted its retries; keep a durable record. */
-export async function consumeIngestDeadLetters(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
+export async function consumeIngestDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of validMessages(batch.messages, IngestMessage, batch.queue)) {
     await recordFailure(env, message.body, message.attempts, null, Date.now());
     message.ack();
   }

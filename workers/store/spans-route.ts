@@ -1,6 +1,6 @@
 /** GET /v1/spans: span-level search (e.g. every failing call of one tool). Needs `read`. */
 import { createRoute } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { listSpans } from './trace-query.ts';
 import { SpanList } from '../../schema/wire/trace.ts';

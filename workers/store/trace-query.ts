@@ -2,7 +2,7 @@
  * Reading traces: the list (filter + keyset pagination), one trace's whole tree with full
  * payloads from R2, and span-level search. Every statement is scoped by project_id.
  */
-import { dbFor } from './db.ts';
+import { dbFor } from '../platform/db.ts';
 import { compileNode, compileQuery, parseQuery } from './filter.ts';
 import { ftsPhrase, traceLevelTexts } from '../../schema/filter/index.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -11,7 +11,7 @@ import { rawPayloads } from './batch-format.ts';
 import { feedbackOut, spanOut, traceOut, type FeedbackRow, type SpanRow, type TraceRow } from './rows.ts';
 import type { TraceList, TraceTree, SpanList } from '../../schema/wire/trace.ts';
 import type { SpanOut } from '../../schema/wire/span.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../platform/errors.ts';
 
 /** Columns a trace list can be sorted by (all indexed by the keyset on (value, trace_id)). */
 export const TRACE_SORTS = {

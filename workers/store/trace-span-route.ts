@@ -4,8 +4,8 @@
  * (GET /v1/traces/{id}?payloads=false) and each span's payloads as it is selected.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
-import { ApiError } from '../http/errors.ts';
+import { newRouter } from '../platform/http.ts';
+import { ApiError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { SpanOut } from '../../schema/wire/span.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';

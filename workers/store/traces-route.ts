@@ -1,6 +1,6 @@
 /** GET /v1/traces and GET /v1/traces/:id. Needs the `read` scope. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
+import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { getTrace, getTraceJson, listTraces } from './trace-query.ts';
 import { TraceList, TraceTree } from '../../schema/wire/trace.ts';

@@ -3,8 +3,8 @@
  * GET/POST /v1/api-keys, DELETE /v1/api-keys/{id} (admin). Keys are shown once, at creation.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
-import { ApiError } from '../http/errors.ts';
+import { newRouter } from '../platform/http.ts';
+import { ApiError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { API_KEY_SCOPES } from '../../schema/db/index.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';

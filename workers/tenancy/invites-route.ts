@@ -4,8 +4,8 @@
  * POST /v1/auth/invites/{token}/accept (join, creating an account if needed; logs in).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
-import { ApiError } from '../http/errors.ts';
+import { newRouter } from '../platform/http.ts';
+import { ApiError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { assertSameOrigin, openSession } from '../auth/session-route.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';

@@ -5,8 +5,8 @@
  * of the token is stored, so the database cannot mint working links.
  */
 import type { Role } from '../../schema/db/index.ts';
-import { ApiError } from '../http/errors.ts';
-import { controlDb } from '../store/db.ts';
+import { ApiError } from '../platform/errors.ts';
+import { controlDb } from '../platform/db.ts';
 import { base64url, hashApiKey } from '../auth/api-keys.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { normalizeEmail } from '../auth/login.ts';

@@ -6,8 +6,8 @@
  */
 import type { Role } from '../../schema/db/index.ts';
 import { canGrant, isManagerRole } from '../../schema/roles.ts';
-import { ApiError } from '../http/errors.ts';
-import { controlDb } from '../store/db.ts';
+import { ApiError } from '../platform/errors.ts';
+import { controlDb } from '../platform/db.ts';
 
 /** A member as the API shows it. */
 export interface MemberOut {

@@ -4,8 +4,8 @@
  * people, not to a project's API key.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
-import { ApiError } from '../http/errors.ts';
+import { newRouter } from '../platform/http.ts';
+import { ApiError } from '../platform/errors.ts';
 import { requireSession } from '../auth/middleware.ts';
 import { sessionTokenFrom } from '../auth/sessions.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';

@@ -1,5 +1,5 @@
 /** Organisations, as plain functions over D1. */
-import { controlDb } from '../store/db.ts';
+import { controlDb } from '../platform/db.ts';
 
 /** A new organisation with its creator as owner and a first project, in one transaction. */
 export async function createOrg(env: Env, userId: string, name: string, projectName: string) {

@@ -3,8 +3,8 @@
  * (owners and admins, logged in). API keys stay per project (see api-keys-route.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../http/app.ts';
-import { ApiError } from '../http/errors.ts';
+import { newRouter } from '../platform/http.ts';
+import { ApiError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
 import { ProjectCreateIn, ProjectOut } from '../../schema/wire/accounts.ts';

@@ -1,6 +1,6 @@
 /** Projects and their API keys, as plain functions over D1 (routes and tests share them). */
 import { SYSTEM_PROJECT_PREFIX, type ApiKeyScope } from '../../schema/db/index.ts';
-import { controlDb } from '../store/db.ts';
+import { controlDb } from '../platform/db.ts';
 import { createApiKey, parseScopes } from '../auth/api-keys.ts';
 
 /** A project as the API shows it. */

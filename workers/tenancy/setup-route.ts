@@ -4,8 +4,8 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { newRouter, type AppEnv } from '../http/app.ts';
-import { ApiError } from '../http/errors.ts';
+import { newRouter, type AppEnv } from '../platform/http.ts';
+import { ApiError } from '../platform/errors.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
 import { bootstrap, isSetUp } from './setup.ts';
 

@@ -5,7 +5,7 @@
  */
 import { hashPassword } from '../auth/password.ts';
 import { createApiKey } from '../auth/api-keys.ts';
-import { controlDb } from '../store/db.ts';
+import { controlDb } from '../platform/db.ts';
 
 /** What the bootstrap created; the API key and password are shown only here. */
 export interface SetupResult {

@@ -8,14 +8,17 @@
  * through (harmless: spans merge by id), never lose a run.
  *
  * Feedback and patches that name a run not created yet wait in `langsmith_pending`. Each
- * side resolves in one D1 transaction (D1 runs a batch as one): the create records its runs
- * and resolves pending items in the same batch, and a pending item is inserted and
- * re-checked against the recorded runs in the same batch, so whichever comes second sees
- * the other and nothing is left waiting forever.
+ * side checks the other in one D1 transaction (D1 runs a batch as one): the create records
+ * its runs and reads the pending items waiting for them in the same batch, and a pending
+ * item is inserted and re-checked against the recorded runs in the same batch, so
+ * whichever comes second sees the other and nothing is left waiting forever. Resolved
+ * feedback is stored through the one feedback writer (so it routes to review like any
+ * other), then its pending row is deleted; a crash in between rewrites the same row.
  */
 import type { FeedbackInput } from '../../store/feedback.ts';
-import { derivedFeedbackId } from '../../store/feedback.ts';
-import { dbFor } from '../../store/db.ts';
+import { derivedFeedbackId, writeFeedback } from '../../store/feedback.ts';
+import { dbFor } from '../../platform/db.ts';
+import { isPendingPatchOf, pendingPatchKey } from '../../store/batch-format.ts';
 
 // D1: 100 bound parameters per statement, so id lists go in as one JSON parameter.
 const json = (v: unknown) => JSON.stringify(v);
@@ -40,21 +43,46 @@ export async function tracesOfRuns(env: Env, projectId: string, runIds: string[]
   return new Map(results.map((r) => [r.run_id, r.trace_id]));
 }
 
-/** Moves pending feedback whose run is now known into `feedback` (runs given as a JSON id list). */
-const RESOLVE_FEEDBACK = `
-INSERT INTO feedback (id, project_id, trace_id, span_id, key, score, value, comment, correction, source, author, metadata, created_at, updated_at)
-SELECT p.id, p.project_id, r.trace_id, p.run_id, p.body ->> 'key', p.body ->> 'score', p.body ->> 'value', p.body ->> 'comment',
-       p.body ->> 'correction', p.body ->> 'source', p.body ->> 'author', p.body ->> 'metadata', p.created_at, ?3
+/** Pending feedback whose run is now known, with the run's trace (runs given as a JSON id list). */
+const RESOLVABLE_FEEDBACK = `
+SELECT p.id, p.run_id, r.trace_id, p.body, p.created_at
   FROM langsmith_pending p JOIN langsmith_runs r ON r.project_id = p.project_id AND r.run_id = p.run_id
- WHERE p.project_id = ?1 AND p.kind = 'feedback' AND p.run_id IN (SELECT value FROM json_each(?2))
-ON CONFLICT (project_id, id) DO UPDATE SET trace_id = excluded.trace_id, span_id = excluded.span_id, key = excluded.key,
-  score = excluded.score, value = excluded.value, comment = excluded.comment, correction = excluded.correction,
-  source = excluded.source, author = excluded.author, metadata = excluded.metadata, updated_at = excluded.updated_at`;
+ WHERE p.project_id = ?1 AND p.kind = 'feedback' AND p.run_id IN (SELECT value FROM json_each(?2))`;
 
-const DELETE_RESOLVED_FEEDBACK = `
-DELETE FROM langsmith_pending
- WHERE project_id = ?1 AND kind = 'feedback' AND run_id IN (SELECT value FROM json_each(?2))
-   AND EXISTS (SELECT 1 FROM langsmith_runs r WHERE r.project_id = ?1 AND r.run_id = langsmith_pending.run_id)`;
+interface PendingFeedbackRow {
+  id: string;
+  run_id: string;
+  trace_id: string;
+  body: string;
+  created_at: number;
+}
+
+/** Stores resolved pending feedback through the feedback writer, then forgets it. */
+async function resolveFeedback(env: Env, projectId: string, pending: PendingFeedbackRow[], now: number): Promise<void> {
+  if (!pending.length) return;
+  const parse = (v: string | null) => (v === null ? undefined : JSON.parse(v));
+  const rows = pending.map((p): FeedbackInput => {
+    const b = JSON.parse(p.body) as ReturnType<typeof pendingBody>;
+    return {
+      id: p.id,
+      trace_id: p.trace_id,
+      span_id: p.run_id,
+      key: b.key,
+      score: b.score ?? undefined,
+      value: parse(b.value),
+      comment: b.comment ?? undefined,
+      correction: parse(b.correction),
+      source: b.source,
+      author: b.author ?? undefined,
+      metadata: parse(b.metadata) ?? {},
+      created_at: p.created_at,
+    } as FeedbackInput;
+  });
+  await writeFeedback(env, projectId, rows, {
+    now,
+    also: [dbFor(env, projectId).prepare("DELETE FROM langsmith_pending WHERE project_id = ?1 AND kind = 'feedback' AND id IN (SELECT value FROM json_each(?2))").bind(projectId, json(pending.map((p) => p.id)))],
+  });
+}
 
 /** A patch that waited for its run. */
 export interface PendingPatch {
@@ -72,7 +100,7 @@ export async function recordRuns(env: Env, projectId: string, runs: { runId: str
   if (!runs.length) return [];
   const db = dbFor(env, projectId);
   const ids = json(runs.map((r) => r.runId));
-  const [, , , patches] = await db.batch([
+  const [, feedback, patches] = await db.batch([
     db
       .prepare(
         `INSERT INTO langsmith_runs (project_id, run_id, trace_id, created_at)
@@ -80,17 +108,17 @@ export async function recordRuns(env: Env, projectId: string, runs: { runId: str
          ON CONFLICT (project_id, run_id) DO NOTHING`,
       )
       .bind(projectId, json(runs.map((r) => [r.runId, r.traceId])), now),
-    db.prepare(RESOLVE_FEEDBACK).bind(projectId, ids, now),
-    db.prepare(DELETE_RESOLVED_FEEDBACK).bind(projectId, ids),
+    db.prepare(RESOLVABLE_FEEDBACK).bind(projectId, ids),
     db.prepare(`SELECT id, run_id, body FROM langsmith_pending WHERE project_id = ?1 AND kind = 'patch' AND run_id IN (SELECT value FROM json_each(?2))`).bind(projectId, ids),
   ]);
+  await resolveFeedback(env, projectId, (feedback.results ?? []) as unknown as PendingFeedbackRow[], now);
   return (patches.results ?? []) as unknown as PendingPatch[];
 }
 
-/** The feedback row as the pending JSON body (columns pre-serialized as `feedback` stores them). */
-function feedbackBody(f: FeedbackInput): string {
+/** The feedback row as the pending JSON body (JSON columns pre-serialized as `feedback` stores them). */
+function pendingBody(f: FeedbackInput) {
   const toJson = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-  return JSON.stringify({
+  return {
     key: f.key,
     score: typeof f.score === 'boolean' ? Number(f.score) : (f.score ?? null),
     value: toJson(f.value),
@@ -99,7 +127,7 @@ function feedbackBody(f: FeedbackInput): string {
     source: f.source,
     author: f.author ?? null,
     metadata: f.metadata && Object.keys(f.metadata).length ? JSON.stringify(f.metadata) : null,
-  });
+  };
 }
 
 /**
@@ -110,24 +138,18 @@ export async function storePendingFeedback(env: Env, projectId: string, runId: s
   const db = dbFor(env, projectId);
   const id = f.id ?? (await derivedFeedbackId({ ...f, trace_id: `run:${runId}` }));
   const ids = json([runId]);
-  const [, , , resolved] = await db.batch([
+  const [, resolvable] = await db.batch([
     db
       .prepare(
         `INSERT INTO langsmith_pending (project_id, id, run_id, kind, body, created_at) VALUES (?1, ?2, ?3, 'feedback', ?4, ?5)
          ON CONFLICT (project_id, id) DO UPDATE SET run_id = excluded.run_id, body = excluded.body`,
       )
-      .bind(projectId, id, runId, feedbackBody(f), now),
-    db.prepare(RESOLVE_FEEDBACK).bind(projectId, ids, now),
-    db.prepare(DELETE_RESOLVED_FEEDBACK).bind(projectId, ids),
-    db.prepare('SELECT trace_id FROM feedback WHERE project_id = ?1 AND id = ?2').bind(projectId, id),
+      .bind(projectId, id, runId, JSON.stringify(pendingBody(f)), now),
+    db.prepare(RESOLVABLE_FEEDBACK).bind(projectId, ids),
   ]);
-  const row = resolved.results?.[0] as { trace_id: string } | undefined;
-  return { id, traceId: row?.trace_id ?? null };
-}
-
-/** R2 key of a patch waiting for its run, under the project's prefix. */
-export function pendingPatchKey(projectId: string, runId: string, now = Date.now()): string {
-  return `langsmith/${projectId}/pending/${runId}/${now.toString(36)}-${crypto.randomUUID()}.json`;
+  const rows = (resolvable.results ?? []) as unknown as PendingFeedbackRow[];
+  await resolveFeedback(env, projectId, rows, now);
+  return { id, traceId: rows.find((r) => r.id === id)?.trace_id ?? null };
 }
 
 /**
@@ -156,5 +178,5 @@ export async function clearPendingPatches(env: Env, projectId: string, patches: 
     .prepare("DELETE FROM langsmith_pending WHERE project_id = ?1 AND kind = 'patch' AND id IN (SELECT value FROM json_each(?2))")
     .bind(projectId, json(patches.map((p) => p.id)))
     .run();
-  await env.BLOBS.delete(patches.map((p) => p.body).filter((k) => k.startsWith(`langsmith/${projectId}/pending/`)));
+  await env.BLOBS.delete(patches.map((p) => p.body).filter((k) => isPendingPatchOf(projectId, k)));
 }

@@ -4,7 +4,7 @@
  * `trace_id` or the runs Loupe has accepted, and feedback for a run that has not arrived
  * yet is kept until it does (never dropped). Answers with the feedback in LangSmith's shape.
  */
-import { newRouter } from '../../http/app.ts';
+import { newRouter } from '../../platform/http.ts';
 import { requireAuth } from '../../auth/middleware.ts';
 import { readJson } from '../body.ts';
 import { enforceIngestRateLimit } from '../rate-limit.ts';

@@ -4,7 +4,7 @@
  * (zstd is not: Workers' DecompressionStream has no zstd), and how large a batch may be
  * (below MAX_INGEST_BYTES, since the limit applies after decompression).
  */
-import { newRouter } from '../../http/app.ts';
+import { newRouter } from '../../platform/http.ts';
 import { ingestLimits } from '../spans-route.ts';
 
 export const langsmithInfoRoutes = newRouter();

@@ -6,12 +6,13 @@
  * and apply feedback. Plain functions, no hono types.
  */
 import type { NormalizedSpan, SpanIn } from '../../../schema/wire/span.ts';
-import { ApiError } from '../../http/errors.ts';
+import { ApiError } from '../../platform/errors.ts';
 import { validateSpans } from '../validate.ts';
-import { writeSpanBatch } from '../batch-writer.ts';
+import { writeSpanBatch } from '../../store/batch-writer.ts';
+import { attachmentKey } from '../../store/batch-format.ts';
 import { fitMetadata } from '../fit-metadata.ts';
-import { dbFor } from '../../store/db.ts';
-import { prepareFeedbackUpsert } from '../../store/feedback.ts';
+import { dbFor } from '../../platform/db.ts';
+import { writeFeedback, type FeedbackInput } from '../../store/feedback.ts';
 import { RunError, runIds, runToSpan, type AttachmentRef, type RunIds, type RunOp } from './runs.ts';
 import { translateFeedback, type LangsmithFeedback } from './feedback.ts';
 import { clearPendingPatches, recordRuns, storePendingFeedback, storePendingPatch, tracesOfRuns, type PendingPatch } from './bookkeeping.ts';
@@ -30,11 +31,6 @@ export interface RunIngestResult {
 }
 
 const asApiError = (err: unknown) => (err instanceof RunError ? new ApiError(400, 'invalid_run', err.message, err.path) : err);
-
-/** R2 key of an attachment: under the project's prefix, per run (run ids are UUIDs). */
-export function attachmentKey(projectId: string, runId: string, name: string): string {
-  return `attachments/${projectId}/${runId}/${encodeURIComponent(name)}`;
-}
 
 /** Merges a post and a patch of the same run sent in one request (the patch's fields win). */
 function mergeOps(ops: RunOp[]): RunOp[] {
@@ -185,12 +181,11 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
   }
 
   const feedbackIds: string[] = [];
-  const db = dbFor(env, projectId);
-  const direct: D1PreparedStatement[] = [];
+  const direct: FeedbackInput[] = [];
   for (const f of feedbacks) {
     const traceId = f.traceId ?? known.get(f.runId) ?? traces.get(f.runId);
     if (traceId) {
-      direct.push(await prepareFeedbackUpsert(db, projectId, { ...f.feedback, trace_id: traceId }, now));
+      direct.push({ ...f.feedback, trace_id: traceId });
       if (f.feedback.id) feedbackIds.push(f.feedback.id);
     } else {
       const stored = await storePendingFeedback(env, projectId, f.runId, f.feedback, now);
@@ -198,7 +193,7 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
       if (!stored.traceId) pending.push(f.runId);
     }
   }
-  if (direct.length) await db.batch(direct);
+  await writeFeedback(env, projectId, direct, { now });
   return { accepted: [...new Set(normalized.map((s) => s.id))], duplicates, pending, feedback: feedbackIds };
 }
 
@@ -212,9 +207,8 @@ export async function ingestFeedback(env: Env, projectId: string, body: unknown,
   }
   const traceId = f.traceId ?? (await tracesOfRuns(env, projectId, [f.runId])).get(f.runId);
   if (traceId) {
-    const db = dbFor(env, projectId);
-    const row = await (await prepareFeedbackUpsert(db, projectId, { ...f.feedback, trace_id: traceId }, now)).first<{ id: string }>();
-    return { feedback: f, id: row!.id, traceId };
+    const [row] = await writeFeedback(env, projectId, [{ ...f.feedback, trace_id: traceId }], { now });
+    return { feedback: f, id: row.id, traceId };
   }
   const stored = await storePendingFeedback(env, projectId, f.runId, f.feedback, now);
   return { feedback: f, id: stored.id, traceId: stored.traceId };

@@ -8,7 +8,7 @@
  * 500-run batch of ~2,000 parts: 60-120 ms against 12-16 ms).
  */
 import { parseMultipart, MultipartParseError, type MultipartPart } from '@remix-run/multipart-parser';
-import { ApiError } from '../../http/errors.ts';
+import { ApiError } from '../../platform/errors.ts';
 import { RunError, runId, type RunOp } from './runs.ts';
 
 /** Largest JSON part (a run, or one of its inputs/outputs/...): it is parsed in memory. */

@@ -8,8 +8,8 @@
  * body that is not multipart, 429 with Retry-After when rate limited.
  */
 import { z } from '@hono/zod-openapi';
-import { newRouter } from '../../http/app.ts';
-import { ApiError } from '../../http/errors.ts';
+import { newRouter } from '../../platform/http.ts';
+import { ApiError } from '../../platform/errors.ts';
 import { requireAuth } from '../../auth/middleware.ts';
 import { readBody, readJson } from '../body.ts';
 import { ingestLimits } from '../spans-route.ts';

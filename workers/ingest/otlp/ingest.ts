@@ -5,7 +5,7 @@
  */
 import type { ItemError } from '../../../schema/wire/errors.ts';
 import { validateSpans } from '../validate.ts';
-import { writeSpanBatch } from '../batch-writer.ts';
+import { writeSpanBatch } from '../../store/batch-writer.ts';
 import { translateResourceSpans } from './translate.ts';
 import type { DecodedRequest } from './codec.ts';
 

@@ -8,8 +8,8 @@
  * encoding.
  */
 import type { Context } from 'hono';
-import { newRouter, onError, type AppEnv } from '../../http/app.ts';
-import { ApiError, errorBody } from '../../http/errors.ts';
+import { newRouter, onError, type AppEnv } from '../../platform/http.ts';
+import { ApiError, errorBody } from '../../platform/errors.ts';
 import { requireAuth } from '../../auth/middleware.ts';
 import { readBody } from '../body.ts';
 import { ingestLimits } from '../spans-route.ts';

@@ -1,0 +1,24 @@
+/**
+ * The durable half of write-behind ingest: a batch of normalized spans becomes one NDJSON
+ * object in R2, then its key goes on the "ingest" queue. Only after both succeed does a
+ * route acknowledge (202), so nothing acknowledged is lost: a crashed indexer replays
+ * from R2. Every ingest format (native, OTLP, LangSmith) ends here.
+ */
+import type { NormalizedSpan } from '../../schema/wire/span.ts';
+import type { IngestMessage } from '../../schema/queues.ts';
+import { batchKey, encodeBatch } from './batch-format.ts';
+
+/** Which API a batch came in through (kept as R2 object metadata, for debugging). */
+export type IngestOrigin = 'native' | 'otlp' | 'langsmith' | 'demo' | 'judge';
+
+/** Writes the batch to R2 and enqueues it for indexing; resolves once both are durable. */
+export async function writeSpanBatch(env: Env, projectId: string, spans: readonly NormalizedSpan[], origin: IngestOrigin): Promise<{ key: string }> {
+  const key = batchKey(projectId);
+  await env.BLOBS.put(key, encodeBatch(spans), {
+    httpMetadata: { contentType: 'application/x-ndjson' },
+    customMetadata: { project_id: projectId, spans: String(spans.length), origin },
+  });
+  const message: IngestMessage = { v: 1, project_id: projectId, key };
+  await env.INGEST_QUEUE.send(message, { contentType: 'json' });
+  return { key };
+}
