@@ -72,8 +72,7 @@ function networkReason(err: unknown): string {
 /** An API error answer as a CliError: 400 usage, 401/403/404 auth or not found, else server. */
 function apiError(status: number, json: unknown, conn: Connection, url: URL): CliError {
   const body = ErrorBody.safeParse(json);
-  // Filter errors carry `end` beside `position`; the schema lists only the common fields.
-  const error = body.success ? { ...body.data.error, end: (json as { error: { end?: unknown } }).error.end } : null;
+  const error = body.success ? body.data.error : null;
   const message = error?.message ?? `HTTP ${status}`;
   if (status === 401) return new CliError(`the API key was refused by ${conn.url} (${message}); check --api-key, LOUPE_API_KEY or \`loupe login\``, EXIT.notFoundOrAuth);
   if (status === 403) return new CliError(`not allowed: ${message}`, EXIT.notFoundOrAuth);
@@ -87,7 +86,7 @@ function apiError(status: number, json: unknown, conn: Connection, url: URL): Cl
   if (status >= 400 && status < 500) {
     const q = url.searchParams.get('q');
     if (error?.code === 'invalid_filter' && q != null && typeof error.position === 'number') {
-      return new CliError(message, EXIT.usage, { q, position: error.position, end: typeof error.end === 'number' ? error.end : undefined });
+      return new CliError(message, EXIT.usage, { q, position: error.position, end: error.end });
     }
     return new CliError(message, EXIT.usage);
   }

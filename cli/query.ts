@@ -3,6 +3,7 @@
  * Loupe filter language (docs/filter-language.md) plus --since/--until/--env shorthands.
  */
 import { FilterError, parseFilter } from '../schema/filter/index.ts';
+import { parseDuration } from '../schema/filter/values.ts';
 import { CliError, EXIT } from './errors.ts';
 
 /** The flags as commander hands them over. */
@@ -22,15 +23,13 @@ export interface ListQuery {
   offset: number;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /**
  * A point in time from `7d`, `12h`, `30m` (that long ago), or a date / RFC 3339 time
  * (`2026-01-31`, `2026-01-31T12:00:00Z`; no zone means UTC). Returns epoch ms.
  */
 export function parseWhen(text: string, flag: string, now = Date.now()): number {
-  const rel = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
-  if (rel) return Math.round(now - Number(rel[1]) * UNITS[rel[2]]);
+  const ago = parseDuration(text.trim());
+  if (ago !== undefined) return Math.round(now - ago);
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text;
   const ms = Date.parse(iso);
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) {

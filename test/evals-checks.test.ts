@@ -5,10 +5,12 @@
  * raw conversations (tool calls of the assistant messages), not with the code under test.
  */
 import { describe, it, expect } from 'vitest';
-import { CodeCheck } from '../schema/wire/evals.ts';
+import { CodeCheck } from '../schema/wire/evaluators.ts';
 import { runCodeCheck } from '../workers/evals/checks.ts';
 import { EvalError } from '../workers/evals/errors.ts';
+import { readSource } from '../schema/values/read.ts';
 import { tauSpans, treeFromSpans, TAU } from './evals-helpers.ts';
+import { weatherChat, type ChatDialect } from './fixtures/chats.ts';
 
 const tree = (i: number) => treeFromSpans(tauSpans(i, Date.UTC(2026, 0, 1)));
 const check = (config: Record<string, unknown>) => CodeCheck.parse({ type: 'code', ...config });
@@ -87,6 +89,26 @@ describe('trajectory checks on tau-bench conversations', () => {
     const t = tree(6);
     t.trace.metadata = {};
     expect(() => runCodeCheck(check({ check: 'tool_sequence', ...expected }), { tree: t, span: null })).toThrow(EvalError);
+  });
+});
+
+describe('trajectory checks on agents that trace only their LLM calls', () => {
+  const DIALECTS: ChatDialect[] = ['gemini', 'langchain', 'openai', 'openai_completion', 'anthropic'];
+  const weather = (dialect: ChatDialect) => ({ tree: treeFromSpans(weatherChat(dialect, `weather-${dialect}`)), span: null });
+  const run = (dialect: ChatDialect, config: Record<string, unknown>) => runCodeCheck(check(config), weather(dialect)).score;
+
+  it.each(DIALECTS)('finds the tool call a %s model asked for, with its arguments', (dialect) => {
+    expect(run(dialect, { check: 'tool_called', tool: 'get_weather', args: { city: 'Paris' } })).toBe(1);
+    expect(run(dialect, { check: 'tool_called', tool: 'get_weather', args: { city: 'Rome' } })).toBe(0);
+    expect(run(dialect, { check: 'tool_not_called', tool: 'get_weather' })).toBe(0);
+    expect(run(dialect, { check: 'tool_sequence', expected: [{ name: 'get_weather', args: { city: 'Paris' } }], mode: 'strict', args_match: 'exact' })).toBe(1);
+    expect(run(dialect, { check: 'step_limit', max_tool_calls: 0 })).toBe(0);
+  });
+
+  it.each(DIALECTS)("shows a judge the %s model's tool call in the trajectory variable", (dialect) => {
+    const text = readSource(weather(dialect), 'trajectory') as string;
+    expect(text).toContain('- assistant: → calls get_weather({"city":"Paris"})');
+    expect(text).toContain('- tool result (get_weather): {"temperature_c":18,"sky":"sunny"}');
   });
 });
 

@@ -3,7 +3,8 @@
  * test/node/workers-global-setup.ts) scripted from inside workerd, tau-bench traces as
  * spans, and waits on run logs.
  */
-import { treeFromSpans as buildTree, type PlainSpan } from '../scripts/demo/taubench-tree.ts';
+import { treeFromSpans as buildTree } from '../scripts/demo/taubench-tree.ts';
+import type { NormalizedSpan } from '../schema/wire/span.ts';
 import type { TraceTree } from '../schema/wire/trace.ts';
 import type { FeedbackOut } from '../schema/wire/feedback.ts';
 import { inject } from 'vitest';
@@ -79,7 +80,7 @@ export async function waitForRun(key: string, ruleId: string, runId: string, che
 }
 
 /** A TraceTree built in memory from native spans (no ingest), for pure check tests. */
-export function treeFromSpans(spans: PlainSpan[], feedback: FeedbackOut[] = []): TraceTree {
+export function treeFromSpans(spans: NormalizedSpan[], feedback: FeedbackOut[] = []): TraceTree {
   const tree = buildTree(spans);
   return { ...tree, feedback };
 }

@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { api, makeProject, span } from './helpers.ts';
 import { createEvaluator, fakeOpenAiProvider, postSpans, received, scenarioId, script, tauSpans, treeFromSpans, waitForRun } from './evals-helpers.ts';
 import { retryAfterMs, isRetryableStatus } from '../workers/platform/outbound.ts';
-import { readSource } from '../workers/evals/sources.ts';
+import { readSource } from '../schema/values/read.ts';
 import { estimateTokens } from '../schema/render/trajectory.ts';
 
 describe('judges on spans', () => {

@@ -45,7 +45,7 @@ export const evaluatorVersions = sqliteTable(
     description: text('description'),
     /** JSON: {type: 'trace'} or {type: 'span', filter: '<filter language>'}. */
     target: text('target').notNull(),
-    /** JSON: the kind's configuration (schema/wire/evals.ts). Secrets appear only encrypted. */
+    /** JSON: the kind's configuration (schema/wire/evaluators.ts). Secrets appear only encrypted. */
     config: text('config').notNull(),
     /** The template it was created from, if any. */
     template: text('template'),

@@ -4,6 +4,7 @@
  * and every query filters on it (see workers/store/db.ts for the one place D1 is reached).
  */
 import { sqliteTable, text, integer, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
+import { ROLES } from '../roles.ts';
 
 /** An organisation: the unit of membership and billing. */
 export const orgs = sqliteTable('orgs', {
@@ -25,9 +26,9 @@ export const users = sqliteTable(
   (t) => [uniqueIndex('users_email').on(t.email)],
 );
 
-/** Roles a member can hold in an organisation, strongest first. */
-export const ROLES = ['owner', 'admin', 'engineer', 'reviewer', 'domain_expert', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+// Roles and API key scopes, and the rules about them, are defined in schema/roles.ts (the
+// UI reads them too, without drizzle); the tables' users find them here as well.
+export { ROLES, type Role, API_KEY_SCOPES, type ApiKeyScope } from '../roles.ts';
 
 /** Membership of a user in an organisation, with one role. */
 export const memberships = sqliteTable(
@@ -58,10 +59,6 @@ export const projects = sqliteTable(
  * are recorded): people cannot create them, and project lists leave them out.
  */
 export const SYSTEM_PROJECT_PREFIX = 'loupe:';
-
-/** What an API key may do. `admin` implies the other two. */
-export const API_KEY_SCOPES = ['ingest', 'read', 'admin'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /**
  * A project API key. Only the SHA-256 of the key is stored (keys carry 256 random bits,

@@ -11,7 +11,7 @@ export type FilterTarget = 'traces' | 'spans';
  * How a field's values are read.
  * - `string`: text; `= != ~ in`.
  * - `number`: numbers; `= != > >= < <= in`.
- * - `duration`: like number, with units (`250ms`, `5s`, `2m`, `1h`, `1d`); a bare number is ms.
+ * - `duration`: like number, with units (`250ms`, `5s`, `2m`, `1h`, `1d`, `1w`); a bare number is ms.
  * - `enum`: one of `values`; `= != in`.
  * - `boolean`: `true`/`false` (the `error` field also takes text, see its description).
  * - `keyed`: `<field>.<key>`, any value; numbers compare numerically, words as text.
@@ -41,7 +41,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   { name: 'tag', targets: BOTH, type: 'string', description: 'A tag (a trace carries the tags of all its spans)', example: 'tag=checkout' },
   { name: 'session', targets: BOTH, type: 'string', description: 'The session (conversation) id', example: 'session=s-42' },
   { name: 'user', targets: BOTH, type: 'string', description: 'The end-user id', example: 'user=u-17' },
-  { name: 'latency', targets: BOTH, type: 'duration', description: 'Duration; units ms s m h d, a bare number is milliseconds', example: 'latency>5s' },
+  { name: 'latency', targets: BOTH, type: 'duration', description: 'Duration; units ms s m h d w, a bare number is milliseconds', example: 'latency>5s' },
   { name: 'tokens', targets: BOTH, type: 'number', description: 'Total tokens (for a trace, summed over its LLM calls)', example: 'tokens>10000' },
   { name: 'cost', targets: BOTH, type: 'number', description: 'Cost in USD (for a trace, summed over its LLM calls)', example: 'cost>0.05' },
   { name: 'error', targets: BOTH, type: 'boolean', values: ['true', 'false'], description: 'error=true|false: failed or not; error~text / error="text": the error message (for a trace, of some span)', example: 'error~timeout' },

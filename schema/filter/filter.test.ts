@@ -113,6 +113,11 @@ describe('parsing', () => {
     expect(param('latency>1500')).toBe(1500);
   });
 
+  it('reads weeks (w) in durations and time windows, as the CLI reads --since 2w', () => {
+    expect(compileFilter(parseFilter('since:2w'), 'traces', opts).params[0]).toBe(NOW - 14 * 86_400_000);
+    expect(compileFilter(parseFilter('latency>1w'), 'spans', opts).params[0]).toBe(604_800_000);
+  });
+
   it('reads numbers in plain, negative, decimal and exponent form', () => {
     const param = (q: string) => compileFilter(parseFilter(q), 'spans', opts).params[0];
     expect(param('cost>0.5')).toBe(0.5);

@@ -10,8 +10,8 @@ import { findField, nearestField, type FilterField } from './fields.ts';
 export type Literal = { kind: 'number'; value: number; raw: string } | { kind: 'boolean'; value: boolean } | { kind: 'string'; value: string };
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
-const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** `text` as a finite number (`0.5`, `-1`, `1e3`), or undefined. */
@@ -21,7 +21,11 @@ export function parseNumber(text: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** `text` as a duration with a unit (`250ms`, `5s`, `2.5m`, `1h`, `30d`) in milliseconds, or undefined. */
+/**
+ * `text` as a duration with a unit (`250ms`, `5s`, `2.5m`, `1h`, `30d`, `2w`) in
+ * milliseconds, or undefined. The one duration reader: filters (`latency>`, `since:`) and
+ * the CLI's `--since`/`--until` both use it.
+ */
 export function parseDuration(text: string): number | undefined {
   const m = DURATION.exec(text);
   if (!m) return undefined;

@@ -8,7 +8,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import demo from '../../demo/taubench-airline.json';
 import { renderTrace, estimateTokens } from './trajectory.ts';
-import { taubenchTrees } from '../../scripts/demo/taubench-tree.ts';
+import { taubenchTrees, treeFromSpans } from '../../scripts/demo/taubench-tree.ts';
+import { weatherChat, type ChatDialect } from '../../test/fixtures/chats.ts';
 import type { TauBenchItem } from '../../scripts/demo/taubench.ts';
 import type { TraceTree } from '../wire/trace.ts';
 
@@ -141,5 +142,34 @@ describe('rendering a tau-bench trajectory', () => {
       const stated = Number(/_≈(\d+) tokens/.exec(text)![1]);
       expect(stated).toBe(estimateTokens(text));
     }
+  });
+});
+
+describe('rendering the chats of other SDKs', () => {
+  /** The steps of the weather chat: every dialect is the same conversation. */
+  const steps = (system: boolean) => [
+    '- 1. **[agent] weather-agent** · 2.4 s',
+    "  - input: What's the weather in Paris?",
+    '  - output: It is 18°C and sunny in Paris.',
+    expect.stringMatching(/^ {2}- 2\. \*\*\[llm\] chat /),
+    ...(system ? ['    - system: You answer weather questions.'] : []),
+    "    - user: What's the weather in Paris?",
+    '    - assistant: → calls get_weather({"city":"Paris"})',
+    expect.stringMatching(/^ {2}- 3\. \*\*\[llm\] chat /),
+    '    - tool result (get_weather): {"temperature_c":18,"sky":"sunny"}',
+    '    - assistant: It is 18°C and sunny in Paris.',
+  ];
+  const stepsOf = (text: string) => text.slice(text.indexOf('## Steps\n') + 9, text.indexOf('\n\n_≈')).split('\n');
+
+  it.each([
+    ['gemini', false],
+    ['langchain', true],
+  ] as const)('shows a %s chat as chat turns with its tool call and result, as the review UI reads it', (dialect, system) => {
+    const text = renderTrace(treeFromSpans(weatherChat(dialect, `weather-${dialect}`)));
+    expect(stepsOf(text)).toEqual(steps(system));
+  });
+
+  it.each(['openai', 'openai_completion', 'anthropic'] as ChatDialect[])('shows a %s chat the same way', (dialect) => {
+    expect(stepsOf(renderTrace(treeFromSpans(weatherChat(dialect, `weather-${dialect}`))))).toEqual(steps(false));
   });
 });

@@ -6,11 +6,13 @@
  * says how to see it whole (`cut: --span <id> --full`, or the MCP tool's arguments). A
  * token budget shrinks values (data before messages), then folds the middle of long
  * trajectories (keeping failed steps), until the whole rendering fits.
- * Shared by the CLI, the MCP endpoint and the LLM judge, so all three see the same view.
+ * Shared by the CLI, the MCP endpoint and the LLM judge, so all three see the same view;
+ * chat messages are read by schema/payload/messages.ts, as the review UI reads them.
  */
 import type { TraceTree } from '../wire/trace.ts';
 import type { SpanOut } from '../wire/span.ts';
 import type { FeedbackOut } from '../wire/feedback.ts';
+import { toConversation, type ChatMessage } from '../payload/messages.ts';
 
 /** How to render. */
 export interface RenderOptions {
@@ -277,7 +279,7 @@ function stepLines(s: SpanOut, depth: number, index: number, c: StepContext): st
         const fp = fingerprint(m);
         if (c.seen.has(fp)) continue;
         c.seen.add(fp);
-        if (m.role === 'tool' && c.hasToolSpans) continue; // shown as the tool step's result
+        if (isToolResults(m) && c.hasToolSpans) continue; // shown as the tool step's result
         lines.push(`${inner}- ${messageLine(m, c.widths, c.cut, c.hasToolSpans)}`);
       }
     } else if (s.input !== undefined) lines.push(`${inner}- input: ${value(s.input, dw, c.cut)}`);
@@ -316,37 +318,35 @@ function summary(v: unknown, c: StepContext): string {
   return value(v, c.widths.data, c.cut);
 }
 
-interface Message {
-  role: string;
-  content?: unknown;
-  tool_calls?: { function?: { name?: string; arguments?: unknown }; name?: string; args?: unknown }[];
-  tool_call_id?: string;
-  name?: string;
+/**
+ * The conversation in a payload (see toConversation), or null. Renderings under a budget
+ * compose the trace several times: each payload is read once per tree (keys are the
+ * tree's own objects, so entries go with the tree), which also keeps its messages the same
+ * objects for the fingerprints below.
+ */
+function messagesOf(v: unknown): ChatMessage[] | null {
+  if (typeof v !== 'object' || v === null) return null;
+  let messages = conversations.get(v);
+  if (messages === undefined) conversations.set(v, (messages = toConversation(v)));
+  return messages;
 }
+const conversations = new WeakMap<object, ChatMessage[] | null>();
 
-/** Chat messages in the common shapes: [..], {messages: [..]}, a single {role, content}. */
-function messagesOf(v: unknown): Message[] | null {
-  const isMsg = (m: unknown): m is Message => typeof m === 'object' && m !== null && typeof (m as Message).role === 'string';
-  if (Array.isArray(v)) return v.length && v.every(isMsg) ? v : null;
-  if (typeof v === 'object' && v !== null) {
-    const o = v as Record<string, unknown>;
-    if (Array.isArray(o.messages) && o.messages.every(isMsg)) return o.messages as Message[];
-    if (isMsg(v)) return [v];
-  }
-  return null;
+/** A message that only answers tool calls (an OpenAI `tool` message, an Anthropic user turn of tool_result blocks). */
+function isToolResults(m: ChatMessage): boolean {
+  return m.role === 'tool' || (m.parts.length > 0 && m.parts.every((p) => p.type === 'tool_result'));
 }
 
 /**
- * Renderings under a budget compose the trace several times, and an LLM span's input
- * repeats the whole conversation so far: remember each object's text instead of
- * serializing it again (keys are the tree's own objects, so entries go with the tree).
+ * An LLM span's input repeats the whole conversation so far: remember each message's and
+ * each value's text instead of serializing it again on every composition.
  */
 const fingerprints = new WeakMap<object, string>();
 const jsonTexts = new WeakMap<object, string>();
 
-function fingerprint(m: Message): string {
+function fingerprint(m: ChatMessage): string {
   let fp = fingerprints.get(m);
-  if (fp === undefined) fingerprints.set(m, (fp = JSON.stringify([m.role, m.content ?? null, m.tool_calls ?? null, m.tool_call_id ?? null])));
+  if (fp === undefined) fingerprints.set(m, (fp = JSON.stringify([m.role, m.parts])));
   return fp;
 }
 
@@ -364,26 +364,34 @@ function markSeen(s: SpanOut, seen: Set<string>): void {
 }
 
 /** One message; with `callsShownAsSteps`, tool calls show by name only (their tool step has the arguments). */
-function messageLine(m: Message, widths: Widths, cut: Cutter, callsShownAsSteps = false): string {
-  const parts: string[] = [];
-  const text = contentText(m.content);
-  // Tool results are data; everything people and models say is text.
-  if (text) parts.push(cut(oneLine(text), m.role === 'tool' ? widths.data : widths.text));
-  for (const call of m.tool_calls ?? []) {
-    const name = call.function?.name ?? call.name ?? 'tool';
-    const args = call.function?.arguments ?? call.args ?? '';
-    parts.push(callsShownAsSteps ? `→ calls ${name}` : `→ calls ${name}(${cut(valueText(args), widths.data)})`);
+function messageLine(m: ChatMessage, widths: Widths, cut: Cutter, callsShownAsSteps = false): string {
+  if (isToolResults(m)) {
+    // Tool results are data; everything people and models say is text.
+    const results = m.parts.filter((p) => p.type === 'tool_result');
+    if (!results.length) return `tool result${m.name ? ` (${m.name})` : ''}: (empty)`;
+    return results.map((p) => `tool result${p.name ? ` (${p.name})` : ''}: ${cut(resultText(p.content), widths.data) || '(empty)'}`).join(' ');
   }
-  const who = m.role === 'tool' ? `tool result${m.name ? ` (${m.name})` : ''}` : m.role;
-  return `${who}: ${parts.join(' ') || '(empty)'}`;
+  const texts: string[] = [];
+  const after: string[] = [];
+  for (const p of m.parts) {
+    if (p.type === 'text') texts.push(p.text);
+    else if (p.type === 'json') texts.push(JSON.stringify(p.value));
+    else if (p.type === 'image') texts.push(`[image ${p.url}]`);
+    else if (p.type === 'tool_call') after.push(callsShownAsSteps ? `→ calls ${p.name}` : `→ calls ${p.name}(${cut(valueText(p.arguments ?? ''), widths.data)})`);
+    else after.push(`← tool result${p.name ? ` (${p.name})` : ''}: ${cut(resultText(p.content), widths.data)}`);
+  }
+  const text = texts.join(' ');
+  const parts = [...(text ? [cut(oneLine(text), widths.text)] : []), ...after];
+  return `${m.role}: ${parts.join(' ') || '(empty)'}`;
 }
 
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
+/** A tool result's content on one line: text as it is, blocks by their text, anything else as JSON. */
+function resultText(content: unknown): string {
+  if (content == null) return '';
   if (Array.isArray(content)) {
-    return content.map((p) => (typeof p === 'string' ? p : p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : JSON.stringify(p))).join(' ');
+    return oneLine(content.map((b) => (typeof b === 'string' ? b : b && typeof b === 'object' && typeof (b as { text?: unknown }).text === 'string' ? (b as { text: string }).text : JSON.stringify(b))).join(' '));
   }
-  return content == null ? '' : JSON.stringify(content);
+  return valueText(content);
 }
 
 function feedbackLine(f: FeedbackOut, widths: Widths, cut: Cutter): string {

@@ -3,7 +3,7 @@
  * API keys. Shared by the Worker's routes (and OpenAPI) and the web app.
  */
 import { z } from 'zod';
-import { ROLES, API_KEY_SCOPES } from '../db/tenancy.ts';
+import { ROLES, API_KEY_SCOPES } from '../roles.ts';
 
 /** A member's role in an organisation. */
 export const RoleSchema = z.enum(ROLES).meta({ id: 'Role', description: 'owner, admin, engineer, reviewer, domain_expert or viewer' });

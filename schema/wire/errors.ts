@@ -8,6 +8,7 @@ export const ErrorBody = z
       message: z.string(),
       path: z.string().optional().meta({ description: 'The offending field, e.g. spans[3].start_time or q' }),
       position: z.number().optional().meta({ description: 'For filter errors: 0-based offset into q' }),
+      end: z.number().optional().meta({ description: 'For filter errors: 0-based offset into q where the offending text ends' }),
     }),
   })
   .meta({ id: 'Error' });

@@ -5,7 +5,7 @@
  * tests, the evaluator check tests and bench/trajectory-size.ts.
  */
 import type { TraceTree } from '../../schema/wire/trace.ts';
-import type { SpanOut } from '../../schema/wire/span.ts';
+import type { NormalizedSpan, SpanOut } from '../../schema/wire/span.ts';
 import type { FeedbackOut } from '../../schema/wire/feedback.ts';
 import { previewOf } from '../../workers/store/text.ts';
 import { taubenchToTrace, type DemoFeedback, type TauBenchItem } from './taubench.ts';
@@ -13,39 +13,16 @@ import { taubenchToTrace, type DemoFeedback, type TauBenchItem } from './taubenc
 /** A fixed load time, so trees (and golden files) are the same on every run. */
 export const FIXED_NOW = Date.parse('2026-02-01T00:00:00.000Z');
 
-/** A native span as posted (times in epoch ms), the fields the tree needs. */
-export interface PlainSpan {
-  id: string;
-  trace_id: string;
-  parent_id?: string | null;
-  name?: string | null;
-  kind?: string | null;
-  start_time?: number | null;
-  end_time?: number | null;
-  status?: string | null;
-  error?: string | null;
-  input?: unknown;
-  output?: unknown;
-  model?: string | null;
-  usage?: { input_tokens?: number | null; output_tokens?: number | null; total_tokens?: number | null; cost_usd?: number | null } | null;
-  tags?: string[];
-  metadata?: Record<string, unknown>;
-  environment?: string | null;
-  release?: string | null;
-  session_id?: string | null;
-  user_id?: string | null;
-}
-
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
-function spanOut(s: PlainSpan): SpanOut {
+function spanOut(s: NormalizedSpan): SpanOut {
   const out: SpanOut = {
     id: s.id,
     trace_id: s.trace_id,
     parent_id: s.parent_id ?? null,
     name: s.name ?? null,
-    kind: (s.kind ?? 'other') as SpanOut['kind'],
+    kind: s.kind ?? 'other',
     start_time: iso(s.start_time),
     end_time: iso(s.end_time),
     latency_ms: s.end_time != null && s.start_time != null ? s.end_time - s.start_time : null,
@@ -71,10 +48,11 @@ function spanOut(s: PlainSpan): SpanOut {
 }
 
 /**
- * The tree of one trace's spans (root first, then children by start time: the order the
+ * The tree of one trace's native spans, validated as the indexer reads them (times in
+ * epoch ms, schema/wire/span.ts NormalizedSpan) (root first, then children by start time: the order the
  * store returns for a root with direct children) and its feedback, stamped at `now`.
  */
-export function treeFromSpans(spans: PlainSpan[], feedback: DemoFeedback[] = [], now = FIXED_NOW): TraceTree {
+export function treeFromSpans(spans: NormalizedSpan[], feedback: DemoFeedback[] = [], now = FIXED_NOW): TraceTree {
   const root = spans.find((s) => !s.parent_id)!;
   const children = spans.filter((s) => s !== root).sort((a, b) => (a.start_time ?? 0) - (b.start_time ?? 0));
   const starts = spans.map((s) => s.start_time).filter((t): t is number => t != null);

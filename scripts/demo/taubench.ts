@@ -3,6 +3,7 @@
  * demo/README.md for the mapping). Pure functions, no I/O: used by `npm start`, the
  * benchmarks and the tests. Runs under Node's type stripping, so erasable TypeScript only.
  */
+import type { NormalizedSpan } from '../../schema/wire/span.ts';
 
 /** One tau-bench result item. */
 export interface TauBenchItem {
@@ -21,27 +22,11 @@ interface TauMessage {
   name?: string;
 }
 
-/** A native span as POST /v1/spans takes it. */
-export interface DemoSpan {
-  id: string;
-  trace_id: string;
-  parent_id: string | null;
-  name: string;
-  kind: string;
-  start_time: number;
-  end_time: number;
-  status?: string;
-  error?: string;
-  input?: unknown;
-  output?: unknown;
-  model?: string;
-  tags?: string[];
-  metadata?: Record<string, unknown>;
-  environment?: string;
-  release?: string;
-  session_id?: string;
-  user_id?: string;
-}
+/**
+ * A native span as POST /v1/spans takes it (times in epoch ms), with the fields the demo
+ * always sets. tau-bench records no token usage, so the demo's spans carry none.
+ */
+export type DemoSpan = Omit<NormalizedSpan, 'usage'> & Required<Pick<NormalizedSpan, 'name' | 'kind' | 'start_time' | 'end_time'>> & { parent_id: string | null };
 
 /** Feedback as POST /v1/feedback takes it. */
 export interface DemoFeedback {

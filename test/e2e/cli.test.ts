@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../../scripts/local.ts';
 import { cleanEnv, runCli } from './run-cli.ts';
+import { weatherChat } from '../fixtures/chats.ts';
 
 const loupe = inject('loupe');
 const env = () => cleanEnv({ LOUPE_URL: loupe.url, LOUPE_API_KEY: loupe.apiKey });
@@ -117,6 +118,28 @@ describe('loupe traces get', () => {
     const run = await runCli(['traces', 'get', 'no-such-trace'], { env: env() });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("loupe: trace 'no-such-trace' not found in this project\n");
+  });
+});
+
+describe('loupe traces get on other SDKs’ chats', () => {
+  const run = crypto.randomUUID().slice(0, 8);
+  const traceOf = (dialect: string) => `e2e-cli-${dialect}-${run}`;
+  beforeAll(async () => {
+    // Started long before the demo's traces, so newest-first lists elsewhere are not changed.
+    const spans = (['gemini', 'langchain'] as const).flatMap((d) => weatherChat(d, traceOf(d), Date.UTC(2025, 5, 1)));
+    const posted = await fetch(`${loupe.url}/v1/spans`, { method: 'POST', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ spans }) });
+    expect(posted.status).toBe(202);
+  });
+
+  it.each(['gemini', 'langchain'])('renders a %s chat as chat turns with its tool call and result, as the review UI shows it', async (dialect) => {
+    await expect.poll(async () => (await apiGet(`/v1/traces/${traceOf(dialect)}`)).trace?.span_count).toBe(3);
+    const cli = await runCli(['traces', 'get', traceOf(dialect)], { env: env() });
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain("    - user: What's the weather in Paris?\n");
+    expect(cli.stdout).toContain('    - assistant: → calls get_weather({"city":"Paris"})\n');
+    expect(cli.stdout).toContain('    - tool result (get_weather): {"temperature_c":18,"sky":"sunny"}\n');
+    expect(cli.stdout).toContain('    - assistant: It is 18°C and sunny in Paris.\n');
+    expect(cli.stdout).not.toMatch(/- (input|output): \{/);
   });
 });
 

@@ -9,26 +9,26 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { useSession } from './api/session.tsx';
 import { Layout } from './components/Layout.tsx';
-import { LoginPage } from './pages/LoginPage.tsx';
-import { InvitePage } from './pages/InvitePage.tsx';
-import { TracesPage } from './pages/TracesPage.tsx';
-import { TracePage } from './pages/TracePage.tsx';
-import { SettingsPage } from './pages/SettingsPage.tsx';
-import { QueuesPage } from './pages/QueuesPage.tsx';
-import { QueuePage } from './pages/QueuePage.tsx';
-import { QueueSettingsPage } from './pages/QueueSettingsPage.tsx';
-import { ReviewPage } from './pages/ReviewPage.tsx';
+import { LoginPage } from './pages/auth/LoginPage.tsx';
+import { InvitePage } from './pages/auth/InvitePage.tsx';
+import { TracesPage } from './pages/traces/TracesPage.tsx';
+import { TracePage } from './pages/traces/TracePage.tsx';
+import { SettingsPage } from './pages/settings/SettingsPage.tsx';
+import { QueuesPage } from './pages/review/QueuesPage.tsx';
+import { QueuePage } from './pages/review/QueuePage.tsx';
+import { QueueSettingsPage } from './pages/review/QueueSettingsPage.tsx';
+import { ReviewPage } from './pages/review/ReviewPage.tsx';
 
 // The evaluation screens load on first use: they bring the zod schemas (for checking forms
 // in the browser), which the traces screens, opened far more often, do not need.
-const EvaluatorsPage = lazy(() => import('./pages/EvaluatorsPage.tsx').then((m) => ({ default: m.EvaluatorsPage })));
-const EvaluatorNewPage = lazy(() => import('./pages/EvaluatorNewPage.tsx').then((m) => ({ default: m.EvaluatorNewPage })));
-const EvaluatorPage = lazy(() => import('./pages/EvaluatorPage.tsx').then((m) => ({ default: m.EvaluatorPage })));
-const RulesPage = lazy(() => import('./pages/RulesPage.tsx').then((m) => ({ default: m.RulesPage })));
-const RulePage = lazy(() => import('./pages/RulePage.tsx').then((m) => ({ default: m.RulePage })));
-const RunPage = lazy(() => import('./pages/RunPage.tsx').then((m) => ({ default: m.RunPage })));
-const ProvidersPage = lazy(() => import('./pages/ProvidersPage.tsx').then((m) => ({ default: m.ProvidersPage })));
-const JudgeTracePage = lazy(() => import('./pages/JudgeTracePage.tsx').then((m) => ({ default: m.JudgeTracePage })));
+const EvaluatorsPage = lazy(() => import('./pages/evals/EvaluatorsPage.tsx').then((m) => ({ default: m.EvaluatorsPage })));
+const EvaluatorNewPage = lazy(() => import('./pages/evals/EvaluatorNewPage.tsx').then((m) => ({ default: m.EvaluatorNewPage })));
+const EvaluatorPage = lazy(() => import('./pages/evals/EvaluatorPage.tsx').then((m) => ({ default: m.EvaluatorPage })));
+const RulesPage = lazy(() => import('./pages/evals/RulesPage.tsx').then((m) => ({ default: m.RulesPage })));
+const RulePage = lazy(() => import('./pages/evals/RulePage.tsx').then((m) => ({ default: m.RulePage })));
+const RunPage = lazy(() => import('./pages/evals/RunPage.tsx').then((m) => ({ default: m.RunPage })));
+const ProvidersPage = lazy(() => import('./pages/evals/ProvidersPage.tsx').then((m) => ({ default: m.ProvidersPage })));
+const JudgeTracePage = lazy(() => import('./pages/evals/JudgeTracePage.tsx').then((m) => ({ default: m.JudgeTracePage })));
 
 const later = (page: ReactNode) => <Suspense fallback={<div className="page muted">Loading…</div>}>{page}</Suspense>;
 

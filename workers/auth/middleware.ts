@@ -13,7 +13,8 @@ import type { AppEnv } from '../platform/http.ts';
 import { resolveApiKey } from './api-keys.ts';
 import { hasScope, type AuthContext } from '../platform/context.ts';
 import { controlDb } from '../platform/db.ts';
-import { CSRF_HEADER, PROJECT_HEADER, ROLE_SCOPES, csrfTokenFor, pickProject, resolveSession, safeEqual, sessionTokenFrom, type ResolvedSession } from './sessions.ts';
+import { ROLE_SCOPES } from '../../schema/roles.ts';
+import { CSRF_HEADER, PROJECT_HEADER, csrfTokenFor, pickProject, resolveSession, safeEqual, sessionTokenFrom, type ResolvedSession } from './sessions.ts';
 
 type Ctx = Parameters<MiddlewareHandler<AppEnv>>[0];
 

@@ -13,7 +13,7 @@
  * SameSite=Lax on the cookie and an Origin check are the second and third layers.
  * docs/auth.md describes the scheme.
  */
-import { ROLES, SYSTEM_PROJECT_PREFIX, type ApiKeyScope, type Role } from '../../schema/db/index.ts';
+import { SYSTEM_PROJECT_PREFIX, type Role } from '../../schema/db/index.ts';
 import { base64url, hashApiKey } from './api-keys.ts';
 
 /** The session cookie. The `__Host-` prefix pins it to this host, path `/`, Secure. */
@@ -29,22 +29,6 @@ export const SESSION_IDLE_MS = 7 * 24 * 3600_000;
 export const SESSION_ABSOLUTE_MS = 30 * 24 * 3600_000;
 /** Slide the idle window at most this often, so most reads stay reads. */
 const SLIDE_RESOLUTION_MS = 10 * 60_000;
-
-/** What each role may do with the data API (the same scopes API keys carry). */
-export const ROLE_SCOPES: Record<Role, readonly ApiKeyScope[]> = {
-  owner: ['read', 'ingest', 'admin'],
-  admin: ['read', 'ingest', 'admin'],
-  engineer: ['read', 'ingest'],
-  // Reviewers and domain experts write feedback, which POST /v1/feedback files under `ingest`.
-  reviewer: ['read', 'ingest'],
-  domain_expert: ['read', 'ingest'],
-  viewer: ['read'],
-};
-
-/** True for a role name. */
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
 
 /** A new session token in its cookie form (43 base64url chars). */
 export function newSessionToken(): string {

@@ -5,8 +5,8 @@
  * an error is never a score. Pure functions over a loaded trace.
  */
 import { Validator, type Schema } from '@cfworker/json-schema';
-import type { CodeCheck } from '../../schema/wire/evals.ts';
-import { asText, parseJsonText, readSource, subtree, type EvalSubject } from './sources.ts';
+import type { CodeCheck } from '../../schema/wire/evaluators.ts';
+import { asText, parseJsonText, readSource, subtree, type TraceSubject } from '../../schema/values/read.ts';
 import { expectedCall, findLoops, jsonEqual, matchSequence, toolCallsOf, callMatches } from './trajectory.ts';
 import { EvalError } from './errors.ts';
 
@@ -20,7 +20,7 @@ export interface Verdict {
 const pass = (ok: boolean, comment: string): Verdict => ({ score: ok ? 1 : 0, comment });
 
 /** Runs one code check on the subject (a trace, or one of its spans). */
-export function runCodeCheck(check: CodeCheck, subject: EvalSubject): Verdict {
+export function runCodeCheck(check: CodeCheck, subject: TraceSubject): Verdict {
   switch (check.check) {
     case 'exact_match': {
       const expected = reference(check, subject);
@@ -143,7 +143,7 @@ export function runCodeCheck(check: CodeCheck, subject: EvalSubject): Verdict {
 }
 
 /** The reference of exact_match / json_equal: literal, or read from the trace (missing: an error). */
-function reference(check: { expected?: unknown; expected_from?: string }, subject: EvalSubject): unknown {
+function reference(check: { expected?: unknown; expected_from?: string }, subject: TraceSubject): unknown {
   if (check.expected !== undefined) return check.expected;
   const v = readSource(subject, check.expected_from!);
   if (v === undefined) throw new EvalError('missing_reference', `the trace has no ${check.expected_from} to compare with`);

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { EvaluatorTemplate } from '../../schema/wire/evals.ts';
+import { EvaluatorTemplate } from '../../schema/wire/evaluators.ts';
 import { EVALUATOR_TEMPLATES } from './templates.ts';
 import { commonErrors } from '../platform/errors.ts';
 

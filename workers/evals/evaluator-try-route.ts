@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { TryIn, TryResult } from '../../schema/wire/evals.ts';
+import { TryIn, TryResult } from '../../schema/wire/runs.ts';
 import { draftEvaluator, getEvaluator } from './evaluators.ts';
 import { tryEvaluator } from './try.ts';
 import { commonErrors, notFound } from '../platform/errors.ts';

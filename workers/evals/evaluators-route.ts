@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { EvaluatorCreate, EvaluatorOut, EvaluatorPatch } from '../../schema/wire/evals.ts';
+import { EvaluatorCreate, EvaluatorOut, EvaluatorPatch } from '../../schema/wire/evaluators.ts';
 import { FeedbackOut } from '../../schema/wire/feedback.ts';
 import { createEvaluator, deleteEvaluator, evaluatorOut, getEvaluator, listEvaluators, listVersions, updateEvaluator } from './evaluators.ts';
 import { listScores } from './scores.ts';

@@ -5,7 +5,7 @@
  * stored evaluator can always run. Webhook signing secrets are stored encrypted.
  */
 import type { z } from 'zod';
-import { EvaluatorConfig, EvaluatorTarget, type EvaluatorCreate, type EvaluatorOut, type EvaluatorPatch } from '../../schema/wire/evals.ts';
+import { EvaluatorConfig, EvaluatorTarget, type EvaluatorCreate, type EvaluatorOut, type EvaluatorPatch } from '../../schema/wire/evaluators.ts';
 import { FeedbackKey } from '../../schema/wire/feedback.ts';
 import { dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';

@@ -5,8 +5,8 @@
  * comment. A malformed answer is an EvalError, never a score.
  */
 import { z } from 'zod';
-import type { JudgeConfig, JudgeOutput } from '../../schema/wire/evals.ts';
-import { asText, readSource, type EvalSubject } from './sources.ts';
+import type { JudgeConfig, JudgeOutput } from '../../schema/wire/evaluators.ts';
+import { asText, readSource, type TraceSubject } from '../../schema/values/read.ts';
 import { EvalError, asEvalError } from './errors.ts';
 import type { HttpPolicy } from '../platform/outbound.ts';
 import type { JudgeAnswer, JudgeProvider } from '../llm/types.ts';
@@ -93,7 +93,7 @@ export function renderPrompt(template: string, values: Record<string, string>): 
 }
 
 /** Reads every variable of the config from the subject. */
-export function judgeVariables(cfg: JudgeConfig, subject: EvalSubject): Record<string, string> {
+export function judgeVariables(cfg: JudgeConfig, subject: TraceSubject): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, source] of Object.entries(cfg.variables)) {
     const v = readSource(subject, source, { trajectoryMaxTokens: cfg.trajectory_max_tokens });
@@ -117,7 +117,7 @@ export const DEFAULT_JUDGE_SYSTEM =
   'You are a careful, impartial evaluator of an AI assistant. Judge only what you are shown. Explain your reasoning step by step in `reasoning`, then give your verdict.';
 
 /** Runs a judge on the subject. Never throws: failures come back as `error`. */
-export async function runJudge(cfg: JudgeConfig, subject: EvalSubject, provider: JudgeProvider, policy: Omit<HttpPolicy, 'timeoutMs'>): Promise<JudgeOutcome> {
+export async function runJudge(cfg: JudgeConfig, subject: TraceSubject, provider: JudgeProvider, policy: Omit<HttpPolicy, 'timeoutMs'>): Promise<JudgeOutcome> {
   const model = cfg.model ?? provider.defaultModel;
   if (!model) return { error: new EvalError('invalid_config', `no model: set config.model or the provider's default_model`), exchange: null };
   let values: Record<string, string>;

@@ -8,7 +8,7 @@
  * between re-sends rather than loses (a duplicate job rewrites the same score).
  */
 import type { BackfillMessage, EvalMessage, EvaluateMessage, TracesCompletedMessage } from '../../schema/queues.ts';
-import type { RunOut } from '../../schema/wire/evals.ts';
+import type { RunOut } from '../../schema/wire/runs.ts';
 import { dbFor } from '../platform/db.ts';
 import { sendInBatches } from '../platform/queues.ts';
 import { ApiError } from '../platform/errors.ts';

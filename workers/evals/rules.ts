@@ -4,7 +4,7 @@
  * `online` run (new traces as they complete) and any number of backfill runs.
  */
 import type { z } from 'zod';
-import type { RuleCreate, RuleOut, RulePatch } from '../../schema/wire/evals.ts';
+import type { RuleCreate, RuleOut, RulePatch } from '../../schema/wire/rules.ts';
 import { dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';
 import { ApiError } from '../platform/errors.ts';

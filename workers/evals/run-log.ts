@@ -2,7 +2,7 @@
  * Rule run logs: per run, how many traces were matched and sampled, and how many jobs are
  * queued, scored, failed or skipped; and the jobs themselves with their errors.
  */
-import type { RunOut, RunResultOut } from '../../schema/wire/evals.ts';
+import type { RunOut, RunResultOut } from '../../schema/wire/runs.ts';
 import { dbFor } from '../platform/db.ts';
 import { newestFirstPage } from '../store/cursor.ts';
 import { ApiError } from '../platform/errors.ts';

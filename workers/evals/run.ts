@@ -16,7 +16,7 @@ import { loadProvider } from '../llm/providers.ts';
 import type { JudgeProvider } from '../llm/types.ts';
 import type { HttpPolicy } from '../platform/outbound.ts';
 import { reserveJudgeCall, spendCaps, type SpendCaps } from '../llm/spend.ts';
-import type { EvalSubject } from './sources.ts';
+import type { TraceSubject } from '../../schema/values/read.ts';
 
 /** A counting semaphore: at most `max` holders at once. */
 export class Limiter {
@@ -77,7 +77,7 @@ export interface Evaluation {
 }
 
 /** Runs `evaluator` on the subject. `deliveryId` identifies the job to webhooks (stable across retries). */
-export async function evaluate(ctx: RunContext, evaluator: EvaluatorVersion, subject: EvalSubject, deliveryId: string): Promise<Evaluation> {
+export async function evaluate(ctx: RunContext, evaluator: EvaluatorVersion, subject: TraceSubject, deliveryId: string): Promise<Evaluation> {
   const started = Date.now();
   const done = (e: Omit<Evaluation, 'durationMs'>): Evaluation => ({ ...e, durationMs: Date.now() - started });
   const c = evaluator.config;

@@ -4,7 +4,7 @@
  * template is a starting config: the judge ones only need a provider (and a model).
  * Each names what the trace must carry, so a missing reference is a clear error.
  */
-import type { EvaluatorTemplate } from '../../schema/wire/evals.ts';
+import type { EvaluatorTemplate } from '../../schema/wire/evaluators.ts';
 
 const SYSTEM = (role: string) =>
   `You are an expert evaluator ${role}. Judge only the material shown; do not assume facts that are not there. ` +

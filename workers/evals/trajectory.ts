@@ -6,7 +6,8 @@
  * expect. Pure functions.
  */
 import type { SpanOut } from '../../schema/wire/span.ts';
-import { parseJsonText } from './sources.ts';
+import { toConversation } from '../../schema/payload/messages.ts';
+import { parseJsonText } from '../../schema/values/read.ts';
 
 /** One tool call as the agent made it. */
 export interface ToolCall {
@@ -22,8 +23,9 @@ export type SequenceMode = 'strict' | 'unordered' | 'subset' | 'superset';
 
 /**
  * The tool calls of a trajectory, in start order: `tool` spans when there are any,
- * otherwise the tool calls requested in LLM output messages (OpenAI and Anthropic shapes),
- * for agents that trace only their LLM calls.
+ * otherwise the tool calls requested in LLM output messages (OpenAI chat and responses,
+ * Anthropic tool_use, Gemini functionCall, LangChain tool_calls: the shapes
+ * schema/payload/messages.ts reads), for agents that trace only their LLM calls.
  */
 export function toolCallsOf(spans: SpanOut[]): ToolCall[] {
   const byStart = [...spans].sort((a, b) => (a.start_time ?? '').localeCompare(b.start_time ?? ''));
@@ -32,29 +34,11 @@ export function toolCallsOf(spans: SpanOut[]): ToolCall[] {
   const calls: ToolCall[] = [];
   for (const s of byStart) {
     if (s.kind !== 'llm') continue;
-    for (const m of messagesOf(s.output)) {
-      for (const c of (m.tool_calls as { function?: { name?: string; arguments?: unknown } }[] | undefined) ?? []) {
-        if (c.function?.name) calls.push({ name: c.function.name, args: normalizeArgs(c.function.arguments), spanId: s.id });
-      }
-      if (Array.isArray(m.content)) {
-        for (const block of m.content as { type?: string; name?: string; input?: unknown }[]) {
-          if (block?.type === 'tool_use' && block.name) calls.push({ name: block.name, args: normalizeArgs(block.input), spanId: s.id });
-        }
-      }
+    for (const m of toConversation(s.output) ?? []) {
+      for (const p of m.parts) if (p.type === 'tool_call') calls.push({ name: p.name, args: normalizeArgs(p.arguments), spanId: s.id });
     }
   }
   return calls;
-}
-
-function messagesOf(v: unknown): Record<string, unknown>[] {
-  if (Array.isArray(v)) return v.filter((m) => m && typeof m === 'object');
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (Array.isArray(o.messages)) return o.messages as Record<string, unknown>[];
-    if (Array.isArray(o.choices)) return (o.choices as { message?: Record<string, unknown> }[]).map((c) => c.message ?? {});
-    return [o];
-  }
-  return [];
 }
 
 /** Arguments as JSON: text that parses is parsed; absent is {}. */

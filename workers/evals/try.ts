@@ -3,7 +3,7 @@
  * traces and answer the results, storing nothing: no feedback, no run log, no judge
  * traces. Judge calls still count toward the daily spend cap, since they cost money.
  */
-import type { TryResult } from '../../schema/wire/evals.ts';
+import type { TryResult } from '../../schema/wire/runs.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import { getTrace } from '../store/trace-query.ts';
 import { ApiError } from '../platform/errors.ts';

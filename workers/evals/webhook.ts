@@ -4,9 +4,9 @@
  * over `<t>.<body>` (the scheme Stripe and others use, so verification code is familiar);
  * `x-loupe-delivery` is stable across retries of the same job, for deduplication.
  */
-import type { WebhookConfig } from '../../schema/wire/evals.ts';
-import { WebhookAnswer } from '../../schema/wire/evals.ts';
-import type { EvalSubject } from './sources.ts';
+import type { WebhookConfig } from '../../schema/wire/evaluators.ts';
+import { WebhookAnswer } from '../../schema/wire/evaluators.ts';
+import type { TraceSubject } from '../../schema/values/read.ts';
 import { OutboundError, sendWithRetry, type HttpPolicy } from '../platform/outbound.ts';
 import { hex } from '../platform/ids.ts';
 import { EvalError } from './errors.ts';
@@ -27,7 +27,7 @@ export interface WebhookContext {
 }
 
 /** Calls the webhook and validates its answer. Throws EvalError on failure. */
-export async function runWebhook(cfg: WebhookConfig, secret: string | null, subject: EvalSubject, ctx: WebhookContext, policy: Omit<HttpPolicy, 'timeoutMs'>): Promise<Verdict> {
+export async function runWebhook(cfg: WebhookConfig, secret: string | null, subject: TraceSubject, ctx: WebhookContext, policy: Omit<HttpPolicy, 'timeoutMs'>): Promise<Verdict> {
   const body = JSON.stringify({
     evaluator: ctx.evaluator,
     project_id: ctx.projectId,

@@ -2,7 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { EvalSettingsIn, EvalSettingsOut } from '../../schema/wire/evals.ts';
+import { EvalSettingsIn, EvalSettingsOut } from '../../schema/wire/eval-settings.ts';
 import { spendCaps, spendToday, updateSpendCaps } from './spend.ts';
 import { commonErrors } from '../platform/errors.ts';
 

@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
-import { ProviderCreate, ProviderOut, ProviderPatch } from '../../schema/wire/evals.ts';
+import { ProviderCreate, ProviderOut, ProviderPatch } from '../../schema/wire/providers.ts';
 import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers.ts';
 import { commonErrors, notFound } from '../platform/errors.ts';
 

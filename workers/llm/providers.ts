@@ -4,7 +4,7 @@
  * ciphertext, answered as `has_api_key`, never returned or logged.
  */
 import type { z } from 'zod';
-import { ProviderCreate, ProviderOptions, ProviderPatch, type ProviderOut } from '../../schema/wire/evals.ts';
+import { ProviderCreate, ProviderOptions, ProviderPatch, type ProviderOut } from '../../schema/wire/providers.ts';
 import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';

@@ -7,12 +7,11 @@
  */
 import type { Role } from '../../schema/db/index.ts';
 import type { ReviewRole } from '../../schema/db/review.ts';
+import { isManagerRole } from '../../schema/roles.ts';
 import type { AuthContext } from '../platform/context.ts';
 import { ApiError } from '../platform/errors.ts';
 import type { HubReviewer } from './hub/contract.ts';
 import type { Queue } from './queues.ts';
-
-const MANAGERS: readonly Role[] = ['owner', 'admin'];
 
 /** Roles a queue's review_role admits (besides owners and admins). */
 export const ROLES_FOR: Record<ReviewRole, readonly Role[]> = {
@@ -22,7 +21,7 @@ export const ROLES_FOR: Record<ReviewRole, readonly Role[]> = {
 };
 
 /** True for owners and admins. */
-export const isManager = (auth: AuthContext) => auth.via === 'session' && !!auth.role && MANAGERS.includes(auth.role);
+export const isManager = (auth: AuthContext) => auth.via === 'session' && isManagerRole(auth.role);
 
 /** The person behind a request, or 403 for API keys. */
 export function reviewerOf(auth: AuthContext): HubReviewer {
@@ -33,7 +32,7 @@ export function reviewerOf(auth: AuthContext): HubReviewer {
 /** Whether a member with `role` (and id) may review `queue`. */
 export function mayReview(queue: Pick<Queue, 'reviewRole' | 'assignedReviewers'>, role: Role | undefined, userId: string): boolean {
   if (!role) return false;
-  if (MANAGERS.includes(role)) return true;
+  if (isManagerRole(role)) return true;
   if (!ROLES_FOR[queue.reviewRole].includes(role)) return false;
   return !queue.assignedReviewers.length || queue.assignedReviewers.includes(userId);
 }

@@ -10,7 +10,8 @@ import { ApiError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
 import { MemberOut, MemberUpdateIn } from '../../schema/wire/accounts.ts';
-import { listMembers, MANAGER_ROLES, removeMember, setMemberRole } from './members.ts';
+import { isManagerRole } from '../../schema/roles.ts';
+import { listMembers, removeMember, setMemberRole } from './members.ts';
 
 export const memberRoutes = newRouter();
 
@@ -20,7 +21,7 @@ const err = (description: string) => ({ description, content: { 'application/jso
 export const requireOrgManager: MiddlewareHandler<AppEnv> = async (c, next) => {
   const auth = c.get('auth');
   if (auth.via !== 'session') throw new ApiError(403, 'forbidden', 'members and invites are managed by a logged-in owner or admin, not an API key');
-  if (!auth.role || !MANAGER_ROLES.includes(auth.role)) throw new ApiError(403, 'forbidden', `your role (${auth.role}) cannot manage members; ask an owner or admin`);
+  if (!isManagerRole(auth.role)) throw new ApiError(403, 'forbidden', `your role (${auth.role}) cannot manage members; ask an owner or admin`);
   await next();
 };
 

@@ -1,9 +1,11 @@
 /**
  * Members of an organisation and their roles, as plain functions over D1. The rules that
- * keep an organisation governable live here: only an owner grants or takes away `owner`,
- * and the last owner can be neither demoted nor removed.
+ * keep an organisation governable are enforced here: only an owner grants or takes away
+ * `owner` (canGrant, schema/roles.ts, which the UI reads too), and the last owner can be
+ * neither demoted nor removed.
  */
 import type { Role } from '../../schema/db/index.ts';
+import { canGrant, isManagerRole } from '../../schema/roles.ts';
 import { ApiError } from '../platform/errors.ts';
 import { controlDb } from '../platform/db.ts';
 
@@ -15,9 +17,6 @@ export interface MemberOut {
   role: Role;
   joined_at: string;
 }
-
-/** Roles that may manage members, invites and API keys. */
-export const MANAGER_ROLES: readonly Role[] = ['owner', 'admin'];
 
 /** Every member of an organisation, owners first, then by join date. */
 export async function listMembers(env: Env, orgId: string): Promise<MemberOut[]> {
@@ -34,8 +33,8 @@ export async function listMembers(env: Env, orgId: string): Promise<MemberOut[]>
 
 /** Checks that `actor` (a member with `actorRole`) may give or take `role`; throws 403 otherwise. */
 export function assertMayGrant(actorRole: Role | undefined, role: Role): void {
-  if (!actorRole || !MANAGER_ROLES.includes(actorRole)) throw new ApiError(403, 'forbidden', 'only owners and admins manage members');
-  if (role === 'owner' && actorRole !== 'owner') throw new ApiError(403, 'forbidden', 'only an owner can make someone an owner', 'role');
+  if (!isManagerRole(actorRole)) throw new ApiError(403, 'forbidden', 'only owners and admins manage members');
+  if (!canGrant(actorRole, role)) throw new ApiError(403, 'forbidden', 'only an owner can make someone an owner', 'role');
 }
 
 async function memberRole(db: D1Database, orgId: string, userId: string): Promise<Role | null> {

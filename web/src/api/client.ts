@@ -3,6 +3,7 @@
  * header on writes and the chosen project in `x-loupe-project`. Errors arrive in the
  * API's one shape and are thrown as ApiError.
  */
+import type { ErrorBody } from '../../../schema/wire/errors.ts';
 
 /** An error answer from the API. */
 export class ApiError extends Error {
@@ -12,7 +13,8 @@ export class ApiError extends Error {
   readonly position?: number;
   readonly end?: number;
 
-  constructor(status: number, body: { code?: string; message?: string; path?: string; position?: number; end?: number } | undefined) {
+  /** `body` is the answer's `error` (absent when the answer was not the API's, e.g. a proxy's 502 page). */
+  constructor(status: number, body: Partial<ErrorBody['error']> | undefined) {
     super(body?.message ?? `request failed (${status})`);
     this.status = status;
     this.code = body?.code ?? 'http_error';
@@ -66,7 +68,7 @@ export async function api<T>(path: string, opts: { method?: string; body?: unkno
     json = null;
   }
   if (!res.ok) {
-    const err = new ApiError(res.status, (json as { error?: ApiError } | null)?.error);
+    const err = new ApiError(res.status, (json as Partial<ErrorBody> | null)?.error);
     if (res.status === 401 && state.onUnauthorized && !path.startsWith('/v1/auth/login')) state.onUnauthorized(err, epoch);
     throw err;
   }

@@ -1,11 +1,32 @@
-/** The time range of the traces list: a preset (last hour ... 30 days, all) or custom from/to. */
+/**
+ * Time ranges in the UI: the one list of "last N" presets that every range picker offers
+ * a part of, and the traces list's picker (a preset, all time, or custom from/to).
+ */
 
-/** Presets and their length in ms (null: no bound). */
-export const RANGES: { id: string; label: string; ms: number | null }[] = [
+/** A preset: the last `ms` milliseconds up to now. */
+export interface TimePreset {
+  id: string;
+  label: string;
+  ms: number;
+}
+
+/** Every "last N" preset, shortest first. The ids are also the traces URL's `range` values. */
+export const TIME_PRESETS: readonly TimePreset[] = [
   { id: '1h', label: 'Last hour', ms: 3_600_000 },
   { id: '24h', label: 'Last 24 hours', ms: 86_400_000 },
   { id: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
   { id: '30d', label: 'Last 30 days', ms: 30 * 86_400_000 },
+  { id: '90d', label: 'Last 90 days', ms: 90 * 86_400_000 },
+];
+
+/** The presets with these ids, in the order given. */
+export function timePresets(...ids: string[]): TimePreset[] {
+  return ids.map((id) => TIME_PRESETS.find((p) => p.id === id)!);
+}
+
+/** The traces list's choices and their length in ms (null: no bound). */
+const RANGES: { id: string; label: string; ms: number | null }[] = [
+  ...timePresets('1h', '24h', '7d', '30d'),
   { id: 'all', label: 'All time', ms: null },
   { id: 'custom', label: 'Custom…', ms: null },
 ];
@@ -30,17 +51,24 @@ function toLocalInput(iso: string | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** A select of time ranges by id (presets, and whatever choices the caller adds). */
+export function RangeSelect({ ranges, value, label, onChange }: { ranges: readonly { id: string; label: string }[]; value: string; label: string; onChange(id: string): void }) {
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+      {ranges.map((r) => (
+        <option key={r.id} value={r.id}>
+          {r.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** Preset select plus from/to inputs for a custom range. */
 export function TimeRange({ range, from, to, onChange }: { range: string; from: string | null; to: string | null; onChange(next: { range: string; from?: string | null; to?: string | null }): void }) {
   return (
     <div className="time-range">
-      <select aria-label="Time range" value={range} onChange={(e) => onChange({ range: e.target.value, from: null, to: null })}>
-        {RANGES.map((r) => (
-          <option key={r.id} value={r.id}>
-            {r.label}
-          </option>
-        ))}
-      </select>
+      <RangeSelect ranges={RANGES} value={range} label="Time range" onChange={(id) => onChange({ range: id, from: null, to: null })} />
       {range === 'custom' && (
         <>
           <input type="datetime-local" aria-label="From" value={toLocalInput(from)} onChange={(e) => onChange({ range, from: e.target.value ? new Date(e.target.value).toISOString() : null, to })} />

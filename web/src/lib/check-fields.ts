@@ -1,11 +1,11 @@
 /**
- * The config form of each code check, derived from the wire schema (schema/wire/evals.ts
+ * The config form of each code check, derived from the wire schema (schema/wire/evaluators.ts
  * CodeCheck, through zod's JSON Schema export) so the form and the API cannot disagree
  * about fields, types, choices and defaults. Plain logic: the form values are strings and
  * booleans, turned into a config here and validated by the same zod schema the API runs.
  */
 import { toJSONSchema } from 'zod';
-import { CODE_CHECKS, CodeCheck, EvaluatorConfig } from '../../../schema/wire/evals.ts';
+import { CODE_CHECKS, CodeCheck, EvaluatorConfig } from '../../../schema/wire/evaluators.ts';
 
 /** How a field is edited. */
 export type FieldKind = 'source' | 'enum' | 'boolean' | 'number' | 'integer' | 'string' | 'texts' | 'json';

@@ -3,7 +3,7 @@ import { allChecks, buildCheckConfig, checkSpec, checkValues, configProblems } f
 import { describeOutput, describeSource, judgeConfig, judgeDraft, promptVariables } from './judge-draft.ts';
 import { changedPaths, mergePatch } from './config-diff.ts';
 import { webhookConfig, webhookDraft } from './webhook-draft.ts';
-import { CODE_CHECKS, EvaluatorConfig } from '../../../schema/wire/evals.ts';
+import { CODE_CHECKS, EvaluatorConfig } from '../../../schema/wire/evaluators.ts';
 
 describe('code check forms', () => {
   it('offer every check the API knows, with its fields, choices and defaults', () => {

@@ -31,15 +31,20 @@ export function formatTime(iso: string | null | undefined): string {
   return dateTime.format(new Date(iso));
 }
 
-/** "5 min ago", "3 d ago": for recent times in tables. */
+/** Relative times in the reader's language, compact for tables ("5m ago", "3d ago"). */
+const relative = new Intl.RelativeTimeFormat(undefined, { style: 'narrow', numeric: 'always' });
+/** Under a minute: "now" in the reader's language (seconds would tick while one reads). */
+const justNow = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(0, 'second');
+
+/** "now", "5m ago", "3h ago", "3d ago": for recent times in tables; older or future times as a date. */
 export function formatAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
   const ms = now - Date.parse(iso);
   if (ms < 0) return formatTime(iso);
-  if (ms < 60_000) return 'just now';
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
-  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)} h ago`;
-  if (ms < 30 * 86_400_000) return `${Math.floor(ms / 86_400_000)} d ago`;
+  if (ms < 60_000) return justNow;
+  if (ms < 3_600_000) return relative.format(-Math.floor(ms / 60_000), 'minute');
+  if (ms < 86_400_000) return relative.format(-Math.floor(ms / 3_600_000), 'hour');
+  if (ms < 30 * 86_400_000) return relative.format(-Math.floor(ms / 86_400_000), 'day');
   return formatTime(iso);
 }
 

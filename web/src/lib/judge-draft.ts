@@ -4,7 +4,8 @@
  * conversion. Plain logic, shared by the evaluator editor, the template picker and the
  * read-only views.
  */
-import { parseValueSource, type JudgeOutput } from '../../../schema/wire/evals.ts';
+import type { JudgeOutput } from '../../../schema/wire/evaluators.ts';
+import { parseValueSource } from '../../../schema/values/source.ts';
 
 /** Sources offered as suggestions in source inputs. */
 export const SOURCE_SUGGESTIONS: { source: string; detail: string }[] = [

@@ -1,8 +1,5 @@
-/** How roles read in the UI, and what each may do (mirrors ROLE_SCOPES in workers/auth/sessions.ts). */
-import type { Role } from '../../../schema/db/tenancy.ts';
-
-/** Roles in the order menus list them. */
-export const ROLE_ORDER: Role[] = ['owner', 'admin', 'engineer', 'reviewer', 'domain_expert', 'viewer'];
+/** How roles read in the UI. What each role may do is schema/roles.ts, which the Worker enforces. */
+import type { Role } from '../../../schema/roles.ts';
 
 const LABELS: Record<Role, string> = {
   owner: 'Owner',
@@ -13,23 +10,5 @@ const LABELS: Record<Role, string> = {
   viewer: 'Viewer',
 };
 
-/** What a role may do, in a phrase. */
-export const ROLE_HELP: Record<Role, string> = {
-  owner: 'everything, including owners',
-  admin: 'members, invites, API keys, projects, and all data',
-  engineer: 'read traces, send traces and feedback',
-  reviewer: 'read traces and give feedback',
-  domain_expert: 'read traces and give feedback',
-  viewer: 'read only',
-};
-
+/** A role's name as people read it ("Domain expert"). */
 export const roleLabel = (role: Role) => LABELS[role] ?? role;
-
-/** Whether a role manages members, invites and keys. */
-export const isManager = (role: Role | undefined) => role === 'owner' || role === 'admin';
-
-/**
- * Whether a role holds the `admin` scope, which creating and changing evaluators, rules,
- * providers and the judge budget (and running try-it) need. Others read them.
- */
-export const canManageEvals = (role: Role | undefined) => role === 'owner' || role === 'admin';

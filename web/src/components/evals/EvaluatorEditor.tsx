@@ -8,7 +8,7 @@
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { TraceFacets } from '../../../../schema/wire/facets.ts';
-import { EvaluatorConfig, type EvaluatorOut, type EvaluatorTarget } from '../../../../schema/wire/evals.ts';
+import { EvaluatorConfig, type EvaluatorOut, type EvaluatorTarget } from '../../../../schema/wire/evaluators.ts';
 import { FeedbackKey } from '../../../../schema/wire/feedback.ts';
 import { api, ApiError } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';

@@ -2,7 +2,8 @@
  * A saved evaluator version, read-only: what it scores and its settings in words (a code
  * check's parameters, a judge's prompt, variables and output contract, a webhook's URL).
  */
-import type { EvaluatorOut, ProviderOut } from '../../../../schema/wire/evals.ts';
+import type { EvaluatorOut } from '../../../../schema/wire/evaluators.ts';
+import type { ProviderOut } from '../../../../schema/wire/providers.ts';
 import { checkSpec } from '../../lib/check-fields.ts';
 import { describeOutput, describeSource } from '../../lib/judge-draft.ts';
 import { JsonView } from '../JsonView.tsx';

@@ -4,19 +4,11 @@
  * answer before validation, tokens and cost. Used by try-it and the judge trace page.
  */
 import { useMemo } from 'react';
-import { toConversation } from '../../lib/messages.ts';
+import { toConversation } from '../../../../schema/payload/messages.ts';
+import type { JudgeExchange } from '../../../../schema/wire/runs.ts';
 import { formatCost, formatTokens } from '../../lib/format.ts';
 import { Messages, TextBlock } from '../span/Payload.tsx';
 import { JsonView } from '../JsonView.tsx';
-
-export interface Exchange {
-  provider: string;
-  model: string;
-  messages: { role: string; content: string }[];
-  raw: string | null;
-  usage: { input_tokens: number | null; output_tokens: number | null };
-  cost_usd: number | null;
-}
 
 /** The raw answer: a JSON tree when it parses (structured output), else text. */
 export function RawAnswer({ raw }: { raw: string | null }) {
@@ -32,7 +24,7 @@ export function RawAnswer({ raw }: { raw: string | null }) {
   return parsed !== undefined && typeof parsed === 'object' ? <JsonView value={parsed} /> : <TextBlock text={raw} />;
 }
 
-export function JudgeExchangeView({ exchange }: { exchange: Exchange }) {
+export function JudgeExchangeView({ exchange }: { exchange: JudgeExchange }) {
   const conversation = useMemo(() => toConversation({ messages: exchange.messages }), [exchange.messages]);
   return (
     <div className="judge-exchange">

@@ -3,8 +3,9 @@
  * where each comes from, the output contract, and the call's limits.
  */
 import { Link } from 'react-router';
-import type { JudgeOutput, ProviderOut } from '../../../../schema/wire/evals.ts';
-import { JudgeOutput as JudgeOutputSchema } from '../../../../schema/wire/evals.ts';
+import type { JudgeOutput } from '../../../../schema/wire/evaluators.ts';
+import type { ProviderOut } from '../../../../schema/wire/providers.ts';
+import { JudgeOutput as JudgeOutputSchema } from '../../../../schema/wire/evaluators.ts';
 import { useApi } from '../../api/use-api.ts';
 import { ApiError } from '../../api/client.ts';
 import { describeOutput, describeSource, promptVariables, SOURCE_SUGGESTIONS, type JudgeDraft } from '../../lib/judge-draft.ts';

@@ -5,7 +5,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import type { EvaluatorOut, RuleOut } from '../../../../schema/wire/evals.ts';
+import type { EvaluatorOut } from '../../../../schema/wire/evaluators.ts';
+import type { RuleOut } from '../../../../schema/wire/rules.ts';
 import type { TraceFacets } from '../../../../schema/wire/facets.ts';
 import { api, ApiError } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';

@@ -1,5 +1,5 @@
 /** A run's counters: traces matched and sampled, jobs scored / failed / skipped / queued, and a progress bar. */
-import type { RunOut } from '../../../../schema/wire/evals.ts';
+import type { RunOut } from '../../../../schema/wire/runs.ts';
 import { formatTime } from '../../lib/format.ts';
 
 /** True while a run still has work: a backfill scanning or running, or any queued job. */

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import type { TraceList, TraceOut } from '../../../../schema/wire/trace.ts';
 import type { TraceFacets } from '../../../../schema/wire/facets.ts';
-import { MAX_TRY_TRACES, type TryResult } from '../../../../schema/wire/evals.ts';
+import { MAX_TRY_TRACES, type TryResult } from '../../../../schema/wire/runs.ts';
 import { api, query } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';
 import { useAction } from '../../api/use-action.ts';

@@ -3,10 +3,11 @@
  * read-only role sees, evaluator names by id, and field errors.
  */
 import { Link } from 'react-router';
-import type { EvaluatorOut } from '../../../../schema/wire/evals.ts';
+import type { EvaluatorOut } from '../../../../schema/wire/evaluators.ts';
 import { useApi } from '../../api/use-api.ts';
 import { useSession } from '../../api/session.tsx';
-import { canManageEvals, roleLabel } from '../../lib/roles.ts';
+import { roleHasScope } from '../../../../schema/roles.ts';
+import { roleLabel } from '../../lib/roles.ts';
 import { formatScore } from '../../lib/format.ts';
 
 /** code / judge / webhook. */
@@ -46,10 +47,14 @@ export function ScoreValue({ score, value }: { score: number | null; value?: unk
   );
 }
 
-/** True when the user's role may create and change evaluation settings. */
+/**
+ * True when the user's role may create and change evaluation settings: the `admin` scope,
+ * which creating and changing evaluators, rules, providers and the judge budget (and
+ * running try-it) need. Others read them.
+ */
 export function useCanManage(): boolean {
   const { project } = useSession();
-  return canManageEvals(project?.org.role);
+  return roleHasScope(project?.org.role, 'admin');
 }
 
 /** What a role without the admin scope sees instead of the create/edit controls. */

@@ -4,7 +4,7 @@
  * shows the exact JSON.
  */
 import { useMemo, useState } from 'react';
-import { toConversation, type ChatMessage, type MessagePart } from '../../lib/messages.ts';
+import { toConversation, type ChatMessage, type MessagePart } from '../../../../schema/payload/messages.ts';
 import { JsonView } from '../JsonView.tsx';
 import { Markdown } from '../Markdown.tsx';
 import { FoldText } from '../FoldText.tsx';
