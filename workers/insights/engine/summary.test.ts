@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { treeFromSpans, type PlainSpan } from '../../../scripts/demo/taubench-tree.ts';
+import { treeFromSpans } from '../../../scripts/demo/taubench-tree.ts';
+import type { NormalizedSpan as PlainSpan } from '../../../schema/wire/span.ts';
 import { fixtureSummaries } from '../../../test/insights-helpers.ts';
 import { summarizeTrace, MAX_REQUEST_CHARS, MAX_TOOL_CALLS, MAX_REVIEWER_TEXTS, MAX_REVIEWER_TEXT_CHARS } from './summary.ts';
 

@@ -5,12 +5,12 @@
  * never the trace itself, so a 100,000-trace report keeps a few KB per trace, and a
  * summary is the unit stored between steps (JSON).
  *
- * Chat payloads are read with the UI's message recogniser (OpenAI, Anthropic, Gemini,
- * LangChain shapes). It lives in web/src/lib/messages.ts until it moves to schema/.
+ * Chat payloads are read with the shared message recogniser (schema/payload/messages.ts:
+ * OpenAI, Anthropic, Gemini, LangChain shapes), the one the UI and the renderer use.
  */
 import type { TraceTree } from '../../../schema/wire/trace.ts';
 import type { SpanOut } from '../../../schema/wire/span.ts';
-import { toConversation, type ChatMessage } from '../../../web/src/lib/messages.ts';
+import { toConversation, type ChatMessage } from '../../../schema/payload/messages.ts';
 import { hash32 } from './hash.ts';
 
 /** One tool call of the trajectory. */
