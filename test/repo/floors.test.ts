@@ -25,7 +25,10 @@ const WORKER_ROOMS: [room: string, mayImport: string[]][] = [
   ['ingest', ['platform', 'auth', 'store']],
   ['evals', ['platform', 'auth', 'store', 'llm', 'stats']],
   ['review', ['platform', 'auth', 'store', 'stats']],
-  ['insights', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review']],
+  ['datasets', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review']],
+  ['experiments', ['platform', 'auth', 'store', 'llm', 'stats', 'ingest', 'evals', 'review', 'datasets']],
+  ['calibration', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review', 'datasets', 'experiments']],
+  ['insights', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review', 'datasets']],
   ['mcp', ['*']],
   // workers/app.ts and workers/index.ts wire everything.
   ['(entry)', ['*']],
