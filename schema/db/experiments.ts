@@ -1,0 +1,83 @@
+/**
+ * Experiments: a candidate run over a pinned dataset version, one run per example and
+ * repetition (each run a trace; its scores are feedback on that trace), and the baseline
+ * pinned per dataset. Every table carries `project_id` and every query filters on it.
+ */
+import { sqliteTable, text, integer, real, primaryKey, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Where an experiment is in its life. A `failed` gate never lets it become a baseline. */
+export const EXPERIMENT_STATUSES = ['running', 'completed'] as const;
+
+/** One experiment. Its id is a UUID, so it doubles as the LangSmith session id. */
+export const experiments = sqliteTable(
+  'experiments',
+  {
+    projectId: text('project_id').notNull(),
+    id: text('id').notNull(),
+    /** Unique in the project (LangSmith session names are: a taken name is a 409). */
+    name: text('name').notNull(),
+    datasetId: text('dataset_id').notNull(),
+    /** The dataset version the experiment ran against (pinned at creation). */
+    datasetVersion: integer('dataset_version').notNull(),
+    description: text('description'),
+    /** JSON: {name, version, commit, metadata} of the candidate (prompt, model, agent build). */
+    candidate: text('candidate').notNull(),
+    repetitions: integer('repetitions').notNull(),
+    /** JSON array of evaluator ids that score the runs. */
+    evaluators: text('evaluators').notNull(),
+    /** JSON object: free metadata (LangSmith session `extra.metadata`). */
+    metadata: text('metadata'),
+    status: text('status', { enum: EXPERIMENT_STATUSES }).notNull(),
+    /** Set when the latest gate run on it failed: such a candidate is never pinned as baseline. */
+    gateFailedAt: integer('gate_failed_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    endedAt: integer('ended_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.id] }),
+    uniqueIndex('experiments_project_name').on(t.projectId, t.name),
+    index('experiments_project_dataset').on(t.projectId, t.datasetId, t.createdAt),
+  ],
+);
+
+/**
+ * One run: an example times a repetition. Keyed by (experiment, example, repetition), so a
+ * retried or resumed post rewrites the row instead of adding one. Errored runs are kept.
+ */
+export const experimentRuns = sqliteTable(
+  'experiment_runs',
+  {
+    projectId: text('project_id').notNull(),
+    experimentId: text('experiment_id').notNull(),
+    exampleId: text('example_id').notNull(),
+    repetition: integer('repetition').notNull(),
+    /** The run's trace; its feedback rows are the run's scores. */
+    traceId: text('trace_id').notNull(),
+    /** JSON: the candidate's output (also on the trace; kept here for comparisons without R2). */
+    output: text('output'),
+    error: text('error'),
+    latencyMs: integer('latency_ms'),
+    tokens: integer('tokens'),
+    costUsd: real('cost_usd'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.experimentId, t.exampleId, t.repetition] }),
+    index('experiment_runs_trace').on(t.projectId, t.traceId),
+  ],
+);
+
+/** The baseline pinned for a dataset: what gates compare against unless told otherwise. */
+export const experimentBaselines = sqliteTable(
+  'experiment_baselines',
+  {
+    projectId: text('project_id').notNull(),
+    datasetId: text('dataset_id').notNull(),
+    experimentId: text('experiment_id').notNull(),
+    pinnedAt: integer('pinned_at').notNull(),
+    pinnedBy: text('pinned_by'),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.datasetId] })],
+);

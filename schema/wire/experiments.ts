@@ -1,0 +1,209 @@
+/**
+ * Wire shapes of experiments: creating one over a pinned dataset version, posting its runs
+ * (one per example and repetition, errored runs included), and what summaries,
+ * comparisons and the gate answer. The OpenAPI source for /v1/experiments.
+ */
+import { z } from 'zod';
+import { FeedbackKey } from './feedback.ts';
+
+/** What is being tried: a prompt, a model, an agent build. */
+export const Candidate = z
+  .object({
+    name: z.string().max(256).optional(),
+    version: z.string().max(256).optional(),
+    commit: z.string().max(256).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .meta({ id: 'Candidate', example: { name: 'support-agent', commit: '3f2a91c', metadata: { model: 'gpt-4.1' } } });
+
+export const ExperimentCreate = z
+  .object({
+    name: z.string().min(1).max(256),
+    dataset_id: z.string().min(1).max(128),
+    dataset_version: z.number().int().min(1).optional().meta({ description: 'The dataset version to run against; default the latest (pinned at creation)' }),
+    description: z.string().max(4096).nullish(),
+    candidate: Candidate.default({}),
+    repetitions: z.number().int().min(1).max(100).default(1),
+    evaluators: z.array(z.string().min(1).max(64)).max(50).default([]),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .meta({ id: 'ExperimentCreate' });
+
+export const ExperimentOut = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    dataset_id: z.string(),
+    dataset_version: z.number(),
+    description: z.string().nullable(),
+    candidate: Candidate,
+    repetitions: z.number(),
+    evaluators: z.array(z.string()),
+    metadata: z.record(z.string(), z.unknown()),
+    status: z.enum(['running', 'completed']),
+    baseline: z.boolean().meta({ description: "Pinned as its dataset's baseline" }),
+    gate_failed: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    ended_at: z.string().nullable(),
+  })
+  .meta({ id: 'Experiment' });
+export type ExperimentOut = z.infer<typeof ExperimentOut>;
+
+/** One run as a runner posts it. Repeating (example_id, repetition) rewrites that run. */
+export const ExperimentRunIn = z
+  .object({
+    example_id: z.string().min(1).max(128),
+    repetition: z.number().int().min(0).max(99).default(0),
+    trace_id: z.string().min(1).max(128).optional().meta({ description: "The run's trace; default an id derived from (experiment, example, repetition)" }),
+    output: z.unknown().optional(),
+    error: z.string().max(65536).nullish().meta({ description: 'Why the run failed (non-zero exit, timeout, no JSON): recorded, never dropped' }),
+    latency_ms: z.number().min(0).nullish(),
+    tokens: z.number().int().min(0).nullish(),
+    cost: z.number().min(0).nullish(),
+    scores: z
+      .record(FeedbackKey, z.union([z.number(), z.boolean()]))
+      .optional()
+      .meta({ description: "Scores computed by the runner, stored as feedback on the run's trace" }),
+  })
+  .strict()
+  .meta({ id: 'ExperimentRunIn' });
+export type ExperimentRunIn = z.input<typeof ExperimentRunIn>;
+
+export const ExperimentRunsIn = z.object({ runs: z.array(ExperimentRunIn).min(1).max(500) }).strict().meta({ id: 'ExperimentRunsIn' });
+
+export const ExperimentRunOut = z
+  .object({
+    example_id: z.string(),
+    repetition: z.number(),
+    trace_id: z.string(),
+    output: z.unknown().nullable(),
+    error: z.string().nullable(),
+    latency_ms: z.number().nullable(),
+    tokens: z.number().nullable(),
+    cost: z.number().nullable(),
+    scores: z.record(z.string(), z.number()),
+  })
+  .meta({ id: 'ExperimentRun' });
+export type ExperimentRunOut = z.infer<typeof ExperimentRunOut>;
+
+const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
+const Estimate = z.object({ k: z.number(), mean: z.number().nullable(), interval: Interval });
+
+export const MetricSummaryOut = z
+  .object({
+    key: z.string(),
+    kind: z.enum(['pass_rate', 'mean']),
+    mean: z.number().nullable(),
+    interval: Interval,
+    examples: z.number(),
+    runs: z.number(),
+    method: z.enum(['wilson', 't', 'clustered']),
+    passAtK: Estimate.optional(),
+    passHatK: Estimate.optional(),
+    reason: z.string().optional(),
+  })
+  .meta({ id: 'MetricSummary' });
+
+export const ExperimentSummaryOut = z
+  .object({
+    runs: z.number(),
+    examples: z.number(),
+    errors: z.number(),
+    latencyMs: z.object({ mean: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable() }),
+    tokens: z.number(),
+    cost: z.number(),
+    metrics: z.array(MetricSummaryOut),
+  })
+  .meta({ id: 'ExperimentSummary' });
+
+export const ExampleStatus = z.enum(['regressed', 'errored', 'missing', 'improved', 'unchanged']);
+
+export const ExampleComparisonOut = z
+  .object({
+    exampleId: z.string(),
+    status: ExampleStatus,
+    metrics: z.record(z.string(), z.object({ baseline: z.number().nullable(), candidate: z.number().nullable(), delta: z.number().nullable() })),
+    latencyDeltaMs: z.number().nullable(),
+    costDelta: z.number().nullable(),
+    tokensDelta: z.number().nullable(),
+    baselineErrors: z.number(),
+    candidateErrors: z.number(),
+  })
+  .meta({ id: 'ExampleComparison' });
+
+export const MetricComparisonOut = z
+  .object({
+    key: z.string(),
+    kind: z.enum(['pass_rate', 'mean']),
+    baseline: MetricSummaryOut,
+    candidate: MetricSummaryOut,
+    delta: z.object({
+      mean: z.number().nullable(),
+      n: z.number(),
+      se: z.number().nullable(),
+      interval: Interval,
+      method: z.enum(['paired', 'clustered']),
+      reason: z.string().optional(),
+      observations: z.number().optional(),
+    }),
+    mcnemar: z.object({ improved: z.number(), regressed: z.number(), p: z.number() }).optional(),
+    improved: z.number(),
+    regressed: z.number(),
+  })
+  .meta({ id: 'MetricComparison' });
+
+/** A candidate against the baseline (the first experiment named). */
+export const ComparisonOut = z
+  .object({
+    baseline: z.string(),
+    candidate: z.string(),
+    shared: z.number().meta({ description: 'Examples compared: both experiments ran them (different dataset versions: the shared ones)' }),
+    same_version: z.boolean(),
+    metrics: z.array(MetricComparisonOut),
+    examples: z.array(ExampleComparisonOut),
+    counts: z.record(ExampleStatus, z.number()),
+  })
+  .meta({ id: 'Comparison' });
+export type ComparisonOut = z.infer<typeof ComparisonOut>;
+
+export const GateIn = z
+  .object({
+    baseline: z.string().min(1).max(256).optional().meta({ description: "Baseline experiment (id or name); default the dataset's pinned baseline" }),
+    metrics: z.array(FeedbackKey).max(50).optional(),
+    max_regressions: z.number().optional(),
+    min_delta: z.number().optional(),
+    confidence: z.number().optional(),
+  })
+  .strict()
+  .meta({ id: 'GateIn' });
+
+export const GateOut = z
+  .object({
+    pass: z.boolean(),
+    reasons: z.array(z.string()),
+    baseline: z.string(),
+    candidate: z.string(),
+    confidence: z.number(),
+    metrics: z.array(
+      z.object({
+        key: z.string(),
+        baseline: z.number().nullable(),
+        candidate: z.number().nullable(),
+        delta: z.number().nullable(),
+        interval: Interval,
+        improved: z.number(),
+        regressed: z.number(),
+        pass: z.boolean(),
+        reason: z.string(),
+      }),
+    ),
+    regressed: z.array(z.string()),
+    errored: z.array(z.string()),
+    missing: z.array(z.string()),
+    pinned_regressed: z.array(z.string()),
+  })
+  .meta({ id: 'GateResult' });
+export type GateOut = z.infer<typeof GateOut>;

@@ -1,0 +1,117 @@
+/**
+ * Comparisons and the gate over stored experiments: loads their runs, checks they ran on
+ * the same dataset (400 otherwise), picks the examples they share (different dataset
+ * versions are compared on the examples both ran, and say so), and hands the rest to the
+ * pure core (compare.ts, gate.ts).
+ */
+import type { z } from 'zod';
+import type { ComparisonOut, GateIn, GateOut } from '../../schema/wire/experiments.ts';
+import { ApiError } from '../platform/errors.ts';
+import { compareExperiments } from './compare.ts';
+import { gate, GateUsageError } from './gate.ts';
+import { baselineOf, getExperiment, listRuns, recordGate, runScores } from './experiments.ts';
+import type { RunScores } from './runs.ts';
+import type { ExperimentOut } from '../../schema/wire/experiments.ts';
+
+/** What the datasets room can tell a comparison: the examples of a version, and those tagged `pinned`. */
+export interface DatasetExamples {
+  exampleIds(projectId: string, datasetId: string, version: number): Promise<string[]>;
+  pinnedIds(projectId: string, datasetId: string, version: number): Promise<string[]>;
+}
+
+/** The example ids both experiments must have run: the shared ones of their versions. */
+async function sharedExamples(
+  projectId: string,
+  a: ExperimentOut,
+  b: ExperimentOut,
+  baseRuns: readonly RunScores[],
+  candRuns: readonly RunScores[],
+  datasets?: DatasetExamples,
+): Promise<string[]> {
+  if (datasets) {
+    const ia = await datasets.exampleIds(projectId, a.dataset_id, a.dataset_version);
+    if (a.dataset_version === b.dataset_version) return ia;
+    const ib = new Set(await datasets.exampleIds(projectId, b.dataset_id, b.dataset_version));
+    return ia.filter((id) => ib.has(id));
+  }
+  const base = [...new Set(baseRuns.map((r) => r.exampleId))];
+  if (a.dataset_version === b.dataset_version) return base;
+  const cand = new Set(candRuns.map((r) => r.exampleId));
+  return base.filter((id) => cand.has(id));
+}
+
+function checkSameDataset(experiments: readonly ExperimentOut[]): void {
+  const first = experiments[0];
+  for (const e of experiments.slice(1)) {
+    if (e.dataset_id !== first.dataset_id) {
+      throw new ApiError(400, 'invalid_request', `experiments ${first.name} and ${e.name} ran on different datasets (${first.dataset_id}, ${e.dataset_id}): compare experiments of one dataset`, 'ids');
+    }
+  }
+}
+
+/** Compares each candidate with the first experiment (the baseline). */
+export async function compareStored(
+  env: Env,
+  projectId: string,
+  ids: readonly string[],
+  opts: { metrics?: string[]; confidence?: number; datasets?: DatasetExamples } = {},
+): Promise<ComparisonOut[]> {
+  if (ids.length < 2) throw new ApiError(400, 'invalid_request', 'ids: name at least two experiments, the baseline first', 'ids');
+  const experiments = await Promise.all(ids.map((id) => getExperiment(env, projectId, id)));
+  checkSameDataset(experiments);
+  const runs = await Promise.all(experiments.map((e) => listRuns(env, projectId, e.id).then(runScores)));
+  const [base, ...candidates] = experiments;
+  const out: ComparisonOut[] = [];
+  for (const [i, cand] of candidates.entries()) {
+    const examples = await sharedExamples(projectId, base, cand, runs[0], runs[i + 1], opts.datasets);
+    let c;
+    try {
+      c = compareExperiments(runs[0], runs[i + 1], { examples, metrics: opts.metrics, confidence: opts.confidence });
+    } catch (e) {
+      if (e instanceof RangeError) throw new ApiError(400, 'invalid_request', e.message, 'confidence');
+      throw e;
+    }
+    out.push({ baseline: base.id, candidate: cand.id, same_version: base.dataset_version === cand.dataset_version, ...c });
+  }
+  return out;
+}
+
+/**
+ * Gates a candidate against the named baseline or the dataset's pinned one, and records
+ * the verdict on the candidate (a failed candidate cannot be pinned).
+ */
+export async function gateStored(env: Env, projectId: string, candidateId: string, body: z.output<typeof GateIn>, datasets?: DatasetExamples): Promise<GateOut> {
+  const options = { metrics: body.metrics, maxRegressions: body.max_regressions, minDelta: body.min_delta, confidence: body.confidence };
+  const cand = await getExperiment(env, projectId, candidateId);
+  let base: ExperimentOut | null;
+  if (body.baseline !== undefined) base = await getExperiment(env, projectId, body.baseline);
+  else {
+    base = await baselineOf(env, projectId, cand.dataset_id);
+    if (!base) throw new ApiError(400, 'invalid_request', `baseline: dataset ${cand.dataset_id} has no pinned baseline; pin one or name it`, 'baseline');
+  }
+  if (base.id === cand.id) throw new ApiError(400, 'invalid_request', 'baseline: the candidate cannot be its own baseline', 'baseline');
+  checkSameDataset([base, cand]);
+  const [baseRuns, candRuns] = await Promise.all([listRuns(env, projectId, base.id).then(runScores), listRuns(env, projectId, cand.id).then(runScores)]);
+  const examples = await sharedExamples(projectId, base, cand, baseRuns, candRuns, datasets);
+  const pinned = datasets ? await datasets.pinnedIds(projectId, cand.dataset_id, cand.dataset_version) : [];
+  let g;
+  try {
+    g = gate(baseRuns, candRuns, { ...options, examples, pinned });
+  } catch (e) {
+    if (e instanceof GateUsageError) throw new ApiError(400, 'invalid_request', e.message, e.field);
+    throw e;
+  }
+  await recordGate(env, projectId, cand.id, g.pass);
+  return {
+    pass: g.pass,
+    reasons: g.reasons,
+    baseline: base.id,
+    candidate: cand.id,
+    confidence: g.confidence,
+    metrics: g.metrics,
+    regressed: g.regressed.map((e) => e.exampleId),
+    errored: g.errored.map((e) => e.exampleId),
+    missing: g.missing,
+    pinned_regressed: g.pinnedRegressed,
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * /v1/experiments: create an experiment over a dataset version, post its runs, read its
+ * summary and runs, compare 2+ experiments, gate a candidate, pin a baseline. Reads need
+ * `read`; runs need `ingest` (runners and CI post them); pinning needs `admin`.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { newRouter } from '../platform/http.ts';
+import { requireAuth } from '../auth/middleware.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
+import {
+  ComparisonOut,
+  ExperimentCreate,
+  ExperimentOut,
+  ExperimentRunOut,
+  ExperimentRunsIn,
+  ExperimentSummaryOut,
+  GateIn,
+  GateOut,
+} from '../../schema/wire/experiments.ts';
+import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, pinBaseline, recordRuns, runScores } from './experiments.ts';
+import { compareStored, gateStored, type DatasetExamples } from './comparisons.ts';
+import { summarizeExperiment } from './summary.ts';
+
+export const experimentRoutes = newRouter();
+
+/** The datasets room's reads, injected at the wiring (workers/app.ts) once datasets exist. */
+let datasetExamples: DatasetExamples | undefined;
+/** Lets the entry wire how experiments read dataset versions (datasets sits below experiments; this keeps routes testable alone). */
+export function useDatasetExamples(d: DatasetExamples): void {
+  datasetExamples = d;
+}
+
+const Id = z.object({ id: z.string().min(1).max(256) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const tags = ['experiments'];
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/experiments',
+    tags,
+    summary: 'List experiments',
+    description: 'Newest first; `dataset_id` narrows to one dataset. Each says whether it is its dataset\'s pinned baseline.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { query: z.object({ dataset_id: z.string().max(128).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+    responses: { 200: json(z.object({ experiments: z.array(ExperimentOut) }), 'Experiments'), ...commonErrors },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    return c.json({ experiments: await listExperiments(c.env, c.get('auth').projectId, { datasetId: q.dataset_id, limit: q.limit }) }, 200);
+  },
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/experiments',
+    tags,
+    summary: 'Create an experiment',
+    description: 'Pins the dataset version (default 1 until the dataset names its latest). A taken name is a 409.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: { body: { content: { 'application/json': { schema: ExperimentCreate } }, required: true } },
+    responses: { 201: json(ExperimentOut, 'Created'), 409: json(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), 'Name taken'), ...commonErrors },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    return c.json(await createExperiment(c.env, c.get('auth').projectId, { ...body, dataset_version: body.dataset_version ?? 1 }), 201);
+  },
+);
+
+// Before /v1/experiments/{id}, so "compare" is never read as an experiment id.
+experimentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/experiments/compare',
+    tags,
+    summary: 'Compare experiments',
+    description:
+      'The first id is the baseline; each other experiment is compared with it on the examples they share: per metric both means with 95% intervals (Wilson for pass rates), the paired difference with its interval (clustered by example with repetitions), exact McNemar for pass/fail; per example improved / regressed / unchanged / errored / missing, regressions first. Experiments of different datasets: 400.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: {
+      query: z.object({
+        ids: z.string().min(1).max(4000).meta({ description: 'Comma-separated experiment ids or names, baseline first' }),
+        metric: z.union([z.string(), z.array(z.string())]).optional(),
+        confidence: z.coerce.number().gt(0).lt(1).default(0.95),
+      }),
+    },
+    responses: { 200: json(z.object({ comparisons: z.array(ComparisonOut) }), 'One comparison per candidate'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const ids = q.ids.split(',').map((s) => s.trim()).filter(Boolean);
+    const metrics = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
+    return c.json({ comparisons: await compareStored(c.env, c.get('auth').projectId, ids, { metrics, confidence: q.confidence, datasets: datasetExamples }) }, 200);
+  },
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/experiments/{id}',
+    tags,
+    summary: 'Get an experiment with its summary',
+    description: 'Summary: per feedback key the mean with its interval, pass@k and pass^k with repetitions; errors, latency, tokens, cost.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id },
+    responses: { 200: json(ExperimentOut.extend({ summary: ExperimentSummaryOut }), 'The experiment'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const projectId = c.get('auth').projectId;
+    const e = await getExperiment(c.env, projectId, c.req.valid('param').id);
+    const summary = summarizeExperiment(runScores(await listRuns(c.env, projectId, e.id)));
+    return c.json({ ...e, summary }, 200);
+  },
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/experiments/{id}/runs',
+    tags,
+    summary: "List an experiment's runs",
+    description: 'One per example and repetition, errored runs included, each with its trace id and scores.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id },
+    responses: { 200: json(z.object({ runs: z.array(ExperimentRunOut) }), 'Runs'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const projectId = c.get('auth').projectId;
+    const e = await getExperiment(c.env, projectId, c.req.valid('param').id);
+    return c.json({ runs: await listRuns(c.env, projectId, e.id) }, 200);
+  },
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/experiments/{id}/runs',
+    tags,
+    summary: 'Record runs',
+    description:
+      'Up to 500 runs in one atomic write. Posting the same (example_id, repetition) again rewrites that run, so resumed and retried runners never double-count. `scores` become feedback on the run\'s trace.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: Id, body: { content: { 'application/json': { schema: ExperimentRunsIn } }, required: true } },
+    responses: { 200: json(z.object({ recorded: z.number() }), 'Recorded'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await recordRuns(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json').runs), 200),
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/experiments/{id}/end',
+    tags,
+    summary: 'Mark an experiment completed',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: Id },
+    responses: { 200: json(ExperimentOut, 'Completed'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await endExperiment(c.env, c.get('auth').projectId, c.req.valid('param').id), 200),
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/experiments/{id}/gate',
+    tags,
+    summary: 'Gate a candidate experiment',
+    description:
+      "Against `baseline` or the dataset's pinned baseline. Fails on missing examples, on any regression of an example tagged `pinned`, on more than `max_regressions` regressed or errored examples, and per metric when the paired difference is significantly negative (or, with `min_delta`, when its lower bound at `confidence` is below min_delta). A failed candidate cannot be pinned as baseline.",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id, body: { content: { 'application/json': { schema: GateIn } }, required: true } },
+    responses: { 200: json(GateOut, 'The verdict (pass or fail)'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await gateStored(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json'), datasetExamples), 200),
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/experiments/{id}/baseline',
+    tags,
+    summary: "Pin as its dataset's baseline",
+    description: 'Gates compare against the pinned baseline, never simply the latest run. A candidate whose gate failed is refused (409).',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('admin')] as const,
+    request: { params: Id },
+    responses: { 200: json(ExperimentOut, 'Pinned'), 409: json(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), 'Failed its gate'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const auth = c.get('auth');
+    return c.json(await pinBaseline(c.env, auth.projectId, c.req.valid('param').id, auth.email ?? auth.principalId), 200);
+  },
+);
