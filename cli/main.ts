@@ -11,6 +11,7 @@ import { spansCommands } from './commands/spans.ts';
 import { feedbackCommands } from './commands/feedback.ts';
 import { loginCommand } from './commands/login.ts';
 import { openCommand } from './commands/open.ts';
+import { experimentsCommands, isGateCommand } from './commands/experiments.ts';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   feedbackCommands(program);
   loginCommand(program);
   openCommand(program);
+  experimentsCommands(program);
   // Subcommands stop on their own errors too, so every error reaches run() below.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();
@@ -45,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and --version "fail" with exit code 0; commander already printed its message.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return err.exitCode === 0 ? EXIT.ok : isGateCommand(argv) ? 2 : EXIT.usage;
     }
     if (err instanceof CliError) {
       process.stderr.write(`loupe: ${err.filter ? formatFilterError(err.message, err.filter) : err.message}\n`);
