@@ -144,3 +144,30 @@ describe('experiments', () => {
     for (const p of ['/v1/experiments', '/v1/experiments/compare', '/v1/experiments/{id}', '/v1/experiments/{id}/runs', '/v1/experiments/{id}/gate', '/v1/experiments/{id}/baseline']) expect(doc.paths[p], p).toBeDefined();
   });
 });
+
+describe('the experiments MCP tools', () => {
+  it('list experiments and compare a candidate with its baseline, regressions first', async () => {
+    const { exports } = await import('cloudflare:workers');
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const { key } = await makeProject('mcp-exp');
+    const base = await experiment(key, 'mcp-base');
+    const cand = await experiment(key, 'mcp-cand');
+    await post(key, base.id, runsOf({ e1: 1, e2: 1, e3: 0 }));
+    await post(key, cand.id, runsOf({ e1: 0, e2: 1, e3: 1 }));
+    const transport = new StreamableHTTPClientTransport(new URL('http://loupe.test/mcp'), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+      fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    });
+    const client = new Client({ name: 'loupe-test', version: '1.0.0' });
+    await client.connect(transport);
+    const textOf = (r: any) => r.content[0].text as string;
+    expect(textOf(await client.callTool({ name: 'list_experiments', arguments: {} }))).toContain('| mcp-cand |');
+    const cmp = textOf(await client.callTool({ name: 'compare_experiments', arguments: { baseline: 'mcp-base', candidates: ['mcp-cand'] } }));
+    expect(cmp).toContain('3 shared example(s)');
+    expect(cmp.split('\n').filter((l) => l.startsWith('| [e'))[0]).toMatch(/^\| \[e1\].*\| regressed \|/);
+    const missing = await client.callTool({ name: 'compare_experiments', arguments: { baseline: 'mcp-base', candidates: ['nope'] } });
+    expect(missing.isError).toBe(true);
+    await client.close();
+  });
+});
