@@ -13,6 +13,7 @@ import { resolveConnection } from '../config.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { jsonOutput, print } from '../output.ts';
 import type { GlobalFlags } from '../flags.ts';
+import { runExperiment, type RunFlags } from './experiments-run.ts';
 
 /** The gate's exit codes. */
 export const GATE_EXIT = { pass: 0, fail: 1, usage: 2 } as const;
@@ -72,6 +73,21 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Registers the `experiments` commands. */
 export function experimentsCommands(program: Command): void {
   const experiments = program.command('experiments').description('list, compare and gate experiments (a candidate run over a dataset version)');
+
+  experiments
+    .command('run')
+    .description('run a candidate once per example (x repetitions) and record it as an experiment; the same --name resumes an interrupted run')
+    .option('--dataset <name[@version]>', 'the dataset (and version) the examples belong to')
+    .option('--examples <file.jsonl>', 'the examples, one {"id", "inputs", "outputs"?} per line')
+    .option('--name <experiment>', 'the experiment name (reuse it to resume)')
+    .option('--cmd <command>', 'a shell command: inputs JSON on stdin, output JSON on stdout')
+    .option('--endpoint <url>', 'an HTTP endpoint: inputs POSTed as JSON, JSON answer')
+    .option('--repetitions <n>', 'runs per example', '1')
+    .option('--concurrency <n>', 'runs at once', '4')
+    .option('--timeout <seconds>', 'per run; a run past it is recorded as errored', '60')
+    .option('--commit <sha>', "the candidate's commit or version")
+    .option('--check <check>', 'score each run in the CLI: exact_match (output equals the example outputs)')
+    .action(async (flags: RunFlags, cmd: Command) => runExperiment(flags, cmd.optsWithGlobals<GlobalFlags>()));
 
   experiments
     .command('list')
