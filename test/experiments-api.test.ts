@@ -4,7 +4,7 @@
  * gate and the baseline pin (a failed candidate is refused), other projects' keys 404.
  */
 import { describe, it, expect } from 'vitest';
-import { api, makeKey, makeProject } from './helpers.ts';
+import { api, makeKey, makeProject, waitForTrace } from './helpers.ts';
 
 async function experiment(key: string, name: string, extra: Record<string, unknown> = {}) {
   const r = await api('/v1/experiments', { key, method: 'POST', body: { name, dataset_id: 'ds_support', candidate: { name: 'agent', commit: name }, ...extra } });
@@ -169,5 +169,36 @@ describe('the experiments MCP tools', () => {
     const missing = await client.callTool({ name: 'compare_experiments', arguments: { baseline: 'mcp-base', candidates: ['nope'] } });
     expect(missing.isError).toBe(true);
     await client.close();
+  });
+});
+
+describe('the trajectory diff of one example', () => {
+  it("aligns the two runs' tool calls from their traces and diffs the outputs", async () => {
+    const { key } = await makeProject('diff');
+    const base = await experiment(key, 'diff-base');
+    const cand = await experiment(key, 'diff-cand');
+    const trace = (id: string, calls: [string, unknown][]) => ({
+      spans: [
+        { id: 'root', trace_id: id, name: 'agent', kind: 'agent', start_time: '2026-01-01T00:00:00.000Z', end_time: '2026-01-01T00:00:10.000Z' },
+        ...calls.map(([name, input], i) => ({ id: `t${i}`, parent_id: 'root', trace_id: id, name, kind: 'tool', input, start_time: `2026-01-01T00:00:0${i + 1}.000Z`, end_time: `2026-01-01T00:00:0${i + 1}.500Z` })),
+      ],
+    });
+    expect((await api('/v1/spans', { key, body: trace('tr-base', [['get_order', { id: 1 }], ['refund', { id: 1, amount: 10 }]]) })).status).toBe(202);
+    expect((await api('/v1/spans', { key, body: trace('tr-cand', [['get_order', { id: 1 }], ['get_user', { id: 'u' }], ['refund', { id: 1, amount: 12 }]]) })).status).toBe(202);
+    await waitForTrace(key, 'tr-base', 3);
+    await waitForTrace(key, 'tr-cand', 4);
+    await post(key, base.id, [{ example_id: 'e1', trace_id: 'tr-base', output: { answer: 'refunded 10' }, scores: { correct: 1 } }]);
+    await post(key, cand.id, [{ example_id: 'e1', trace_id: 'tr-cand', output: { answer: 'refunded 12' }, scores: { correct: 0 } }]);
+    const r = await api(`/v1/experiments/compare/diff?baseline=${base.id}&candidate=${cand.id}&example_id=e1`, { key });
+    expect(r.status).toBe(200);
+    expect(r.json.diff.steps.map((s: any) => s.op)).toEqual(['same', 'added', 'changed']);
+    expect(r.json.diff.firstDivergence).toBe(1);
+    expect(r.json.diff.steps[2].args).toEqual([{ path: 'amount', kind: 'changed', a: 10, b: 12 }]);
+    expect(r.json.diff.outputEqual).toBe(false);
+    expect(r.json.candidate.scores).toEqual({ correct: 0 });
+    const missing = await api(`/v1/experiments/compare/diff?baseline=${base.id}&candidate=${cand.id}&example_id=nope`, { key });
+    expect(missing.status).toBe(404);
+    const { key: other } = await makeProject('diff-other');
+    expect((await api(`/v1/experiments/compare/diff?baseline=${base.id}&candidate=${cand.id}&example_id=e1`, { key: other })).status).toBe(404);
   });
 });

@@ -12,6 +12,9 @@ import { gate, GateUsageError } from './gate.ts';
 import { baselineOf, getExperiment, listRuns, recordGate, runScores } from './experiments.ts';
 import type { RunScores } from './runs.ts';
 import type { ExperimentOut } from '../../schema/wire/experiments.ts';
+import { getTrace } from '../store/trace-query.ts';
+import { toolCallsOf, type ToolCall } from '../evals/trajectory.ts';
+import { diffTrajectories } from './trajectory-diff.ts';
 
 /** What the datasets room can tell a comparison: the examples of a version, and those tagged `pinned`. */
 export interface DatasetExamples {
@@ -113,5 +116,37 @@ export async function gateStored(env: Env, projectId: string, candidateId: strin
     errored: g.errored.map((e) => e.exampleId),
     missing: g.missing,
     pinned_regressed: g.pinnedRegressed,
+  };
+}
+
+/**
+ * The trajectory diff of one example between a baseline and a candidate run: the tool
+ * calls read from each run's trace (tool spans, else the tool calls in LLM output), the
+ * outputs as recorded. A run whose trace has not arrived yet diffs with no calls.
+ */
+export async function diffStored(env: Env, projectId: string, baselineId: string, candidateId: string, exampleId: string, repetition = 0) {
+  const [base, cand] = await Promise.all([getExperiment(env, projectId, baselineId), getExperiment(env, projectId, candidateId)]);
+  checkSameDataset([base, cand]);
+  const side = async (e: ExperimentOut) => {
+    const run = (await listRuns(env, projectId, e.id)).find((r) => r.example_id === exampleId && r.repetition === repetition);
+    if (!run) throw new ApiError(404, 'not_found', `experiment ${e.name} has no run of example ${exampleId} (repetition ${repetition})`, 'example_id');
+    let calls: ToolCall[] = [];
+    let output: unknown = run.output;
+    try {
+      const tree = await getTrace(env, projectId, run.trace_id);
+      calls = toolCallsOf(tree.spans);
+      if (output === null) output = tree.spans.find((s) => !s.parent_id)?.output ?? null;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    }
+    return { run, calls, output };
+  };
+  const [a, b] = await Promise.all([side(base), side(cand)]);
+  return {
+    example_id: exampleId,
+    repetition,
+    baseline: { experiment_id: base.id, trace_id: a.run.trace_id, error: a.run.error, scores: a.run.scores, calls: a.calls.map(({ name, args }) => ({ name, args })) },
+    candidate: { experiment_id: cand.id, trace_id: b.run.trace_id, error: b.run.error, scores: b.run.scores, calls: b.calls.map(({ name, args }) => ({ name, args })) },
+    diff: diffTrajectories({ calls: a.calls, output: a.output }, { calls: b.calls, output: b.output }),
   };
 }

@@ -18,7 +18,7 @@ import {
   GateOut,
 } from '../../schema/wire/experiments.ts';
 import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, pinBaseline, recordRuns, runScores } from './experiments.ts';
-import { compareStored, gateStored, type DatasetExamples } from './comparisons.ts';
+import { compareStored, diffStored, gateStored, type DatasetExamples } from './comparisons.ts';
 import { summarizeExperiment } from './summary.ts';
 
 export const experimentRoutes = newRouter();
@@ -95,6 +95,51 @@ experimentRoutes.openapi(
     const ids = q.ids.split(',').map((s) => s.trim()).filter(Boolean);
     const metrics = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
     return c.json({ comparisons: await compareStored(c.env, c.get('auth').projectId, ids, { metrics, confidence: q.confidence, datasets: datasetExamples }) }, 200);
+  },
+);
+
+const Call = z.object({ name: z.string(), args: z.unknown() });
+const Side = z.object({ experiment_id: z.string(), trace_id: z.string(), error: z.string().nullable(), scores: z.record(z.string(), z.number()), calls: z.array(Call) });
+const TrajectoryDiffOut = z
+  .object({
+    example_id: z.string(),
+    repetition: z.number(),
+    baseline: Side,
+    candidate: Side,
+    diff: z.object({
+      steps: z.array(z.object({ op: z.enum(['same', 'changed', 'removed', 'added']), a: z.number().optional(), b: z.number().optional(), name: z.string(), args: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), a: z.unknown().optional(), b: z.unknown().optional() })).optional() })),
+      firstDivergence: z.number().nullable(),
+      added: z.number(),
+      removed: z.number(),
+      changed: z.number(),
+      output: z.array(z.object({ op: z.enum(['same', 'added', 'removed']), text: z.string() })),
+      outputEqual: z.boolean(),
+    }),
+  })
+  .meta({ id: 'TrajectoryDiff' });
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/experiments/compare/diff',
+    tags,
+    summary: "One example's trajectory diff between two experiments",
+    description: 'The tool-call sequences of the two runs aligned (longest common subsequence of tool names), the first divergence, calls added, removed or changed (with argument paths), and the output diff by line.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: {
+      query: z.object({
+        baseline: z.string().min(1).max(256),
+        candidate: z.string().min(1).max(256),
+        example_id: z.string().min(1).max(128),
+        repetition: z.coerce.number().int().min(0).max(99).default(0),
+      }),
+    },
+    responses: { 200: json(TrajectoryDiffOut, 'The diff'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    return c.json(await diffStored(c.env, c.get('auth').projectId, q.baseline, q.candidate, q.example_id, q.repetition), 200);
   },
 );
 
