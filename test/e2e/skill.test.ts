@@ -4,7 +4,9 @@
  * its placeholders filled in the way an agent would fill them.
  */
 import { describe, it, expect, inject } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cleanEnv, runCli } from './run-cli.ts';
 
 const skill = readFileSync(new URL('../../skills/loupe/SKILL.md', import.meta.url), 'utf8');
@@ -18,6 +20,14 @@ function skillCommands(markdown: string): string[] {
 /** Splits a command line the way a POSIX shell splits plain and double-quoted words. */
 function shellWords(line: string): string[] {
   return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]));
+}
+
+/** Fills for the "prove a fix" section: a small examples file, and `cat` as the agent (it echoes its inputs as its output). */
+function proveAFix(): Record<string, string> {
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const examples = join(mkdtempSync(join(tmpdir(), 'loupe-skill-')), 'examples.jsonl');
+  writeFileSync(examples, ['{"id":"refund-1","inputs":{"q":"refund order 1"},"outputs":{"q":"refund order 1"}}', '{"id":"cabin-2","inputs":{"q":"upgrade cabin"},"outputs":{"q":"upgrade cabin"}}'].join('\n') + '\n');
+  return { '<dataset>': `skill_ds_${suffix}`, '<examples.jsonl>': examples, '<baseline>': `skill-base-${suffix}`, '<candidate>': `skill-cand-${suffix}`, '<command>': 'cat', '<commit>': 'abc1234' };
 }
 
 describe('the loupe agent skill', () => {
@@ -40,6 +50,7 @@ describe('the loupe agent skill', () => {
       '<span-id>': 'taubench-airline-0-1:tool-8-1',
       '<label>': label,
       '<what went wrong, at which step>': 'book_reservation at step 13: paid 255 of 305',
+      ...proveAFix(),
     };
     // One config folder for the whole loop: `loupe login` (the first command) sets it up.
     const env = cleanEnv();
@@ -58,5 +69,8 @@ describe('the loupe agent skill', () => {
     expect(outputs.some((o) => o.includes(`${label}`) && o.includes('Stored feedback'))).toBe(true);
     const recorded = outputs[commands.findIndex((c) => c.includes('feedback.failure_mode=<label>'))];
     expect(recorded).toContain('`taubench-airline-0-1`');
+    // The prove-a-fix loop ran both experiments and the gate passed on them.
+    expect(outputs.some((o) => o.includes('2 shared example(s)'))).toBe(true);
+    expect(outputs.some((o) => o.includes('### Loupe gate: PASS'))).toBe(true);
   });
 });
