@@ -2,7 +2,7 @@
  * Experiment benchmarks against a real local Loupe (`wrangler dev --local`):
  *
  * 1. Comparison latency: two experiments of BENCH_EXAMPLES examples (default 10,000; one
- *    run each, two scored keys, posted 500 runs per request as a runner would), then
+ *    run each, two scored keys, posted 250 runs (500 scores) per request), then
  *    GET /v1/experiments/compare timed over 20 calls: p50 and p95 (aim p95 < 300 ms).
  * 2. `loupe experiments run` overhead: BENCH_CLI_EXAMPLES examples (default 200) through
  *    the CLI as a process with `--cmd cat` at concurrency 8. Overhead per example =
@@ -36,8 +36,8 @@ async function must(loupe: LocalLoupe, path: string, body?: unknown): Promise<an
 
 async function experiment(loupe: LocalLoupe, name: string, pass: (i: number) => number): Promise<string> {
   const e = await must(loupe, '/v1/experiments', { name, dataset_id: 'bench' });
-  for (let i = 0; i < EXAMPLES; i += 500) {
-    const runs = Array.from({ length: Math.min(500, EXAMPLES - i) }, (_, j) => ({
+  for (let i = 0; i < EXAMPLES; i += 250) {
+    const runs = Array.from({ length: Math.min(250, EXAMPLES - i) }, (_, j) => ({
       example_id: `ex-${i + j}`,
       output: { a: i + j },
       latency_ms: 100 + ((i + j) % 50),

@@ -128,11 +128,18 @@ export async function runTraceId(experimentId: string, exampleId: string, repeti
   return hex(await sha256(`${experimentId}\u0000${exampleId}\u0000${repetition}`)).slice(0, 32);
 }
 
-const UPSERT_RUN = `INSERT INTO experiment_runs (project_id, experiment_id, example_id, repetition, trace_id, output, error, latency_ms, tokens, cost_usd, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+// D1: 100 bound parameters per statement, so the runs go in as one JSON parameter.
+const UPSERT_RUNS = `INSERT INTO experiment_runs (project_id, experiment_id, example_id, repetition, trace_id, output, error, latency_ms, tokens, cost_usd, created_at, updated_at)
+SELECT ?1, ?2, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, ?3, ?3 FROM json_each(?4) j WHERE true
 ON CONFLICT (project_id, experiment_id, example_id, repetition) DO UPDATE SET
   trace_id = excluded.trace_id, output = excluded.output, error = excluded.error, latency_ms = excluded.latency_ms,
   tokens = excluded.tokens, cost_usd = excluded.cost_usd, updated_at = excluded.updated_at`;
+
+/**
+ * Scores one request may carry. Each becomes a feedback upsert in the same D1 batch, and
+ * D1 allows 1,000 queries per Worker invocation: the runs themselves are one statement.
+ */
+export const MAX_SCORES_PER_REQUEST = 900;
 
 /**
  * Records runs (and the runner's own scores, as feedback on each run's trace) in one D1
@@ -141,7 +148,7 @@ ON CONFLICT (project_id, experiment_id, example_id, repetition) DO UPDATE SET
 export async function recordRuns(env: Env, projectId: string, experimentId: string, runs: readonly ExperimentRunIn[], now = Date.now()): Promise<{ recorded: number }> {
   const e = await getExperiment(env, projectId, experimentId);
   const db = dbFor(env, projectId);
-  const statements: D1PreparedStatement[] = [];
+  const rows: unknown[][] = [];
   const feedback: FeedbackInput[] = [];
   for (const [i, raw] of runs.entries()) {
     const r = RunInSchema.parse(raw);
@@ -149,17 +156,19 @@ export async function recordRuns(env: Env, projectId: string, experimentId: stri
       throw new ApiError(400, 'invalid_request', `runs[${i}].repetition: ${r.repetition} is beyond the experiment's ${e.repetitions} repetition(s) (0-based)`, `runs[${i}].repetition`);
     }
     const traceId = r.trace_id ?? (await runTraceId(e.id, r.example_id, r.repetition));
-    statements.push(
-      db
-        .prepare(UPSERT_RUN)
-        .bind(projectId, e.id, r.example_id, r.repetition, traceId, r.output === undefined ? null : JSON.stringify(r.output), r.error ?? null, r.latency_ms ?? null, r.tokens ?? null, r.cost ?? null, now),
-    );
+    rows.push([r.example_id, r.repetition, traceId, r.output === undefined ? null : JSON.stringify(r.output), r.error ?? null, r.latency_ms ?? null, r.tokens ?? null, r.cost ?? null]);
     for (const [key, score] of Object.entries(r.scores ?? {})) {
+      if (feedback.length >= MAX_SCORES_PER_REQUEST) {
+        throw new ApiError(400, 'invalid_request', `runs[${i}].scores: at most ${MAX_SCORES_PER_REQUEST} scores per request; post fewer runs at a time`, `runs[${i}].scores`);
+      }
       // One id per (experiment, example, repetition, key): a re-posted run rewrites its score.
       feedback.push({ id: await stableId('fb_', `${e.id}\u0000${r.example_id}\u0000${r.repetition}\u0000${key}`), trace_id: traceId, key, score, source: 'evaluator', metadata: { experiment_id: e.id } });
     }
   }
-  statements.push(db.prepare('UPDATE experiments SET updated_at = ?3 WHERE project_id = ?1 AND id = ?2').bind(projectId, e.id, now));
+  const statements = [
+    db.prepare(UPSERT_RUNS).bind(projectId, e.id, now, JSON.stringify(rows)),
+    db.prepare('UPDATE experiments SET updated_at = ?3 WHERE project_id = ?1 AND id = ?2').bind(projectId, e.id, now),
+  ];
   await writeFeedback(env, projectId, feedback, { also: statements, now });
   return { recorded: runs.length };
 }
