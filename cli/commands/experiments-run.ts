@@ -5,7 +5,7 @@
  * Each run gets LOUPE_EXAMPLE_ID, LOUPE_EXPERIMENT_ID, TRACEPARENT and the OpenTelemetry
  * and LangSmith variables, so an instrumented agent's spans join the run's trace. A run
  * that exits non-zero, hangs past --timeout or prints no JSON is recorded as errored.
- * Runs are posted as they finish, so an interrupted run resumes (same --name) without
+ * Runs are posted as they finish (batched every half second), so an interrupted run resumes (same --name) without
  * redoing the examples already recorded.
  */
 import { spawn } from 'node:child_process';
@@ -173,6 +173,68 @@ async function openExperiment(conn: Connection, body: { name: string; dataset_id
   return request(conn, '/v1/experiments', { body, schema: ExperimentOut });
 }
 
+/**
+ * Posts finished runs (and their root spans) in batches: every FLUSH_MS or FLUSH_RUNS
+ * runs, whichever comes first, spans and runs in parallel. One request per run would cost
+ * more than a fast command takes; a kill loses at most the last FLUSH_MS of runs, which a
+ * resume then redoes.
+ */
+class Recorder {
+  static readonly FLUSH_MS = 500;
+  // 100 runs x up to 9 scores stays under the API's 900 scores per request.
+  static readonly FLUSH_RUNS = 100;
+  private spans: unknown[] = [];
+  private runs: unknown[] = [];
+  private timer: ReturnType<typeof setInterval>;
+  private pending: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+
+  private conn: Connection;
+  private experimentId: string;
+
+  constructor(conn: Connection, experimentId: string) {
+    // Plain fields, not parameter properties: the CLI runs under Node's type stripping.
+    this.conn = conn;
+    this.experimentId = experimentId;
+    this.timer = setInterval(() => this.flush(), Recorder.FLUSH_MS);
+  }
+
+  add(span: unknown, run: unknown): void {
+    if (this.failure) throw this.failure;
+    this.spans.push(span);
+    this.runs.push(run);
+    if (this.runs.length >= Recorder.FLUSH_RUNS) this.flush();
+  }
+
+  private flush(): void {
+    if (!this.runs.length) return;
+    const spans = this.spans.splice(0);
+    const runs = this.runs.splice(0);
+    // Flushes are chained, so runs land in order and never two batches of the same run at once.
+    this.pending = this.pending.then(async () => {
+      try {
+        await Promise.all([
+          fetch(`${this.conn.url}/v1/spans`, { method: 'POST', headers: { authorization: `Bearer ${this.conn.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ spans }) }),
+          request(this.conn, `/v1/experiments/${this.experimentId}/runs`, { body: { runs }, schema: z.object({ recorded: z.number() }) }),
+        ]);
+      } catch (err) {
+        this.failure ??= err;
+      }
+    });
+  }
+
+  /** Posts what is left and reports the first failed post. */
+  async close(): Promise<void> {
+    this.flush();
+    await this.pending;
+    if (this.failure) throw this.failure;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 /** `loupe experiments run`. */
 export async function runExperiment(flags: RunFlags, g: GlobalFlags): Promise<void> {
   if (!flags.dataset) throw new CliError('--dataset <name>[@<version>] is required', EXIT.usage);
@@ -204,7 +266,7 @@ export async function runExperiment(flags: RunFlags, g: GlobalFlags): Promise<vo
   bar?.start(todo.length, 0, { errors: 0 });
   let errors = 0;
   let next = 0;
-  const auth = { authorization: `Bearer ${conn.apiKey}` };
+  const recorder = new Recorder(conn, experiment.id);
   const one = async ({ e, rep }: { e: Example; rep: number }) => {
     const traceId = runTraceId(experiment.id, e.id, rep);
     const spanId = traceId.slice(0, 16);
@@ -237,11 +299,7 @@ export async function runExperiment(flags: RunFlags, g: GlobalFlags): Promise<vo
       ...(outcome.error !== null ? { status: 'error', error: outcome.error } : {}),
       metadata: { experiment_id: experiment.id, example_id: e.id, repetition: rep },
     };
-    await fetch(`${conn.url}/v1/spans`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ spans: [root] }) });
-    await request(conn, `/v1/experiments/${experiment.id}/runs`, {
-      body: { runs: [{ example_id: e.id, repetition: rep, trace_id: traceId, ...(outcome.output !== undefined ? { output: outcome.output } : {}), error: outcome.error, latency_ms: Math.round(outcome.latencyMs), ...(Object.keys(scores).length ? { scores } : {}) }] },
-      schema: z.object({ recorded: z.number() }),
-    });
+    recorder.add(root, { example_id: e.id, repetition: rep, trace_id: traceId, ...(outcome.output !== undefined ? { output: outcome.output } : {}), error: outcome.error, latency_ms: Math.round(outcome.latencyMs), ...(Object.keys(scores).length ? { scores } : {}) });
     if (outcome.error !== null) errors++;
     bar?.increment(1, { errors });
   };
@@ -250,8 +308,10 @@ export async function runExperiment(flags: RunFlags, g: GlobalFlags): Promise<vo
   });
   try {
     await Promise.all(workers);
+    await recorder.close();
   } finally {
     bar?.stop();
+    recorder.stop();
   }
   await request(conn, `/v1/experiments/${experiment.id}/end`, { method: 'POST', body: {}, schema: ExperimentOut });
   const skipped = examples.length * Math.min(repetitions, experiment.repetitions) - todo.length;
