@@ -8,6 +8,7 @@ import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { commonErrors, notFound, ApiError } from '../platform/errors.ts';
 import { DatasetCreate, DatasetOut, Example, ExampleDiff, ExamplePatch, ExampleWrite, VersionOut, VersionQuery } from '../../schema/wire/datasets.ts';
+import { addFromFilter, addFromTrace, MAX_FROM_FILTER } from './from-traces.ts';
 import { addExamples, archiveExample, createDataset, datasetOut, diffVersions, getExample, listDatasets, listExamples, listVersions, mustFindDataset, resolveVersion, setTag, updateExample } from './examples.ts';
 
 export const datasetRoutes = newRouter();
@@ -164,5 +165,41 @@ datasetRoutes.openapi(
     await resolveVersion(c.env, projectId, d.id, { version: q.from });
     await resolveVersion(c.env, projectId, d.id, { version: q.to });
     return c.json(await diffVersions(c.env, projectId, d.id, q.from, q.to), 200);
+  },
+);
+
+datasetRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/datasets/{dataset}/examples/from-trace',
+    tags,
+    summary: 'Add an example from a trace or span (one version)',
+    description: "The span's (default: the root span's) input and output are copied into the dataset, so the example outlives the trace. Other example fields (outputs, criteria, expected_trajectory, splits, tags, metadata) may be given to override.",
+    security: sec,
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: DatasetParam, body: { content: { 'application/json': { schema: z.object({ trace_id: z.string().min(1).max(128), span_id: z.string().min(1).max(128).optional(), example: z.record(z.string(), z.unknown()).optional() }) } }, required: true } },
+    responses: { 201: json(z.object({ version: z.number(), examples: z.array(Example) }), 'Added'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const b = c.req.valid('json');
+    return c.json(await addFromTrace(c.env, c.get('auth').projectId, c.req.valid('param').dataset, b.trace_id, { spanId: b.span_id, extra: b.example as never }), 201);
+  },
+);
+
+datasetRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/datasets/{dataset}/examples/from-filter',
+    tags,
+    summary: 'Add every trace matching a filter (one version)',
+    description: `Uses the trace filter language (as GET /v1/traces?q=). At most ${MAX_FROM_FILTER} traces per call.`,
+    security: sec,
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: DatasetParam, body: { content: { 'application/json': { schema: z.object({ filter: z.string().min(1).max(4000), limit: z.number().int().min(1).optional() }) } }, required: true } },
+    responses: { 201: json(z.object({ version: z.number(), examples: z.array(Example) }), 'Added'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const b = c.req.valid('json');
+    return c.json(await addFromFilter(c.env, c.get('auth').projectId, c.req.valid('param').dataset, b.filter, b.limit), 201);
   },
 );
