@@ -35,6 +35,7 @@ import { queueItemRoutes } from './review/queue-items-route.ts';
 import { reviewRoutes } from './review/reviews-route.ts';
 import { queueExportRoutes } from './review/queue-export-route.ts';
 import { queueLiveRoutes } from './review/queue-live-route.ts';
+import { datasetRoutes } from './datasets/routes.ts';
 import { experimentRoutes } from './experiments/routes.ts';
 
 export const app = newRouter();
@@ -76,6 +77,7 @@ app.route('/', queueItemRoutes);
 app.route('/', reviewRoutes);
 app.route('/', queueExportRoutes);
 app.route('/', queueLiveRoutes);
+app.route('/', datasetRoutes);
 app.route('/', experimentRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

@@ -6,4 +6,5 @@ export * from './langsmith.ts';
 export * from './evals.ts';
 export * from './accounts.ts';
 export * from './review.ts';
+export * from './datasets.ts';
 export * from './experiments.ts';

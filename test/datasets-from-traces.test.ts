@@ -1,0 +1,42 @@
+/**
+ * Examples from traces: payloads are copied (the example survives the trace's deletion),
+ * and a filter adds every matching trace as one version.
+ */
+import { describe, it, expect } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { api, makeProject } from './helpers.ts';
+import { makeTraces } from './review-helpers.ts';
+
+describe('datasets from traces', () => {
+  it('copies the root span input and output; the example outlives the trace', async () => {
+    const p = await makeProject('ds-trace');
+    await makeTraces(p.key, ['dst-1']);
+    const ds = (await api('/v1/datasets', { key: p.key, body: { name: 'from-trace' } })).json;
+    const r = await api(`/v1/datasets/${ds.id}/examples/from-trace`, { key: p.key, body: { trace_id: 'dst-1', example: { splits: ['test'] } } });
+    expect(r.status).toBe(201);
+    expect(r.json.examples[0]).toMatchObject({ inputs: { input: 'question dst-1' }, outputs: { output: 'answer dst-1' }, source: { trace_id: 'dst-1' }, splits: ['test'] });
+    // Retention (or a user) removes the trace: the example still reads the same.
+    await env.DB.batch([env.DB.prepare('DELETE FROM spans WHERE project_id = ? AND trace_id = ?').bind(p.projectId, 'dst-1'), env.DB.prepare('DELETE FROM traces WHERE project_id = ? AND trace_id = ?').bind(p.projectId, 'dst-1')]);
+    expect((await api('/v1/traces/dst-1', { key: p.key })).status).toBe(404);
+    const got = await api(`/v1/datasets/${ds.id}/examples/${r.json.examples[0].id}`, { key: p.key });
+    expect(got.json.inputs).toEqual({ input: 'question dst-1' });
+    const missing = await api(`/v1/datasets/${ds.id}/examples/from-trace`, { key: p.key, body: { trace_id: 'dst-1' } });
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.path).toBe('trace_id');
+  });
+
+  it('adds every trace matching a filter as one version; another project cannot read its traces', async () => {
+    const p = await makeProject('ds-filter');
+    await makeTraces(p.key, ['dsf-1', 'dsf-2', 'dsf-3']);
+    const ds = (await api('/v1/datasets', { key: p.key, body: { name: 'from-filter' } })).json;
+    const r = await api(`/v1/datasets/${ds.id}/examples/from-filter`, { key: p.key, body: { filter: 'kind = agent' } });
+    expect(r.status).toBe(201);
+    expect(r.json.version).toBe(1);
+    expect(r.json.examples.map((e: any) => e.source.trace_id).sort()).toEqual(['dsf-1', 'dsf-2', 'dsf-3']);
+    const q = await makeProject('ds-filter-b');
+    const theirs = (await api('/v1/datasets', { key: q.key, body: { name: 'theirs' } })).json;
+    expect((await api(`/v1/datasets/${theirs.id}/examples/from-trace`, { key: q.key, body: { trace_id: 'dsf-1' } })).status).toBe(404);
+    const none = await api(`/v1/datasets/${theirs.id}/examples/from-filter`, { key: q.key, body: { filter: 'kind = agent' } });
+    expect(none.json.examples).toEqual([]);
+  });
+});
