@@ -202,3 +202,30 @@ describe('the trajectory diff of one example', () => {
     expect((await api(`/v1/experiments/compare/diff?baseline=${base.id}&candidate=${cand.id}&example_id=e1`, { key: other })).status).toBe(404);
   });
 });
+
+describe('experiments over a Loupe dataset', () => {
+  it('pin the latest version, count examples never run as missing, and never let a pinned example regress', async () => {
+    const { key } = await makeProject('with-dataset');
+    const ds = await api('/v1/datasets', { key, method: 'POST', body: { name: 'support-cases' } });
+    expect(ds.status).toBe(201);
+    const ids = Array.from({ length: 5 }, () => crypto.randomUUID());
+    const added = await api('/v1/datasets/support-cases/examples', {
+      key,
+      method: 'POST',
+      body: { examples: ids.map((id, i) => ({ id, inputs: { q: `case ${i}` }, outputs: { a: i }, tags: i === 0 ? ['pinned'] : [] })) },
+    });
+    expect(added.status).toBe(201);
+    const base = await api('/v1/experiments', { key, method: 'POST', body: { name: 'ds-base', dataset_id: 'support-cases' } });
+    expect(base.json).toMatchObject({ dataset_id: ds.json.id, dataset_version: added.json.version });
+    const cand = (await api('/v1/experiments', { key, method: 'POST', body: { name: 'ds-cand', dataset_id: ds.json.id } })).json;
+    const unknown = await api('/v1/experiments', { key, method: 'POST', body: { name: 'ds-x', dataset_id: 'support-cases', dataset_version: 99 } });
+    expect(unknown.status).toBe(404);
+    await post(key, base.json.id, runsOf(Object.fromEntries(ids.map((id) => [id, 1]))));
+    // The candidate breaks the pinned case and never runs the last one.
+    await post(key, cand.id, runsOf(Object.fromEntries(ids.slice(0, 4).map((id, i) => [id, i === 0 ? 0 : 1]))));
+    const [cmp] = (await api(`/v1/experiments/compare?ids=ds-base,ds-cand`, { key })).json.comparisons;
+    expect(cmp).toMatchObject({ shared: 5, counts: { regressed: 1, missing: 1, unchanged: 3 } });
+    const g = await api(`/v1/experiments/ds-cand/gate`, { key, method: 'POST', body: { baseline: 'ds-base', max_regressions: 10 } });
+    expect(g.json).toMatchObject({ pass: false, missing: [ids[4]], pinned_regressed: [ids[0]] });
+  });
+});

@@ -18,7 +18,8 @@ import { diffTrajectories } from './trajectory-diff.ts';
 
 /** What the datasets room can tell a comparison: the examples of a version, and those tagged `pinned`. */
 export interface DatasetExamples {
-  exampleIds(projectId: string, datasetId: string, version: number): Promise<string[]>;
+  /** The example ids of a version; null when the dataset is not a Loupe dataset. */
+  exampleIds(projectId: string, datasetId: string, version: number): Promise<string[] | null>;
   pinnedIds(projectId: string, datasetId: string, version: number): Promise<string[]>;
 }
 
@@ -31,10 +32,10 @@ async function sharedExamples(
   candRuns: readonly RunScores[],
   datasets?: DatasetExamples,
 ): Promise<string[]> {
-  if (datasets) {
-    const ia = await datasets.exampleIds(projectId, a.dataset_id, a.dataset_version);
+  const ia = datasets ? await datasets.exampleIds(projectId, a.dataset_id, a.dataset_version) : null;
+  if (ia) {
     if (a.dataset_version === b.dataset_version) return ia;
-    const ib = new Set(await datasets.exampleIds(projectId, b.dataset_id, b.dataset_version));
+    const ib = new Set((await datasets!.exampleIds(projectId, b.dataset_id, b.dataset_version)) ?? []);
     return ia.filter((id) => ib.has(id));
   }
   const base = [...new Set(baseRuns.map((r) => r.exampleId))];

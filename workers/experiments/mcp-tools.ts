@@ -10,6 +10,7 @@ import { ApiError } from '../platform/errors.ts';
 import type { AuthContext } from '../platform/context.ts';
 import { listExperiments } from './experiments.ts';
 import { compareStored } from './comparisons.ts';
+import { datasetExamples } from './dataset-examples.ts';
 
 const text = (body: string): CallToolResult => ({ content: [{ type: 'text', text: body }] });
 
@@ -41,7 +42,7 @@ export function registerExperimentTools(server: McpServer, env: Env, auth: AuthC
     },
     async (args) => {
       try {
-        const comparisons = await compareStored(env, auth.projectId, [args.baseline, ...args.candidates], { metrics: args.metrics });
+        const comparisons = await compareStored(env, auth.projectId, [args.baseline, ...args.candidates], { metrics: args.metrics, datasets: datasetExamples(env) });
         return text(comparisons.map((c) => comparisonMarkdown(c, { url })).join('\n'));
       } catch (err) {
         if (err instanceof ApiError) return { content: [{ type: 'text', text: `${err.code}: ${err.message}` }], isError: true };

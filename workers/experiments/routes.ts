@@ -18,17 +18,12 @@ import {
   GateOut,
 } from '../../schema/wire/experiments.ts';
 import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, pinBaseline, recordRuns, runScores } from './experiments.ts';
-import { compareStored, diffStored, gateStored, type DatasetExamples } from './comparisons.ts';
+import { compareStored, diffStored, gateStored } from './comparisons.ts';
+import { datasetExamples, pinDatasetVersion } from './dataset-examples.ts';
 import { summarizeExperiment } from './summary.ts';
 
 export const experimentRoutes = newRouter();
 
-/** The datasets room's reads, injected at the wiring (workers/app.ts) once datasets exist. */
-let datasetExamples: DatasetExamples | undefined;
-/** Lets the entry wire how experiments read dataset versions (datasets sits below experiments; this keeps routes testable alone). */
-export function useDatasetExamples(d: DatasetExamples): void {
-  datasetExamples = d;
-}
 
 const Id = z.object({ id: z.string().min(1).max(256) });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -58,7 +53,7 @@ experimentRoutes.openapi(
     path: '/v1/experiments',
     tags,
     summary: 'Create an experiment',
-    description: 'Pins the dataset version (default 1 until the dataset names its latest). A taken name is a 409.',
+    description: 'Pins the dataset version: a Loupe dataset (name or id) without `dataset_version` pins its latest (an unknown version is 404); another dataset id is kept as given (version 1 by default). A taken name is a 409.',
     security: [{ apiKey: [] }],
     middleware: [requireAuth('ingest')] as const,
     request: { body: { content: { 'application/json': { schema: ExperimentCreate } }, required: true } },
@@ -66,7 +61,9 @@ experimentRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    return c.json(await createExperiment(c.env, c.get('auth').projectId, { ...body, dataset_version: body.dataset_version ?? 1 }), 201);
+    const projectId = c.get('auth').projectId;
+    const pinned = await pinDatasetVersion(c.env, projectId, body.dataset_id, body.dataset_version);
+    return c.json(await createExperiment(c.env, projectId, { ...body, dataset_id: pinned.datasetId, dataset_version: pinned.version }), 201);
   },
 );
 
@@ -94,7 +91,7 @@ experimentRoutes.openapi(
     const q = c.req.valid('query');
     const ids = q.ids.split(',').map((s) => s.trim()).filter(Boolean);
     const metrics = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
-    return c.json({ comparisons: await compareStored(c.env, c.get('auth').projectId, ids, { metrics, confidence: q.confidence, datasets: datasetExamples }) }, 200);
+    return c.json({ comparisons: await compareStored(c.env, c.get('auth').projectId, ids, { metrics, confidence: q.confidence, datasets: datasetExamples(c.env) }) }, 200);
   },
 );
 
@@ -225,7 +222,7 @@ experimentRoutes.openapi(
     request: { params: Id, body: { content: { 'application/json': { schema: GateIn } }, required: true } },
     responses: { 200: json(GateOut, 'The verdict (pass or fail)'), ...commonErrors, ...notFound },
   }),
-  async (c) => c.json(await gateStored(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json'), datasetExamples), 200),
+  async (c) => c.json(await gateStored(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json'), datasetExamples(c.env)), 200),
 );
 
 experimentRoutes.openapi(
