@@ -161,6 +161,24 @@ async function readExamples(path: string): Promise<Example[]> {
   return out;
 }
 
+const ExamplePage = z.object({ version: z.number(), examples: z.array(z.object({ id: z.string(), inputs: z.unknown(), outputs: z.unknown().optional() })), next: z.string().nullable() });
+
+/** Every example of a Loupe dataset at a version or tag (default: latest), paged by 1,000. */
+async function datasetExamples(conn: Connection, dataset: string, version: number | undefined, tag: string | undefined): Promise<{ examples: Example[]; version: number }> {
+  const examples: Example[] = [];
+  let cursor: string | null = null;
+  let resolved = version;
+  do {
+    const page: z.infer<typeof ExamplePage> = await request(conn, `/v1/datasets/${encodeURIComponent(dataset)}/examples`, { query: { version: resolved, tag: resolved === undefined ? tag : undefined, cursor: cursor ?? undefined, limit: 1000 }, schema: ExamplePage });
+    // Pin the version the first page resolved, so later pages read the same one.
+    resolved = page.version;
+    for (const e of page.examples) examples.push({ id: e.id, inputs: e.inputs ?? {}, outputs: e.outputs });
+    cursor = page.next;
+  } while (cursor);
+  if (!examples.length) throw new CliError(`dataset ${dataset} has no examples at version ${resolved}`, EXIT.usage);
+  return { examples, version: resolved! };
+}
+
 /** The experiment named `name`, created if new; resuming one of another dataset is refused. */
 async function openExperiment(conn: Connection, body: { name: string; dataset_id: string; dataset_version?: number; repetitions: number; candidate: Record<string, unknown> }): Promise<ExperimentOut> {
   try {
@@ -240,20 +258,22 @@ export async function runExperiment(flags: RunFlags, g: GlobalFlags): Promise<vo
   if (!flags.dataset) throw new CliError('--dataset <name>[@<version>] is required', EXIT.usage);
   if (!flags.name) throw new CliError('--name <experiment> is required (the same name resumes an interrupted run)', EXIT.usage);
   if (!flags.cmd === !flags.endpoint) throw new CliError('give one of --cmd "<command>" or --endpoint <url>', EXIT.usage);
-  if (!flags.examples) throw new CliError('--examples <file.jsonl> is required (reading examples from the dataset itself comes with the datasets API)', EXIT.usage);
   const m = /^([^@:]+)(?:@(\d+)|:(.+))?$/.exec(flags.dataset);
   if (!m) throw new CliError(`--dataset '${flags.dataset}' should be <name>, <name>@<version> or <name>:<tag>`, EXIT.usage);
-  if (m[3] !== undefined) throw new CliError('--dataset <name>:<tag> needs the datasets API; give <name>@<version>', EXIT.usage);
+  if (m[3] !== undefined && flags.examples) throw new CliError('--dataset <name>:<tag> reads the examples from the Loupe dataset: drop --examples, or give <name>@<version>', EXIT.usage);
   if (flags.check !== undefined && flags.check !== 'exact_match') throw new CliError(`--check supports exact_match, got '${flags.check}'`, EXIT.usage);
   const repetitions = Math.floor(positive(flags.repetitions, '--repetitions', 1));
   const concurrency = Math.floor(positive(flags.concurrency, '--concurrency', 4));
   const timeoutMs = positive(flags.timeout, '--timeout', 60) * 1000;
-  const examples = await readExamples(flags.examples);
   const conn = await resolveConnection(g);
+  let examples: Example[];
+  let version = m[2] ? Number(m[2]) : undefined;
+  if (flags.examples) examples = await readExamples(flags.examples);
+  else ({ examples, version } = await datasetExamples(conn, m[1], version, m[3]));
   const experiment = await openExperiment(conn, {
     name: flags.name,
     dataset_id: m[1],
-    ...(m[2] ? { dataset_version: Number(m[2]) } : {}),
+    ...(version !== undefined ? { dataset_version: version } : {}),
     repetitions,
     candidate: { ...(flags.commit ? { commit: flags.commit } : {}), ...(flags.cmd ? { metadata: { cmd: flags.cmd } } : { metadata: { endpoint: flags.endpoint } }) },
   });

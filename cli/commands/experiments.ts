@@ -77,8 +77,8 @@ export function experimentsCommands(program: Command): void {
   experiments
     .command('run')
     .description('run a candidate once per example (x repetitions) and record it as an experiment; the same --name resumes an interrupted run')
-    .option('--dataset <name[@version]>', 'the dataset (and version) the examples belong to')
-    .option('--examples <file.jsonl>', 'the examples, one {"id", "inputs", "outputs"?} per line')
+    .option('--dataset <name[@version|:tag]>', 'the dataset, at a version or tag (default latest); its examples are run unless --examples is given')
+    .option('--examples <file.jsonl>', 'run these examples instead of the Loupe dataset\'s: one {"id", "inputs", "outputs"?} per line')
     .option('--name <experiment>', 'the experiment name (reuse it to resume)')
     .option('--cmd <command>', 'a shell command: inputs JSON on stdin, output JSON on stdout')
     .option('--endpoint <url>', 'an HTTP endpoint: inputs POSTed as JSON, JSON answer')

@@ -106,6 +106,26 @@ describe('loupe experiments run', () => {
     for (const id of before) expect(calls.filter((c) => c === id), id).toHaveLength(1);
   });
 
+  it('runs the examples of a Loupe dataset at a tag, and says so for an unknown dataset', async () => {
+    const post = async (path: string, body: unknown, method = 'POST') =>
+      (await fetch(`${loupe.url}${path}`, { method, headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+    const name = `run-ds-${suffix}`;
+    await post('/v1/datasets', { name });
+    const ids = [crypto.randomUUID(), crypto.randomUUID()];
+    const v = await post(`/v1/datasets/${name}/examples`, { examples: ids.map((id, i) => ({ id, inputs: { question: `q${i}` }, outputs: { answer: `Q${i}` } })) });
+    await post(`/v1/datasets/${name}/tags/prod`, { version: v.version }, 'PUT');
+    const run = await runCli(['experiments', 'run', '--dataset', `${name}:prod`, '--name', `${name}-exp`, '--cmd', `node ${agent}`], { env: env() });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const e = await get(`/v1/experiments/${name}-exp`);
+    expect(e).toMatchObject({ dataset_version: v.version, summary: { runs: 2, errors: 0 } });
+    const runs = (await get(`/v1/experiments/${e.id}/runs`)).runs;
+    expect(runs.map((r: any) => r.example_id).sort()).toEqual([...ids].sort());
+    const missing = await runCli(['experiments', 'run', '--dataset', `nope-${suffix}`, '--name', 'x', '--cmd', 'cat'], { env: env() });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).not.toBe('');
+  });
+
   it('refuses bad flags with exit 1 and the reason', async () => {
     const run = await runCli(['experiments', 'run', '--dataset', 'd', '--examples', join(dir, 'mixed.jsonl'), '--name', 'x', '--cmd', 'true', '--endpoint', 'http://x'], { env: env() });
     expect(run.code).toBe(1);
