@@ -171,3 +171,13 @@ describe('dataset export', () => {
     expect((await api(`/v1/datasets/${ds.id}/export`, { key: (await makeProject('ds-export-b')).key })).status).toBe(404);
   });
 });
+
+describe('dataset OpenAPI', () => {
+  it('documents every dataset route', async () => {
+    const doc = (await api('/v1/openapi.json')).json;
+    const base = '/v1/datasets/{dataset}';
+    for (const path of ['/v1/datasets', base, `${base}/examples`, `${base}/examples/{example}`, `${base}/examples/{example}/archive`, `${base}/examples/from-trace`, `${base}/examples/from-filter`, `${base}/versions`, `${base}/tags/{tag}`, `${base}/diff`, `${base}/export`]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+  });
+});
