@@ -152,3 +152,32 @@ describe('datasets', () => {
     expect((await api('/v1/datasets', { key: q.key })).json.datasets).toEqual([]);
   });
 });
+
+describe('dataset export', () => {
+  it('streams JSONL and CSV at a version, neutralising formulas', async () => {
+    const p = await makeProject('ds-export');
+    const ds = await makeDataset(p.key);
+    await api(`/v1/datasets/${ds.id}/examples`, { key: p.key, body: { examples: [{ inputs: { q: 'a' } }, { inputs: { q: 'b' }, criteria: '=HYPERLINK("x")' }] } });
+    await api(`/v1/datasets/${ds.id}/examples`, { key: p.key, body: { examples: [{ inputs: { q: 'c' } }] } });
+    const jsonl = await api(`/v1/datasets/${ds.id}/export?version=1`, { key: p.key });
+    expect(jsonl.headers.get('x-dataset-version')).toBe('1');
+    const lines = jsonl.text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.inputs.q).sort()).toEqual(['a', 'b']);
+    const csv = await api(`/v1/datasets/${ds.id}/export?format=csv`, { key: p.key });
+    const rows = csv.text.trim().split('\r\n');
+    expect(rows[0]).toBe('id,inputs,outputs,criteria,expected_trajectory,metadata,tags,splits');
+    expect(rows).toHaveLength(4);
+    expect(csv.text).toContain(`'=HYPERLINK`);
+    expect((await api(`/v1/datasets/${ds.id}/export`, { key: (await makeProject('ds-export-b')).key })).status).toBe(404);
+  });
+});
+
+describe('dataset OpenAPI', () => {
+  it('documents every dataset route', async () => {
+    const doc = (await api('/v1/openapi.json')).json;
+    const base = '/v1/datasets/{dataset}';
+    for (const path of ['/v1/datasets', base, `${base}/examples`, `${base}/examples/{example}`, `${base}/examples/{example}/archive`, `${base}/examples/from-trace`, `${base}/examples/from-filter`, `${base}/versions`, `${base}/tags/{tag}`, `${base}/diff`, `${base}/export`]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { commonErrors, notFound, ApiError } from '../platform/errors.ts';
 import { DatasetCreate, DatasetOut, Example, ExampleDiff, ExamplePatch, ExampleWrite, VersionOut, VersionQuery } from '../../schema/wire/datasets.ts';
+import { exportStream } from './export.ts';
 import { addFromFilter, addFromTrace, MAX_FROM_FILTER } from './from-traces.ts';
 import { addExamples, archiveExample, createDataset, datasetOut, diffVersions, getExample, listDatasets, listExamples, listVersions, mustFindDataset, resolveVersion, setTag, updateExample } from './examples.ts';
 
@@ -201,5 +202,29 @@ datasetRoutes.openapi(
   async (c) => {
     const b = c.req.valid('json');
     return c.json(await addFromFilter(c.env, c.get('auth').projectId, c.req.valid('param').dataset, b.filter, b.limit), 201);
+  },
+);
+
+datasetRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/datasets/{dataset}/export',
+    tags,
+    summary: 'Export examples at a version (JSONL or CSV)',
+    description: 'Streams every live example at the version (default latest). JSONL: one Example per line. CSV: id, inputs, outputs, criteria, expected_trajectory, metadata, tags, splits (JSON in cells; formulas neutralised).',
+    security: sec,
+    middleware: [requireAuth('read')] as const,
+    request: { params: DatasetParam, query: VersionQuery.extend({ format: z.enum(['jsonl', 'csv']).default('jsonl') }) },
+    responses: { 200: { description: 'The examples', content: { 'application/x-ndjson': { schema: z.string() }, 'text/csv': { schema: z.string() } } }, ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const { projectId } = c.get('auth');
+    const q = c.req.valid('query');
+    const d = await mustFindDataset(c.env, projectId, c.req.valid('param').dataset);
+    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag });
+    const type = q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
+    return new Response(exportStream(c.env, projectId, d.id, version, q.format), {
+      headers: { 'content-type': type, 'content-disposition': `attachment; filename="${d.name.replace(/[^\w.-]/g, '_')}-v${version}.${q.format}"`, 'x-dataset-version': String(version) },
+    });
   },
 );

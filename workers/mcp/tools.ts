@@ -15,6 +15,7 @@ import { getTrace, listSpans, listTraces, TRACE_SORTS, type TraceSort } from '..
 import { feedbackKeys, upsertFeedback } from '../store/feedback.ts';
 import { ApiError } from '../platform/errors.ts';
 import { hasScope, type AuthContext } from '../platform/context.ts';
+import { registerDatasetTools } from '../datasets/mcp-tools.ts';
 import { registerExperimentTools } from '../experiments/mcp-tools.ts';
 
 /** Most rows one search answers (the API allows 500; an agent's context does not). */
@@ -210,6 +211,8 @@ export function createMcpServer(env: Env, auth: AuthContext): McpServer {
       }
     },
   );
+
+  registerDatasetTools(server, env, auth);
 
   // Links are relative to the Loupe origin (the MCP server does not know the URL it is reached on).
   registerExperimentTools(server, env, auth, '');
