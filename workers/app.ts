@@ -35,6 +35,7 @@ import { queueItemRoutes } from './review/queue-items-route.ts';
 import { reviewRoutes } from './review/reviews-route.ts';
 import { queueExportRoutes } from './review/queue-export-route.ts';
 import { queueLiveRoutes } from './review/queue-live-route.ts';
+import { calibrationRoutes } from './calibration/agreement-route.ts';
 
 export const app = newRouter();
 
@@ -59,6 +60,7 @@ app.route('/', mcpRoutes);
 // Before evaluatorRoutes, so POST /v1/evaluators/try is never read as an evaluator id.
 app.route('/', evaluatorTryRoutes);
 app.route('/', evaluatorRoutes);
+app.route('/', calibrationRoutes);
 app.route('/', evaluatorTemplateRoutes);
 app.route('/', providerRoutes);
 app.route('/', ruleRoutes);
