@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { env } from 'cloudflare:workers';
-import { api, makeProject } from './helpers.ts';
+import { api, makeKey, makeProject } from './helpers.ts';
 import { createEvaluator } from './evals-helpers.ts';
 
 /** An evaluator score as the eval consumer writes it (source evaluator, its version). */
@@ -80,8 +80,8 @@ describe('GET /v1/evaluators/{id}/agreement', () => {
   it('computes Spearman, MAE and share within tolerance for numbers, under a mapped human key', async () => {
     const { key, projectId } = await makeProject();
     const ev = await createEvaluator(key, { name: 'helpfulness', key: 'helpfulness', config: { type: 'code', check: 'length', max: 100 } });
-    const judge = [1, 2, 3, 4];
-    const people = [1, 3, 2, 4];
+    const judge = [2, 3, 4, 5];
+    const people = [2, 4, 3, 5];
     for (let i = 0; i < 4; i++) {
       await judgeScore(projectId, ev.id, 1, `n${i}`, 'helpfulness', judge[i]);
       await human(key, `n${i}`, 'helpful', { score: people[i] });
@@ -93,14 +93,14 @@ describe('GET /v1/evaluators/{id}/agreement', () => {
     expect(res.json.overall.mae.value).toBeCloseTo(0.5, 10);
     expect(res.json.overall.within_tolerance.value).toBeCloseTo(0.5, 10);
     expect(res.json.human_key).toBe('helpful');
-    // A boolean comparison of these 1-4 scores needs a threshold: 400 naming both keys.
+    // A boolean comparison of these 2-5 scores needs a threshold: 400 naming both keys.
     const bad = await api(`/v1/evaluators/${ev.id}/agreement?type=boolean&human_key=helpful`, { key });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toContain("'helpfulness'");
     expect(bad.json.error.message).toContain("'helpful'");
-    const ok = await api(`/v1/evaluators/${ev.id}/agreement?type=boolean&human_key=helpful&threshold=3`, { key });
+    const ok = await api(`/v1/evaluators/${ev.id}/agreement?type=boolean&human_key=helpful&threshold=4`, { key });
     expect(ok.status).toBe(200);
-    // >= 3: judge F F T T, people F T F T: one of each cell.
+    // >= 4: judge F F T T, people F T F T: one of each cell.
     expect(ok.json.overall.matrix).toEqual([[1, 1], [1, 1]]);
   });
 
@@ -141,11 +141,37 @@ describe('GET /v1/evaluators/{id}/agreement', () => {
     expect(only2.json.overall).toMatchObject({ n: 4, accuracy: { value: 1 } });
   });
 
+  it('uses a stored mapping (judge helpfulness <- human helpful) and names both keys when its types clash', async () => {
+    const { key, projectId } = await makeProject();
+    const ev = await createEvaluator(key, { name: 'helpfulness', key: 'helpfulness', config: { type: 'code', check: 'contains', text: 'x' } });
+    for (let i = 0; i < 3; i++) {
+      await judgeScore(projectId, ev.id, 1, `m${i}`, 'helpfulness', 1);
+      await human(key, `m${i}`, 'helpful', { score: i + 3 }); // 3, 4, 5 on a 1-5 scale
+    }
+    expect((await api(`/v1/evaluators/${ev.id}/agreement/mapping`, { key })).status).toBe(404);
+    let res = await api(`/v1/evaluators/${ev.id}/agreement`, { key });
+    expect(res.json).toMatchObject({ human_key: 'helpfulness', overall: { n: 0 }, unpaired: { judge: 3 } });
+    const readOnly = await makeKey(projectId, ['read']);
+    expect((await api(`/v1/evaluators/${ev.id}/agreement/mapping`, { key: readOnly, method: 'PUT', body: { human_key: 'helpful' } })).status).toBe(403);
+    const put = await api(`/v1/evaluators/${ev.id}/agreement/mapping`, { key, method: 'PUT', body: { human_key: 'helpful' } });
+    expect(put.status).toBe(200);
+    expect(put.json).toMatchObject({ human_key: 'helpful', threshold: null });
+    // A boolean check against 1-5 scores without a threshold: 400 naming both keys.
+    res = await api(`/v1/evaluators/${ev.id}/agreement`, { key });
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toBe("judge key 'helpfulness' is boolean but human key 'helpful' holds numbers (5) and no threshold was given");
+    await api(`/v1/evaluators/${ev.id}/agreement/mapping`, { key, method: 'PUT', body: { human_key: 'helpful', threshold: 4 } });
+    res = await api(`/v1/evaluators/${ev.id}/agreement`, { key });
+    expect(res.json).toMatchObject({ human_key: 'helpful', threshold: 4, overall: { n: 3, matrix: [[2, 0], [1, 0]] } });
+    expect((await api(`/v1/evaluators/${ev.id}/agreement/mapping`, { key, method: 'PUT', body: { human_key: '' } })).json.error.path).toBe('human_key');
+  });
+
   it("answers 404 for another project's evaluator", async () => {
     const { ev } = await booleanSetup([[T, T]]);
     const other = await makeProject('other');
     const res = await api(`/v1/evaluators/${ev.id}/agreement`, { key: other.key });
     expect(res.status).toBe(404);
+    expect((await api(`/v1/evaluators/${ev.id}/agreement/mapping`, { key: other.key, method: 'PUT', body: { human_key: 'x' } })).status).toBe(404);
   });
 
   it('is in the OpenAPI document', async () => {

@@ -8,11 +8,27 @@ import { z } from 'zod';
 export const LabelType = z.enum(['boolean', 'categorical', 'numeric']);
 export type LabelType = z.infer<typeof LabelType>;
 
+/** How an evaluator's key is compared with people's (PUT /v1/evaluators/{id}/agreement/mapping). */
+export const CalibrationMapping = z
+  .object({
+    human_key: z.string().min(1).max(200).meta({ description: 'The human feedback key (source human) compared with the judge key' }),
+    type: LabelType.nullish().meta({ description: "Compare as this type (default: the evaluator's output type)" }),
+    threshold: z.number().finite().nullish().meta({ description: 'A numeric label >= threshold counts as true in a boolean comparison' }),
+    tolerance: z.number().finite().min(0).nullish().meta({ description: 'Numeric: |judge - human| <= tolerance counts as within (default 0.1)' }),
+  })
+  .strict()
+  .meta({ id: 'CalibrationMapping' });
+export type CalibrationMapping = z.infer<typeof CalibrationMapping>;
+export const CalibrationMappingOut = z
+  .object({ evaluator_id: z.string(), human_key: z.string(), type: LabelType.nullable(), threshold: z.number().nullable(), tolerance: z.number().nullable(), updated_at: z.string(), updated_by: z.string().nullable() })
+  .meta({ id: 'CalibrationMappingOut' });
+
+/** Query parameters override the stored mapping for one read. */
 export const AgreementQuery = z.object({
-  human_key: z.string().min(1).max(200).optional().meta({ description: 'The human feedback key to compare with (default: the evaluator version\'s key)' }),
-  type: LabelType.optional().meta({ description: 'Compare as this type (default: from the evaluator\'s output)' }),
+  human_key: z.string().min(1).max(200).optional().meta({ description: "The human feedback key to compare with (default: the stored mapping, else the evaluator version's key)" }),
+  type: LabelType.optional().meta({ description: "Compare as this type (default: the mapping's, else from the evaluator's output)" }),
   threshold: z.coerce.number().finite().optional().meta({ description: 'Boolean comparison of numeric labels: a score >= threshold counts as true' }),
-  tolerance: z.coerce.number().finite().min(0).default(0.1).meta({ description: 'Numeric: |judge - human| <= tolerance counts as within' }),
+  tolerance: z.coerce.number().finite().min(0).optional().meta({ description: 'Numeric: |judge - human| <= tolerance counts as within (default 0.1)' }),
   version: z.coerce.number().int().positive().optional().meta({ description: 'Only this version' }),
   bucket: z.enum(['day', 'week']).default('day').meta({ description: 'Width of the over-time buckets' }),
   disagreements: z.coerce.number().int().min(0).max(200).default(20).meta({ description: 'How many disagreements to list' }),

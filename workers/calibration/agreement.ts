@@ -8,6 +8,7 @@ import { binaryAgreement, categoricalAgreement, numericAgreement, type Label, ty
 import { getEvaluator, listVersions } from '../evals/evaluators.ts';
 import { ApiError } from '../platform/errors.ts';
 import { dbFor } from '../platform/db.ts';
+import { getMapping } from './mappings.ts';
 import type { AgreementOut, AgreementStats, LabelType } from '../../schema/wire/calibration.ts';
 
 /** Read caps: one D1 read each; beyond this the newest rows are used (noted in docs/calibration.md). */
@@ -31,7 +32,7 @@ export interface AgreementOptions {
   human_key?: string;
   type?: LabelType;
   threshold?: number;
-  tolerance: number;
+  tolerance?: number;
   version?: number;
   bucket: 'day' | 'week';
   disagreements: number;
@@ -54,12 +55,13 @@ function parseValue(v: string | null): unknown {
 }
 
 /** A row as a label of `type`, or a string saying what it holds when it cannot be one (no threshold for a number, etc.). */
-function toLabel(r: Row, type: LabelType, threshold: number | undefined): Label | { incompatible: string } | null {
+function toLabel(r: Row, type: LabelType, threshold: number | undefined, verdicts = false): Label | { incompatible: string } | null {
   const value = parseValue(r.value);
   if (type === 'boolean') {
     if (typeof value === 'boolean') return value;
     if (value === 'true' || value === 'false') return value === 'true';
     if (r.score === null) return typeof value === 'string' ? { incompatible: `a category ('${value}')` } : null;
+    if (verdicts && (r.score === 0 || r.score === 1)) return r.score === 1;
     if (threshold !== undefined) return r.score >= threshold;
     if (r.score === 0 || r.score === 1) return r.score === 1;
     return { incompatible: `numbers (${r.score}) and no threshold was given` };
@@ -118,10 +120,20 @@ function bucketStart(at: number, bucket: 'day' | 'week'): number {
 }
 
 /** Agreement of evaluator `id` with people in `projectId`. */
-export async function evaluatorAgreement(env: Env, projectId: string, id: string, opts: AgreementOptions): Promise<AgreementOut> {
-  const current = await getEvaluator(env, projectId, id, opts.version);
+export async function evaluatorAgreement(env: Env, projectId: string, id: string, query: AgreementOptions): Promise<AgreementOut> {
+  const current = await getEvaluator(env, projectId, id, query.version);
+  // Query parameters win over the stored mapping, which wins over the defaults.
+  const mapping = await getMapping(env, projectId, id);
+  const opts = {
+    ...query,
+    human_key: query.human_key ?? mapping?.human_key,
+    type: query.type ?? mapping?.type ?? undefined,
+    threshold: query.threshold ?? mapping?.threshold ?? undefined,
+    tolerance: query.tolerance ?? mapping?.tolerance ?? 0.1,
+  };
   const versions = (await listVersions(env, projectId, id)).filter((v) => !opts.version || v.version === opts.version);
-  const type = opts.type ?? evaluatorLabelType(current.config, current.kind);
+  const nativeType = evaluatorLabelType(current.config, current.kind);
+  const type = opts.type ?? nativeType;
   const humanKeyFor = (judgeKey: string) => opts.human_key ?? judgeKey;
   const db = dbFor(env, projectId);
 
@@ -161,7 +173,8 @@ export async function evaluatorAgreement(env: Env, projectId: string, id: string
   const usedHuman = new Set<string>();
   for (const r of judgeRows.results) {
     const version = r.evaluator_version ?? 0;
-    const judge = toLabel(r, type, opts.threshold);
+    // A boolean evaluator's 0/1 scores are verdicts already: the threshold is for its other numbers.
+    const judge = toLabel(r, type, opts.threshold, nativeType === 'boolean');
     const k = `${humanKeyFor(keyOfVersion.get(version) ?? r.key)}\u0000${itemKey(r.trace_id, r.span_id)}`;
     const h = human.get(k);
     if (judge === null || !h) {
