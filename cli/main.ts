@@ -11,6 +11,7 @@ import { spansCommands } from './commands/spans.ts';
 import { feedbackCommands } from './commands/feedback.ts';
 import { loginCommand } from './commands/login.ts';
 import { openCommand } from './commands/open.ts';
+import { calibrationCommands } from './commands/calibration.ts';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   tracesCommands(program);
   spansCommands(program);
   feedbackCommands(program);
+  calibrationCommands(program);
   loginCommand(program);
   openCommand(program);
   // Subcommands stop on their own errors too, so every error reaches run() below.
