@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { api, makeKey, makeProject } from './helpers.ts';
 import { createEvaluator } from './evals-helpers.ts';
 
@@ -177,5 +180,23 @@ describe('GET /v1/evaluators/{id}/agreement', () => {
   it('is in the OpenAPI document', async () => {
     const doc = await api('/v1/openapi.json');
     expect(doc.json.paths['/v1/evaluators/{id}/agreement'].get).toBeDefined();
+  });
+
+  it('answers through the MCP tool evaluator_agreement as markdown', async () => {
+    const { key, ev } = await booleanSetup([[T, T], [T, F], [F, F]]);
+    const transport = new StreamableHTTPClientTransport(new URL('http://loupe.test/mcp'), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+      fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    });
+    const client = new Client({ name: 'loupe-test', version: '1.0.0' });
+    await client.connect(transport);
+    const r = (await client.callTool({ name: 'evaluator_agreement', arguments: { evaluator_id: ev.id } })) as CallToolResult;
+    const text = (r.content[0] as { text: string }).text;
+    expect(text).toContain('## Overall');
+    expect(text).toContain('## Disagreements (1)');
+    expect(text).toContain('- reviewer: true: person says true');
+    const missing = (await client.callTool({ name: 'evaluator_agreement', arguments: { evaluator_id: 'nope' } })) as CallToolResult;
+    expect(missing.isError).toBe(true);
+    await client.close();
   });
 });
