@@ -12,6 +12,7 @@ import { feedbackCommands } from './commands/feedback.ts';
 import { loginCommand } from './commands/login.ts';
 import { openCommand } from './commands/open.ts';
 import { experimentsCommands, isGateCommand } from './commands/experiments.ts';
+import { calibrationCommands } from './commands/calibration.ts';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   tracesCommands(program);
   spansCommands(program);
   feedbackCommands(program);
+  calibrationCommands(program);
   loginCommand(program);
   openCommand(program);
   experimentsCommands(program);

@@ -147,3 +147,15 @@ describe('value checks', () => {
     expect(() => runCodeCheck(check({ check: 'exact_match', expected_from: 'trace.metadata.reference' }), { tree: t, span: null })).toThrow(/no trace.metadata.reference/);
   });
 });
+
+describe('literal expected tool calls', () => {
+  it('accept {name, args|kwargs|arguments} as calls read from metadata do', () => {
+    const actions = (TAU[6] as any).info.task.actions as { name: string; kwargs: unknown }[];
+    expect(actions[0]).toHaveProperty('kwargs');
+    const asArguments = actions.map((a) => ({ name: a.name, arguments: a.kwargs }));
+    for (const literal of [actions, asArguments]) expect(score(6, { check: 'tool_sequence', expected: literal, mode: 'superset', args_match: 'exact' })).toBe(TABLE.find((r) => r.i === 6)!.superset_exact);
+    const twice = CodeCheck.safeParse({ type: 'code', check: 'tool_sequence', expected: [{ name: 'x', args: {}, kwargs: {} }] });
+    expect(twice.success).toBe(false);
+    expect(twice.error!.issues[0].message).toContain('args, kwargs or arguments');
+  });
+});

@@ -85,3 +85,28 @@ describe('the trajectory variable', () => {
     expect(small).toContain('the whole trace taubench-airline-3-0 is in Loupe');
   });
 });
+
+describe('a backfill overlapping online matching', () => {
+  it('does not call the judge again for a (trace, version) already scored, unless asked to re-score', async () => {
+    const { key } = await makeProject();
+    const sc = scenarioId('overlap');
+    await script(sc, { steps: [], then: { verdict: 'auto' } });
+    const providerId = await fakeOpenAiProvider(key, sc);
+    const ev = await createEvaluator(key, { name: 'ok', key: 'ok', config: { type: 'judge', provider_id: providerId, prompt: { user: 'Is {{output}} fine?' }, variables: { output: 'output' }, output: { type: 'boolean' } } });
+    const r = (await api('/v1/rules', { key, body: { name: 'all', evaluator_ids: [ev.id] } })).json;
+    const at = { start_time: '2026-01-02T00:00:00Z', end_time: '2026-01-02T00:00:01Z' };
+    await postSpans(key, ['o1', 'o2', 'o3'].map((t) => span(`${t}-root`, t, { kind: 'agent', output: 'yes', ...at })));
+    await waitForRun(key, r.id, 'online', (c) => c.scored === 3);
+    expect(await received(sc)).toHaveLength(3);
+    const range = { from: '2026-01-01T00:00:00Z', to: '2026-01-03T00:00:00Z' };
+    const bf = (await api(`/v1/rules/${r.id}/backfill`, { key, body: range })).json;
+    const skipped = await waitForRun(key, r.id, bf.id, (c, run) => run.status === 'done' && c.skipped === 3);
+    expect(skipped.counts).toMatchObject({ matched: 3, scored: 0, skipped: 3, failed: 0 });
+    expect(await received(sc)).toHaveLength(3);
+    const log = (await api(`/v1/rules/${r.id}/runs/${bf.id}/results`, { key })).json.results;
+    expect(log.every((e: any) => e.error_code === 'already_scored')).toBe(true);
+    const again = (await api(`/v1/rules/${r.id}/backfill`, { key, body: { ...range, rescore: true } })).json;
+    await waitForRun(key, r.id, again.id, (c, run) => run.status === 'done' && c.scored === 3);
+    expect(await received(sc)).toHaveLength(6);
+  });
+});

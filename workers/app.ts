@@ -37,6 +37,7 @@ import { queueExportRoutes } from './review/queue-export-route.ts';
 import { queueLiveRoutes } from './review/queue-live-route.ts';
 import { datasetRoutes } from './datasets/routes.ts';
 import { experimentRoutes } from './experiments/routes.ts';
+import { calibrationRoutes } from './calibration/agreement-route.ts';
 
 export const app = newRouter();
 
@@ -61,6 +62,7 @@ app.route('/', mcpRoutes);
 // Before evaluatorRoutes, so POST /v1/evaluators/try is never read as an evaluator id.
 app.route('/', evaluatorTryRoutes);
 app.route('/', evaluatorRoutes);
+app.route('/', calibrationRoutes);
 app.route('/', evaluatorTemplateRoutes);
 app.route('/', providerRoutes);
 app.route('/', ruleRoutes);

@@ -8,3 +8,4 @@ export * from './accounts.ts';
 export * from './review.ts';
 export * from './datasets.ts';
 export * from './experiments.ts';
+export * from './calibration.ts';

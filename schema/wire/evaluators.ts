@@ -17,10 +17,14 @@ export const ArgsMatch = z.enum(['ignore', 'exact', 'subset']).meta({
   description: '`ignore`: names only; `exact`: equal JSON; `subset`: every expected key/value is present (recursively) in the actual arguments',
 });
 
-/** An expected tool call. `kwargs`/`arguments` are accepted as aliases of `args` when read from data. */
+/**
+ * An expected tool call. `kwargs` (tau-bench) and `arguments` (OpenAI) are aliases of `args`,
+ * given literally or read from data alike (workers/evals/trajectory.ts expectedCall reads them).
+ */
 export const ToolCallSpec = z
-  .object({ name: z.string().min(1).max(256), args: z.unknown().optional() })
+  .object({ name: z.string().min(1).max(256), args: z.unknown().optional(), kwargs: z.unknown().optional(), arguments: z.unknown().optional() })
   .strict()
+  .refine((o) => [o.args, o.kwargs, o.arguments].filter((a) => a !== undefined).length <= 1, { message: 'give the arguments once: args, kwargs or arguments' })
   .meta({ id: 'ToolCallSpec' });
 export type ToolCallSpec = z.infer<typeof ToolCallSpec>;
 

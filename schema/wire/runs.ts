@@ -39,6 +39,7 @@ export const BackfillCreate = z
     from: z.union([z.string(), z.number()]).meta({ description: 'RFC 3339 or epoch ms: traces starting at or after' }),
     to: z.union([z.string(), z.number()]).optional().meta({ description: 'RFC 3339 or epoch ms: traces starting before (default now)' }),
     max_traces: z.number().int().min(1).max(100_000).default(10_000),
+    rescore: z.boolean().default(false).meta({ description: 'Score again traces this evaluator version already scored (by default they are skipped, so an overlap with online matching is not paid twice)' }),
   })
   .strict()
   .meta({ id: 'BackfillCreate' });

@@ -20,7 +20,7 @@ import { RunContext, evaluate, targetSpanIds, MAX_SPANS_PER_TRACE, type Evaluati
 import { evaluatorFeedbackId } from './scores.ts';
 import { addJudgeCost } from '../llm/spend.ts';
 import { recordJudgeCalls, type JudgeCallRecord } from './judge-traces.ts';
-import { sendEvalMessages } from './matching.ts';
+import { RESCORE_RUN_PREFIX, sendEvalMessages } from './matching.ts';
 import type { Verdict } from './checks.ts';
 
 /**
@@ -229,9 +229,19 @@ async function runJob(env: Env, projectId: string, ctx: RunContext, message: Mes
     return out;
   }
   const feedbackId = await evaluatorFeedbackId(ev.id, ev.version, job.trace_id, job.span_id ?? null);
+  // The score's id is (evaluator, version, trace, span): if it exists another run (online
+  // matching overlapping a backfill) already paid for it; skip unless re-scoring was asked.
+  if (!job.run_id.startsWith(RESCORE_RUN_PREFIX) && (await alreadyScored(env, projectId, feedbackId))) {
+    out.results.push(row(job.span_id ?? '', ev, 'skipped', { code: 'already_scored', error: `version ${ev.version} already scored this ${job.span_id ? 'span' : 'trace'} (backfill with rescore: true to score it again)`, feedbackId }));
+    return out;
+  }
   const e = await evaluate(ctx, ev, { tree, span }, feedbackId);
   settle(out, row, ev, job.span_id ?? '', feedbackId, e, deps.maxAttempts, message.attempts);
   return out;
+}
+
+async function alreadyScored(env: Env, projectId: string, feedbackId: string): Promise<boolean> {
+  return (await dbFor(env, projectId).prepare('SELECT 1 FROM feedback WHERE project_id = ? AND id = ?').bind(projectId, feedbackId).first()) !== null;
 }
 
 /** Turns one evaluation into a score + run-log row, a failure row, or a retry. */

@@ -106,11 +106,16 @@ export async function matchCompletedTraces(env: Env, msg: TracesCompletedMessage
   return { complete: complete.length, matched };
 }
 
+/** Run ids of backfills that score again what the same evaluator version already scored. */
+export const RESCORE_RUN_PREFIX = 'bfr_';
+
 /** Starts a backfill of a rule over [from, to): a run row, then the first page message. */
-export async function startBackfill(env: Env, projectId: string, ruleId: string, range: { from: number; to: number; maxTraces: number }): Promise<RunOut> {
+export async function startBackfill(env: Env, projectId: string, ruleId: string, range: { from: number; to: number; maxTraces: number; rescore?: boolean }): Promise<RunOut> {
   const rule = await getRule(env, projectId, ruleId);
   if (range.to <= range.from) throw new ApiError(400, 'invalid_request', 'to: must be after from', 'to');
-  const id = `bf_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  // A re-scoring run is marked in its (opaque) id, so every job of it carries the choice
+  // without a new eval_runs column or message field.
+  const id = `${range.rescore ? RESCORE_RUN_PREFIX : 'bf_'}${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
   const now = Date.now();
   const row = await dbFor(env, projectId)
     .prepare(

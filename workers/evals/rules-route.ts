@@ -120,7 +120,7 @@ ruleRoutes.openapi(
     const body = c.req.valid('json');
     const from = bodyTime(body.from, 'from', 0);
     const to = bodyTime(body.to, 'to', Date.now());
-    return c.json(await startBackfill(c.env, c.get('auth').projectId, c.req.valid('param').id, { from, to, maxTraces: body.max_traces }), 202);
+    return c.json(await startBackfill(c.env, c.get('auth').projectId, c.req.valid('param').id, { from, to, maxTraces: body.max_traces, rescore: body.rescore }), 202);
   },
 );
 

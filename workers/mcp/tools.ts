@@ -17,6 +17,7 @@ import { ApiError } from '../platform/errors.ts';
 import { hasScope, type AuthContext } from '../platform/context.ts';
 import { registerDatasetTools } from '../datasets/mcp-tools.ts';
 import { registerExperimentTools } from '../experiments/mcp-tools.ts';
+import { registerCalibrationTools } from '../calibration/mcp-tools.ts';
 
 /** Most rows one search answers (the API allows 500; an agent's context does not). */
 export const MCP_MAX_PAGE = 100;
@@ -216,5 +217,6 @@ export function createMcpServer(env: Env, auth: AuthContext): McpServer {
 
   // Links are relative to the Loupe origin (the MCP server does not know the URL it is reached on).
   registerExperimentTools(server, env, auth, '');
+  registerCalibrationTools(server, env, auth);
   return server;
 }

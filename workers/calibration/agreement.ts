@@ -1,0 +1,221 @@
+/**
+ * Agreement of an evaluator with people: its scores (feedback rows source=evaluator, one
+ * per (version, trace, span)) paired with human labels (source=human) on the same trace
+ * and span, under the same key or the one the caller names. The maths is the stats room's
+ * (workers/stats/agreement.ts); this file only reads, pairs and shapes.
+ */
+import { binaryAgreement, categoricalAgreement, numericAgreement, type Label, type LabelPair } from '../stats/index.ts';
+import { getEvaluator, listVersions } from '../evals/evaluators.ts';
+import { ApiError } from '../platform/errors.ts';
+import { dbFor } from '../platform/db.ts';
+import { getMapping } from './mappings.ts';
+import type { AgreementOut, AgreementStats, LabelType } from '../../schema/wire/calibration.ts';
+
+/** Read caps: one D1 read each; beyond this the newest rows are used (noted in docs/calibration.md). */
+const MAX_ROWS = 50_000;
+
+interface Row {
+  id: string;
+  trace_id: string;
+  span_id: string | null;
+  key: string;
+  score: number | null;
+  value: string | null;
+  comment: string | null;
+  author: string | null;
+  queue_id: string | null;
+  evaluator_version: number | null;
+  created_at: number;
+}
+
+export interface AgreementOptions {
+  human_key?: string;
+  type?: LabelType;
+  threshold?: number;
+  tolerance?: number;
+  version?: number;
+  bucket: 'day' | 'week';
+  disagreements: number;
+}
+
+/** The label type an evaluator's scores have: a judge says so in its output; code checks pass/fail; webhooks answer numbers. */
+export function evaluatorLabelType(config: unknown, kind: string): LabelType {
+  const output = (config as { output?: { type?: string } }).output?.type;
+  if (kind === 'judge') return output === 'boolean' ? 'boolean' : output === 'category' ? 'categorical' : 'numeric';
+  return kind === 'code' ? 'boolean' : 'numeric';
+}
+
+function parseValue(v: string | null): unknown {
+  if (v === null) return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** A row as a label of `type`, or a string saying what it holds when it cannot be one (no threshold for a number, etc.). */
+function toLabel(r: Row, type: LabelType, threshold: number | undefined, verdicts = false): Label | { incompatible: string } | null {
+  const value = parseValue(r.value);
+  if (type === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    if (r.score === null) return typeof value === 'string' ? { incompatible: `a category ('${value}')` } : null;
+    if (verdicts && (r.score === 0 || r.score === 1)) return r.score === 1;
+    if (threshold !== undefined) return r.score >= threshold;
+    if (r.score === 0 || r.score === 1) return r.score === 1;
+    return { incompatible: `numbers (${r.score}) and no threshold was given` };
+  }
+  if (type === 'categorical') {
+    if (typeof value === 'string' || typeof value === 'boolean') return String(value);
+    if (typeof value === 'number') return String(value);
+    return r.score === null ? null : String(r.score);
+  }
+  if (r.score !== null) return r.score;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string') return { incompatible: `a category ('${value}')` };
+  return null;
+}
+
+/** People's consensus on one item: the most common label (ties: the newest), or the mean of numbers. */
+function consensus(labels: { label: Label; at: number }[], type: LabelType): Label {
+  if (type === 'numeric') return labels.reduce((s, l) => s + (l.label as number), 0) / labels.length;
+  const counts = new Map<string, { label: Label; n: number; at: number }>();
+  for (const l of labels) {
+    const k = JSON.stringify(l.label);
+    const c = counts.get(k) ?? { label: l.label, n: 0, at: 0 };
+    c.n++;
+    c.at = Math.max(c.at, l.at);
+    counts.set(k, c);
+  }
+  return [...counts.values()].sort((a, b) => b.n - a.n || b.at - a.at)[0].label;
+}
+
+/** The statistics of one set of pairs, by type, in wire form. */
+export function agreementStats(type: LabelType, pairs: LabelPair<Label>[], tolerance: number): AgreementStats {
+  if (type === 'boolean') {
+    const b = binaryAgreement(pairs as LabelPair<boolean>[]);
+    const { truePositive: tp, falseNegative: fn, falsePositive: fp, trueNegative: tn } = b.matrix;
+    return { n: b.n, labels: [true, false], matrix: [[tp, fn], [fp, tn]], accuracy: b.accuracy, tpr: b.tpr, tnr: b.tnr, kappa: strip(b.kappa) };
+  }
+  if (type === 'categorical') {
+    const c = categoricalAgreement(pairs as LabelPair<string>[]);
+    return { n: c.n, labels: c.labels, matrix: c.matrix, accuracy: c.accuracy, kappa: strip(c.kappa) };
+  }
+  const m = numericAgreement(pairs as LabelPair<number>[], tolerance);
+  return { n: m.n, spearman: m.spearman, mae: m.mae, bias: m.bias, within_tolerance: m.withinTolerance };
+}
+
+const strip = ({ value, n, interval, reason }: { value: number | null; n: number; interval: { low: number; high: number } | null; reason?: string }) => ({ value, n, interval, ...(reason ? { reason } : {}) });
+
+const itemKey = (traceId: string, spanId: string | null) => `${traceId}\u0000${spanId ?? ''}`;
+const DAY = 86_400_000;
+/** Bucket start (UTC): days, or weeks starting Monday. */
+function bucketStart(at: number, bucket: 'day' | 'week'): number {
+  const day = Math.floor(at / DAY) * DAY;
+  if (bucket === 'day') return day;
+  const weekday = (new Date(day).getUTCDay() + 6) % 7;
+  return day - weekday * DAY;
+}
+
+/** Agreement of evaluator `id` with people in `projectId`. */
+export async function evaluatorAgreement(env: Env, projectId: string, id: string, query: AgreementOptions): Promise<AgreementOut> {
+  const current = await getEvaluator(env, projectId, id, query.version);
+  // Query parameters win over the stored mapping, which wins over the defaults.
+  const mapping = await getMapping(env, projectId, id);
+  const opts = {
+    ...query,
+    human_key: query.human_key ?? mapping?.human_key,
+    type: query.type ?? mapping?.type ?? undefined,
+    threshold: query.threshold ?? mapping?.threshold ?? undefined,
+    tolerance: query.tolerance ?? mapping?.tolerance ?? 0.1,
+  };
+  const versions = (await listVersions(env, projectId, id)).filter((v) => !opts.version || v.version === opts.version);
+  const nativeType = evaluatorLabelType(current.config, current.kind);
+  const type = opts.type ?? nativeType;
+  const humanKeyFor = (judgeKey: string) => opts.human_key ?? judgeKey;
+  const db = dbFor(env, projectId);
+
+  const judgeConds = ['project_id = ?', 'evaluator_id = ?', "source = 'evaluator'"];
+  const judgeBinds: (string | number)[] = [projectId, id];
+  if (opts.version) judgeConds.push('evaluator_version = ?'), judgeBinds.push(opts.version);
+  const cols = 'id, trace_id, span_id, key, score, value, comment, author, queue_id, evaluator_version, created_at';
+  const humanKeys = [...new Set(versions.map((v) => humanKeyFor(v.key)))];
+  const [judgeRows, humanRows] = await Promise.all([
+    db.prepare(`SELECT ${cols} FROM feedback WHERE ${judgeConds.join(' AND ')} ORDER BY created_at DESC LIMIT ${MAX_ROWS}`).bind(...judgeBinds).all<Row>(),
+    db
+      .prepare(`SELECT ${cols} FROM feedback WHERE project_id = ? AND source = 'human' AND key IN (${humanKeys.map(() => '?').join(', ')}) ORDER BY created_at DESC LIMIT ${MAX_ROWS}`)
+      .bind(projectId, ...humanKeys)
+      .all<Row>(),
+  ]);
+
+  // People's labels per (key, item); a label that cannot be of the type is a 400 naming both keys.
+  const keyOfVersion = new Map(versions.map((v) => [v.version, v.key]));
+  const human = new Map<string, { rows: Row[]; labels: { label: Label; at: number }[] }>();
+  for (const r of humanRows.results) {
+    const label = toLabel(r, type, opts.threshold);
+    if (label === null) continue;
+    if (typeof label === 'object') {
+      const judgeKey = [...keyOfVersion.values()].find((k) => humanKeyFor(k) === r.key) ?? current.key;
+      throw new ApiError(400, 'incompatible_keys', `judge key '${judgeKey}' is ${type} but human key '${r.key}' holds ${label.incompatible}`, opts.threshold === undefined && type === 'boolean' ? 'threshold' : 'human_key');
+    }
+    const k = `${r.key}\u0000${itemKey(r.trace_id, r.span_id)}`;
+    const entry = human.get(k) ?? { rows: [], labels: [] };
+    entry.rows.push(r);
+    entry.labels.push({ label, at: r.created_at });
+    human.set(k, entry);
+  }
+
+  type Paired = { row: Row; judge: Label; human: Label; humans: Row[]; version: number };
+  const paired: Paired[] = [];
+  let unpairedJudge = 0;
+  const usedHuman = new Set<string>();
+  for (const r of judgeRows.results) {
+    const version = r.evaluator_version ?? 0;
+    // A boolean evaluator's 0/1 scores are verdicts already: the threshold is for its other numbers.
+    const judge = toLabel(r, type, opts.threshold, nativeType === 'boolean');
+    const k = `${humanKeyFor(keyOfVersion.get(version) ?? r.key)}\u0000${itemKey(r.trace_id, r.span_id)}`;
+    const h = human.get(k);
+    if (judge === null || !h) {
+      unpairedJudge++;
+      continue;
+    }
+    if (typeof judge === 'object') throw new ApiError(400, 'incompatible_keys', `judge key '${r.key}' holds ${judge.incompatible}, not ${type} labels like human key '${humanKeyFor(r.key)}'`, 'type');
+    usedHuman.add(k);
+    paired.push({ row: r, judge, human: consensus(h.labels, type), humans: h.rows, version });
+  }
+
+  const stats = (ps: Paired[]) => agreementStats(type, ps.map((p) => ({ judge: p.judge, human: p.human })), opts.tolerance);
+  const byVersion = new Map<number, Paired[]>();
+  const byBucket = new Map<number, Paired[]>();
+  for (const p of paired) {
+    byVersion.set(p.version, [...(byVersion.get(p.version) ?? []), p]);
+    const b = bucketStart(p.row.created_at, opts.bucket);
+    byBucket.set(b, [...(byBucket.get(b) ?? []), p]);
+  }
+  const differs = (p: Paired) => (type === 'numeric' ? Math.abs((p.judge as number) - (p.human as number)) > opts.tolerance + 1e-9 : p.judge !== p.human);
+  const disagreeing = paired.filter(differs);
+
+  return {
+    evaluator_id: id,
+    judge_key: current.key,
+    human_key: humanKeyFor(current.key),
+    type,
+    threshold: opts.threshold ?? null,
+    tolerance: opts.tolerance,
+    overall: stats(paired),
+    versions: versions.map((v) => ({ version: v.version, key: v.key, stats: stats(byVersion.get(v.version) ?? []) })),
+    over_time: [...byBucket].sort((a, b) => a[0] - b[0]).map(([start, ps]) => ({ start: new Date(start).toISOString(), stats: stats(ps) })),
+    disagreements: disagreeing.slice(0, opts.disagreements).map((p) => ({
+      trace_id: p.row.trace_id,
+      span_id: p.row.span_id,
+      version: p.version,
+      judge: { label: p.judge, score: p.row.score, reasoning: p.row.comment, feedback_id: p.row.id },
+      humans: p.humans.map((h) => ({ label: toLabel(h, type, opts.threshold), author: h.author, comment: h.comment, queue_id: h.queue_id, feedback_id: h.id })),
+      link: `/traces/${encodeURIComponent(p.row.trace_id)}${p.row.span_id ? `?span=${encodeURIComponent(p.row.span_id)}` : ''}`,
+    })),
+    disagreement_count: disagreeing.length,
+    unpaired: { judge: unpairedJudge, human: [...human.keys()].filter((k) => !usedHuman.has(k)).length },
+  };
+}
