@@ -35,6 +35,7 @@ import { queueItemRoutes } from './review/queue-items-route.ts';
 import { reviewRoutes } from './review/reviews-route.ts';
 import { queueExportRoutes } from './review/queue-export-route.ts';
 import { queueLiveRoutes } from './review/queue-live-route.ts';
+import { insightsRoutes } from './insights/routes.ts';
 
 export const app = newRouter();
 
@@ -75,6 +76,7 @@ app.route('/', queueItemRoutes);
 app.route('/', reviewRoutes);
 app.route('/', queueExportRoutes);
 app.route('/', queueLiveRoutes);
+app.route('/', insightsRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

@@ -8,6 +8,8 @@ import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consume
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
+/** The Insights report Workflow (one instance per report), bound as INSIGHTS_WORKFLOW. */
+export { InsightsReportWorkflow } from './insights/workflow.ts';
 
 /** Dispatches each queue's batches to its consumer (each checks its message bodies against schema/queues.ts). */
 async function queue(batch: MessageBatch, env: Env): Promise<void> {

@@ -6,3 +6,4 @@ export * from './langsmith.ts';
 export * from './evals.ts';
 export * from './accounts.ts';
 export * from './review.ts';
+export * from './insights.ts';

@@ -1,0 +1,39 @@
+CREATE TABLE `insight_members` (
+	`project_id` text NOT NULL,
+	`report_id` text NOT NULL,
+	`cluster` text NOT NULL,
+	`trace_id` text NOT NULL,
+	PRIMARY KEY(`project_id`, `report_id`, `cluster`, `trace_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `insight_members_trace` ON `insight_members` (`project_id`,`trace_id`);--> statement-breakpoint
+CREATE TABLE `insight_reports` (
+	`project_id` text NOT NULL,
+	`id` text NOT NULL,
+	`status` text NOT NULL,
+	`filter` text NOT NULL,
+	`failure_filter` text,
+	`since` integer,
+	`until` integer,
+	`progress` text NOT NULL,
+	`source` text NOT NULL,
+	`traces` integer,
+	`failures` integer,
+	`method` text,
+	`error` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	`finished_at` integer,
+	PRIMARY KEY(`project_id`, `id`)
+);
+--> statement-breakpoint
+CREATE INDEX `insight_reports_project_created` ON `insight_reports` (`project_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `insight_schedules` (
+	`project_id` text PRIMARY KEY NOT NULL,
+	`every` text NOT NULL,
+	`filter` text NOT NULL,
+	`failure_filter` text,
+	`window_days` integer NOT NULL,
+	`last_run_at` integer,
+	`updated_at` integer NOT NULL
+);

@@ -1,0 +1,165 @@
+/**
+ * The Insights report job end to end in workerd: tau-bench conversations ingested through
+ * the API, a report run as a Workflow (several chunks: INSIGHTS_CHUNK is 60 in tests),
+ * read back over REST; a step failure survived; membership filters returning exactly a
+ * cluster's traces; bad input; another project's report (404).
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { env, introspectWorkflow } from 'cloudflare:test';
+import { api, eventually, makeProject } from './helpers.ts';
+import { TAU, postSpans } from './evals-helpers.ts';
+import { taubenchToTrace } from '../scripts/demo/taubench.ts';
+
+const N = 100;
+let key: string;
+let expectedFailures = 0;
+const ids: string[] = [];
+
+async function waitDone(reportId: string, timeoutMs = 60_000) {
+  return eventually(async () => {
+    const res = await api(`/v1/insights/reports/${reportId}`, { key });
+    if (res.json?.status === 'failed') throw Object.assign(new Error(`report failed: ${res.json.error}`), { fatal: true });
+    if (res.status !== 200 || res.json.status !== 'done') throw new Error(`report not done: ${res.status} ${res.text.slice(0, 200)}`);
+    return res.json;
+  }, timeoutMs);
+}
+
+async function tracesOf(q: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await api(`/v1/traces?limit=500&q=${encodeURIComponent(q)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key });
+    expect(res.status, res.text).toBe(200);
+    out.push(...res.json.traces.map((t: { id: string }) => t.id));
+    cursor = res.json.next_cursor;
+  } while (cursor);
+  return out.sort();
+}
+
+beforeAll(async () => {
+  ({ key } = await makeProject('insights'));
+  const now = Date.now();
+  const feedback = [];
+  for (let i = 0; i < N; i++) {
+    const { spans, feedback: fb } = taubenchToTrace(TAU[i], i, TAU.length, now);
+    await postSpans(key, spans);
+    feedback.push(...fb);
+    ids.push(fb[0].trace_id);
+    if (TAU[i].reward < 1) expectedFailures++;
+  }
+  await eventually(async () => {
+    const res = await api('/v1/traces?limit=500&q=since:3650d', { key });
+    if (res.json?.traces?.length !== N) throw new Error(`${res.json?.traces?.length} traces indexed`);
+  }, 60_000);
+  for (const f of feedback) {
+    const res = await api('/v1/feedback', { key, body: f });
+    expect(res.status, res.text).toBeLessThan(300);
+  }
+}, 120_000);
+
+describe('insights reports', () => {
+  let reportId: string;
+  let report: any;
+
+  it('runs a report over tau-bench traces: intents, failure clusters, ranked patterns, which method ran', async () => {
+    const start = await api('/v1/insights/reports', { key, body: { since: '3650d' } });
+    expect(start.status, start.text).toBe(202);
+    expect(start.json.status).toBe('queued');
+    reportId = start.json.id;
+    const done = await waitDone(reportId);
+    report = done.report;
+    expect(done.traces).toBe(N);
+    // The default failure definition: a score below 0.5 (outcome=0 here) or an error status.
+    expect(done.failures).toBe((await tracesOf('feedback.outcome=0 or status=error')).length);
+    expect(done.failures).toBeGreaterThan(expectedFailures);
+    expect(done.method).toBe('offline');
+    expect(done.progress.step).toBe('done');
+    expect(report.traces).toBe(N);
+    expect(report.method.path).toBe('offline');
+    const sizes = report.intents.reduce((n: number, c: any) => n + c.size, 0);
+    expect(sizes).toBe(N);
+    expect(report.intents[0].membership_filter).toBe(`insight.${reportId}=${report.intents[0].id}`);
+    expect(report.patterns.length).toBeGreaterThan(0);
+    expect(report.patterns[0].id).toBe('p1');
+    expect(report.failureClusters.byTrajectory.length).toBeGreaterThan(0);
+    const list = await api('/v1/insights/reports', { key });
+    expect(list.json.reports.map((r: any) => r.id)).toContain(reportId);
+    const patterns = await api(`/v1/insights/reports/${reportId}/patterns`, { key });
+    expect(patterns.json.patterns.length).toBe(report.patterns.length);
+    // The job's intermediate state is gone; the report stays.
+    const left = await env.BLOBS.list({ prefix: `insights/` });
+    expect(left.objects.filter((o) => o.key.includes(reportId)).map((o) => o.key.split('/').pop())).toEqual(['report.json']);
+  });
+
+  it('membership filters return exactly each cluster and pattern', async () => {
+    for (const c of report.intents) {
+      const traces = await tracesOf(`insight.${reportId}=${c.id}`);
+      expect(traces.length).toBe(c.size);
+    }
+    const inAll = (await Promise.all(report.intents.map((c: any) => tracesOf(`insight.${reportId}=${c.id}`)))).flat().sort();
+    expect(inAll).toEqual([...ids].sort());
+    for (const p of report.patterns.slice(0, 5)) {
+      const traces = await tracesOf(p.membership_filter);
+      expect(traces.length).toBe(p.support);
+      const failing = await tracesOf(`${p.membership_filter} and (feedback.outcome=0 or status=error)`);
+      expect(failing.length).toBe(p.failures);
+      // Patterns with an equivalent filter reach the same traces both ways.
+      if (p.filter) expect(await tracesOf(`${p.filter} since:3650d`)).toEqual(traces);
+    }
+    const top = report.intents[0];
+    const outside = await tracesOf(`not insight.${reportId}=${top.id}`);
+    expect(outside.length).toBe(N - top.size);
+  });
+
+  it('survives a failing step (retried) and two reports at once', async () => {
+    await using introspector = await introspectWorkflow(env.INSIGHTS_WORKFLOW);
+    await introspector.modifyAll(async (m) => {
+      await m.disableRetryDelays();
+      await m.mockStepError({ name: 'summarise 0' }, new Error('D1 was briefly unavailable'), 1);
+      await m.mockStepError({ name: 'assign 1' }, new Error('R2 read timed out'), 2);
+    });
+    const a = await api('/v1/insights/reports', { key, body: { since: '3650d' } });
+    const b = await api('/v1/insights/reports', { key, body: { since: '3650d', failure_filter: 'feedback.outcome=0' } });
+    expect(a.status).toBe(202);
+    expect(b.status).toBe(202);
+    const instances = await introspector.get();
+    for (const i of instances) await i.waitForStatus('complete');
+    const [ra, rb] = await Promise.all([waitDone(a.json.id), waitDone(b.json.id)]);
+    expect(ra.traces).toBe(N);
+    expect(rb.failures).toBe(expectedFailures);
+    // The same traces give the same clusters and patterns (deterministic), the retried steps never double-counted.
+    expect(ra.report.intents.map((c: any) => [c.id, c.size])).toEqual(report.intents.map((c: any) => [c.id, c.size]));
+    expect(ra.report.patterns.map((p: any) => [p.key, p.support])).toEqual(report.patterns.map((p: any) => [p.key, p.support]));
+    const members = await env.DB.prepare('SELECT count(*) AS n FROM insight_members WHERE report_id = ?').bind(ra.id).first<{ n: number }>();
+    const first = await env.DB.prepare('SELECT count(*) AS n FROM insight_members WHERE report_id = ?').bind(reportId).first<{ n: number }>();
+    expect(members!.n).toBe(first!.n);
+  });
+
+  it('an empty report says so; a filter that does not parse is a 400 naming the place', async () => {
+    const empty = await api('/v1/insights/reports', { key, body: { filter: 'env=nowhere', since: '30d' } });
+    expect(empty.status).toBe(202);
+    const done = await waitDone(empty.json.id);
+    expect(done.traces).toBe(0);
+    expect(done.report.notes.join(' ')).toMatch(/no traces matched/);
+    const bad = await api('/v1/insights/reports', { key, body: { filter: 'env=production and (' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.path).toBe('filter');
+    expect(bad.json.error.position).toBeTypeOf('number');
+    const badFailure = await api('/v1/insights/reports', { key, body: { failure_filter: 'feedbak.outcome=0' } });
+    expect(badFailure.status).toBe(400);
+    expect(badFailure.json.error.path).toBe('failure_filter');
+    const badSince = await api('/v1/insights/reports', { key, body: { since: 'last tuesday' } });
+    expect(badSince.status).toBe(400);
+    expect(badSince.json.error.path).toBe('since');
+  });
+
+  it("another project's report is 404, and its membership filter finds none of them", async () => {
+    const other = await makeProject('other');
+    expect((await api(`/v1/insights/reports/${reportId}`, { key: other.key })).status).toBe(404);
+    expect((await api(`/v1/insights/reports/${reportId}/patterns`, { key: other.key })).status).toBe(404);
+    const list = await api('/v1/insights/reports', { key: other.key });
+    expect(list.json.reports).toEqual([]);
+    const res = await api(`/v1/traces?q=${encodeURIComponent(`insight.${reportId}=p1`)}`, { key: other.key });
+    expect(res.json.traces).toEqual([]);
+  });
+});

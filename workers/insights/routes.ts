@@ -1,0 +1,92 @@
+/**
+ * Insights reports over REST: POST /v1/insights/reports (run), GET /v1/insights/reports
+ * (list with progress), GET /v1/insights/reports/{id} (row + the finished report),
+ * GET /v1/insights/reports/{id}/patterns. Running needs only `read`: a report reads traces
+ * and writes nothing but its own report, so a read key (the CLI, an agent) may run one.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { newRouter } from '../platform/http.ts';
+import { requireAuth } from '../auth/middleware.ts';
+import { commonErrors, notFound } from '../platform/errors.ts';
+import { PatternOut, ReportOut, ReportRow, ReportRun } from '../../schema/wire/insights.ts';
+import { getReportRow, listReportRows } from './reports.ts';
+import { readReport, startReport } from './service.ts';
+
+export const insightsRoutes = newRouter();
+
+const Id = z.object({ id: z.string().min(1).max(64) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/insights/reports',
+    tags: ['insights'],
+    summary: 'Run an Insights report',
+    description:
+      'Clusters the matching traces (filter + time range, up to 100,000: sampled beyond, saying so) by intent and by failure, and ranks failure patterns by lift. Runs in the background (a Workflow): poll GET /v1/insights/reports/{id} until `status` is `done`.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { body: { content: { 'application/json': { schema: ReportRun } }, required: false } },
+    responses: { 202: json(ReportRow, 'Started'), ...commonErrors },
+  }),
+  async (c) => {
+    const { projectId } = c.get('auth');
+    const body = ReportRun.parse(await c.req.json().catch(() => ({})));
+    return c.json(await startReport(c.env, projectId, body, 'api'), 202);
+  },
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/insights/reports',
+    tags: ['insights'],
+    summary: 'List Insights reports',
+    description: 'Newest first, with status and progress.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+    responses: { 200: json(z.object({ reports: z.array(ReportRow) }), 'Reports'), ...commonErrors },
+  }),
+  async (c) => c.json({ reports: await listReportRows(c.env, c.get('auth').projectId, c.req.valid('query').limit) }, 200),
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/insights/reports/{id}',
+    tags: ['insights'],
+    summary: 'Get an Insights report',
+    description: 'The row and, once done, the report: intent hierarchy with stats and example traces, failure clusters, failure patterns, method and notes. Every cluster and pattern carries `membership_filter` (`insight.<report>=<id>`).',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id },
+    responses: { 200: json(ReportOut, 'The report'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const { projectId } = c.get('auth');
+    const row = await getReportRow(c.env, projectId, c.req.valid('param').id);
+    return c.json({ ...row, report: await readReport(c.env, projectId, row) }, 200);
+  },
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/insights/reports/{id}/patterns',
+    tags: ['insights'],
+    summary: 'Failure patterns of a report',
+    description: 'Ranked: significant patterns that fail more first, by the lower bound of their lift interval. Empty until the report is done.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id },
+    responses: { 200: json(z.object({ report_id: z.string(), status: z.string(), base_rate: z.number().nullable(), patterns: z.array(PatternOut) }), 'Patterns'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const { projectId } = c.get('auth');
+    const row = await getReportRow(c.env, projectId, c.req.valid('param').id);
+    const report = await readReport(c.env, projectId, row);
+    return c.json({ report_id: row.id, status: row.status, base_rate: report?.baseRate ?? null, patterns: report?.patterns ?? [] }, 200);
+  },
+);
