@@ -11,6 +11,7 @@ import { spansCommands } from './commands/spans.ts';
 import { feedbackCommands } from './commands/feedback.ts';
 import { loginCommand } from './commands/login.ts';
 import { openCommand } from './commands/open.ts';
+import { insightsCommands } from './commands/insights.ts';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   feedbackCommands(program);
   loginCommand(program);
   openCommand(program);
+  insightsCommands(program);
   // Subcommands stop on their own errors too, so every error reaches run() below.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();
