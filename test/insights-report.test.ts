@@ -6,6 +6,10 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { env, introspectWorkflow } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { api, eventually, makeProject } from './helpers.ts';
 import { TAU, postSpans } from './evals-helpers.ts';
 import { taubenchToTrace } from '../scripts/demo/taubench.ts';
@@ -161,5 +165,28 @@ describe('insights reports', () => {
     expect(list.json.reports).toEqual([]);
     const res = await api(`/v1/traces?q=${encodeURIComponent(`insight.${reportId}=p1`)}`, { key: other.key });
     expect(res.json.traces).toEqual([]);
+  });
+
+  it('runs and reads reports over MCP, as an agent would', async () => {
+    const transport = new StreamableHTTPClientTransport(new URL('http://loupe.test/mcp'), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+      fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    });
+    const client = new Client({ name: 'insights-test', version: '1.0.0' });
+    await client.connect(transport);
+    const textOf = (r: unknown) => ((r as CallToolResult).content[0] as { text: string }).text;
+    const started = textOf(await client.callTool({ name: 'run_insights_report', arguments: { since: '3650d', failure_filter: 'feedback.outcome=0' } }));
+    const id = /`(ir_[0-9a-f]+)`/.exec(started)![1];
+    await waitDone(id);
+    const md = textOf(await client.callTool({ name: 'get_insights_report', arguments: { report_id: id } }));
+    expect(md).toContain(`# Insights report \`${id}\`: done`);
+    expect(md).toContain(`Traces: ${N} (failing ${expectedFailures}`);
+    const patterns = textOf(await client.callTool({ name: 'get_insights_patterns', arguments: { report_id: id } }));
+    expect(patterns).toMatch(/^\| p1 \| /m);
+    expect(textOf(await client.callTool({ name: 'list_insights_reports', arguments: {} }))).toContain(id);
+    const bad = (await client.callTool({ name: 'run_insights_report', arguments: { filter: 'colour=red' } })) as CallToolResult;
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toMatch(/unknown field 'colour'.*\(filter\)/);
+    await client.close();
   });
 });

@@ -15,6 +15,7 @@ import { getTrace, listSpans, listTraces, TRACE_SORTS, type TraceSort } from '..
 import { feedbackKeys, upsertFeedback } from '../store/feedback.ts';
 import { ApiError } from '../platform/errors.ts';
 import { hasScope, type AuthContext } from '../platform/context.ts';
+import { registerInsightsTools } from '../insights/mcp-tools.ts';
 
 /** Most rows one search answers (the API allows 500; an agent's context does not). */
 export const MCP_MAX_PAGE = 100;
@@ -210,5 +211,6 @@ export function createMcpServer(env: Env, auth: AuthContext): McpServer {
     },
   );
 
+  registerInsightsTools(server, env, auth);
   return server;
 }
