@@ -13,6 +13,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { api, eventually, makeProject } from './helpers.ts';
 import { TAU, postSpans } from './evals-helpers.ts';
 import { taubenchToTrace } from '../scripts/demo/taubench.ts';
+import { makeQueue } from './review-helpers.ts';
+import { runDueSchedules } from '../workers/insights/schedule.ts';
+import worker from '../workers/index.ts';
 
 const N = 100;
 let key: string;
@@ -188,5 +191,40 @@ describe('insights reports', () => {
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/unknown field 'colour'.*\(filter\)/);
     await client.close();
+  });
+
+  it("sends a pattern's traces to an annotation queue, exactly its traces, with a note naming it", async () => {
+    const top = report.patterns[0];
+    const queue = await makeQueue(key);
+    const res = await api(`/v1/insights/reports/${reportId}/clusters/p1/queue`, { key, body: { queue_id: queue.id } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toEqual({ matched: top.support, added: top.support, already_queued: 0 });
+    const again = await api(`/v1/insights/reports/${reportId}/clusters/p1/queue`, { key, body: { queue_id: queue.id } });
+    expect(again.json).toEqual({ matched: top.support, added: 0, already_queued: top.support });
+    const items = await api(`/v1/review-queues/${queue.id}/items?limit=500`, { key });
+    expect(items.json.items.map((i: any) => i.trace_id).sort()).toEqual(await tracesOf(`insight.${reportId}=p1`));
+    expect(items.json.items[0].note).toContain(top.label);
+    expect((await api(`/v1/insights/reports/${reportId}/clusters/p999/queue`, { key, body: { queue_id: queue.id } })).status).toBe(404);
+    const other = await makeProject('other-queue');
+    expect((await api(`/v1/insights/reports/${reportId}/clusters/p1/queue`, { key: other.key, body: { queue_id: queue.id } })).status).toBe(404);
+  });
+
+  it('runs scheduled reports from the cron once per period', async () => {
+    expect(typeof worker.scheduled).toBe('function');
+    const bad = await api('/v1/insights/schedule', { key, method: 'PUT', body: { every: 'daily', filter: 'colour=red' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.path).toBe('filter');
+    const put = await api('/v1/insights/schedule', { key, method: 'PUT', body: { every: 'daily', window_days: 30, failure_filter: 'feedback.outcome=0' } });
+    expect(put.status, put.text).toBe(200);
+    const now = Date.now();
+    const started = await runDueSchedules(env, now);
+    expect(started).toHaveLength(1);
+    expect(await runDueSchedules(env, now + 3_600_000)).toEqual([]);
+    const done = await waitDone(started[0]);
+    expect(done.source).toBe('schedule');
+    expect(done.failures).toBe(expectedFailures);
+    expect((await runDueSchedules(env, now + 86_400_000)).length).toBe(1);
+    await api('/v1/insights/schedule', { key, method: 'PUT', body: { every: 'off' } });
+    expect(await runDueSchedules(env, now + 10 * 86_400_000)).toEqual([]);
   });
 });

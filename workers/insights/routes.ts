@@ -11,6 +11,12 @@ import { commonErrors, notFound } from '../platform/errors.ts';
 import { PatternOut, ReportOut, ReportRow, ReportRun } from '../../schema/wire/insights.ts';
 import { getReportRow, listReportRows } from './reports.ts';
 import { readReport, startReport } from './service.ts';
+import { getQueue } from '../review/queues.ts';
+import { addItems } from '../review/items.ts';
+import { AddItemsOut } from '../../schema/wire/review.ts';
+import { ApiError } from '../platform/errors.ts';
+import { describeCluster } from './service.ts';
+import { getSchedule, putSchedule, ScheduleIn, ScheduleOut } from './schedule.ts';
 
 export const insightsRoutes = newRouter();
 
@@ -88,5 +94,64 @@ insightsRoutes.openapi(
     const row = await getReportRow(c.env, projectId, c.req.valid('param').id);
     const report = await readReport(c.env, projectId, row);
     return c.json({ report_id: row.id, status: row.status, base_rate: report?.baseRate ?? null, patterns: report?.patterns ?? [] }, 200);
+  },
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/insights/schedule',
+    tags: ['insights'],
+    summary: 'The scheduled report of the project',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    responses: { 200: json(ScheduleOut, 'The schedule'), ...commonErrors },
+  }),
+  async (c) => c.json(await getSchedule(c.env, c.get('auth').projectId), 200),
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'put',
+    path: '/v1/insights/schedule',
+    tags: ['insights'],
+    summary: 'Schedule reports (daily or weekly)',
+    description: 'A Cron Trigger checks hourly and runs the report once `every` has passed since the last one, over the last `window_days` days.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('admin')] as const,
+    request: { body: { content: { 'application/json': { schema: ScheduleIn } }, required: true } },
+    responses: { 200: json(ScheduleOut, 'The schedule'), ...commonErrors },
+  }),
+  async (c) => c.json(await putSchedule(c.env, c.get('auth').projectId, c.req.valid('json')), 200),
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/insights/reports/{id}/clusters/{cluster}/queue',
+    tags: ['insights'],
+    summary: "Send a cluster's or pattern's traces to an annotation queue",
+    description:
+      'Adds the traces of `cluster` (an intent or failure cluster id, or a pattern id `p1`, ...) to the annotation queue, through the queue items API with the membership filter `insight.<report>=<cluster>` (newest first, up to `limit`), with a note naming the pattern. Traces already queued are counted, not added again.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: {
+      params: z.object({ id: z.string().min(1).max(64), cluster: z.string().min(1).max(64) }),
+      body: { content: { 'application/json': { schema: z.strictObject({ queue_id: z.string().min(1).max(64), limit: z.number().int().min(1).max(10000).default(1000) }) } }, required: true },
+    },
+    responses: { 200: json(AddItemsOut, 'Added'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const auth = c.get('auth');
+    const { id, cluster } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const row = await getReportRow(c.env, auth.projectId, id);
+    const report = await readReport(c.env, auth.projectId, row);
+    if (!report) throw new ApiError(409, 'not_ready', `report '${id}' is ${row.status}: its clusters exist once it is done`, 'id');
+    const label = describeCluster(report, cluster);
+    if (!label) throw new ApiError(404, 'not_found', `report '${id}' has no cluster or pattern '${cluster}'`, 'cluster');
+    const queue = await getQueue(c.env, auth.projectId, body.queue_id, 'queue_id');
+    const filter = `insight.${id}=${cluster}`;
+    return c.json(await addItems(c.env, auth.projectId, queue, { filter, limit: body.limit, note: `Insights ${id}: ${label}` }, auth), 200);
   },
 );

@@ -43,4 +43,20 @@ export async function readReport(env: Env, projectId: string, row: ReportRow): P
   };
 }
 
+/** A cluster's or pattern's name in a finished report, or null when there is no such id. */
+export function describeCluster(report: ReportBody, id: string): string | null {
+  const pattern = report.patterns.find((p) => p.id === id);
+  if (pattern) return `pattern ${id}: ${pattern.label}`;
+  const walk = (cs: ClusterOut[]): ClusterOut | undefined => {
+    for (const c of cs) {
+      if (c.id === id) return c;
+      const k = c.children && walk(c.children);
+      if (k) return k;
+    }
+    return undefined;
+  };
+  const c = walk([...report.intents, ...report.failureClusters.byTrajectory, ...report.failureClusters.byReview]);
+  return c ? `cluster ${id}: ${c.name}` : null;
+}
+
 export { getReportRow };
