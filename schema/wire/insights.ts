@@ -14,8 +14,10 @@ export const ReportRun = z.strictObject({
     description: 'What failing means (the filter language). Default: some feedback or score below 0.5 (thumbs-down, outcome=0, a low evaluator score) or error status',
     example: 'feedback.outcome=0',
   }),
+  provider_id: z.string().max(64).optional().meta({ description: "LLM provider for facets and cluster names (judge calls, within the daily judge caps); default: the project's first provider, if any" }),
+  offline: z.boolean().optional().meta({ description: 'true: no LLM even when a provider is configured' }),
 });
-export type ReportRun = z.infer<typeof ReportRun>;
+export type ReportRun = z.input<typeof ReportRun>;
 
 export const ReportStatus = z.enum(['queued', 'running', 'done', 'failed']);
 

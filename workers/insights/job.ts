@@ -10,6 +10,10 @@ import { assignChunk, finalizeReport, fitReport, patternMembers, planReport, sam
 import type { Tally } from './engine/tally.ts';
 import { emptyTally, mergeTallies } from './engine/tally.ts';
 import type { InsightsReport } from './engine/report.ts';
+import { unitHash } from './engine/hash.ts';
+import { applyClusterLabels, labelRequests } from './engine/llm.ts';
+import { renderTrace } from '../../schema/render/trajectory.ts';
+import { InsightsCalls, MAX_FACET_TRACES } from './llm-path.ts';
 import { countTraces, MAX_REPORT_TRACES, r2Key, selectTraces, setProgress, writeMembers, type ReportRequest } from './reports.ts';
 
 /** What the Workflow is started with. */
@@ -19,6 +23,15 @@ export interface ReportParams {
   request: ReportRequest;
   /** When the report was asked for: anchors relative times in filters (since:7d). */
   now: number;
+  /** The LLM provider for facets and names, or null: offline. */
+  providerId?: string | null;
+}
+
+/** What the LLM did so far in a report: calls made, and why it stopped (null: still on). */
+export interface LlmState {
+  calls: number;
+  stopped: string | null;
+  model: string | null;
 }
 
 /** What the select step found. */
@@ -79,17 +92,36 @@ export async function selectStep(env: Env, p: ReportParams, chunkSize: number): 
 }
 
 /** Step 2 (per chunk): summaries to R2, and the sampled ones (for fit) beside them. */
-export async function summariseStep(env: Env, p: ReportParams, sel: Selection, i: number): Promise<{ sampled: number }> {
+export async function summariseStep(env: Env, p: ReportParams, sel: Selection, i: number, llm: LlmState): Promise<{ sampled: number; llm: LlmState }> {
   const ids = await getJson<[string, boolean][]>(env, r2Key.ids(p.projectId, p.reportId, i));
   const failed = new Map(ids);
   const summaries: TraceSummary[] = [];
+  // Facets for a fixed share of the intent sample (by trace-id hash), at most MAX_FACET_TRACES per report.
+  const facetRate = Math.min(1, MAX_FACET_TRACES / Math.max(1, Math.min(sel.traces, sel.plan.sampleSize)));
+  let calls: InsightsCalls | null = null;
+  let state = llm;
+  if (p.providerId && !llm.stopped) {
+    const opened = await InsightsCalls.open(env, p.projectId, p.reportId, p.providerId);
+    if (typeof opened === 'string') state = { ...llm, stopped: opened };
+    else calls = opened;
+  }
   for (let k = 0; k < ids.length; k += TREES_AT_ONCE) {
     const trees = await getTraces(env, p.projectId, ids.slice(k, k + TREES_AT_ONCE).map(([id]) => id));
     for (const [id] of ids.slice(k, k + TREES_AT_ONCE)) {
       const tree = trees.get(id);
       // A trace deleted since select is left out (counted in the report as it is read now).
-      if (tree) summaries.push(summarizeTrace(tree, { failed: failed.get(id) ?? false }));
+      if (!tree) continue;
+      const s = summarizeTrace(tree, { failed: failed.get(id) ?? false });
+      if (calls && !calls.stopped && sampleMembership(sel.plan, id, s.failed).intent && unitHash(id, sel.plan.seed + 2) < facetRate) {
+        const facets = await calls.facets(id, renderTrace(tree, { maxTokens: 1500 }));
+        if (facets) s.facets = facets;
+      }
+      summaries.push(s);
     }
+  }
+  if (calls) {
+    await calls.flush();
+    state = { calls: llm.calls + calls.calls, stopped: calls.stopped, model: calls.modelLabel };
   }
   const sample = summaries
     .map((s) => ({ s, in: sampleMembership(sel.plan, s.id, s.failed) }))
@@ -98,17 +130,19 @@ export async function summariseStep(env: Env, p: ReportParams, sel: Selection, i
   await putJson(env, r2Key.summaries(p.projectId, p.reportId, i), summaries);
   await putJson(env, r2Key.sample(p.projectId, p.reportId, i), sample);
   await setProgress(env, p.projectId, p.reportId, 'summarise', i + 1, sel.chunks);
-  return { sampled: sample.length };
+  return { sampled: sample.length, llm: state };
 }
 
 type SampleRow = { summary: TraceSummary; intent: boolean; failure: boolean };
 
 /** Step 3: fit on the samples of every chunk; the model (MBs) to R2. */
-export async function fitStep(env: Env, p: ReportParams, sel: Selection): Promise<{ catalogue: number }> {
+export async function fitStep(env: Env, p: ReportParams, sel: Selection, llm: LlmState): Promise<{ catalogue: number }> {
   const intent: TraceSummary[] = [];
   const failure: TraceSummary[] = [];
   for (let i = 0; i < sel.chunks; i++) {
     for (const row of await getJson<SampleRow[]>(env, r2Key.sample(p.projectId, p.reportId, i))) {
+      // A provider that failed part-way: the report is offline throughout, not half one and half the other.
+      if (llm.stopped) delete row.summary.facets;
       if (row.intent) intent.push(row.summary);
       if (row.failure) failure.push(row.summary);
     }
@@ -140,15 +174,31 @@ export async function assignStep(env: Env, p: ReportParams, sel: Selection, i: n
 }
 
 /** Step 5: the report from the merged tallies, to R2 (not yet visible: the row is not done). */
-export async function finalizeStep(env: Env, p: ReportParams, sel: Selection, tallies: Tally[], extraNotes: string[]): Promise<{ patterns: number; traces: number; failures: number; method: string }> {
+export async function finalizeStep(env: Env, p: ReportParams, sel: Selection, tallies: Tally[], llm: LlmState): Promise<{ patterns: number; traces: number; failures: number; method: string }> {
   const model = await getJson<ReportModel>(env, r2Key.model(p.projectId, p.reportId));
   const tally = tallies.reduce((a, b) => mergeTallies(a, b));
-  const report = finalizeReport(model, tally) as InsightsReport & { sample: InsightsReport['sample'] & { capped?: boolean; matched?: number } };
+  let report = finalizeReport(model, tally) as InsightsReport & { sample: InsightsReport['sample'] & { capped?: boolean; matched?: number } };
+  const extraNotes: string[] = [];
+  let state = llm;
+  if (p.providerId && !llm.stopped) {
+    const opened = await InsightsCalls.open(env, p.projectId, p.reportId, p.providerId);
+    if (typeof opened === 'string') state = { ...llm, stopped: opened };
+    else {
+      const texts = await exampleTexts(env, p, sel);
+      const labels = new Map<string, Awaited<ReturnType<InsightsCalls['label']>>>();
+      for (const req of labelRequests(report, (id) => texts.get(id))) labels.set(req.clusterId, await opened.label(req));
+      await opened.flush();
+      state = { calls: llm.calls + opened.calls, stopped: opened.stopped, model: opened.modelLabel };
+      if (!opened.stopped) report = applyClusterLabels(report, labels) as typeof report;
+    }
+  }
+  if (state.stopped) extraNotes.push(`${state.stopped} after ${state.calls} LLM calls: the report completed offline (TF-IDF clusters, c-TF-IDF names)`);
+  else if (p.providerId) extraNotes.push(`LLM: ${state.calls} calls to ${state.model} (facets for up to ${MAX_FACET_TRACES} sampled traces, cluster names), counted against the daily judge caps and recorded as judge calls`);
   report.sample.capped = sel.capped;
   report.sample.matched = sel.matched;
   if (sel.capped) report.notes.unshift(`${sel.matched.toLocaleString('en-US')} traces matched: the report read a sample of ${sel.traces.toLocaleString('en-US')} (the most one report reads), spread over the time range`);
   report.notes.push(...extraNotes);
-  const method = model.sample.withFacets ? 'llm' : 'offline';
+  const method = !state.stopped && (model.sample.withFacets || report.method.naming === 'llm') ? 'llm' : 'offline';
   (report.method as InsightsReport['method'] & { path?: string }).path = method;
   await putJson(env, r2Key.report(p.projectId, p.reportId), report);
   await setProgress(env, p.projectId, p.reportId, 'members', 0, sel.chunks);
@@ -189,4 +239,16 @@ export async function emptyStep(env: Env, p: ReportParams): Promise<{ patterns: 
   (report.method as InsightsReport['method'] & { path?: string }).path = 'offline';
   await putJson(env, r2Key.report(p.projectId, p.reportId), report);
   return { patterns: 0, traces: 0, failures: 0, method: 'offline' };
+}
+
+/** The request text of the sample's traces (cluster examples come from the sample), for naming prompts. */
+async function exampleTexts(env: Env, p: ReportParams, sel: Selection): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < sel.chunks; i++) {
+    for (const row of await getJson<SampleRow[]>(env, r2Key.sample(p.projectId, p.reportId, i))) {
+      const s = row.summary;
+      out.set(s.id, s.facets?.request ?? (s.request || s.reviewerTexts.join(' ')));
+    }
+  }
+  return out;
 }

@@ -85,7 +85,7 @@ export interface ReportRequest {
 }
 
 export function checkRequest(projectId: string, body: ReportRun, now = Date.now()): ReportRequest {
-  const req = { filter: body.filter.trim(), failureFilter: body.failure_filter?.trim() || null, since: timeBound(body.since, now, 'since'), until: timeBound(body.until, now, 'until') };
+  const req = { filter: (body.filter ?? '').trim(), failureFilter: body.failure_filter?.trim() || null, since: timeBound(body.since ?? '30d', now, 'since'), until: timeBound(body.until, now, 'until') };
   const a = compileQuery(req.filter, 'traces', projectId, now, 'filter');
   const b = req.failureFilter ? compileQuery(req.failureFilter, 'traces', projectId, now, 'failure_filter') : { params: [projectId] };
   // D1: 100 bound parameters per statement; the selection binds both filters at once.

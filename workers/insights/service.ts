@@ -4,6 +4,7 @@ import { failureClusterId } from './job.ts';
 import type { ClusterOut, ReportBody, ReportRow, ReportRun } from '../../schema/wire/insights.ts';
 import type { ClusterReport, InsightsReport } from './engine/report.ts';
 import { ApiError } from '../platform/errors.ts';
+import { reportProvider } from './llm-path.ts';
 
 /** A new report id: random (two reports started at once never share keys or rows). */
 export function newReportId(): string {
@@ -13,10 +14,11 @@ export function newReportId(): string {
 /** Checks the request (400 naming the field), writes the row and starts the Workflow. */
 export async function startReport(env: Env, projectId: string, body: ReportRun, source: 'api' | 'schedule', now = Date.now()): Promise<ReportRow> {
   const req = checkRequest(projectId, body, now);
+  const providerId = body.offline ? null : await reportProvider(env, projectId, body.provider_id);
   const id = newReportId();
   const row = await insertReport(env, projectId, id, req, source, now);
   try {
-    await env.INSIGHTS_WORKFLOW.create({ id, params: { projectId, reportId: id, request: req, now } });
+    await env.INSIGHTS_WORKFLOW.create({ id, params: { projectId, reportId: id, request: req, now, providerId } });
   } catch (err) {
     await markFailed(env, projectId, id, `could not start the report job: ${err instanceof Error ? err.message : String(err)}`);
     throw new ApiError(503, 'unavailable', 'could not start the report job; try again');

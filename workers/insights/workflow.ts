@@ -7,7 +7,7 @@
  * is never seen half-written and never overwrites another (each has its own id and keys).
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from 'cloudflare:workers';
-import { assignStep, cleanupStep, emptyStep, finalizeStep, fitStep, membersStep, selectStep, summariseStep, type ReportParams } from './job.ts';
+import { assignStep, cleanupStep, emptyStep, finalizeStep, fitStep, membersStep, selectStep, summariseStep, type LlmState, type ReportParams } from './job.ts';
 import { markDone, markFailed } from './reports.ts';
 import type { Tally } from './engine/tally.ts';
 
@@ -24,12 +24,17 @@ export class InsightsReportWorkflow extends WorkflowEntrypoint<Env, ReportParams
     const p = event.payload;
     try {
       const sel = await step.do('select', RETRY, () => selectStep(this.env, p, chunkSize(this.env)));
-      for (let i = 0; i < sel.chunks; i++) await step.do(`summarise ${i}`, RETRY, () => summariseStep(this.env, p, sel, i));
-      if (sel.chunks) await step.do('fit', RETRY, () => fitStep(this.env, p, sel));
+      let llm: LlmState = { calls: 0, stopped: null, model: null };
+      for (let i = 0; i < sel.chunks; i++) {
+        const before = llm;
+        llm = (await step.do(`summarise ${i}`, RETRY, () => summariseStep(this.env, p, sel, i, before))).llm;
+      }
+      const atFit = llm;
+      if (sel.chunks) await step.do('fit', RETRY, () => fitStep(this.env, p, sel, atFit));
       const tallies: Tally[] = [];
       for (let i = 0; i < sel.chunks; i++) tallies.push(await step.do(`assign ${i}`, RETRY, () => assignStep(this.env, p, sel, i)));
       const done = sel.chunks
-        ? await step.do('finalize', RETRY, () => finalizeStep(this.env, p, sel, tallies, []))
+        ? await step.do('finalize', RETRY, () => finalizeStep(this.env, p, sel, tallies, atFit))
         : await step.do('finalize', RETRY, () => emptyStep(this.env, p));
       for (let i = 0; i < sel.chunks; i++) await step.do(`members ${i}`, RETRY, () => membersStep(this.env, p, sel, i));
       await step.do('publish', RETRY, () => markDone(this.env, p.projectId, p.reportId, done));
