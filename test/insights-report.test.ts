@@ -227,4 +227,20 @@ describe('insights reports', () => {
     await api('/v1/insights/schedule', { key, method: 'PUT', body: { every: 'off' } });
     expect(await runDueSchedules(env, now + 10 * 86_400_000)).toEqual([]);
   });
+
+  it('drafts evaluators from patterns (tool_sequence for a sequence) and intents (judge criteria), and creates one', async () => {
+    const seq = report.patterns.find((p: any) => p.kind === 'seq');
+    expect(seq, 'a tool-sequence pattern in the tau-bench report').toBeTruthy();
+    const res = await api(`/v1/insights/reports/${reportId}/clusters/${seq.id}/evaluator`, { key, body: { create: true } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.draft.config).toMatchObject({ type: 'code', check: 'tool_sequence', mode: 'superset', expected: seq.key ? JSON.parse(seq.key).slice(1).map((name: string) => ({ name })) : [] });
+    expect(res.json.evaluator.id).toBeTruthy();
+    expect((await api(`/v1/evaluators/${res.json.evaluator.id}`, { key })).status).toBe(200);
+    const intent = report.intents[0];
+    const draft = await api(`/v1/insights/reports/${reportId}/clusters/${intent.id}/evaluator`, { key, body: {} });
+    expect(draft.json.draft.config.type).toBe('judge');
+    expect(draft.json.draft.config.prompt.user).toContain(intent.name);
+    expect(draft.json.evaluator).toBeNull();
+    expect((await api(`/v1/insights/reports/${reportId}/clusters/nope/evaluator`, { key, body: {} })).status).toBe(404);
+  });
 });

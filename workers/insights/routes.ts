@@ -16,6 +16,11 @@ import { addItems } from '../review/items.ts';
 import { AddItemsOut } from '../../schema/wire/review.ts';
 import { ApiError } from '../platform/errors.ts';
 import { describeCluster } from './service.ts';
+import { draftFor } from './drafts.ts';
+import { reportProvider } from './llm-path.ts';
+import { createEvaluator } from '../evals/evaluators.ts';
+import { EvaluatorCreate } from '../../schema/wire/evaluators.ts';
+import { hasScope } from '../platform/context.ts';
 import { getSchedule, putSchedule, ScheduleIn, ScheduleOut } from './schedule.ts';
 
 export const insightsRoutes = newRouter();
@@ -153,5 +158,37 @@ insightsRoutes.openapi(
     const queue = await getQueue(c.env, auth.projectId, body.queue_id, 'queue_id');
     const filter = `insight.${id}=${cluster}`;
     return c.json(await addItems(c.env, auth.projectId, queue, { filter, limit: body.limit, note: `Insights ${id}: ${label}` }, auth), 200);
+  },
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/insights/reports/{id}/clusters/{cluster}/evaluator',
+    tags: ['insights'],
+    summary: 'Draft an evaluator from a cluster or pattern',
+    description:
+      'A POST /v1/evaluators body prefilled from it: a `tool_sequence` check for a tool-sequence pattern, `no_loops` for a loop, `error_free` for a failing tool, `tool_called` for a tool, LLM-judge criteria for an intent (with the project\'s first provider). With `create: true` it is created through the evaluator API (validated there) and returned as `evaluator`.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: {
+      params: z.object({ id: z.string().min(1).max(64), cluster: z.string().min(1).max(64) }),
+      body: { content: { 'application/json': { schema: z.strictObject({ create: z.boolean().default(false) }) } }, required: false },
+    },
+    responses: { 200: json(z.object({ draft: z.record(z.string(), z.unknown()), evaluator: z.record(z.string(), z.unknown()).nullable() }), 'The draft'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const auth = c.get('auth');
+    const { id, cluster } = c.req.valid('param');
+    const create = (await c.req.json().catch(() => ({}))).create === true;
+    const row = await getReportRow(c.env, auth.projectId, id);
+    const report = await readReport(c.env, auth.projectId, row);
+    if (!report) throw new ApiError(409, 'not_ready', `report '${id}' is ${row.status}: its clusters exist once it is done`, 'id');
+    const draft = draftFor(id, report, cluster, await reportProvider(c.env, auth.projectId, null));
+    if (!draft) throw new ApiError(404, 'not_found', `report '${id}' has no cluster or pattern '${cluster}'`, 'cluster');
+    if (!create) return c.json({ draft: { ...draft }, evaluator: null }, 200);
+    if (!hasScope(auth, 'admin')) throw new ApiError(403, 'forbidden', "creating an evaluator needs the 'admin' scope", 'create');
+    const evaluator = await createEvaluator(c.env, auth.projectId, EvaluatorCreate.parse(draft), auth.email ?? auth.principalId);
+    return c.json({ draft: { ...draft }, evaluator: { ...evaluator } }, 200);
   },
 );
