@@ -243,4 +243,24 @@ describe('insights reports', () => {
     expect(draft.json.evaluator).toBeNull();
     expect((await api(`/v1/insights/reports/${reportId}/clusters/nope/evaluator`, { key, body: {} })).status).toBe(404);
   });
+
+  it('tracks a pattern across later reports and per release, open until its rate stays below the threshold', async () => {
+    const idx = report.patterns.findIndex((p: any) => p.filter && p.rate < 1);
+    const p = report.patterns[idx];
+    const open = await api('/v1/insights/tracked', { key, body: { report_id: reportId, pattern: p.id, threshold: 0 } });
+    expect(open.status, open.text).toBe(201);
+    expect(open.json.status).toBe('open');
+    // This report and the later ones over the same traces rank it with the same counts.
+    expect(open.json.reports.length).toBeGreaterThanOrEqual(2);
+    expect(open.json.reports[0]).toMatchObject({ report_id: reportId, support: p.support, rate: p.rate });
+    // Per release, from the traces themselves with the equivalent filter (default failure definition, as the report).
+    expect(open.json.releases.reduce((n: number, r: any) => n + r.traces, 0)).toBe(p.support);
+    expect(open.json.releases.reduce((n: number, r: any) => n + r.failures, 0)).toBe(p.failures);
+    const fixed = await api('/v1/insights/tracked', { key, body: { report_id: reportId, pattern: p.id, threshold: 1 } });
+    expect(fixed.json.status).toBe('fixed');
+    const list = await api('/v1/insights/tracked', { key });
+    expect(list.json.tracked.map((t: any) => t.id)).toEqual(expect.arrayContaining([open.json.id, fixed.json.id]));
+    expect((await api(`/v1/insights/tracked/${open.json.id}`, { key: (await makeProject('other-track')).key })).status).toBe(404);
+    expect((await api('/v1/insights/tracked', { key, body: { report_id: reportId, pattern: 'p999' } })).json.error.path).toBe('pattern');
+  });
 });

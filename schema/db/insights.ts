@@ -5,7 +5,7 @@
  * and the Workflow's intermediate state (summaries, the fitted model) live in R2 under
  * `insights/<project>/<report>/`.
  */
-import { sqliteTable, text, integer, primaryKey, index } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, real, primaryKey, index } from 'drizzle-orm/sqlite-core';
 
 export const INSIGHT_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
 export type InsightStatus = (typeof INSIGHT_STATUSES)[number];
@@ -73,4 +73,27 @@ export const insightSchedules = sqliteTable(
     lastRunAt: integer('last_run_at'),
     updatedAt: integer('updated_at').notNull(),
   },
+);
+
+/**
+ * A tracked pattern: followed until fixed. Its rate is read from later reports (where the
+ * pattern is among the ranked ones) and, when it has an equivalent filter, from the traces
+ * themselves per release. Fixed once its failure rate stays below `threshold`.
+ */
+export const insightTracked = sqliteTable(
+  'insight_tracked',
+  {
+    projectId: text('project_id').notNull(),
+    id: text('id').notNull(),
+    reportId: text('report_id').notNull(),
+    patternKey: text('pattern_key').notNull(),
+    label: text('label').notNull(),
+    /** The equivalent filter, or null (then only later reports measure it). */
+    filter: text('filter'),
+    failureFilter: text('failure_filter'),
+    /** Failure rate under which it counts as fixed (default: the report's base rate). */
+    threshold: real('threshold').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.id] })],
 );

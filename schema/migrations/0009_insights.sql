@@ -37,3 +37,16 @@ CREATE TABLE `insight_schedules` (
 	`last_run_at` integer,
 	`updated_at` integer NOT NULL
 );
+--> statement-breakpoint
+CREATE TABLE `insight_tracked` (
+	`project_id` text NOT NULL,
+	`id` text NOT NULL,
+	`report_id` text NOT NULL,
+	`pattern_key` text NOT NULL,
+	`label` text NOT NULL,
+	`filter` text,
+	`failure_filter` text,
+	`threshold` real NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`project_id`, `id`)
+);

@@ -21,6 +21,7 @@ import { reportProvider } from './llm-path.ts';
 import { createEvaluator } from '../evals/evaluators.ts';
 import { EvaluatorCreate } from '../../schema/wire/evaluators.ts';
 import { hasScope } from '../platform/context.ts';
+import { getTracked, listTracked, trackPattern } from './tracking.ts';
 import { getSchedule, putSchedule, ScheduleIn, ScheduleOut } from './schedule.ts';
 
 export const insightsRoutes = newRouter();
@@ -191,4 +192,62 @@ insightsRoutes.openapi(
     const evaluator = await createEvaluator(c.env, auth.projectId, EvaluatorCreate.parse(draft), auth.email ?? auth.principalId);
     return c.json({ draft: { ...draft }, evaluator: { ...evaluator } }, 200);
   },
+);
+
+const Tracked = z.object({
+  id: z.string(),
+  report_id: z.string(),
+  pattern_key: z.string(),
+  label: z.string(),
+  filter: z.string().nullable(),
+  threshold: z.number(),
+  status: z.enum(['open', 'fixed']),
+  reports: z.array(z.object({ report_id: z.string(), created_at: z.number(), support: z.number(), failures: z.number(), rate: z.number() })),
+  releases: z.array(z.object({ release: z.string().nullable(), traces: z.number(), failures: z.number(), rate: z.number() })),
+  created_at: z.number(),
+});
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/insights/tracked',
+    tags: ['insights'],
+    summary: 'Track a pattern until it is fixed',
+    description: "Follows a report's pattern: its rate in every later report that ranks it and, when it has an equivalent filter, per release over the traces. `fixed` once the latest two measurements are below `threshold` (default: the report's base failure rate).",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: { body: { content: { 'application/json': { schema: z.strictObject({ report_id: z.string().min(1).max(64), pattern: z.string().min(1).max(16), threshold: z.number().min(0).max(1).optional() }) } }, required: true } },
+    responses: { 201: json(Tracked, 'Tracked'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const b = c.req.valid('json');
+    return c.json(await trackPattern(c.env, c.get('auth').projectId, b.report_id, b.pattern, b.threshold), 201);
+  },
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/insights/tracked',
+    tags: ['insights'],
+    summary: 'Tracked patterns with their rates and status',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    responses: { 200: json(z.object({ tracked: z.array(Tracked) }), 'Tracked patterns'), ...commonErrors },
+  }),
+  async (c) => c.json({ tracked: await listTracked(c.env, c.get('auth').projectId) }, 200),
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/insights/tracked/{id}',
+    tags: ['insights'],
+    summary: 'A tracked pattern',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id },
+    responses: { 200: json(Tracked, 'The tracked pattern'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await getTracked(c.env, c.get('auth').projectId, c.req.valid('param').id), 200),
 );
