@@ -263,4 +263,11 @@ describe('insights reports', () => {
     expect((await api(`/v1/insights/tracked/${open.json.id}`, { key: (await makeProject('other-track')).key })).status).toBe(404);
     expect((await api('/v1/insights/tracked', { key, body: { report_id: reportId, pattern: 'p999' } })).json.error.path).toBe('pattern');
   });
+
+  it('documents its routes in the OpenAPI document', async () => {
+    const doc = (await api('/v1/openapi.json')).json;
+    for (const path of ['/v1/insights/reports', '/v1/insights/reports/{id}', '/v1/insights/reports/{id}/patterns', '/v1/insights/reports/{id}/clusters/{cluster}/queue', '/v1/insights/reports/{id}/clusters/{cluster}/evaluator', '/v1/insights/schedule', '/v1/insights/tracked']) {
+      expect(doc.paths[path], path).toBeTruthy();
+    }
+  });
 });

@@ -45,54 +45,34 @@ export type ReportRow = z.infer<typeof ReportRow>;
 const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
 
 /** A cluster with its stats; `membership_filter` reaches exactly its traces. */
-export interface ClusterOut {
-  id: string;
-  parent: string | null;
-  name: string;
-  description: string;
-  terms: string[];
-  namedBy: string;
-  size: number;
-  share: number;
-  failures: number;
-  failureRate: number | null;
-  failureInterval: { low: number; high: number } | null;
-  errorRate: number | null;
-  meanLatencyMs: number | null;
-  meanTokens: number | null;
-  meanCostUsd: number | null;
-  totalCostUsd: number | null;
-  feedback: Record<string, { avg: number; count: number }>;
-  examples: string[];
-  failingExamples: string[];
-  membership_filter: string;
-  children?: ClusterOut[];
-}
-export const ClusterOut: z.ZodType<ClusterOut> = z.lazy(() =>
-  z.object({
-    id: z.string(),
-    parent: z.string().nullable(),
-    name: z.string(),
-    description: z.string(),
-    terms: z.array(z.string()),
-    namedBy: z.string(),
-    size: z.number().int(),
-    share: z.number(),
-    failures: z.number().int(),
-    failureRate: z.number().nullable(),
-    failureInterval: Interval,
-    errorRate: z.number().nullable(),
-    meanLatencyMs: z.number().nullable(),
-    meanTokens: z.number().nullable(),
-    meanCostUsd: z.number().nullable(),
-    totalCostUsd: z.number().nullable(),
-    feedback: z.record(z.string(), z.object({ avg: z.number(), count: z.number() })),
-    examples: z.array(z.string()),
-    failingExamples: z.array(z.string()),
-    membership_filter: z.string(),
-    children: z.array(ClusterOut).optional(),
-  }),
-);
+const ClusterFields = z.object({
+  id: z.string(),
+  parent: z.string().nullable(),
+  name: z.string(),
+  description: z.string(),
+  terms: z.array(z.string()),
+  namedBy: z.string(),
+  size: z.number().int(),
+  share: z.number(),
+  failures: z.number().int(),
+  failureRate: z.number().nullable(),
+  failureInterval: Interval,
+  errorRate: z.number().nullable(),
+  meanLatencyMs: z.number().nullable(),
+  meanTokens: z.number().nullable(),
+  meanCostUsd: z.number().nullable(),
+  totalCostUsd: z.number().nullable(),
+  feedback: z.record(z.string(), z.object({ avg: z.number(), count: z.number() })),
+  examples: z.array(z.string()),
+  failingExamples: z.array(z.string()),
+  membership_filter: z.string(),
+});
+/**
+ * Two levels (categories, their subcategories), spelt out rather than recursive: a
+ * recursive (lazy) schema sends the OpenAPI generator into endless recursion.
+ */
+export const ClusterOut = ClusterFields.extend({ children: z.array(ClusterFields).optional().meta({ description: 'Subcategories' }) });
+export type ClusterOut = z.infer<typeof ClusterFields> & { children?: ClusterOut[] };
 
 /** A ranked failure pattern. */
 export const PatternOut = z.object({
