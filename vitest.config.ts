@@ -34,6 +34,8 @@ export default defineConfig(async () => ({
                 // A short quiet period and few attempts keep evaluation tests to seconds.
                 TRACE_QUIET_SECONDS: '1',
                 EVAL_MAX_ATTEMPTS: '3',
+                // Small Insights chunks: a 200-trace report runs several summarise/assign/members steps.
+                INSIGHTS_CHUNK: '60',
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./schema/migrations', import.meta.url))),
               },
             },

@@ -13,6 +13,7 @@ import { loginCommand } from './commands/login.ts';
 import { openCommand } from './commands/open.ts';
 import { experimentsCommands, isGateCommand } from './commands/experiments.ts';
 import { calibrationCommands } from './commands/calibration.ts';
+import { insightsCommands } from './commands/insights.ts';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   loginCommand(program);
   openCommand(program);
   experimentsCommands(program);
+  insightsCommands(program);
   // Subcommands stop on their own errors too, so every error reaches run() below.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

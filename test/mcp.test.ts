@@ -44,7 +44,7 @@ describe('the MCP endpoint', () => {
   it('lists its tools, each describing the filter language or its limits', async () => {
     const client = await connect(key);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['add_examples_from_traces', 'add_feedback', 'compare_experiments', 'evaluator_agreement', 'get_trace', 'list_datasets', 'list_experiments', 'list_feedback_keys', 'list_spans', 'read_examples', 'search_traces']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['add_examples_from_traces', 'add_feedback', 'compare_experiments', 'evaluator_agreement', 'get_insights_patterns', 'get_insights_report', 'get_trace', 'list_datasets', 'list_experiments', 'list_feedback_keys', 'list_insights_reports', 'list_spans', 'read_examples', 'run_insights_report', 'search_traces']);
     const search = tools.find((t) => t.name === 'search_traces')!;
     expect(search.description).toContain('feedback.outcome=0 since:7d');
     expect(search.description).toContain('At most 100 traces per call');

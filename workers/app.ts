@@ -38,6 +38,7 @@ import { queueLiveRoutes } from './review/queue-live-route.ts';
 import { datasetRoutes } from './datasets/routes.ts';
 import { experimentRoutes } from './experiments/routes.ts';
 import { calibrationRoutes } from './calibration/agreement-route.ts';
+import { insightsRoutes } from './insights/routes.ts';
 
 export const app = newRouter();
 
@@ -81,6 +82,7 @@ app.route('/', queueExportRoutes);
 app.route('/', queueLiveRoutes);
 app.route('/', datasetRoutes);
 app.route('/', experimentRoutes);
+app.route('/', insightsRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

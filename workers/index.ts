@@ -5,9 +5,12 @@ import { app } from './app.ts';
 import { consumeIngest, consumeIngestDeadLetters } from './store/ingest-consumer.ts';
 import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
+import { runDueSchedules } from './insights/schedule.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
+/** The Insights report Workflow (one instance per report), bound as INSIGHTS_WORKFLOW. */
+export { InsightsReportWorkflow } from './insights/workflow.ts';
 
 /** Dispatches each queue's batches to its consumer (each checks its message bodies against schema/queues.ts). */
 async function queue(batch: MessageBatch, env: Env): Promise<void> {
@@ -30,4 +33,9 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
   }
 }
 
-export default { fetch: app.fetch, queue } satisfies ExportedHandler<Env>;
+/** Cron Triggers (wrangler.toml [triggers]): the hourly pass over scheduled Insights reports. */
+async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
+  await runDueSchedules(env);
+}
+
+export default { fetch: app.fetch, queue, scheduled } satisfies ExportedHandler<Env>;

@@ -9,3 +9,4 @@ export * from './review.ts';
 export * from './datasets.ts';
 export * from './experiments.ts';
 export * from './calibration.ts';
+export * from './insights.ts';

@@ -165,7 +165,10 @@ class Compiler {
 
   private field(name: string, key: string | undefined, test: Test, scope: Scope): string {
     const field = resolveField({ name, key });
-    if (field.type === 'keyed') return field.name === 'metadata' ? this.metadata(scope, key!, test) : this.feedback(scope, key!, test);
+    if (field.type === 'keyed') {
+      if (field.name === 'insight') return this.insight(scope, key!, test);
+      return field.name === 'metadata' ? this.metadata(scope, key!, test) : this.feedback(scope, key!, test);
+    }
     if (scope.level === 'trace') return this.traceField(field.name, test);
     return this.spanField(scope.alias, field.name, test);
   }
@@ -303,6 +306,26 @@ class Compiler {
       if (test.op === 'not in') cond = `NOT ${cond}`;
     } else cond = this.feedbackCompare(test.values[0], test.op === '!=' ? '<>' : test.op);
     return `EXISTS (SELECT 1 FROM feedback f WHERE f.project_id = ${project} AND ${owner} AND f.key = ${k} AND ${cond})`;
+  }
+
+  /**
+   * `insight.<report>=<cluster>`: the trace is a member of that cluster or pattern of that
+   * report (insight_members, written by the Insights job under the report's own id). For a
+   * span: its trace is. `!=` / `not in` are the negation (traces outside the cluster); `~`
+   * matches cluster ids by text (`insight.r=c1` vs `insight.r~c1.` for c1's subclusters).
+   */
+  private insight(scope: Scope, report: string, test: Test): string {
+    const owner = scope.level === 'trace' ? 't.trace_id' : `${scope.alias}.trace_id`;
+    const project = this.bind(this.opts.projectId);
+    const r = this.bind(report);
+    const negative = test.op === '!=' || test.op === 'not in';
+    let cond: string;
+    if (test.op === '~') cond = `im.cluster LIKE ${this.bind(likePattern(rawText(test.values[0])))} ESCAPE '\\'`;
+    else if (test.op === '=' || test.op === '!=' || test.op === 'in' || test.op === 'not in') cond = `im.cluster IN (${this.bindAll(test.values.map(rawText))})`;
+    // Ordering compares cluster ids as text: rarely useful, but every keyed field takes every operator.
+    else cond = `im.cluster ${test.op} ${this.bind(rawText(test.values[0]))}`;
+    const exists = `EXISTS (SELECT 1 FROM insight_members im WHERE im.project_id = ${project} AND im.report_id = ${r} AND ${cond} AND im.trace_id = ${owner})`;
+    return negative ? `NOT ${exists}` : exists;
   }
 
   private feedbackCompare(l: Literal, op: string): string {

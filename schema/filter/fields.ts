@@ -49,6 +49,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   { name: 'metadata', targets: BOTH, type: 'keyed', description: "A metadata key (for a trace, its root span's metadata)", example: 'metadata.customer_tier=gold' },
   { name: 'feedback', targets: BOTH, type: 'keyed', description: 'Feedback or a score by key: numbers and true/false compare the score, words the value', example: 'feedback.thumbs=0' },
   { name: 'score', targets: BOTH, type: 'keyed', description: 'Same as feedback.<key>', example: 'score.helpfulness<0.5' },
+  { name: 'insight', targets: BOTH, type: 'keyed', description: 'In a cluster or pattern of an Insights report: insight.<report>=<cluster> (= != in, not in)', example: 'insight.ir_2b7c9d=p1' },
 ];
 
 const BY_NAME = new Map(FILTER_FIELDS.map((f) => [f.name, f]));

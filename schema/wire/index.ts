@@ -8,3 +8,4 @@ export * from './query.ts';
 export * from './accounts.ts';
 export * from './facets.ts';
 export * from './review.ts';
+export * from './insights.ts';

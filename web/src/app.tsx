@@ -2,7 +2,7 @@
  * The routes of the review UI. Other tools link to these paths, so they are stable:
  * /traces, /traces/:traceId (?span=<spanId>), /settings, /login, /invite/:token,
  * /evaluators[/new|/:id], /rules[/new|/:id|/:id/runs/:runId], /providers, /judge-traces/:id,
- * /queues, /queues/new, /queues/:queueId (/review, /settings).
+ * /queues, /queues/new, /queues/:queueId (/review, /settings), /insights, /insights/:reportId.
  * New screens add a page under pages/ and a route here.
  */
 import { lazy, Suspense, type ReactNode } from 'react';
@@ -18,6 +18,7 @@ import { QueuesPage } from './pages/review/QueuesPage.tsx';
 import { QueuePage } from './pages/review/QueuePage.tsx';
 import { QueueSettingsPage } from './pages/review/QueueSettingsPage.tsx';
 import { ReviewPage } from './pages/review/ReviewPage.tsx';
+import { InsightsPage, InsightsReportPage } from './pages/insights/InsightsPage.tsx';
 
 // The evaluation screens load on first use: they bring the zod schemas (for checking forms
 // in the browser), which the traces screens, opened far more often, do not need.
@@ -66,6 +67,8 @@ export function App() {
           <Route path="/queues/:queueId" element={<QueuePage />} />
           <Route path="/queues/:queueId/settings" element={<QueueSettingsPage />} />
           <Route path="/queues/:queueId/review" element={<ReviewPage />} />
+          <Route path="/insights" element={<InsightsPage />} />
+          <Route path="/insights/:reportId" element={<InsightsReportPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>

@@ -18,6 +18,7 @@ import { hasScope, type AuthContext } from '../platform/context.ts';
 import { registerDatasetTools } from '../datasets/mcp-tools.ts';
 import { registerExperimentTools } from '../experiments/mcp-tools.ts';
 import { registerCalibrationTools } from '../calibration/mcp-tools.ts';
+import { registerInsightsTools } from '../insights/mcp-tools.ts';
 
 /** Most rows one search answers (the API allows 500; an agent's context does not). */
 export const MCP_MAX_PAGE = 100;
@@ -218,5 +219,6 @@ export function createMcpServer(env: Env, auth: AuthContext): McpServer {
   // Links are relative to the Loupe origin (the MCP server does not know the URL it is reached on).
   registerExperimentTools(server, env, auth, '');
   registerCalibrationTools(server, env, auth);
+  registerInsightsTools(server, env, auth);
   return server;
 }

@@ -20,6 +20,7 @@ export function Layout() {
           <NavLink to="/rules">Rules</NavLink>
           <NavLink to="/providers">Providers</NavLink>
           <NavLink to="/queues">Queues</NavLink>
+          <NavLink to="/insights">Insights</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">

@@ -1,0 +1,66 @@
+/**
+ * The Insights page in real headless Chromium against a real `wrangler dev` with the
+ * tau-bench demo: run a report from the form, watch it finish, open the top failure
+ * pattern's traces on the traces page (its membership filter), send them to a queue.
+ */
+import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, loginInBrowser, newPage, screenshot } from './browser.ts';
+
+const loupe = inject('loupe');
+
+async function call(path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${loupe.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+describe('the Insights page', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('runs a report on the demo, opens the top failure pattern’s traces and sends them to a queue', async () => {
+    const queue = await call('/v1/review-queues', { name: 'Insights top pattern', rubric: [{ key: 'correct', type: 'boolean' }] });
+    const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+    const page = await newPage(context);
+    await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+    await page.goto(`${loupe.url}/insights`);
+    await page.getByLabel('Report filter').fill('tag=tau-bench');
+    await page.getByLabel('Failure filter').fill('feedback.outcome=0');
+    await page.getByRole('button', { name: 'Run report' }).click();
+    await page.waitForURL(/\/insights\/ir_[0-9a-f]+$/);
+    const reportId = page.url().split('/').pop()!;
+    const top = page.locator('tr[data-pattern="p1"]');
+    await top.waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('.insights-summary').textContent()).toContain('200 traces, 116 failing');
+    expect(await page.locator('tr[data-cluster]').count()).toBeGreaterThan(2);
+    await screenshot(page, 'insights-report');
+
+    const patterns = await call(`/v1/insights/reports/${reportId}/patterns`);
+    const p1 = patterns.patterns[0];
+    // Send to the queue from the pattern's row.
+    await top.getByLabel('Queue for p1').selectOption(queue.id);
+    await top.getByRole('button', { name: 'Send to queue' }).click();
+    await expect.poll(() => top.getByRole('status').textContent()).toBe(`Added ${p1.support} of ${p1.support}`);
+    const items = await call(`/v1/review-queues/${queue.id}/items?limit=500`);
+    expect(items.items).toHaveLength(p1.support);
+
+    // Open its traces: the traces page with the membership filter, exactly its traces.
+    await top.getByRole('link', { name: 'Open traces' }).click();
+    await page.waitForURL(/\/traces\?q=/);
+    expect(decodeURIComponent(new URL(page.url()).searchParams.get('q')!)).toBe(`insight.${reportId}=p1`);
+    await expect.poll(() => page.locator('tr[data-trace-id], .trace-row').count(), { timeout: 15_000 }).toBe(p1.support);
+    await screenshot(page, 'insights-pattern-traces');
+    expect(page.errors).toEqual([]);
+  });
+});
