@@ -5,12 +5,16 @@
  *   `gen_ai.provider.name`, `gen_ai.tool.call.arguments`, ...) and deprecated
  *   (`gen_ai.system`, `gen_ai.prompt`, `gen_ai.usage.prompt_tokens`, per-message events);
  * - OpenInference (`openinference.span.kind`, `input.value`, `llm.*`, `tool.*`, ...);
- * - the Vercel AI SDK (`ai.operationId`, `ai.prompt`, `ai.response.*`, `ai.toolCall.*`, `ai.usage.*`).
+ * - the Vercel AI SDK (`ai.operationId` or `operation.name`, `ai.prompt`, `ai.response.*`, `ai.toolCall.*`, `ai.usage.*`);
+ * - Semantic Kernel (`chat.completions` operations, event bodies in `gen_ai.event.content`);
+ * - Pydantic AI's agent run (`pydantic_ai.all_messages`, `final_result`);
+ * - Firebase Genkit (`genkit:*`, in ./conventions/genkit.ts).
  * Attributes are taken out of the map as they are used; what is left stays in the span's
  * metadata under its own name, so nothing an exporter sent is lost.
  */
 import type { SpanKind, Usage } from '../../../schema/wire/span.ts';
 import type { Attributes } from './attributes.ts';
+import { readGenkit } from './conventions/genkit.ts';
 import {
   argumentsText,
   indexedMessages,
@@ -99,6 +103,10 @@ const OPENINFERENCE_KINDS: Record<string, SpanKind> = {
 const GENAI_KINDS: Record<string, SpanKind> = {
   chat: 'llm',
   text_completion: 'llm',
+  // Semantic Kernel (.NET and Python) names its model calls this way.
+  'chat.completions': 'llm',
+  'text.completions': 'llm',
+  chat_completions: 'llm',
   generate_content: 'llm',
   completion: 'llm',
   embeddings: 'embedding',
@@ -151,12 +159,28 @@ function kindOf(attrs: Attributes): SpanKind | undefined {
     delete attrs['ai.operationId'];
     return vercelKind(vercel);
   }
+  // The Vercel AI SDK also writes `operation.name` = `<operation id> <function id>`; an
+  // exporter or processor that drops `ai.operationId` leaves only that.
+  const operation = attrs['operation.name'];
+  if (vercel === undefined && typeof operation === 'string' && operation.startsWith('ai.')) {
+    const kind = vercelKind(operation.split(' ')[0]);
+    if (kind) return kind;
+  }
   const lf = takeAlias(attrs, 'langfuse.observation.type');
   if (typeof lf === 'string' && LANGFUSE_KINDS[lf]) return LANGFUSE_KINDS[lf];
   if (typeof op === 'string') return 'chain'; // a GenAI operation Loupe has no closer kind for
+  // Pydantic AI's agent run span carries the whole conversation and the run's result.
+  if (attrs['pydantic_ai.all_messages'] !== undefined || (attrs.final_result !== undefined && attrs.agent_name !== undefined)) return 'agent';
   if (attrs['gen_ai.tool.name'] !== undefined || attrs['tool.name'] !== undefined) return 'tool';
-  if (attrs['gen_ai.request.model'] !== undefined || attrs['llm.model_name'] !== undefined) return 'llm';
+  // A model named (requested or answered), or messages sent to one, make an LLM call.
+  if (attrs['gen_ai.request.model'] !== undefined || attrs['gen_ai.response.model'] !== undefined || attrs['llm.model_name'] !== undefined) return 'llm';
+  if (hasPrefix(attrs, 'llm.input_messages.') || hasPrefix(attrs, 'llm.output_messages.')) return 'llm';
   return undefined;
+}
+
+function hasPrefix(attrs: Attributes, prefix: string): boolean {
+  for (const k in attrs) if (k.startsWith(prefix)) return true;
+  return false;
 }
 
 /** The deprecated per-message events (and the newer operation-details event) as messages. */
@@ -166,7 +190,10 @@ function eventMessages(events: EventLike[]): { input: ChatMessage[]; output: Cha
   const used = new Set<EventLike>();
   const details: Attributes = {};
   for (const e of events) {
-    const a = e.attributes;
+    let a = e.attributes;
+    // Semantic Kernel puts the whole event body, as JSON, in one `gen_ai.event.content`.
+    const body = parseMaybeJson(a['gen_ai.event.content']);
+    if (isObj(body)) a = { ...body, ...a };
     const role = /^gen_ai\.(system|user|assistant|tool)\.message$/.exec(e.name)?.[1];
     if (role) {
       const msg: Obj = { role: typeof a.role === 'string' ? a.role : role, content: parseMaybeJson(a.content) };
@@ -304,7 +331,13 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
   out.usedEvents = ev.used;
   for (const [k, v] of Object.entries(ev.details)) if (attrs[k] === undefined) attrs[k] = v;
 
-  const kind = kindOf(attrs);
+  const genkit = readGenkit(attrs);
+  if (genkit) {
+    Object.assign(out, { ...genkit, provider: undefined });
+    if (genkit.provider) out.metadata.provider = genkit.provider;
+    for (const k of Object.keys(out) as (keyof typeof out)[]) if (out[k] === undefined) delete out[k];
+  }
+  const kind = genkit ? genkit.kind : kindOf(attrs);
   if (kind) out.kind = kind;
 
   const provider = text(takeAlias(attrs, 'gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'));
@@ -371,6 +404,10 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
     if (inMessages) delete attrs['gen_ai.input.messages'];
     const outMessages = normalizeMessages(attrs['gen_ai.output.messages']);
     if (outMessages) delete attrs['gen_ai.output.messages'];
+    // Pydantic AI's agent run: the conversation (GenAI `parts` messages) and its result.
+    const runMessages = normalizeMessages(attrs['pydantic_ai.all_messages']);
+    if (runMessages) delete attrs['pydantic_ai.all_messages'];
+    const finalResult = kind === 'agent' ? takeAlias(attrs, 'final_result') : undefined;
     const oiIn = oiValue(attrs, 'input');
     const oiOut = oiValue(attrs, 'output');
     const docs = documents(attrs);
@@ -381,11 +418,13 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
     const values = takeAlias(attrs, 'ai.values', 'ai.value');
     const embeddings = takeAlias(attrs, 'ai.embeddings', 'ai.embedding');
     if (inMessages) out.input = { messages: inMessages };
+    else if (runMessages) out.input = { messages: runMessages };
     else if (values !== undefined) out.input = Array.isArray(values) ? values.map(parseMaybeJson) : parseMaybeJson(values);
     else if (oiIn !== undefined) out.input = oiIn;
     else if (prompt !== undefined) out.input = prompt;
     else if (kind && attrs.input !== undefined) out.input = parseMaybeJson(takeAlias(attrs, 'input'));
     if (outMessages) out.output = outputOf(outMessages);
+    else if (finalResult !== undefined) out.output = parseMaybeJson(finalResult);
     else if (docs) out.output = { documents: docs };
     else if (oiOut !== undefined) out.output = oiOut;
     else if (object !== undefined) out.output = parseMaybeJson(object);
