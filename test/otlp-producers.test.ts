@@ -305,4 +305,260 @@ describe('OTLP producers', () => {
     const tree = await waitForTrace(key, traceId);
     expect(tree.spans[0]).toMatchObject({ name: 'tick', start_time: '1970-01-01T00:00:01.000Z', latency_ms: 250 });
   });
+
+  it('OpenLLMetry / Traceloop: @workflow and @tool spans (traceloop.entity.*) and an openai.chat span with gen_ai.prompt.N.* / gen_ai.completion.N.* and a tool call', async () => {
+    const spans = await ingest([
+      {
+        spanId: S(20),
+        name: 'joke_workflow.workflow',
+        start: 0,
+        end: 3000,
+        attributes: {
+          'traceloop.span.kind': 'workflow',
+          'traceloop.workflow.name': 'joke_workflow',
+          'traceloop.entity.name': 'joke_workflow',
+          'traceloop.entity.input': JSON.stringify({ args: ['opentelemetry'], kwargs: {} }),
+          'traceloop.entity.output': JSON.stringify('Why did the span cross the road?'),
+        },
+      },
+      {
+        spanId: S(21),
+        parentSpanId: S(20),
+        name: 'openai.chat',
+        kind: 3,
+        start: 10,
+        end: 1500,
+        attributes: {
+          'llm.request.type': 'chat',
+          'gen_ai.system': 'OpenAI',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.response.model': 'gpt-4o-2024-08-06',
+          'llm.is_streaming': false,
+          'gen_ai.prompt.0.role': 'system',
+          'gen_ai.prompt.0.content': 'You are a comedian.',
+          'gen_ai.prompt.1.role': 'user',
+          'gen_ai.prompt.1.content': 'Tell a joke about opentelemetry',
+          'gen_ai.completion.0.role': 'assistant',
+          'gen_ai.completion.0.finish_reason': 'tool_calls',
+          'gen_ai.completion.0.tool_calls.0.id': 'call_abc',
+          'gen_ai.completion.0.tool_calls.0.name': 'get_joke',
+          'gen_ai.completion.0.tool_calls.0.arguments': '{"topic": "opentelemetry"}',
+          'gen_ai.usage.prompt_tokens': 24,
+          'gen_ai.usage.completion_tokens': 15,
+          'llm.usage.total_tokens': 39,
+        },
+      },
+      {
+        spanId: S(22),
+        parentSpanId: S(20),
+        name: 'get_joke.tool',
+        start: 1600,
+        end: 1700,
+        attributes: { 'traceloop.span.kind': 'tool', 'traceloop.entity.name': 'get_joke', 'traceloop.entity.input': JSON.stringify({ args: [], kwargs: { topic: 'opentelemetry' } }), 'traceloop.entity.output': JSON.stringify('Why did the span cross the road?') },
+      },
+    ]);
+    expect(spans[S(20)]).toMatchObject({ kind: 'chain', input: { args: ['opentelemetry'], kwargs: {} }, output: 'Why did the span cross the road?' });
+    expect(spans[S(21)]).toMatchObject({
+      kind: 'llm',
+      model: 'gpt-4o-2024-08-06',
+      usage: { input_tokens: 24, output_tokens: 15, total_tokens: 39 },
+      input: { messages: [{ role: 'system', content: 'You are a comedian.' }, { role: 'user', content: 'Tell a joke about opentelemetry' }] },
+      output: { role: 'assistant', tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'get_joke', arguments: '{"topic":"opentelemetry"}' } }] },
+    });
+    expect(spans[S(21)].metadata.provider).toBe('OpenAI');
+    expect(spans[S(22)]).toMatchObject({ kind: 'tool', input: { args: [], kwargs: { topic: 'opentelemetry' } }, output: 'Why did the span cross the road?' });
+  });
+
+  it('OpenLIT: a chat span with gen_ai.* attributes, cost, and the prompt / completion events', async () => {
+    const spans = await ingest([
+      {
+        spanId: S(23),
+        name: 'chat gpt-4o-mini',
+        kind: 3,
+        start: 0,
+        end: 800,
+        attributes: {
+          'telemetry.sdk.name': 'openlit',
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.system': 'openai',
+          'gen_ai.request.model': 'gpt-4o-mini',
+          'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+          'gen_ai.usage.input_tokens': 13,
+          'gen_ai.usage.output_tokens': 7,
+          'gen_ai.usage.total_tokens': 20,
+          'gen_ai.usage.cost': 0.0000062,
+          'gen_ai.response.finish_reasons': ['stop'],
+        },
+        events: [
+          { name: 'gen_ai.content.prompt', attributes: { 'gen_ai.prompt': 'user: What is LLM Observability?' } },
+          { name: 'gen_ai.content.completion', at: 800, attributes: { 'gen_ai.completion': 'Watching what your model does in production.' } },
+        ],
+      },
+    ]);
+    expect(spans[S(23)]).toMatchObject({
+      kind: 'llm',
+      model: 'gpt-4o-mini-2024-07-18',
+      usage: { input_tokens: 13, output_tokens: 7, total_tokens: 20, cost_usd: 0.0000062 },
+      input: { messages: [{ role: 'user', content: 'user: What is LLM Observability?' }] },
+      output: { role: 'assistant', content: 'Watching what your model does in production.' },
+    });
+  });
+
+  it('LlamaIndex through OpenInference: query (chain), retrieve (documents), embedding and LLM spans', async () => {
+    const spans = await ingest([
+      { spanId: S(30), name: 'RetrieverQueryEngine.query', start: 0, end: 2000, attributes: { 'openinference.span.kind': 'CHAIN', 'input.value': 'What did the author do growing up?', 'output.value': 'He wrote short stories.', 'output.mime_type': 'text/plain' } },
+      {
+        spanId: S(31),
+        parentSpanId: S(30),
+        name: 'VectorIndexRetriever.retrieve',
+        start: 10,
+        end: 300,
+        attributes: {
+          'openinference.span.kind': 'RETRIEVER',
+          'input.value': 'What did the author do growing up?',
+          'retrieval.documents.0.document.id': 'doc-1',
+          'retrieval.documents.0.document.score': 0.82,
+          'retrieval.documents.0.document.content': 'I wrote short stories.',
+          'retrieval.documents.0.document.metadata': JSON.stringify({ file_name: 'paul_graham_essay.txt' }),
+        },
+      },
+      {
+        spanId: S(32),
+        parentSpanId: S(31),
+        name: 'OpenAIEmbedding.get_query_embedding',
+        start: 20,
+        end: 100,
+        attributes: { 'openinference.span.kind': 'EMBEDDING', 'embedding.model_name': 'text-embedding-ada-002', 'embedding.embeddings.0.embedding.text': 'What did the author do growing up?', 'embedding.embeddings.0.embedding.vector': [0.01, -0.02] },
+      },
+      {
+        spanId: S(33),
+        parentSpanId: S(30),
+        name: 'OpenAI.chat',
+        start: 400,
+        end: 1900,
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'llm.model_name': 'gpt-3.5-turbo',
+          'llm.invocation_parameters': JSON.stringify({ temperature: 0.1, model: 'gpt-3.5-turbo' }),
+          'llm.input_messages.0.message.role': 'system',
+          'llm.input_messages.0.message.content': 'Answer from the context.',
+          'llm.input_messages.1.message.role': 'user',
+          'llm.input_messages.1.message.content': 'Context: I wrote short stories. Question: What did the author do growing up?',
+          'llm.output_messages.0.message.role': 'assistant',
+          'llm.output_messages.0.message.content': 'He wrote short stories.',
+          'llm.token_count.prompt': 40,
+          'llm.token_count.completion': 6,
+          'llm.token_count.total': 46,
+        },
+      },
+    ]);
+    expect(spans[S(30)]).toMatchObject({ kind: 'chain', input: 'What did the author do growing up?', output: 'He wrote short stories.' });
+    expect(spans[S(31)]).toMatchObject({ kind: 'retriever', output: { documents: [{ id: 'doc-1', score: 0.82, content: 'I wrote short stories.', metadata: { file_name: 'paul_graham_essay.txt' } }] } });
+    expect(spans[S(32)]).toMatchObject({ kind: 'embedding', model: 'text-embedding-ada-002', input: ['What did the author do growing up?'], output: [[0.01, -0.02]] });
+    expect(spans[S(33)]).toMatchObject({ kind: 'llm', model: 'gpt-3.5-turbo', usage: { input_tokens: 40, output_tokens: 6, total_tokens: 46 }, output: { role: 'assistant', content: 'He wrote short stories.' } });
+  });
+
+  it('LangChain through OpenInference: chain, a chat model answering with a tool call, and the tool', async () => {
+    const spans = await ingest([
+      { spanId: S(40), name: 'AgentExecutor', start: 0, end: 3000, attributes: { 'openinference.span.kind': 'CHAIN', 'input.value': JSON.stringify({ input: 'What is 3 * 12?' }), 'input.mime_type': 'application/json', 'output.value': JSON.stringify({ output: '36' }), 'output.mime_type': 'application/json', metadata: JSON.stringify({ ls_run_name: 'agent' }) } },
+      {
+        spanId: S(41),
+        parentSpanId: S(40),
+        name: 'ChatOpenAI',
+        start: 10,
+        end: 900,
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'llm.model_name': 'gpt-4o-mini',
+          'llm.provider': 'openai',
+          'llm.input_messages.0.message.role': 'user',
+          'llm.input_messages.0.message.content': 'What is 3 * 12?',
+          'llm.output_messages.0.message.role': 'assistant',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.id': 'call_m1',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.function.name': 'multiply',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments': '{"a": 3, "b": 12}',
+          'llm.token_count.prompt': 60,
+          'llm.token_count.completion': 18,
+        },
+      },
+      { spanId: S(42), parentSpanId: S(40), name: 'multiply', start: 950, end: 960, attributes: { 'openinference.span.kind': 'TOOL', 'tool.name': 'multiply', 'input.value': '{"a": 3, "b": 12}', 'output.value': '36' } },
+    ]);
+    expect(spans[S(40)]).toMatchObject({ kind: 'chain', input: { input: 'What is 3 * 12?' }, output: { output: '36' } });
+    expect(spans[S(41)]).toMatchObject({ kind: 'llm', model: 'gpt-4o-mini', usage: { input_tokens: 60, output_tokens: 18 }, output: { tool_calls: [{ id: 'call_m1', function: { name: 'multiply', arguments: '{"a":3,"b":12}' } }] } });
+    expect(spans[S(42)]).toMatchObject({ kind: 'tool', name: 'multiply', input: { a: 3, b: 12 }, output: 36 });
+  });
+
+  it('the OpenAI Agents SDK tracing export (through openinference-instrumentation-openai-agents): agent, response and function spans', async () => {
+    const spans = await ingest([
+      { spanId: S(50), name: 'Assistant', start: 0, end: 2500, attributes: { 'openinference.span.kind': 'AGENT', 'graph.node.id': 'Assistant' } },
+      {
+        spanId: S(51),
+        parentSpanId: S(50),
+        name: 'response',
+        start: 10,
+        end: 1200,
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'llm.system': 'openai',
+          'llm.provider': 'openai',
+          'llm.model_name': 'gpt-4o-2024-08-06',
+          'llm.invocation_parameters': JSON.stringify({ model: 'gpt-4o' }),
+          'llm.input_messages.0.message.role': 'system',
+          'llm.input_messages.0.message.content': 'You are a helpful assistant',
+          'llm.input_messages.1.message.role': 'user',
+          'llm.input_messages.1.message.content': 'What is the weather in Tokyo?',
+          'llm.output_messages.0.message.role': 'assistant',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.id': 'call_w1',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.function.name': 'get_weather',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments': '{"city":"Tokyo"}',
+          'llm.token_count.prompt': 52,
+          'llm.token_count.completion': 16,
+          'llm.token_count.total': 68,
+          'output.value': JSON.stringify({ id: 'resp_1', model: 'gpt-4o-2024-08-06' }),
+          'output.mime_type': 'application/json',
+        },
+      },
+      { spanId: S(52), parentSpanId: S(50), name: 'get_weather', start: 1250, end: 1300, attributes: { 'openinference.span.kind': 'TOOL', 'tool.name': 'get_weather', 'input.value': '{"city":"Tokyo"}', 'input.mime_type': 'application/json', 'output.value': 'The weather in Tokyo is sunny.' } },
+    ]);
+    expect(spans[S(50)]).toMatchObject({ kind: 'agent', name: 'Assistant' });
+    expect(spans[S(51)]).toMatchObject({
+      kind: 'llm',
+      model: 'gpt-4o-2024-08-06',
+      usage: { input_tokens: 52, output_tokens: 16, total_tokens: 68 },
+      input: { messages: [{ role: 'system', content: 'You are a helpful assistant' }, { role: 'user', content: 'What is the weather in Tokyo?' }] },
+      output: { role: 'assistant', tool_calls: [{ id: 'call_w1', function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' } }] },
+    });
+    expect(spans[S(52)]).toMatchObject({ kind: 'tool', name: 'get_weather', input: { city: 'Tokyo' }, output: 'The weather in Tokyo is sunny.' });
+  });
+
+  it('Logfire instrument_openai: request_data / response_data give the messages, gen_ai.* the model and tokens', async () => {
+    const spans = await ingest([
+      {
+        spanId: S(60),
+        name: 'Chat Completion with {request_data[model]!r}',
+        start: 0,
+        end: 900,
+        attributes: {
+          'logfire.msg_template': 'Chat Completion with {request_data[model]!r}',
+          'logfire.msg': "Chat Completion with 'gpt-4o'",
+          'logfire.span_type': 'span',
+          'gen_ai.system': 'openai',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.response.model': 'gpt-4o-2024-08-06',
+          'gen_ai.usage.input_tokens': 19,
+          'gen_ai.usage.output_tokens': 5,
+          async: false,
+          request_data: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Largest planet?' }] }),
+          response_data: JSON.stringify({ message: { role: 'assistant', content: 'Jupiter.', tool_calls: null, refusal: null }, usage: { prompt_tokens: 19, completion_tokens: 5, total_tokens: 24 } }),
+        },
+      },
+    ]);
+    expect(spans[S(60)]).toMatchObject({
+      kind: 'llm',
+      model: 'gpt-4o-2024-08-06',
+      usage: { input_tokens: 19, output_tokens: 5, total_tokens: 24 },
+      input: { messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Largest planet?' }] },
+      output: { role: 'assistant', content: 'Jupiter.' },
+    });
+  });
 });

@@ -8,7 +8,9 @@
  * - the Vercel AI SDK (`ai.operationId` or `operation.name`, `ai.prompt`, `ai.response.*`, `ai.toolCall.*`, `ai.usage.*`);
  * - Semantic Kernel (`chat.completions` operations, event bodies in `gen_ai.event.content`);
  * - Pydantic AI's agent run (`pydantic_ai.all_messages`, `final_result`);
- * - Firebase Genkit (`genkit:*`, in ./conventions/genkit.ts).
+ * - Firebase Genkit (`genkit:*`, in ./conventions/genkit.ts);
+ * - OpenLLMetry / Traceloop (`traceloop.span.kind`, `traceloop.entity.*`, `llm.request.type`,
+ *   `gen_ai.prompt.N.*`), Logfire (`request_data` / `response_data`).
  * Attributes are taken out of the map as they are used; what is left stays in the span's
  * metadata under its own name, so nothing an exporter sent is lost.
  */
@@ -132,6 +134,9 @@ function vercelKind(operationId: string): SpanKind | undefined {
   return undefined;
 }
 
+/** OpenLLMetry (Traceloop) `traceloop.span.kind`: its decorators' @workflow, @task, @agent, @tool. */
+const TRACELOOP_KINDS: Record<string, SpanKind> = { workflow: 'chain', task: 'chain', agent: 'agent', tool: 'tool', unknown: 'other' };
+
 const LANGFUSE_KINDS: Record<string, SpanKind> = {
   generation: 'llm',
   span: 'chain',
@@ -166,6 +171,11 @@ function kindOf(attrs: Attributes): SpanKind | undefined {
     const kind = vercelKind(operation.split(' ')[0]);
     if (kind) return kind;
   }
+  const traceloop = takeAlias(attrs, 'traceloop.span.kind');
+  if (typeof traceloop === 'string' && TRACELOOP_KINDS[traceloop]) return TRACELOOP_KINDS[traceloop];
+  const requestType = attrs['llm.request.type']; // OpenLLMetry's model calls: chat, completion, embedding, rerank
+  if (requestType === 'chat' || requestType === 'completion') return 'llm';
+  if (requestType === 'embedding') return 'embedding';
   const lf = takeAlias(attrs, 'langfuse.observation.type');
   if (typeof lf === 'string' && LANGFUSE_KINDS[lf]) return LANGFUSE_KINDS[lf];
   if (typeof op === 'string') return 'chain'; // a GenAI operation Loupe has no closer kind for
@@ -348,7 +358,7 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
   const usage: Usage = {};
   const input = count(takeAlias(attrs, 'gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt', 'ai.usage.inputTokens', 'ai.usage.promptTokens'));
   const output = count(takeAlias(attrs, 'gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion', 'ai.usage.outputTokens', 'ai.usage.completionTokens'));
-  const total = count(takeAlias(attrs, 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'ai.usage.totalTokens', 'ai.usage.tokens'));
+  const total = count(takeAlias(attrs, 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'llm.usage.total_tokens', 'ai.usage.totalTokens', 'ai.usage.tokens'));
   const costValue = takeAlias(attrs, 'llm.cost.total', 'gen_ai.usage.cost');
   const cost = typeof costValue === 'number' && costValue >= 0 ? costValue : undefined;
   if (input !== undefined) usage.input_tokens = input;
@@ -366,8 +376,8 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
     const oiIn = oiValue(attrs, 'input');
     const result = takeAlias(attrs, 'gen_ai.tool.call.result', 'ai.toolCall.result', 'ai.toolCall.output');
     const oiOut = oiValue(attrs, 'output');
-    const toolInput = args !== undefined ? parseMaybeJson(args) : (oiIn ?? parseMaybeJson(takeAlias(attrs, 'input')));
-    const toolOutput = result !== undefined ? parseMaybeJson(result) : (oiOut ?? parseMaybeJson(takeAlias(attrs, 'output')));
+    const toolInput = args !== undefined ? parseMaybeJson(args) : (oiIn ?? parseMaybeJson(takeAlias(attrs, 'traceloop.entity.input', 'input')));
+    const toolOutput = result !== undefined ? parseMaybeJson(result) : (oiOut ?? parseMaybeJson(takeAlias(attrs, 'traceloop.entity.output', 'output')));
     if (toolInput !== undefined) out.input = toolInput;
     if (toolOutput !== undefined) out.output = toolOutput;
   } else if (kind === 'llm') {
@@ -381,8 +391,19 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
       const prompt = vercelPrompt(attrs);
       if (prompt !== undefined) out.input = prompt;
     }
+    // Logfire's OpenAI / Anthropic instrumentation: the request and response bodies as JSON.
+    const request = parseMaybeJson(attrs.request_data);
+    const response = parseMaybeJson(attrs.response_data);
+    if (out.input === undefined && isObj(request) && normalizeMessages(request.messages)) {
+      out.input = { messages: normalizeMessages(request.messages) };
+      delete attrs.request_data;
+    }
     if (outMessages) out.output = outputOf(outMessages);
     else if (oiOut !== undefined) out.output = completionMessages(oiOut).length ? outputOf(completionMessages(oiOut)) : oiOut;
+    else if (isObj(response) && isObj(response.message)) {
+      out.output = outputOf(normalizeMessage({ role: 'assistant', ...response.message }));
+      delete attrs.response_data;
+    }
   } else if (kind === 'embedding') {
     const values = takeAlias(attrs, 'ai.values', 'ai.value');
     const texts = unflatten(attrs, 'embedding.embeddings');
@@ -422,6 +443,7 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
     else if (values !== undefined) out.input = Array.isArray(values) ? values.map(parseMaybeJson) : parseMaybeJson(values);
     else if (oiIn !== undefined) out.input = oiIn;
     else if (prompt !== undefined) out.input = prompt;
+    else if (attrs['traceloop.entity.input'] !== undefined) out.input = parseMaybeJson(takeAlias(attrs, 'traceloop.entity.input'));
     else if (kind && attrs.input !== undefined) out.input = parseMaybeJson(takeAlias(attrs, 'input'));
     if (outMessages) out.output = outputOf(outMessages);
     else if (finalResult !== undefined) out.output = parseMaybeJson(finalResult);
@@ -430,6 +452,7 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
     else if (object !== undefined) out.output = parseMaybeJson(object);
     else if (embeddings !== undefined) out.output = Array.isArray(embeddings) && typeof embeddings[0] === 'string' ? embeddings.map(parseMaybeJson) : parseMaybeJson(embeddings);
     else if (response) out.output = response;
+    else if (attrs['traceloop.entity.output'] !== undefined) out.output = parseMaybeJson(takeAlias(attrs, 'traceloop.entity.output'));
     else if (kind && attrs.output !== undefined) out.output = parseMaybeJson(takeAlias(attrs, 'output'));
   }
 
