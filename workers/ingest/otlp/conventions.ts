@@ -275,18 +275,21 @@ function vercelResponse(attrs: Attributes): ChatMessage | undefined {
 /** Input messages from whichever convention carries them. */
 function inputMessages(attrs: Attributes, fromEvents: ChatMessage[]): ChatMessage[] | null {
   const system = systemMessage(takeAlias(attrs, 'gen_ai.system_instructions'));
+  // Each JSON attribute is parsed once (message lists are most of an LLM span's bytes, and
+  // parsing them twice was the largest cost of translating one).
+  const fromJson = (key: string): ChatMessage[] | null => {
+    if (attrs[key] === undefined) return null;
+    const m = normalizeMessages(attrs[key]);
+    if (m) delete attrs[key];
+    return m;
+  };
   let messages =
-    normalizeMessages(attrs['gen_ai.input.messages']) ??
+    fromJson('gen_ai.input.messages') ??
     openInferenceMessages(attrs, 'llm.input_messages') ??
-    normalizeMessages(attrs['ai.prompt.messages']) ??
-    normalizeMessages(attrs['gen_ai.prompt']) ??
+    fromJson('ai.prompt.messages') ??
+    fromJson('gen_ai.prompt') ??
     indexedMessages(attrs, 'gen_ai.prompt') ??
     (fromEvents.length ? fromEvents : null);
-  if (messages) {
-    for (const k of ['gen_ai.input.messages', 'ai.prompt.messages', 'gen_ai.prompt']) {
-      if (attrs[k] !== undefined && normalizeMessages(attrs[k])) delete attrs[k];
-    }
-  }
   if (system && !messages?.some((m) => m.role === 'system')) messages = [system, ...(messages ?? [])];
   return messages;
 }
@@ -399,8 +402,10 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
       delete attrs.request_data;
     }
     if (outMessages) out.output = outputOf(outMessages);
-    else if (oiOut !== undefined) out.output = completionMessages(oiOut).length ? outputOf(completionMessages(oiOut)) : oiOut;
-    else if (isObj(response) && isObj(response.message)) {
+    else if (oiOut !== undefined) {
+      const completion = completionMessages(oiOut);
+      out.output = completion.length ? outputOf(completion) : oiOut;
+    } else if (isObj(response) && isObj(response.message)) {
       out.output = outputOf(normalizeMessage({ role: 'assistant', ...response.message }));
       delete attrs.response_data;
     }
