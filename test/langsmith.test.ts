@@ -206,6 +206,32 @@ describe('LangSmith-compatible API', () => {
     expect(tree.spans[0].name).toBe('once');
   });
 
+  it('reads multipart as RFC 2046 allows: a preamble, transport padding after boundaries, quoted names with a filename, and a binary part holding CRLF, dashes and the start of the boundary', async () => {
+    const { key, projectId } = await makeProject();
+    const run = id(45);
+    const b = 'xYz-boundary';
+    const enc = new TextEncoder();
+    const blob = new Uint8Array([0x0d, 0x0a, 0x2d, 0x2d, ...enc.encode(b.slice(0, 5)), 0x00, 0x0d, 0x0a, 0x0d, 0x0a, 0xff]);
+    const runJson = JSON.stringify({ id: run, trace_id: run, name: 'padded', run_type: 'chain', start_time: 1767225600000, inputs: { q: 'a\r\nb' } });
+    const pieces: (string | Uint8Array)[] = [
+      'This is a preamble the parser must skip.\r\n',
+      `--${b}  \r\nContent-Disposition: form-data; name="post.${run}"\r\nContent-Type: application/json\r\n\r\n${runJson}\r\n`,
+      `--${b}\r\ncontent-disposition: form-data; name="attachment.${run}.blob"; filename="blob.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`,
+      blob,
+      `\r\n--${b}--\r\nepilogue`,
+    ];
+    const chunks = pieces.map((p) => (typeof p === 'string' ? enc.encode(p) : p));
+    const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let o = 0;
+    for (const c of chunks) body.set(c, (o += c.length) - c.length);
+    const res = await exports.default.fetch(new Request('http://loupe.test/runs/multipart', { method: 'POST', headers: { 'x-api-key': key, 'content-type': `multipart/form-data; boundary="${b}"` }, body }));
+    expect(res.status).toBe(202);
+    const tree = await waitForTrace(key, run);
+    expect(tree.spans[0]).toMatchObject({ name: 'padded', input: { q: 'a\r\nb' } });
+    const object = await env.BLOBS.get(`attachments/${projectId}/${run}/blob`);
+    expect(new Uint8Array(await object!.arrayBuffer())).toEqual(blob);
+  });
+
   it('stores attachments byte for byte in R2 under the project and references them from the span', async () => {
     const { key, projectId } = await makeProject();
     const run = id(40);
