@@ -189,7 +189,8 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
   }
   const normalized = result.spans.map(fit);
   const created = result.indexes.filter((i) => spanOps[i].op.op === 'post').map((i) => ({ runId: spanOps[i].ids.id, traceId: spanOps[i].ids.traceId }));
-  const nothingElse = !normalized.length && !pendingPatches.length && !feedbacks.length && !batch.attachments.length;
+  // Attachments never count: each belongs to a run of this request, stored only with it.
+  const nothingElse = !normalized.length && !pendingPatches.length && !feedbacks.length;
   if (rejected.length && nothingElse && !duplicates.length) {
     rejected.sort((a, b) => a.index - b.index);
     const first = rejected[0];
