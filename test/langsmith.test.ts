@@ -140,6 +140,57 @@ describe('LangSmith-compatible API', () => {
     expect(results[0].n).toBe(0);
   });
 
+  it('answers a /runs/batch per item (207): id-less patches take their id from dotted_order, one bad entry is rejected, the good runs are stored', async () => {
+    const { key } = await makeProject();
+    const root = id(70);
+    const child = id(71);
+    const rootOrder = dotted([T(0), root]);
+    const childOrder = dotted([T(0), root], [T(1), child]);
+    // A hand-rolled client: posts with ids, patches naming their run only by dotted_order.
+    const body = {
+      post: [
+        { id: root, trace_id: root, dotted_order: rootOrder, name: 'agent', run_type: 'chain', start_time: '2026-01-01T00:00:00.000000', inputs: { question: 'refund?' } },
+        { id: child, trace_id: root, parent_run_id: root, dotted_order: childOrder, name: 'ChatOpenAI', run_type: 'llm', start_time: '2026-01-01T00:00:01.000000', inputs: { messages: [{ role: 'user', content: 'refund?' }] }, extra: { metadata: { ls_model_name: 'gpt-4o-mini' } } },
+      ],
+      patch: [
+        { trace_id: root, dotted_order: childOrder, end_time: '2026-01-01T00:00:02.000000', outputs: { generations: [[{ text: 'Yes.' }]], llm_output: { token_usage: { prompt_tokens: 12, completion_tokens: 3 } } } },
+        { trace_id: root, end_time: '2026-01-01T00:00:03.000000', outputs: { answer: 'no id, no dotted_order' } },
+        { dotted_order: rootOrder, end_time: '2026-01-01T00:00:04.000000', outputs: { answer: 'Yes.' } },
+      ],
+    };
+    const res = await api('/runs/batch', { key, body });
+    expect(res.status).toBe(207);
+    expect(res.json.rejected).toEqual([{ index: 3, id: null, path: 'patch[1].id', message: expect.stringContaining('id must be a UUID') }]);
+    expect(res.json.accepted.sort()).toEqual([root, child].sort());
+    const tree = await eventually(async () => {
+      const t = await waitForTrace(key, root, 2);
+      if (t.spans.some((s: any) => s.output === undefined)) throw new Error('patches not merged yet');
+      return t;
+    });
+    const byId = Object.fromEntries(tree.spans.map((s: any) => [s.id, s]));
+    expect(byId[root]).toMatchObject({ name: 'agent', kind: 'chain', input: { question: 'refund?' }, output: { answer: 'Yes.' }, latency_ms: 4000, status: 'ok' });
+    expect(byId[child]).toMatchObject({ kind: 'llm', model: 'gpt-4o-mini', parent_id: root, usage: { input_tokens: 12, output_tokens: 3, total_tokens: 15 }, output: { generations: [[{ text: 'Yes.' }]] } });
+    // Every entry bad: 400, nothing stored.
+    const allBad = await api('/runs/batch', { key, body: { patch: [{ end_time: '2026-01-01T00:00:03Z' }] } });
+    expect(allBad.status).toBe(400);
+    expect(allBad.json.error.path).toBe('patch[0].id');
+  });
+
+  it('answers a multipart body per item (207): a bad run part is rejected, the good runs beside it are stored', async () => {
+    const { key } = await makeProject();
+    const good = id(72);
+    const res = await postMultipart(key, [
+      ...runParts('post', { id: good, trace_id: good, dotted_order: dotted([T(0), good]), name: 'kept', run_type: 'chain', start_time: 1767225600000, inputs: { q: 1 } }),
+      { name: 'post.run-1', data: '{"name":"x"}' },
+      ...runParts('post', { id: id(73), trace_id: id(73), name: 'bad type', run_type: 'agentic', start_time: 1767225600000 }),
+    ]);
+    expect(res.status).toBe(207);
+    expect(res.json.accepted).toEqual([good]);
+    expect(res.json.rejected.map((r: any) => r.path)).toEqual(['post.run-1.id', `post.${id(73)}.run_type`]);
+    const tree = await waitForTrace(key, good);
+    expect(tree.spans[0]).toMatchObject({ name: 'kept', input: { q: 1 } });
+  });
+
   it('answers 409 to a duplicate create, and skips duplicates mixed into a batch of new runs', async () => {
     const { key } = await makeProject();
     const run = id(30);
@@ -153,6 +204,32 @@ describe('LangSmith-compatible API', () => {
     expect(mixed.json).toMatchObject({ accepted: [id(31)], duplicates: [run] });
     const tree = await waitForTrace(key, run);
     expect(tree.spans[0].name).toBe('once');
+  });
+
+  it('reads multipart as RFC 2046 allows: a preamble, transport padding after boundaries, quoted names with a filename, and a binary part holding CRLF, dashes and the start of the boundary', async () => {
+    const { key, projectId } = await makeProject();
+    const run = id(45);
+    const b = 'xYz-boundary';
+    const enc = new TextEncoder();
+    const blob = new Uint8Array([0x0d, 0x0a, 0x2d, 0x2d, ...enc.encode(b.slice(0, 5)), 0x00, 0x0d, 0x0a, 0x0d, 0x0a, 0xff]);
+    const runJson = JSON.stringify({ id: run, trace_id: run, name: 'padded', run_type: 'chain', start_time: 1767225600000, inputs: { q: 'a\r\nb' } });
+    const pieces: (string | Uint8Array)[] = [
+      'This is a preamble the parser must skip.\r\n',
+      `--${b}  \r\nContent-Disposition: form-data; name="post.${run}"\r\nContent-Type: application/json\r\n\r\n${runJson}\r\n`,
+      `--${b}\r\ncontent-disposition: form-data; name="attachment.${run}.blob"; filename="blob.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`,
+      blob,
+      `\r\n--${b}--\r\nepilogue`,
+    ];
+    const chunks = pieces.map((p) => (typeof p === 'string' ? enc.encode(p) : p));
+    const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let o = 0;
+    for (const c of chunks) body.set(c, (o += c.length) - c.length);
+    const res = await exports.default.fetch(new Request('http://loupe.test/runs/multipart', { method: 'POST', headers: { 'x-api-key': key, 'content-type': `multipart/form-data; boundary="${b}"` }, body }));
+    expect(res.status).toBe(202);
+    const tree = await waitForTrace(key, run);
+    expect(tree.spans[0]).toMatchObject({ name: 'padded', input: { q: 'a\r\nb' } });
+    const object = await env.BLOBS.get(`attachments/${projectId}/${run}/blob`);
+    expect(new Uint8Array(await object!.arrayBuffer())).toEqual(blob);
   });
 
   it('stores attachments byte for byte in R2 under the project and references them from the span', async () => {

@@ -1,11 +1,13 @@
 /**
  * Ingesting LangSmith run operations (from /runs/multipart, /runs/batch, POST /runs and
- * PATCH /runs/{id}) through the shared path: translate every run and feedback first and
- * answer 400 on the first problem (a request is all or nothing, as in LangSmith), then
+ * PATCH /runs/{id}) through the shared path: translate every run and feedback first,
+ * setting invalid ones aside with their reason (answered per item, as the native 207 does:
+ * a hand-rolled client's one bad patch must not cost its good posts), then
  * store attachments in R2, write the spans with `writeSpanBatch`, record the created runs,
  * and apply feedback. Plain functions, no hono types.
  */
 import type { NormalizedSpan, SpanIn } from '../../../schema/wire/span.ts';
+import type { ItemError } from '../../../schema/wire/errors.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { validateSpans } from '../validate.ts';
 import { writeSpanBatch } from '../../store/batch-writer.ts';
@@ -28,6 +30,8 @@ export interface RunIngestResult {
   pending: string[];
   /** Feedback ids stored (or pending). */
   feedback: string[];
+  /** Invalid runs and feedback, each with its index in the request, path and reason; the rest were stored. */
+  rejected: ItemError[];
 }
 
 const asApiError = (err: unknown) => (err instanceof RunError ? new ApiError(400, 'invalid_run', err.message, err.path) : err);
@@ -97,19 +101,39 @@ async function applyPendingPatches(env: Env, projectId: string, patches: Pending
 const fit = (s: NormalizedSpan): NormalizedSpan => (s.metadata ? { ...s, metadata: fitMetadata(s.metadata) } : s);
 
 /**
- * Ingests one request's run operations, feedback and attachments. Throws ApiError 400 for
- * an invalid item (nothing written), 409 when every create in it is a duplicate.
+ * Ingests one request's run operations, feedback and attachments, item by item as the
+ * native route does: an invalid run or feedback is reported in `rejected` (index, id, path,
+ * reason) and the others are stored. Throws ApiError 400 when every item is invalid
+ * (nothing written), 409 when every create in it is a duplicate.
  */
 export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, now = Date.now()): Promise<RunIngestResult> {
-  const ops = mergeOps(batch.ops);
-  let idsList: RunIds[];
-  let feedbacks: (LangsmithFeedback & { path: string })[];
-  try {
-    idsList = ops.map(runIds);
-    feedbacks = batch.feedback.map((f) => ({ ...translateFeedback(f.body, f.path), path: f.path }));
-  } catch (err) {
-    throw asApiError(err);
+  const rejected: ItemError[] = [...(batch.rejected ?? [])];
+  const order = new Map<RunOp, number>();
+  batch.ops.forEach((op, i) => order.set(op, op.index ?? i));
+  const reject = (index: number, id: string | null, err: unknown) => {
+    if (!(err instanceof RunError)) throw err;
+    rejected.push({ index, id, path: err.path, message: err.message });
+  };
+  const rawId = (op: RunOp) => (typeof op.run?.id === 'string' ? op.run.id : null);
+
+  const ops: RunOp[] = [];
+  const idsList: RunIds[] = [];
+  for (const op of mergeOps(batch.ops)) {
+    try {
+      idsList.push(runIds(op));
+      ops.push(op);
+    } catch (err) {
+      reject(order.get(op) ?? 0, rawId(op), err);
+    }
   }
+  const feedbacks: (LangsmithFeedback & { path: string })[] = [];
+  batch.feedback.forEach((f, i) => {
+    try {
+      feedbacks.push({ ...translateFeedback(f.body, f.path), path: f.path });
+    } catch (err) {
+      reject(f.index ?? batch.ops.length + i, null, err);
+    }
+  });
 
   // One read of langsmith_runs: duplicates among the creates, and the traces of runs
   // (parents, patched runs, feedback targets) this request does not say.
@@ -127,8 +151,7 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
 
   const duplicates: string[] = [];
   const spans: SpanIn[] = [];
-  const paths: string[] = [];
-  const created: { runId: string; traceId: string }[] = [];
+  const spanOps: { op: RunOp; ids: RunIds & { traceId: string } }[] = [];
   const pendingPatches: { op: RunOp; id: string }[] = [];
   const attachmentsByRun = new Map<string, Record<string, AttachmentRef>>();
   for (const a of batch.attachments) {
@@ -136,9 +159,9 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
     refs[a.name] = { key: attachmentKey(projectId, a.runId, a.name), content_type: a.contentType, size: a.bytes.byteLength };
     attachmentsByRun.set(a.runId, refs);
   }
-  try {
-    ops.forEach((op, i) => {
-      const ids = idsList[i];
+  ops.forEach((op, i) => {
+    const ids = idsList[i];
+    try {
       if (op.op === 'post' && known.has(ids.id)) {
         duplicates.push(ids.id);
         return;
@@ -152,21 +175,35 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
         return;
       }
       spans.push(runToSpan(op, { ...ids, traceId }, attachmentsByRun.get(ids.id)));
-      paths.push(op.path);
-      if (op.op === 'post') {
-        created.push({ runId: ids.id, traceId });
-        traces.set(ids.id, traceId);
-      }
-    });
-  } catch (err) {
-    throw asApiError(err);
+      spanOps.push({ op, ids: { ...ids, traceId } });
+      if (op.op === 'post') traces.set(ids.id, traceId);
+    } catch (err) {
+      reject(order.get(op) ?? i, ids.id, err);
+    }
+  });
+  const result = validateSpans(spans);
+  for (const r of result.rejected) {
+    const { op } = spanOps[r.index];
+    const path = r.path.replace(/^spans\[(\d+)\]/, op.path).replace(/\.input\b/, '.inputs').replace(/\.output\b/, '.outputs');
+    rejected.push({ index: order.get(op) ?? r.index, id: r.id, path, message: r.message });
   }
-  const normalized = validated(spans, paths).map(fit);
-  if (duplicates.length && !normalized.length && !pendingPatches.length && !feedbacks.length) {
+  const normalized = result.spans.map(fit);
+  const created = result.indexes.filter((i) => spanOps[i].op.op === 'post').map((i) => ({ runId: spanOps[i].ids.id, traceId: spanOps[i].ids.traceId }));
+  // Attachments never count: each belongs to a run of this request, stored only with it.
+  const nothingElse = !normalized.length && !pendingPatches.length && !feedbacks.length;
+  if (rejected.length && nothingElse && !duplicates.length) {
+    rejected.sort((a, b) => a.index - b.index);
+    const first = rejected[0];
+    throw new ApiError(400, 'invalid_run', rejected.length > 1 ? `every run was rejected; first: ${first.path}: ${first.message}` : first.message, first.path, { rejected });
+  }
+  if (duplicates.length && nothingElse) {
     throw new ApiError(409, 'conflict', `run${duplicates.length > 1 ? 's' : ''} ${duplicates.join(', ')} already exist${duplicates.length > 1 ? '' : 's'}; a run is created once, then patched`, undefined, { duplicates });
   }
 
-  await storeAttachments(env, projectId, batch.attachments);
+  // Attachments of a rejected run are not stored (its span, which points at them, is not).
+  const stored = new Set(normalized.map((s) => s.id));
+  for (const p of pendingPatches) stored.add(p.id);
+  await storeAttachments(env, projectId, batch.attachments.filter((a) => stored.has(a.runId)));
   if (normalized.length) await writeSpanBatch(env, projectId, normalized, 'langsmith');
   const unblocked = await recordRuns(env, projectId, created, now);
   for (const c of created) known.set(c.runId, c.traceId);
@@ -174,9 +211,9 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
 
   const pending: string[] = [];
   for (const p of pendingPatches) {
-    const stored = await storePendingPatch(env, projectId, p.id, p.op.run, now);
-    if (stored.traceId) {
-      await applyPendingPatches(env, projectId, [{ id: stored.id, run_id: p.id, body: stored.id.slice('patch:'.length) }], new Map([[p.id, stored.traceId]]));
+    const storedPatch = await storePendingPatch(env, projectId, p.id, p.op.run, now);
+    if (storedPatch.traceId) {
+      await applyPendingPatches(env, projectId, [{ id: storedPatch.id, run_id: p.id, body: storedPatch.id.slice('patch:'.length) }], new Map([[p.id, storedPatch.traceId]]));
     } else pending.push(p.id);
   }
 
@@ -188,13 +225,14 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
       direct.push({ ...f.feedback, trace_id: traceId });
       if (f.feedback.id) feedbackIds.push(f.feedback.id);
     } else {
-      const stored = await storePendingFeedback(env, projectId, f.runId, f.feedback, now);
-      feedbackIds.push(stored.id);
-      if (!stored.traceId) pending.push(f.runId);
+      const storedFeedback = await storePendingFeedback(env, projectId, f.runId, f.feedback, now);
+      feedbackIds.push(storedFeedback.id);
+      if (!storedFeedback.traceId) pending.push(f.runId);
     }
   }
   await writeFeedback(env, projectId, direct, { now });
-  return { accepted: [...new Set(normalized.map((s) => s.id))], duplicates, pending, feedback: feedbackIds };
+  rejected.sort((a, b) => a.index - b.index);
+  return { accepted: [...stored].filter((id) => !pendingPatches.some((p) => p.id === id)), duplicates, pending, feedback: feedbackIds, rejected };
 }
 
 /** Translates and stores one LangSmith feedback (POST /feedback); returns its id and trace, if known yet. */

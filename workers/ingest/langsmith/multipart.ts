@@ -2,13 +2,14 @@
  * The body of POST /runs/multipart, as the LangSmith SDKs write it: one part per run
  * operation (`post.<id>`, `patch.<id>`, JSON), the run's large fields as separate parts
  * (`post.<id>.inputs|outputs|events|extra|error|serialized`), files as
- * `attachment.<id>.<name>` (any content type), and `feedback.<id>`. Parsed with
- * @remix-run/multipart-parser, which keeps binary parts byte-exact (the runtime's
- * `formData()` decodes a part without a filename as text, and measured 3-5x slower on a
- * 500-run batch of ~2,000 parts: 60-120 ms against 12-16 ms).
+ * `attachment.<id>.<name>` (any content type), and `feedback.<id>`. Split by
+ * ./multipart-scan.ts, which keeps binary parts byte-exact (the runtime's `formData()`
+ * decodes a part without a filename as text, and measured 3-5x slower than a streaming
+ * parser on a 500-run batch of ~2,000 parts; the scanner is faster again, see there).
  */
-import { parseMultipart, MultipartParseError, type MultipartPart } from '@remix-run/multipart-parser';
+import { scanMultipart, MultipartScanError, type ScannedPart } from './multipart-scan.ts';
 import { ApiError } from '../../platform/errors.ts';
+import type { ItemError } from '../../../schema/wire/errors.ts';
 import { RunError, runId, type RunOp } from './runs.ts';
 
 /** Largest JSON part (a run, or one of its inputs/outputs/...): it is parsed in memory. */
@@ -28,8 +29,10 @@ export interface AttachmentPart {
 /** The operations a multipart body carries, in the order their parts came. */
 export interface RunBatch {
   ops: RunOp[];
-  feedback: { body: unknown; path: string }[];
+  feedback: { body: unknown; path: string; index?: number }[];
   attachments: AttachmentPart[];
+  /** Parts already known to be invalid runs (answered per item; the others are stored). */
+  rejected?: ItemError[];
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -49,12 +52,12 @@ function jsonPart(name: string, content: PartContent): unknown {
   }
 }
 
-/** Parses a multipart body into parts (headers and content are read lazily, per part). */
-function parts(body: Uint8Array, boundary: string): MultipartPart[] {
+/** Splits a multipart body into parts (contents are views of the body, not copies). */
+function parts(body: Uint8Array, boundary: string): ScannedPart[] {
   try {
-    return [...parseMultipart(body, { boundary, maxFileSize: Math.max(MAX_ATTACHMENT_BYTES, MAX_RUN_PART_BYTES) + 1, maxTotalSize: body.byteLength + 1, maxParts: 100_000, maxHeaderSize: 16 * 1024 })];
+    return scanMultipart(body, boundary, { maxParts: 100_000, maxHeaderSize: 16 * 1024 });
   } catch (err) {
-    if (err instanceof MultipartParseError) throw new ApiError(400, 'invalid_multipart', `the multipart body could not be parsed: ${err.message}`);
+    if (err instanceof MultipartScanError) throw new ApiError(400, 'invalid_multipart', `the multipart body could not be parsed: ${err.message}`);
     throw err;
   }
 }
@@ -73,7 +76,11 @@ export function parseRunMultipart(body: Uint8Array, boundary: string): RunBatch 
   const feedback: RunBatch['feedback'] = [];
   const attachments: AttachmentPart[] = [];
   const seen = new Set<string>();
+  const rejected: ItemError[] = [];
+  const badRuns = new Set<string>();
+  let index = -1;
   for (const part of parts(body, boundary)) {
+    index++;
     const name = part.name;
     if (!name) throw new ApiError(400, 'invalid_part', 'every part needs a name (Content-Disposition: form-data; name="post.<run id>")');
     if (seen.has(name)) throw new ApiError(400, 'invalid_part', `part '${name}' appears twice`, name);
@@ -88,7 +95,7 @@ export function parseRunMultipart(body: Uint8Array, boundary: string): RunBatch 
         if ((run as Record<string, unknown>).id !== undefined && String((run as Record<string, unknown>).id).toLowerCase() !== rid) {
           throw new RunError(`${name}.id`, `the run's id ${JSON.stringify((run as Record<string, unknown>).id)} differs from the part name's ${rid}`);
         }
-        mains.set(`${kind}.${rid}`, { op: kind, run: { ...(run as Record<string, unknown>), id: rid }, path: name });
+        mains.set(`${kind}.${rid}`, { op: kind, run: { ...(run as Record<string, unknown>), id: rid }, path: name, index });
       } else if ((kind === 'post' || kind === 'patch') && segments.length === 3) {
         fields.push({ key: `${kind}.${runId(id, name, 'id')}`, field: segments[2], value: jsonPart(name, part.bytes), name });
       } else if (kind === 'attachment' && segments.length >= 3) {
@@ -98,24 +105,29 @@ export function parseRunMultipart(body: Uint8Array, boundary: string): RunBatch 
         const bytes = part.bytes;
         attachments.push({ runId: runId(id, name, 'id'), name: segments.slice(2).join('.'), contentType: (part.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim(), bytes, path: name });
       } else if (kind === 'feedback' && segments.length === 2) {
-        feedback.push({ body: jsonPart(name, part.bytes), path: name });
+        feedback.push({ body: jsonPart(name, part.bytes), path: name, index });
       } else {
         throw new ApiError(400, 'invalid_part', `part name '${name}' is not one of post.<id>, patch.<id>, post.<id>.<field>, patch.<id>.<field>, attachment.<id>.<name>, feedback.<id>`, name);
       }
     } catch (err) {
-      if (err instanceof RunError) throw new ApiError(400, 'invalid_run', err.message, err.path);
-      throw err;
+      // A run part that is not a run (bad id, not an object) is one rejected item; a body
+      // that is not LangSmith multipart at all still fails whole, below and in jsonPart.
+      if (!(err instanceof RunError)) throw err;
+      rejected.push({ index, id: id ?? null, path: err.path, message: err.message });
+      badRuns.add(`${kind}.${(id ?? '').toLowerCase()}`);
     }
   }
   for (const f of fields) {
+    if (badRuns.has(f.key)) continue;
     const main = mains.get(f.key);
     if (!main) throw new ApiError(400, 'missing_part', `part '${f.name}' has no '${f.key}' part: send the run itself alongside its fields`, f.name);
     main.run[f.field] = f.value;
   }
   for (const a of attachments) {
+    if (badRuns.has(`post.${a.runId}`) || badRuns.has(`patch.${a.runId}`)) continue;
     if (!mains.has(`post.${a.runId}`) && !mains.has(`patch.${a.runId}`)) {
       throw new ApiError(400, 'missing_part', `attachment '${a.path}' has no 'post.${a.runId}' or 'patch.${a.runId}' part in this request`, a.path);
     }
   }
-  return { ops: [...mains.values()], feedback, attachments };
+  return { ops: [...mains.values()], feedback, attachments: attachments.filter((a) => mains.has(`post.${a.runId}`) || mains.has(`patch.${a.runId}`)), rejected };
 }

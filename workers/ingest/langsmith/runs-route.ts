@@ -3,8 +3,9 @@
  * `LANGSMITH_ENDPOINT=<loupe>` (or `<loupe>/api/v1`) works with the official SDKs:
  * POST /runs/multipart (what the SDKs send by default; gzip and streamed bodies),
  * POST /runs/batch (`{post, patch}`), POST /runs and PATCH /runs/{id}.
- * Answers 202 once the runs are durable, 400 naming the first invalid run or part (nothing
- * is written), 409 when every create is a duplicate, 413 over the size limits, 415 for a
+ * Answers 202 once the runs are durable, 207 when some runs or feedback were invalid (they
+ * are listed in `rejected`, the others are durable, as the native /v1/spans answers), 400
+ * when every item is invalid or the body is not a LangSmith body (nothing is written), 409 when every create is a duplicate, 413 over the size limits, 415 for a
  * body that is not multipart, 429 with Retry-After when rate limited.
  */
 import { z } from '@hono/zod-openapi';
@@ -22,8 +23,9 @@ export const langsmithRunRoutes = newRouter();
 // Documented in /v1/openapi.json for people reading the API; the bodies are the LangSmith
 // SDKs' (multipart parts or run JSON), so they are described here, not as zod schemas.
 const RUN_ANSWERS = {
-  202: { description: '`{accepted, duplicates, pending, feedback}`: the runs are durable (run ids, duplicate creates skipped, patches or feedback waiting for their run)' },
-  400: { description: 'An invalid run or part, named by `error.path`; nothing is written' },
+  202: { description: '`{accepted, duplicates, pending, feedback, rejected}`: the runs are durable (run ids, duplicate creates skipped, patches or feedback waiting for their run)' },
+  207: { description: 'Some runs or feedback were invalid: each is in `rejected` with its index, id, path and reason; the others are durable' },
+  400: { description: 'Every run is invalid, or the body is not a LangSmith body, named by `error.path`; nothing is written' },
   401: { description: 'Missing or revoked key' },
   403: { description: 'The key lacks the `ingest` scope' },
   409: { description: 'Every create in the request already exists (a run is created once, then patched)' },
@@ -67,7 +69,8 @@ langsmithRunRoutes.post('/runs/multipart', requireAuth('ingest'), async (c) => {
   await enforceIngestRateLimit(c.env, projectId);
   const body = await readBody(c.req.raw, ingestLimits(c.env).maxBytes);
   const batch = parseRunMultipart(body, boundary);
-  return c.json(await ingestRuns(c.env, projectId, batch), 202);
+  const result = await ingestRuns(c.env, projectId, batch);
+  return c.json(result, result.rejected.length ? 207 : 202);
 });
 
 langsmithRunRoutes.post('/runs/batch', requireAuth('ingest'), async (c) => {
@@ -79,9 +82,10 @@ langsmithRunRoutes.post('/runs/batch', requireAuth('ingest'), async (c) => {
   for (const op of ['post', 'patch'] as const) {
     const list = body[op] ?? [];
     if (!Array.isArray(list)) throw new ApiError(400, 'invalid_request', `${op} must be an array of runs`, op);
-    list.forEach((run, i) => batch.ops.push({ op, run: run as Record<string, unknown>, path: `${op}[${i}]` }));
+    list.forEach((run, i) => batch.ops.push({ op, run: run as Record<string, unknown>, path: `${op}[${i}]`, index: batch.ops.length }));
   }
-  return c.json(await ingestRuns(c.env, projectId, batch), 202);
+  const result = await ingestRuns(c.env, projectId, batch);
+  return c.json(result, result.rejected.length ? 207 : 202);
 });
 
 langsmithRunRoutes.post('/runs', requireAuth('ingest'), async (c) => {

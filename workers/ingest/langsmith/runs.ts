@@ -16,6 +16,8 @@ export interface RunOp {
   op: 'post' | 'patch';
   run: Run;
   path: string;
+  /** Its place in the request (the multipart part, or the run among posts then patches), for per-item answers. */
+  index?: number;
 }
 
 /** A run problem the client can fix: 400 naming the field. */
@@ -42,16 +44,17 @@ export function runId(value: unknown, path: string, field = 'id'): string {
 
 /**
  * `dotted_order` is `<time>Z<run id>` segments joined by dots, root first: its first
- * segment names the trace's root run (the trace id) and the one before last the parent.
+ * segment names the trace's root run (the trace id), the one before last the parent, and
+ * the last the run itself.
  */
-export function parseDottedOrder(value: unknown, path: string): { traceId: string; parentId: string | null } | null {
+export function parseDottedOrder(value: unknown, path: string): { traceId: string; parentId: string | null; runId: string } | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new RunError(`${path}.dotted_order`, 'dotted_order must be a string');
   const ids = value.split('.').map((seg) => seg.slice(-36));
   if (!ids.length || !ids.every((id) => UUID.test(id))) {
     throw new RunError(`${path}.dotted_order`, 'dotted_order must be segments like 20260101T120000000000Z<run uuid> joined by dots');
   }
-  return { traceId: ids[0].toLowerCase(), parentId: ids.length > 1 ? ids[ids.length - 2].toLowerCase() : null };
+  return { traceId: ids[0].toLowerCase(), parentId: ids.length > 1 ? ids[ids.length - 2].toLowerCase() : null, runId: ids[ids.length - 1].toLowerCase() };
 }
 
 /** LangSmith run types -> Loupe kinds (prompt formatting and output parsing are chain steps). */
@@ -128,8 +131,10 @@ export interface RunIds {
 export function runIds(op: RunOp): RunIds {
   const { run, path } = op;
   if (!isObj(run)) throw new RunError(path, 'a run must be a JSON object');
-  const id = runId(run.id, path);
   const dotted = parseDottedOrder(run.dotted_order, path);
+  // A run's own id is the last segment of its dotted_order, so a hand-rolled client that
+  // sends a patch with only dotted_order still names its run.
+  const id = run.id === undefined && dotted ? dotted.runId : runId(run.id, path);
   const traceId = run.trace_id !== undefined && run.trace_id !== null ? runId(run.trace_id, path, 'trace_id') : (dotted?.traceId ?? null);
   let parentId: string | null | undefined;
   if (run.parent_run_id !== undefined && run.parent_run_id !== null) parentId = runId(run.parent_run_id, path, 'parent_run_id');

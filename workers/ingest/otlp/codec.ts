@@ -91,7 +91,9 @@ export interface DecodedRequest {
 export function decodeRequest(bytes: Uint8Array, encoding: OtlpEncoding): DecodedRequest {
   if (encoding === 'protobuf') {
     try {
-      return { request: fromBinary(ExportTraceServiceRequestSchema, bytes), badIds: new Map() };
+      // Unknown fields (a newer proto's) are skipped, not kept: the translator never reads
+      // them, and keeping them cost ~16% of decoding.
+      return { request: fromBinary(ExportTraceServiceRequestSchema, bytes, { readUnknownFields: false }), badIds: new Map() };
     } catch (err) {
       throw new OtlpDecodeError(`the body is not a valid OTLP ExportTraceServiceRequest protobuf: ${(err as Error).message}`);
     }

@@ -5,12 +5,18 @@
  *   `gen_ai.provider.name`, `gen_ai.tool.call.arguments`, ...) and deprecated
  *   (`gen_ai.system`, `gen_ai.prompt`, `gen_ai.usage.prompt_tokens`, per-message events);
  * - OpenInference (`openinference.span.kind`, `input.value`, `llm.*`, `tool.*`, ...);
- * - the Vercel AI SDK (`ai.operationId`, `ai.prompt`, `ai.response.*`, `ai.toolCall.*`, `ai.usage.*`).
+ * - the Vercel AI SDK (`ai.operationId` or `operation.name`, `ai.prompt`, `ai.response.*`, `ai.toolCall.*`, `ai.usage.*`);
+ * - Semantic Kernel (`chat.completions` operations, event bodies in `gen_ai.event.content`);
+ * - Pydantic AI's agent run (`pydantic_ai.all_messages`, `final_result`);
+ * - Firebase Genkit (`genkit:*`, in ./conventions/genkit.ts);
+ * - OpenLLMetry / Traceloop (`traceloop.span.kind`, `traceloop.entity.*`, `llm.request.type`,
+ *   `gen_ai.prompt.N.*`), Logfire (`request_data` / `response_data`).
  * Attributes are taken out of the map as they are used; what is left stays in the span's
  * metadata under its own name, so nothing an exporter sent is lost.
  */
 import type { SpanKind, Usage } from '../../../schema/wire/span.ts';
 import type { Attributes } from './attributes.ts';
+import { readGenkit } from './conventions/genkit.ts';
 import {
   argumentsText,
   indexedMessages,
@@ -99,6 +105,10 @@ const OPENINFERENCE_KINDS: Record<string, SpanKind> = {
 const GENAI_KINDS: Record<string, SpanKind> = {
   chat: 'llm',
   text_completion: 'llm',
+  // Semantic Kernel (.NET and Python) names its model calls this way.
+  'chat.completions': 'llm',
+  'text.completions': 'llm',
+  chat_completions: 'llm',
   generate_content: 'llm',
   completion: 'llm',
   embeddings: 'embedding',
@@ -123,6 +133,9 @@ function vercelKind(operationId: string): SpanKind | undefined {
   if (operationId.startsWith('ai.')) return 'chain';
   return undefined;
 }
+
+/** OpenLLMetry (Traceloop) `traceloop.span.kind`: its decorators' @workflow, @task, @agent, @tool. */
+const TRACELOOP_KINDS: Record<string, SpanKind> = { workflow: 'chain', task: 'chain', agent: 'agent', tool: 'tool', unknown: 'other' };
 
 const LANGFUSE_KINDS: Record<string, SpanKind> = {
   generation: 'llm',
@@ -151,12 +164,33 @@ function kindOf(attrs: Attributes): SpanKind | undefined {
     delete attrs['ai.operationId'];
     return vercelKind(vercel);
   }
+  // The Vercel AI SDK also writes `operation.name` = `<operation id> <function id>`; an
+  // exporter or processor that drops `ai.operationId` leaves only that.
+  const operation = attrs['operation.name'];
+  if (vercel === undefined && typeof operation === 'string' && operation.startsWith('ai.')) {
+    const kind = vercelKind(operation.split(' ')[0]);
+    if (kind) return kind;
+  }
+  const traceloop = takeAlias(attrs, 'traceloop.span.kind');
+  if (typeof traceloop === 'string' && TRACELOOP_KINDS[traceloop]) return TRACELOOP_KINDS[traceloop];
+  const requestType = attrs['llm.request.type']; // OpenLLMetry's model calls: chat, completion, embedding, rerank
+  if (requestType === 'chat' || requestType === 'completion') return 'llm';
+  if (requestType === 'embedding') return 'embedding';
   const lf = takeAlias(attrs, 'langfuse.observation.type');
   if (typeof lf === 'string' && LANGFUSE_KINDS[lf]) return LANGFUSE_KINDS[lf];
   if (typeof op === 'string') return 'chain'; // a GenAI operation Loupe has no closer kind for
+  // Pydantic AI's agent run span carries the whole conversation and the run's result.
+  if (attrs['pydantic_ai.all_messages'] !== undefined || (attrs.final_result !== undefined && attrs.agent_name !== undefined)) return 'agent';
   if (attrs['gen_ai.tool.name'] !== undefined || attrs['tool.name'] !== undefined) return 'tool';
-  if (attrs['gen_ai.request.model'] !== undefined || attrs['llm.model_name'] !== undefined) return 'llm';
+  // A model named (requested or answered), or messages sent to one, make an LLM call.
+  if (attrs['gen_ai.request.model'] !== undefined || attrs['gen_ai.response.model'] !== undefined || attrs['llm.model_name'] !== undefined) return 'llm';
+  if (hasPrefix(attrs, 'llm.input_messages.') || hasPrefix(attrs, 'llm.output_messages.')) return 'llm';
   return undefined;
+}
+
+function hasPrefix(attrs: Attributes, prefix: string): boolean {
+  for (const k in attrs) if (k.startsWith(prefix)) return true;
+  return false;
 }
 
 /** The deprecated per-message events (and the newer operation-details event) as messages. */
@@ -166,7 +200,10 @@ function eventMessages(events: EventLike[]): { input: ChatMessage[]; output: Cha
   const used = new Set<EventLike>();
   const details: Attributes = {};
   for (const e of events) {
-    const a = e.attributes;
+    let a = e.attributes;
+    // Semantic Kernel puts the whole event body, as JSON, in one `gen_ai.event.content`.
+    const body = parseMaybeJson(a['gen_ai.event.content']);
+    if (isObj(body)) a = { ...body, ...a };
     const role = /^gen_ai\.(system|user|assistant|tool)\.message$/.exec(e.name)?.[1];
     if (role) {
       const msg: Obj = { role: typeof a.role === 'string' ? a.role : role, content: parseMaybeJson(a.content) };
@@ -238,18 +275,21 @@ function vercelResponse(attrs: Attributes): ChatMessage | undefined {
 /** Input messages from whichever convention carries them. */
 function inputMessages(attrs: Attributes, fromEvents: ChatMessage[]): ChatMessage[] | null {
   const system = systemMessage(takeAlias(attrs, 'gen_ai.system_instructions'));
+  // Each JSON attribute is parsed once (message lists are most of an LLM span's bytes, and
+  // parsing them twice was the largest cost of translating one).
+  const fromJson = (key: string): ChatMessage[] | null => {
+    if (attrs[key] === undefined) return null;
+    const m = normalizeMessages(attrs[key]);
+    if (m) delete attrs[key];
+    return m;
+  };
   let messages =
-    normalizeMessages(attrs['gen_ai.input.messages']) ??
+    fromJson('gen_ai.input.messages') ??
     openInferenceMessages(attrs, 'llm.input_messages') ??
-    normalizeMessages(attrs['ai.prompt.messages']) ??
-    normalizeMessages(attrs['gen_ai.prompt']) ??
+    fromJson('ai.prompt.messages') ??
+    fromJson('gen_ai.prompt') ??
     indexedMessages(attrs, 'gen_ai.prompt') ??
     (fromEvents.length ? fromEvents : null);
-  if (messages) {
-    for (const k of ['gen_ai.input.messages', 'ai.prompt.messages', 'gen_ai.prompt']) {
-      if (attrs[k] !== undefined && normalizeMessages(attrs[k])) delete attrs[k];
-    }
-  }
   if (system && !messages?.some((m) => m.role === 'system')) messages = [system, ...(messages ?? [])];
   return messages;
 }
@@ -304,7 +344,13 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
   out.usedEvents = ev.used;
   for (const [k, v] of Object.entries(ev.details)) if (attrs[k] === undefined) attrs[k] = v;
 
-  const kind = kindOf(attrs);
+  const genkit = readGenkit(attrs);
+  if (genkit) {
+    Object.assign(out, { ...genkit, provider: undefined });
+    if (genkit.provider) out.metadata.provider = genkit.provider;
+    for (const k of Object.keys(out) as (keyof typeof out)[]) if (out[k] === undefined) delete out[k];
+  }
+  const kind = genkit ? genkit.kind : kindOf(attrs);
   if (kind) out.kind = kind;
 
   const provider = text(takeAlias(attrs, 'gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'));
@@ -315,7 +361,7 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
   const usage: Usage = {};
   const input = count(takeAlias(attrs, 'gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt', 'ai.usage.inputTokens', 'ai.usage.promptTokens'));
   const output = count(takeAlias(attrs, 'gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion', 'ai.usage.outputTokens', 'ai.usage.completionTokens'));
-  const total = count(takeAlias(attrs, 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'ai.usage.totalTokens', 'ai.usage.tokens'));
+  const total = count(takeAlias(attrs, 'gen_ai.usage.total_tokens', 'llm.token_count.total', 'llm.usage.total_tokens', 'ai.usage.totalTokens', 'ai.usage.tokens'));
   const costValue = takeAlias(attrs, 'llm.cost.total', 'gen_ai.usage.cost');
   const cost = typeof costValue === 'number' && costValue >= 0 ? costValue : undefined;
   if (input !== undefined) usage.input_tokens = input;
@@ -333,8 +379,8 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
     const oiIn = oiValue(attrs, 'input');
     const result = takeAlias(attrs, 'gen_ai.tool.call.result', 'ai.toolCall.result', 'ai.toolCall.output');
     const oiOut = oiValue(attrs, 'output');
-    const toolInput = args !== undefined ? parseMaybeJson(args) : (oiIn ?? parseMaybeJson(takeAlias(attrs, 'input')));
-    const toolOutput = result !== undefined ? parseMaybeJson(result) : (oiOut ?? parseMaybeJson(takeAlias(attrs, 'output')));
+    const toolInput = args !== undefined ? parseMaybeJson(args) : (oiIn ?? parseMaybeJson(takeAlias(attrs, 'traceloop.entity.input', 'input')));
+    const toolOutput = result !== undefined ? parseMaybeJson(result) : (oiOut ?? parseMaybeJson(takeAlias(attrs, 'traceloop.entity.output', 'output')));
     if (toolInput !== undefined) out.input = toolInput;
     if (toolOutput !== undefined) out.output = toolOutput;
   } else if (kind === 'llm') {
@@ -348,8 +394,21 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
       const prompt = vercelPrompt(attrs);
       if (prompt !== undefined) out.input = prompt;
     }
+    // Logfire's OpenAI / Anthropic instrumentation: the request and response bodies as JSON.
+    const request = parseMaybeJson(attrs.request_data);
+    const response = parseMaybeJson(attrs.response_data);
+    if (out.input === undefined && isObj(request) && normalizeMessages(request.messages)) {
+      out.input = { messages: normalizeMessages(request.messages) };
+      delete attrs.request_data;
+    }
     if (outMessages) out.output = outputOf(outMessages);
-    else if (oiOut !== undefined) out.output = completionMessages(oiOut).length ? outputOf(completionMessages(oiOut)) : oiOut;
+    else if (oiOut !== undefined) {
+      const completion = completionMessages(oiOut);
+      out.output = completion.length ? outputOf(completion) : oiOut;
+    } else if (isObj(response) && isObj(response.message)) {
+      out.output = outputOf(normalizeMessage({ role: 'assistant', ...response.message }));
+      delete attrs.response_data;
+    }
   } else if (kind === 'embedding') {
     const values = takeAlias(attrs, 'ai.values', 'ai.value');
     const texts = unflatten(attrs, 'embedding.embeddings');
@@ -371,6 +430,10 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
     if (inMessages) delete attrs['gen_ai.input.messages'];
     const outMessages = normalizeMessages(attrs['gen_ai.output.messages']);
     if (outMessages) delete attrs['gen_ai.output.messages'];
+    // Pydantic AI's agent run: the conversation (GenAI `parts` messages) and its result.
+    const runMessages = normalizeMessages(attrs['pydantic_ai.all_messages']);
+    if (runMessages) delete attrs['pydantic_ai.all_messages'];
+    const finalResult = kind === 'agent' ? takeAlias(attrs, 'final_result') : undefined;
     const oiIn = oiValue(attrs, 'input');
     const oiOut = oiValue(attrs, 'output');
     const docs = documents(attrs);
@@ -381,16 +444,20 @@ export function readConventions(attrs: Attributes, events: EventLike[]): Convent
     const values = takeAlias(attrs, 'ai.values', 'ai.value');
     const embeddings = takeAlias(attrs, 'ai.embeddings', 'ai.embedding');
     if (inMessages) out.input = { messages: inMessages };
+    else if (runMessages) out.input = { messages: runMessages };
     else if (values !== undefined) out.input = Array.isArray(values) ? values.map(parseMaybeJson) : parseMaybeJson(values);
     else if (oiIn !== undefined) out.input = oiIn;
     else if (prompt !== undefined) out.input = prompt;
+    else if (attrs['traceloop.entity.input'] !== undefined) out.input = parseMaybeJson(takeAlias(attrs, 'traceloop.entity.input'));
     else if (kind && attrs.input !== undefined) out.input = parseMaybeJson(takeAlias(attrs, 'input'));
     if (outMessages) out.output = outputOf(outMessages);
+    else if (finalResult !== undefined) out.output = parseMaybeJson(finalResult);
     else if (docs) out.output = { documents: docs };
     else if (oiOut !== undefined) out.output = oiOut;
     else if (object !== undefined) out.output = parseMaybeJson(object);
     else if (embeddings !== undefined) out.output = Array.isArray(embeddings) && typeof embeddings[0] === 'string' ? embeddings.map(parseMaybeJson) : parseMaybeJson(embeddings);
     else if (response) out.output = response;
+    else if (attrs['traceloop.entity.output'] !== undefined) out.output = parseMaybeJson(takeAlias(attrs, 'traceloop.entity.output'));
     else if (kind && attrs.output !== undefined) out.output = parseMaybeJson(takeAlias(attrs, 'output'));
   }
 

@@ -57,6 +57,19 @@ function nanosToMs(nanos: bigint, round: 'floor' | 'ceil'): number | undefined {
   return Number(round === 'ceil' && nanos % NS_PER_MS !== 0n ? ms + 1n : ms);
 }
 
+/** The window in which the native API takes an epoch-ms number as meant (schema/wire/time.ts). */
+const PLAIN_MS_MIN = 1e11;
+const PLAIN_MS_MAX = 7258118400000;
+
+/**
+ * Epoch ms for validateSpans. OTLP times are nanoseconds by definition, so there is no unit
+ * to guess: a time the native API would read as "epoch seconds" (a test clock starting at
+ * 1 s, a device without a real-time clock) is passed as RFC 3339, which it takes as is.
+ */
+function wireTime(ms: number): number | string {
+  return ms >= PLAIN_MS_MIN && ms <= PLAIN_MS_MAX ? ms : new Date(ms).toISOString();
+}
+
 const SPAN_KIND_NAMES: Record<number, string> = {
   [Span_SpanKind.INTERNAL]: 'internal',
   [Span_SpanKind.SERVER]: 'server',
@@ -122,8 +135,8 @@ export function translateResourceSpans(resourceSpans: readonly ResourceSpans[], 
         if (conv.kind) span.kind = conv.kind;
         const start = nanosToMs(s.startTimeUnixNano, 'floor');
         const end = nanosToMs(s.endTimeUnixNano, 'ceil');
-        if (start !== undefined) span.start_time = start;
-        if (end !== undefined) span.end_time = Math.max(end, start ?? end);
+        if (start !== undefined) span.start_time = wireTime(start);
+        if (end !== undefined) span.end_time = wireTime(Math.max(end, start ?? end));
 
         const metadata: Record<string, unknown> = { ...resource.metadata, ...attrs, ...conv.metadata };
         if (scope?.name) metadata['otel.scope.name'] = scope.name;
