@@ -287,8 +287,11 @@ describe('the review UI: evaluators and rules', () => {
     await scriptFake({ text: 'I would rather not say.' });
     await page.goto(`${loupe.url}/rules`);
     await page.locator(`tr[data-rule="${JUDGE_RULE}"] a.strong-link`).click();
-    await page.getByRole('form', { name: 'Backfill' }).getByRole('button', { name: 'Start backfill' }).click();
-    await page.waitForURL(/\/runs\/bf_/);
+    // These traces were scored by this judge version earlier: a re-score is asked for, else they are skipped.
+    const backfill = page.getByRole('form', { name: 'Backfill' });
+    await backfill.getByLabel('score already scored traces again').check();
+    await backfill.getByRole('button', { name: 'Start backfill' }).click();
+    await page.waitForURL(/\/runs\/bf/);
     await expect.poll(() => page.locator('[data-counter="failed"] dd').textContent(), { timeout: 45_000 }).toBe(String(taskTraces.length));
     await page.getByRole('button', { name: /^failed/ }).click();
     await page.waitForURL((u) => u.searchParams.get('status') === 'failed');

@@ -190,6 +190,7 @@ function BackfillForm({ rule, onStarted }: { rule: RuleOut; onStarted(run: RunOu
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [max, setMax] = useState('10000');
+  const [rescore, setRescore] = useState(false);
   const action = useAction();
   const err = action.error instanceof ApiError ? action.error : null;
   const submit = async (e: FormEvent) => {
@@ -197,15 +198,15 @@ function BackfillForm({ rule, onStarted }: { rule: RuleOut; onStarted(run: RunOu
     const preset = RANGES.find((r) => r.id === range)!;
     const body =
       range === 'custom'
-        ? { from: from ? new Date(from).toISOString() : '', ...(to ? { to: new Date(to).toISOString() } : {}), max_traces: Number(max) }
-        : { from: new Date(Date.now() - preset.ms).toISOString(), max_traces: Number(max) };
+        ? { from: from ? new Date(from).toISOString() : '', ...(to ? { to: new Date(to).toISOString() } : {}), max_traces: Number(max), rescore }
+        : { from: new Date(Date.now() - preset.ms).toISOString(), max_traces: Number(max), rescore };
     const run = await action.run(() => api<RunOut>(`/v1/rules/${encodeURIComponent(rule.id)}/backfill`, { body }));
     if (run) onStarted(run);
   };
   return (
     <section className="card" aria-labelledby="backfill-h">
       <h2 id="backfill-h">Backfill</h2>
-      <p className="muted small">Runs this rule over traces that started in a time range (same filter and sampling), as a new run. Scores of the same evaluator version are overwritten, not doubled.</p>
+      <p className="muted small">Runs this rule over traces that started in a time range (same filter and sampling), as a new run. Traces this evaluator version already scored are skipped (an overlap with online matching is not paid twice) unless you ask to score them again.</p>
       <form className="inline-form" onSubmit={submit} aria-label="Backfill">
         <RangeSelect ranges={RANGES} value={range} label="Backfill range" onChange={setRange} />
         {range === 'custom' && (
@@ -218,6 +219,9 @@ function BackfillForm({ rule, onStarted }: { rule: RuleOut; onStarted(run: RunOu
         <label>
           at most{' '}
           <input value={max} onChange={(e) => setMax(e.target.value)} inputMode="numeric" size={7} aria-label="Max traces" /> traces
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={rescore} onChange={(e) => setRescore(e.target.checked)} /> score already scored traces again
         </label>
         <button type="submit" className="button primary" disabled={action.busy}>
           Start backfill
