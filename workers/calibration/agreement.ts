@@ -9,24 +9,14 @@ import { getEvaluator, listVersions } from '../evals/evaluators.ts';
 import { ApiError } from '../platform/errors.ts';
 import { dbFor } from '../platform/db.ts';
 import { getMapping } from './mappings.ts';
+import type { FeedbackRow } from '../store/rows.ts';
 import type { AgreementOut, AgreementStats, LabelType } from '../../schema/wire/calibration.ts';
 
 /** Read caps: one D1 read each; beyond this the newest rows are used (noted in docs/calibration.md). */
 const MAX_ROWS = 50_000;
 
-interface Row {
-  id: string;
-  trace_id: string;
-  span_id: string | null;
-  key: string;
-  score: number | null;
-  value: string | null;
-  comment: string | null;
-  author: string | null;
-  queue_id: string | null;
-  evaluator_version: number | null;
-  created_at: number;
-}
+/** The feedback columns an agreement read selects (one side: judge scores or human labels). */
+type Row = Pick<FeedbackRow, 'id' | 'trace_id' | 'span_id' | 'key' | 'score' | 'value' | 'comment' | 'author' | 'queue_id' | 'evaluator_version' | 'created_at'>;
 
 export interface AgreementOptions {
   human_key?: string;
