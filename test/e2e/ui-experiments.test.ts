@@ -139,6 +139,9 @@ describe('the experiments screens', () => {
     expect(await detail.locator('.arg-changes li').textContent()).toBe('amount changed: 10 → 12');
     expect(await detail.locator('.output-diff .diff-removed').textContent()).toContain('refunded 10');
     expect(await detail.locator('.output-diff .diff-added').textContent()).toContain('refunded 12');
+    // The example itself: its inputs and reference outputs at the baseline's dataset version.
+    await expect.poll(() => detail.locator('[data-part="inputs"]').textContent()).toContain('Refund order 7');
+    expect(await detail.locator('[data-part="expected"]').textContent()).toContain('refunded 10');
     expect(await detail.locator('[data-side="baseline"]').textContent()).toContain('correct 1');
     expect(await detail.locator('[data-side="candidate"]').textContent()).toContain('correct 0');
     await screenshot(page, 'experiments-trajectory-diff');
@@ -175,6 +178,31 @@ describe('the experiments screens', () => {
     await page.getByRole('link', { name: `Compare with baseline ${base.name}` }).click();
     await page.waitForURL((u) => u.searchParams.get('ids') === `${base.id},${cand.id}`);
     await expect.poll(() => page.locator('.compare-examples-table tbody tr').count()).toBe(4);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('compares three experiments, one on a later dataset version, on the examples they share', async () => {
+    // Version 2 archives one example, version 3 adds one: the later candidate shares 3 of the baseline's 4.
+    await call(`/v1/datasets/${base.dataset_id}/examples/${ex.greet}/archive`, { reason: 'duplicate' });
+    const extra = crypto.randomUUID();
+    await call(`/v1/datasets/${base.dataset_id}/examples`, { examples: [{ id: extra, inputs: { question: 'Change my seat' } }] });
+    const later = await call('/v1/experiments', { name: `cand2-${suffix}`, dataset_id: base.dataset_id, candidate: { name: 'support-agent', version: '1.2' } });
+    expect(later.dataset_version).toBe(3);
+    await call(`/v1/experiments/${later.id}/runs`, { runs: [ex.refund, ex.lookup, ex.cancel, extra].map((id) => ({ example_id: id, output: { answer: 'ok' }, scores: { correct: 1 } })) });
+
+    const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+    const page = await newPage(context);
+    await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+    await page.goto(compareLink(loupe.url, [base.id, cand.id, later.id]));
+    await expect.poll(() => page.locator('.compare-metrics thead tr').first().locator('th').count()).toBe(4);
+    const laterCard = page.locator(`.compare-experiment[data-experiment="${later.id}"]`);
+    expect(await laterCard.locator('.shared-examples').textContent()).toBe('3 shared examples (dataset versions differ: 1 and 3; compared on the examples both hold)');
+    await page.getByRole('tab', { name: later.name }).click();
+    const rows = page.locator('.compare-examples-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')))).toEqual(['improved', 'unchanged', 'unchanged']);
+    expect(new URL(page.url()).searchParams.get('candidate')).toBe(later.id);
+    await screenshot(page, 'experiments-compare-three');
     expect(page.errors).toEqual([]);
   });
 });

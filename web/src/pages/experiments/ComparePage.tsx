@@ -9,6 +9,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { Example } from '../../../../schema/wire/datasets.ts';
 import type { ComparisonOut, ExampleComparisonOut, MetricComparisonOut, TrajectoryDiffOut } from '../../../../schema/wire/experiments.ts';
 import { query } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';
@@ -306,6 +307,30 @@ function OutputView({ text }: { text: string }) {
   }
 }
 
+function ExampleReference({ example: x }: { example: Example }) {
+  return (
+    <details className="example-reference" open>
+      <summary>Inputs and expected</summary>
+      <div className="example-sides">
+        <div className="example-side" data-part="inputs">
+          <h4>Inputs</h4>
+          <JsonView value={x.inputs} />
+        </div>
+        <div className="example-side" data-part="expected">
+          <h4>Expected</h4>
+          {x.outputs != null ? <JsonView value={x.outputs} /> : <p className="muted small">no reference outputs</p>}
+          {x.criteria && <p className="small">Criteria: {x.criteria}</p>}
+          {x.expected_trajectory && x.expected_trajectory.length > 0 && (
+            <p className="small">
+              Expected tool calls: <code>{x.expected_trajectory.map((t) => t.name).join(' → ')}</code>
+            </p>
+          )}
+        </div>
+      </div>
+    </details>
+  );
+}
+
 function ExampleDetail({
   comparison: c,
   exampleId,
@@ -321,6 +346,9 @@ function ExampleDetail({
 }) {
   const reps = Math.max(baseline?.repetitions ?? 1, candidate?.repetitions ?? 1);
   const [repetition, setRepetition] = useState(0);
+  // The example itself (its inputs and what was expected), at the baseline's version; an
+  // experiment over a dataset kept outside Loupe has none, and the panel goes without.
+  const stored = useApi<Example>(baseline ? `/v1/datasets/${encodeURIComponent(baseline.dataset_id)}/examples/${encodeURIComponent(exampleId)}${query({ version: baseline.dataset_version })}` : null);
   const diff = useApi<TrajectoryDiffOut>(`/v1/experiments/compare/diff${query({ baseline: c.baseline, candidate: c.candidate, example_id: exampleId, repetition })}`);
   const verdict = c.examples.find((e) => e.exampleId === exampleId);
   const ref = useRef<HTMLElement>(null);
@@ -352,6 +380,7 @@ function ExampleDetail({
         </button>
       </div>
       {!verdict && <p className="notice">This example is not among the {c.shared} compared.</p>}
+      {stored.data && <ExampleReference example={stored.data} />}
       {diff.error && <ErrorNote error={diff.error} />}
       {d && outputs && (
         <>

@@ -90,13 +90,18 @@ function DatasetExperiments({ datasetId, name, experiments }: { datasetId: strin
             return (
               <span key={k} className="sparkline-cell" data-metric={k}>
                 <span className="small muted">{k}</span>
-                <Sparkline
-                  label={`${k} over time`}
-                  points={timeline.map((e) => {
-                    const m = (e as Partial<WithSummary>).summary?.metrics.find((x) => x.key === k);
-                    return { label: e.name, value: m?.mean ?? null, text: formatMetric(m?.mean ?? null, kind) };
-                  })}
-                />
+                <span className="sparkline-row">
+                  <Sparkline
+                    label={`${k} over time`}
+                    points={timeline.map((e) => {
+                      const m = (e as Partial<WithSummary>).summary?.metrics.find((x) => x.key === k);
+                      return { label: e.name, value: m?.mean ?? null, text: formatMetric(m?.mean ?? null, kind) };
+                    })}
+                  />
+                  <span className="small sparkline-last" title="the newest experiment">
+                    {formatMetric((rows[0] as Partial<WithSummary>).summary?.metrics.find((x) => x.key === k)?.mean ?? null, kind)}
+                  </span>
+                </span>
               </span>
             );
           })}
