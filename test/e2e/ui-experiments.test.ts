@@ -203,6 +203,10 @@ describe('the experiments screens', () => {
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')))).toEqual(['improved', 'unchanged', 'unchanged']);
     expect(new URL(page.url()).searchParams.get('candidate')).toBe(later.id);
     await screenshot(page, 'experiments-compare-three');
+
+    // An id that names no experiment: the API's reason, not an empty page.
+    await page.goto(compareLink(loupe.url, [base.id, `nope-${suffix}`]));
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toBe(`experiment nope-${suffix} not found`);
     expect(page.errors).toEqual([]);
   });
 });
