@@ -197,6 +197,8 @@ describe('the experiments screens', () => {
     await expect.poll(() => page.locator('.compare-metrics thead tr').first().locator('th').count()).toBe(4);
     const laterCard = page.locator(`.compare-experiment[data-experiment="${later.id}"]`);
     expect(await laterCard.locator('.shared-examples').textContent()).toBe('3 shared examples (dataset versions differ: 1 and 3; compared on the examples both hold)');
+    // The baseline column is the baseline on its 4 examples; the later candidate is paired on 3 (2 of them correct).
+    expect(await page.locator('.compare-metrics .own-baseline').textContent()).toBe('baseline on these 3: 66.7%');
     await page.getByRole('tab', { name: later.name }).click();
     const rows = page.locator('.compare-examples-table tbody tr');
     await expect.poll(() => rows.count()).toBe(3);

@@ -19,7 +19,7 @@ import { MetricValue } from '../../components/experiments/MetricValue.tsx';
 import { PinBaseline } from '../../components/experiments/PinBaseline.tsx';
 import { TrajectoryDiffView } from '../../components/experiments/TrajectoryDiffView.tsx';
 import { formatCost, formatDuration, formatScore } from '../../lib/format.ts';
-import { deltaDirection, EXAMPLE_STATUSES, formatDelta, formatDeltaInterval, parseIds, type ExampleStatus } from '../../lib/experiments.ts';
+import { deltaDirection, EXAMPLE_STATUSES, formatDelta, formatDeltaInterval, formatMetric, parseIds, type ExampleStatus } from '../../lib/experiments.ts';
 import { useExperiments, type ExperimentWithSummary } from './use-experiments.ts';
 
 // Rendering every example of a 10,000-example comparison at once stalls the page; the
@@ -161,7 +161,7 @@ function MetricsTable({ comparisons, name }: { comparisons: ComparisonOut[]; nam
                 </td>
                 {comparisons.map((c) => {
                   const m = c.metrics.find((x) => x.key === k);
-                  return m ? <CandidateCells key={c.candidate} m={m} /> : <td key={c.candidate} colSpan={3} className="muted">—</td>;
+                  return m ? <CandidateCells key={c.candidate} m={m} reference={first.baseline} /> : <td key={c.candidate} colSpan={3} className="muted">—</td>;
                 })}
               </tr>
             );
@@ -182,7 +182,13 @@ function CandidateHeads() {
   );
 }
 
-function CandidateCells({ m }: { m: MetricComparisonOut }) {
+/**
+ * One candidate's cells for a metric. `reference` is the baseline as the baseline column
+ * shows it; a candidate on another dataset version is compared on fewer examples, so its
+ * baseline on those is shown beside it when it differs.
+ */
+function CandidateCells({ m, reference }: { m: MetricComparisonOut; reference: MetricComparisonOut['baseline'] }) {
+  const ownBaseline = m.baseline.examples !== reference.examples || m.baseline.mean !== reference.mean;
   const dir = deltaDirection(m.delta.interval);
   const title = [
     `${m.delta.method} difference over ${m.delta.n} example(s)`,
@@ -196,6 +202,11 @@ function CandidateCells({ m }: { m: MetricComparisonOut }) {
     <>
       <td>
         <MetricValue mean={m.candidate.mean} interval={m.candidate.interval} kind={m.kind} />
+        {ownBaseline && (
+          <div className="small muted own-baseline">
+            baseline on these {m.baseline.examples}: {formatMetric(m.baseline.mean, m.kind)}
+          </div>
+        )}
       </td>
       <td className={`delta delta-${dir}`} title={title} data-direction={dir}>
         <span className="delta-mean">{formatDelta(m.delta.mean, m.kind)}</span> <span className="small muted">{formatDeltaInterval(m.delta.interval, m.kind)}</span>
