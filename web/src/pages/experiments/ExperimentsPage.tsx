@@ -14,7 +14,7 @@ import { MetricValue } from '../../components/experiments/MetricValue.tsx';
 import { Sparkline } from '../../components/experiments/Sparkline.tsx';
 import { formatAgo, formatCost, formatDuration } from '../../lib/format.ts';
 import { comparePath, formatMetric } from '../../lib/experiments.ts';
-import { useExperiments, type ExperimentWithSummary } from './use-experiments.ts';
+import { useExperiments, type ExperimentWithSummary } from '../../api/use-experiments.ts';
 
 type WithSummary = ExperimentWithSummary;
 

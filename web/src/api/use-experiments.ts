@@ -1,7 +1,7 @@
 /** Loads several experiments with their summaries at once (a page that needs them all before it can draw). */
 import { useEffect, useState } from 'react';
-import type { ExperimentOut, ExperimentSummaryOut } from '../../../../schema/wire/experiments.ts';
-import { api } from '../../api/client.ts';
+import type { ExperimentOut, ExperimentSummaryOut } from '../../../schema/wire/experiments.ts';
+import { api } from './client.ts';
 
 export type ExperimentWithSummary = ExperimentOut & { summary: ExperimentSummaryOut };
 
