@@ -19,6 +19,8 @@ import { QueuePage } from './pages/review/QueuePage.tsx';
 import { QueueSettingsPage } from './pages/review/QueueSettingsPage.tsx';
 import { ReviewPage } from './pages/review/ReviewPage.tsx';
 import { InsightsPage, InsightsReportPage } from './pages/insights/InsightsPage.tsx';
+import { DatasetsPage } from './pages/datasets/DatasetsPage.tsx';
+import { DatasetPage } from './pages/datasets/DatasetPage.tsx';
 
 // The evaluation screens load on first use: they bring the zod schemas (for checking forms
 // in the browser), which the traces screens, opened far more often, do not need.
@@ -69,6 +71,8 @@ export function App() {
           <Route path="/queues/:queueId/review" element={<ReviewPage />} />
           <Route path="/insights" element={<InsightsPage />} />
           <Route path="/insights/:reportId" element={<InsightsReportPage />} />
+          <Route path="/datasets" element={<DatasetsPage />} />
+          <Route path="/datasets/:datasetId" element={<DatasetPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>
