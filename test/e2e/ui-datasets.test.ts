@@ -64,6 +64,7 @@ describe('the datasets UI', () => {
     await dialog.getByLabel('Dataset for this trace').selectOption(datasetId);
     // The agent's answer is not what the schema wants: replace it with the expected answer's shape.
     await dialog.getByLabel('Expected output').fill('{"answer": "pending review"}');
+    await screenshot(page, 'datasets-editor-from-trace');
     await dialog.getByRole('button', { name: 'Add to dataset' }).click();
     await expect.poll(() => page.locator('.add-to-dataset [role="status"]').textContent()).toBe('Added to Failed bookings (UI) (v1)');
     await screenshot(page, 'datasets-add-from-trace');
@@ -123,6 +124,7 @@ describe('the datasets UI', () => {
     await page.getByRole('link', { name: '← Datasets' }).click();
     const listRow = page.locator('tr[data-dataset="Failed bookings (UI)"]');
     await expect.poll(() => listRow.locator('td.num').allTextContents()).toEqual(['1', 'v2']);
+    await screenshot(page, 'datasets-list');
     expect(page.errors).toEqual([]);
   });
 

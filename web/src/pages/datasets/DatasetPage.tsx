@@ -1,9 +1,9 @@
 /**
- * /datasets/:datasetId: one dataset. Examples at any version (a version number or a tag;
- * default latest) with text search, a split filter and archived ones on request, paged by
+ * /datasets/:datasetId: one dataset. Examples at any version (a version number, a tag or
+ * a time; default latest) with text search, a split filter and archived ones on request, paged by
  * cursor; each opens to its fields and (at the latest version) an editor. Versions with
  * their tags and the diff between two; export and import. The view lives in the query
- * string (tab, version, tag, split, search, archived, from, to) so it can be linked.
+ * string (tab, version, tag, as_of, split, search, archived, from, to) so it can be linked.
  */
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -16,6 +16,7 @@ import { ExampleRow } from '../../components/datasets/ExampleRow.tsx';
 import { ImportExport } from '../../components/datasets/ImportExport.tsx';
 import { VersionsPanel, type VersionRow } from '../../components/datasets/VersionsPanel.tsx';
 import { draftOf } from '../../lib/example-draft.ts';
+import { toLocalInput } from '../../components/TimeRange.tsx';
 
 const PAGE = 50;
 
@@ -27,6 +28,7 @@ export function DatasetPage() {
   const versionParam = params.get('version');
   const version = versionParam !== null && /^\d+$/.test(versionParam) ? Number(versionParam) : undefined;
   const tag = params.get('tag') ?? undefined;
+  const asOf = params.get('as_of') ?? undefined;
   const split = params.get('split') ?? '';
   const search = params.get('search') ?? '';
   const archived = params.get('archived') === '1';
@@ -41,7 +43,7 @@ export function DatasetPage() {
   const dataset = useApi<DatasetOut>(base);
   const versions = useApi<{ versions: VersionRow[] }>(`${base}/versions`);
   const examples = useApi<{ version: number; examples: Example[]; next: string | null }>(
-    `${base}/examples${query({ version, tag, split, search, include_archived: archived ? 'true' : undefined, cursor, limit: PAGE })}`,
+    `${base}/examples${query({ version, tag, as_of: asOf, split, search, include_archived: archived ? 'true' : undefined, cursor, limit: PAGE })}`,
   );
 
   const update = (next: Record<string, string | null>, keepPage = false) => {
@@ -79,8 +81,8 @@ export function DatasetPage() {
   if (!d) return <div className="page muted">Loading dataset…</div>;
   const latest = d.latest_version;
   const viewing = examples.data?.version;
-  const atLatest = version === undefined && tag === undefined;
-  const pickerValue = tag !== undefined ? `t:${tag}` : version !== undefined ? `v:${version}` : '';
+  const atLatest = version === undefined && tag === undefined && asOf === undefined;
+  const pickerValue = asOf !== undefined ? 'a:' : tag !== undefined ? `t:${tag}` : version !== undefined ? `v:${version}` : '';
   const tags = (versions.data?.versions ?? []).flatMap((v) => v.tags.map((t) => ({ tag: t, version: v.version })));
   const splits = [...new Set((examples.data?.examples ?? []).flatMap((e) => e.splits))].sort();
 
@@ -173,10 +175,12 @@ export function DatasetPage() {
                 aria-label="Version"
                 onChange={(e) => {
                   const v = e.target.value;
-                  update({ version: v.startsWith('v:') ? v.slice(2) : null, tag: v.startsWith('t:') ? v.slice(2) : null });
+                  if (v === 'a:') return;
+                  update({ version: v.startsWith('v:') ? v.slice(2) : null, tag: v.startsWith('t:') ? v.slice(2) : null, as_of: null });
                 }}
               >
                 <option value="">latest (v{latest})</option>
+                {asOf !== undefined && <option value="a:">as of the time (v{viewing ?? '…'})</option>}
                 {tags.map((t) => (
                   <option key={`t:${t.tag}`} value={`t:${t.tag}`}>
                     tag {t.tag} (v{t.version})
@@ -190,10 +194,22 @@ export function DatasetPage() {
                 <option value="v:0">v0 · empty</option>
               </select>
             </label>
+            <label>
+              as of{' '}
+              <input
+                type="datetime-local"
+                aria-label="As of"
+                value={asOf ? toLocalInput(asOf) : ''}
+                onChange={(e) => {
+                  const ms = Date.parse(e.target.value);
+                  update({ as_of: Number.isNaN(ms) ? null : new Date(ms).toISOString(), version: null, tag: null });
+                }}
+              />
+            </label>
             <label className="check">
               <input type="checkbox" checked={archived} onChange={(e) => update({ archived: e.target.checked ? '1' : null })} /> archived too
             </label>
-            <ImportExport datasetId={d.id} at={{ version, tag }} canImport={atLatest} onImported={changed} />
+            <ImportExport datasetId={d.id} at={{ version: atLatest ? undefined : viewing }} canImport={atLatest} onImported={changed} />
             {atLatest && !adding && (
               <button type="button" className="button primary" onClick={() => setAdding(true)}>
                 Add example
@@ -203,7 +219,8 @@ export function DatasetPage() {
           {!atLatest && viewing !== undefined && (
             <p className="notice small" role="note">
               Viewing version {viewing}
-              {tag ? ` (tag ${tag})` : ''}, read-only. <button type="button" className="link" onClick={() => update({ version: null, tag: null })}>Back to the latest (v{latest})</button>
+              {tag ? ` (tag ${tag})` : ''}
+              {asOf ? ` (as of ${new Date(asOf).toLocaleString()})` : ''}, read-only. <button type="button" className="link" onClick={() => update({ version: null, tag: null, as_of: null })}>Back to the latest (v{latest})</button>
             </p>
           )}
           {adding && (
