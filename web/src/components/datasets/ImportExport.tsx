@@ -1,7 +1,7 @@
 /**
  * Export links (JSONL, CSV) for the version being viewed, and Import: a JSONL or CSV file
  * posted as it is to POST /v1/datasets/{id}/import (the API keeps the good lines as one
- * version and names each bad line; those errors are listed here).
+ * version and names each bad line, with its field and reason; those are listed here).
  */
 import { useRef, useState } from 'react';
 import { api, currentProject, query } from '../../api/client.ts';
@@ -16,13 +16,13 @@ interface Props {
   onImported(message: string): void;
 }
 
-/** Per-line errors as the import answers them; read loosely, as the route's shape is `{line, message}` or `{line, error}`. */
+/** What POST .../import answers: the version written, lines imported and unchanged (same id, same content), and the first line errors. */
 interface ImportAnswer {
-  version?: number;
-  added?: number;
-  imported?: number;
-  skipped?: number;
-  errors?: { line?: number; path?: string; message?: string; error?: string }[];
+  version: number;
+  imported: number;
+  unchanged: number;
+  error_count: number;
+  errors: { line: number; field: string | null; reason: string }[];
 }
 
 const typeOf = (name: string) => (/\.csv$/i.test(name) ? 'text/csv' : 'application/x-ndjson');
@@ -43,8 +43,7 @@ export function ImportExport({ datasetId, at, canImport, onImported }: Props) {
       const format = /\.csv$/i.test(f.name) ? 'csv' : 'jsonl';
       const res = await api<ImportAnswer>(`${base}/import${query({ format })}`, { body: new Blob([f], { type: typeOf(f.name) }) });
       setAnswer(res);
-      const n = res.added ?? res.imported;
-      onImported(`Imported ${n ?? 'the good'} line${n === 1 ? '' : 's'}${res.version !== undefined ? ` as version ${res.version}` : ''}${res.errors?.length ? `; ${res.errors.length} bad` : ''}`);
+      onImported(`Imported ${res.imported} example${res.imported === 1 ? '' : 's'} as version ${res.version}${res.unchanged ? `, ${res.unchanged} unchanged` : ''}${res.error_count ? `; ${res.error_count} bad line${res.error_count === 1 ? '' : 's'} left out` : ''}`);
     } catch (err) {
       setError(err as Error);
     } finally {
@@ -68,15 +67,15 @@ export function ImportExport({ datasetId, at, canImport, onImported }: Props) {
         </label>
       )}
       <Problem error={error} />
-      {!!answer?.errors?.length && (
+      {!!answer?.errors.length && (
         <ul className="import-errors error-text small" aria-label="Import errors">
-          {answer.errors.slice(0, 20).map((e, i) => (
-            <li key={i}>
-              {e.line !== undefined ? `line ${e.line}: ` : ''}
-              {e.message ?? e.error}
+          {answer.errors.map((e) => (
+            <li key={e.line}>
+              line {e.line}: {e.field ? `${e.field}: ` : ''}
+              {e.reason}
             </li>
           ))}
-          {answer.errors.length > 20 && <li>…and {answer.errors.length - 20} more</li>}
+          {answer.error_count > answer.errors.length && <li>…and {answer.error_count - answer.errors.length} more</li>}
         </ul>
       )}
     </div>
