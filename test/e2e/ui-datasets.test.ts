@@ -3,8 +3,8 @@
  * tau-bench demo: make a dataset with an expected-output schema, add a failing demo trace
  * to it from the trace page (the editor prefilled from the trace), correct its expected
  * output (a schema error shown at the field first), and see the new version, the old one
- * still readable, and the diff between them; then add every failing trace from the traces
- * page's filter in one version.
+ * still readable (and exported as it was), and the diff between them; then add every
+ * failing trace from the traces page's filter in one version.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -98,11 +98,21 @@ describe('the datasets UI', () => {
     await expect.poll(() => page.locator('[data-latest-version]').textContent()).toBe('latest v2');
     await expect.poll(() => rows.first().locator('[data-col="outputs"]').textContent()).toBe(JSON.stringify(corrected));
 
+    // The export link downloads the version being viewed, with the browser's session.
+    const exported = async () => {
+      const href = (await page.getByRole('link', { name: 'Export JSONL' }).getAttribute('href'))!;
+      const res = await page.request.get(`${loupe.url}${href}`);
+      expect(res.status()).toBe(200);
+      return (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    };
+    expect((await exported()).map((e) => e.outputs)).toEqual([corrected]);
+
     // The old version is still there, read-only, with the old answer.
     await page.getByLabel('Version', { exact: true }).selectOption('v:1');
     await expect.poll(() => rows.first().locator('[data-col="outputs"]').textContent()).toBe('{"answer":"pending review"}');
     expect(await page.getByRole('note').textContent()).toContain('Viewing version 1');
     expect(await page.getByRole('button', { name: 'Add example' }).count()).toBe(0);
+    expect((await exported()).map((e) => e.outputs)).toEqual([{ answer: 'pending review' }]);
 
     // Versions: v2 is the edit; its changes show the expected output before and after.
     await page.getByRole('button', { name: 'Versions (2)' }).click();
@@ -150,6 +160,20 @@ describe('the datasets UI', () => {
     expect(examples.examples).toHaveLength(expected);
     expect(new Set(examples.examples.map((e: any) => e.source.trace_id)).size).toBe(expected);
     await screenshot(page, 'datasets-from-filter');
+
+    // On the dataset page: a page of 50, text search and the split filter, as the API reads them.
+    await page.goto(`${loupe.url}/datasets/${datasetId}`);
+    const rows = page.locator('tr.example-row');
+    await expect.poll(() => rows.count()).toBe(Math.min(expected, 50));
+    const hits = (await call(`/v1/datasets/${datasetId}/examples?limit=50&search=baggage`)).examples.length;
+    expect(hits).toBeGreaterThan(0);
+    await page.getByLabel('Search examples').fill('baggage');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/search=baggage/);
+    await expect.poll(() => rows.count()).toBe(hits);
+    await page.getByLabel('Split').fill('test');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('.dataset-page .empty').textContent()).toBe('No example matches.');
     expect(page.errors).toEqual([]);
   });
 });

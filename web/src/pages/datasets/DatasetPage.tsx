@@ -37,6 +37,7 @@ export function DatasetPage() {
   const to = params.get('to');
   const [history, setHistory] = useState<string[]>([]);
   const [searchText, setSearchText] = useState(search);
+  const [splitText, setSplitText] = useState(split);
   const [adding, setAdding] = useState(false);
   const [note, setNote] = useState<string | null>(null);
 
@@ -151,23 +152,22 @@ export function DatasetPage() {
               className="inline-form"
               onSubmit={(e) => {
                 e.preventDefault();
-                update({ search: searchText.trim() || null });
+                update({ search: searchText.trim() || null, split: splitText.replace(/\s+/g, '') || null });
               }}
             >
               <input type="search" value={searchText} onChange={(e) => setSearchText(e.target.value)} aria-label="Search examples" placeholder="Search inputs, outputs, metadata" size={30} />
-              <button type="submit" className="button subtle">
-                Search
-              </button>
-            </form>
-            <label>
-              Split{' '}
-              <input list="dataset-splits" value={split} onChange={(e) => update({ split: e.target.value || null })} aria-label="Split" placeholder="all" size={10} />
+              <label>
+                Split <input list="dataset-splits" value={splitText} onChange={(e) => setSplitText(e.target.value)} aria-label="Split" placeholder="all (or train,test)" size={12} />
+              </label>
               <datalist id="dataset-splits">
-                {splits.map((s) => (
-                  <option key={s} value={s} />
+                {splits.map((x) => (
+                  <option key={x} value={x} />
                 ))}
               </datalist>
-            </label>
+              <button type="submit" className="button subtle">
+                Apply
+              </button>
+            </form>
             <label>
               Version{' '}
               <select
