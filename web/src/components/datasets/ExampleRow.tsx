@@ -96,13 +96,7 @@ export function ExampleRow({ datasetId, example: e, editable, onChanged }: Props
                 <Field name="Expected tool calls" value={e.expected_trajectory} />
                 <Field name="Metadata" value={e.metadata} />
                 <div className="example-field small muted">
-                  {e.source?.trace_id && (
-                    <>
-                      From trace <Link to={`/traces/${encodeURIComponent(e.source.trace_id)}${e.source.span_id ? `?span=${encodeURIComponent(e.source.span_id)}` : ''}`}>{e.source.trace_id}</Link>
-                      {e.source.queue_id && <> · queue <Link to={`/queues/${encodeURIComponent(e.source.queue_id)}`}>{e.source.queue_id}</Link></>}
-                      {' · '}
-                    </>
-                  )}
+                  <Provenance source={e.source} />
                   last changed at v{e.version}, {new Date(e.modified_at).toLocaleString()}
                   {e.archived && e.archive_reason && <> · archived: {e.archive_reason}</>}
                 </div>
@@ -145,5 +139,37 @@ function Field({ name, value }: { name: string; value: unknown }) {
       <h4>{name}</h4>
       <JsonView value={value} />
     </div>
+  );
+}
+
+/** Where the example came from: its trace (or span), and the queue, review or feedback that made it. */
+function Provenance({ source }: { source: Example['source'] }) {
+  if (!source) return null;
+  const parts = [
+    source.trace_id && (
+      <span key="t">
+        from trace <Link to={`/traces/${encodeURIComponent(source.trace_id)}${source.span_id ? `?span=${encodeURIComponent(source.span_id)}` : ''}`}>{source.trace_id}</Link>
+        {source.span_id ? ` (span ${source.span_id})` : ''}
+      </span>
+    ),
+    source.queue_id && (
+      <span key="q">
+        queue <Link to={`/queues/${encodeURIComponent(source.queue_id)}`}>{source.queue_id}</Link>
+      </span>
+    ),
+    source.review_id && <span key="r">review {source.review_id}</span>,
+    source.feedback_id && <span key="f">feedback {source.feedback_id}</span>,
+  ].filter(Boolean);
+  if (!parts.length) return null;
+  return (
+    <>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {i ? ' · ' : ''}
+          {p}
+        </Fragment>
+      ))}
+      {' · '}
+    </>
   );
 }

@@ -47,40 +47,42 @@ export function VersionsPanel({ datasetId, versions, compare, onCompare, onTagge
 
   return (
     <div className="versions-panel">
-      <table className="table versions-table">
-        <thead>
-          <tr>
-            <th>Version</th>
-            <th>Change</th>
-            <th>Examples changed</th>
-            <th>Tags</th>
-            <th>When</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {versions.map((v) => (
-            <tr key={v.version} data-version={v.version}>
-              <td className="num">v{v.version}</td>
-              <td>{v.message}</td>
-              <td className="num">{v.changes}</td>
-              <td>
-                {v.tags.map((t) => (
-                  <span key={t} className="tag-chip">
-                    {t}
-                  </span>
-                ))}
-              </td>
-              <td className="muted small">{new Date(v.created_at).toLocaleString()}</td>
-              <td>
-                <button type="button" className="link" onClick={() => onCompare({ from: v.version - 1, to: v.version })}>
-                  Changes
-                </button>
-              </td>
+      <div className="table-wrap">
+        <table className="table versions-table">
+          <thead>
+            <tr>
+              <th>Version</th>
+              <th>Change</th>
+              <th>Examples changed</th>
+              <th>Tags</th>
+              <th>When</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {versions.map((v) => (
+              <tr key={v.version} data-version={v.version}>
+                <td className="num">v{v.version}</td>
+                <td>{v.message}</td>
+                <td className="num">{v.changes}</td>
+                <td>
+                  {v.tags.map((t) => (
+                    <span key={t} className="tag-chip">
+                      {t}
+                    </span>
+                  ))}
+                </td>
+                <td className="muted small">{new Date(v.created_at).toLocaleString()}</td>
+                <td>
+                  <button type="button" className="link" onClick={() => onCompare({ from: v.version - 1, to: v.version })}>
+                    Changes
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {!versions.length && <p className="empty">No versions yet: the dataset is empty (version 0).</p>}
 
       <form

@@ -242,23 +242,25 @@ export function DatasetPage() {
           {examples.error && <ErrorNote error={examples.error} />}
           {examples.data && !examples.data.examples.length && <p className="empty">{search || split ? 'No example matches.' : 'No examples at this version.'}</p>}
           {!!examples.data?.examples.length && (
-            <table className="table examples-table">
-              <thead>
-                <tr>
-                  <th>Example</th>
-                  <th>Inputs</th>
-                  <th>Expected output</th>
-                  <th>Splits</th>
-                  <th>Tags</th>
-                  <th>Changed at</th>
-                </tr>
-              </thead>
-              <tbody>
-                {examples.data.examples.map((e) => (
-                  <ExampleRow key={e.id} datasetId={d.id} example={e} editable={atLatest} onChanged={changed} />
-                ))}
-              </tbody>
-            </table>
+            <div className="table-wrap">
+              <table className="table examples-table">
+                <thead>
+                  <tr>
+                    <th>Example</th>
+                    <th>Inputs</th>
+                    <th>Expected output</th>
+                    <th>Splits</th>
+                    <th>Tags</th>
+                    <th>Changed at</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {examples.data.examples.map((e) => (
+                    <ExampleRow key={e.id} datasetId={d.id} example={e} editable={atLatest} onChanged={changed} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
           <nav className="pager" aria-label="Pages">
             <button

@@ -30,37 +30,39 @@ export function DatasetsPage() {
         <p className="empty">No datasets yet. Make one here, or add traces to one from a trace (“Add to dataset”), from a filter on the traces page, or from a review queue.</p>
       )}
       {!!list.data?.datasets.length && (
-        <table className="table datasets-table">
-          <thead>
-            <tr>
-              <th>Dataset</th>
-              <th>Examples</th>
-              <th>Latest version</th>
-              <th>Tags</th>
-              <th>Changed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.datasets.map((d) => (
-              <tr key={d.id} data-dataset={d.name}>
-                <td>
-                  <Link to={`/datasets/${encodeURIComponent(d.id)}`}>{d.name}</Link>
-                  {d.description && <div className="muted small">{d.description}</div>}
-                </td>
-                <td className="num">{d.example_count}</td>
-                <td className="num">v{d.latest_version}</td>
-                <td>
-                  {d.tags.map((t) => (
-                    <span key={t.tag} className="tag-chip" title={`version ${t.version}`}>
-                      {t.tag} → v{t.version}
-                    </span>
-                  ))}
-                </td>
-                <td className="muted small">{formatTime(d.modified_at)}</td>
+        <div className="table-wrap">
+          <table className="table datasets-table">
+            <thead>
+              <tr>
+                <th>Dataset</th>
+                <th>Examples</th>
+                <th>Latest version</th>
+                <th>Tags</th>
+                <th>Changed</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.data.datasets.map((d) => (
+                <tr key={d.id} data-dataset={d.name}>
+                  <td>
+                    <Link to={`/datasets/${encodeURIComponent(d.id)}`}>{d.name}</Link>
+                    {d.description && <div className="muted small">{d.description}</div>}
+                  </td>
+                  <td className="num">{d.example_count}</td>
+                  <td className="num">v{d.latest_version}</td>
+                  <td>
+                    {d.tags.map((t) => (
+                      <span key={t.tag} className="tag-chip" title={`version ${t.version}`}>
+                        {t.tag} → v{t.version}
+                      </span>
+                    ))}
+                  </td>
+                  <td className="muted small">{formatTime(d.modified_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );
