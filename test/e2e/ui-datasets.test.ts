@@ -45,6 +45,10 @@ describe('the datasets UI', () => {
     const create = page.getByRole('form', { name: 'New dataset' });
     await create.getByLabel('Dataset name').fill('Failed bookings (UI)');
     await create.getByLabel('Description').fill('Failing tau-bench conversations with the right answer');
+    // A schema the API cannot use is refused, and said under its box.
+    await create.getByLabel('Outputs schema').fill('{"type": "object", "properties": {"answer": {"type": "text"}}}');
+    await create.getByRole('button', { name: 'Create dataset' }).click();
+    await expect.poll(() => create.locator('.has-error .field-error').textContent()).toMatch(/^outputs_schema: not a usable JSON Schema .*answer/);
     await create.getByLabel('Outputs schema').fill('{"type": "object", "properties": {"answer": {"type": "string"}}}');
     await create.getByRole('button', { name: 'Create dataset' }).click();
     await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/);
