@@ -75,6 +75,7 @@ export function QueueSettingsPage() {
   const [assigned, setAssigned] = useState<string[]>([]);
   const [lease, setLease] = useState(1800);
   const [datasetId, setDatasetId] = useState('');
+  const [datasetTouched, setDatasetTouched] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const [saved, setSaved] = useState(false);
 
@@ -97,10 +98,10 @@ export function QueueSettingsPage() {
     setError(null);
     setSaved(false);
     const body: Record<string, unknown> = { name, instructions, rubric: keys.map(fromDraft), correction, reviewers_per_item: perItem, review_role: role, assigned_reviewers: assigned, lease_seconds: lease };
-    // `dataset_id` is sent when one is picked, or to clear one the queue has; a queue that
-    // never had one is saved without the field.
+    // `dataset_id` is sent once the picker is used (or the queue has one), so a queue that
+    // never had one saves without the field.
     const hadDataset = (existing.data as { dataset_id?: string | null } | undefined)?.dataset_id;
-    if (datasetId || hadDataset) body.dataset_id = datasetId || null;
+    if (datasetId || datasetTouched || hadDataset) body.dataset_id = datasetId || null;
     try {
       if (queueId) {
         await api(`/v1/review-queues/${encodeURIComponent(queueId)}`, { method: 'PATCH', body });
@@ -205,8 +206,15 @@ export function QueueSettingsPage() {
           </label>
         </div>
         <label className="block">
-          Dataset <span className="muted small">(every finished review with a correction adds or updates an example there; the correction is its expected output)</span>{' '}
-          <select value={datasetId} onChange={(e) => setDatasetId(e.target.value)} aria-label="Dataset for corrections">
+          Dataset <span className="muted small">(every finished review with a correction or written criteria adds or updates an example there; the correction is its expected output)</span>{' '}
+          <select
+            value={datasetId}
+            onChange={(e) => {
+              setDatasetId(e.target.value);
+              setDatasetTouched(true);
+            }}
+            aria-label="Dataset for corrections"
+          >
             <option value="">none</option>
             {datasets.data?.datasets.map((d) => (
               <option key={d.id} value={d.id}>
