@@ -3,8 +3,8 @@
  * tau-bench demo: make a dataset with an expected-output schema, add a failing demo trace
  * to it from the trace page (the editor prefilled from the trace), correct its expected
  * output (a schema error shown at the field first), and see the new version, the old one
- * still readable (and exported as it was), and the diff between them; then add every
- * failing trace from the traces page's filter in one version.
+ * still readable (and exported as it was), and the diff between them; add every failing
+ * trace from the traces page's filter in one version; and add one span of a trace.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -12,8 +12,12 @@ import { launchBrowser, loginInBrowser, newPage, screenshot } from './browser.ts
 
 const loupe = inject('loupe');
 
-async function call(path: string): Promise<any> {
-  const res = await fetch(`${loupe.url}${path}`, { headers: { authorization: `Bearer ${loupe.apiKey}` } });
+async function call(path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${loupe.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
   return JSON.parse(text);
@@ -178,6 +182,27 @@ describe('the datasets UI', () => {
     await page.getByLabel('Split').fill('test');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => page.locator('.dataset-page .empty').textContent()).toBe('No example matches.');
+    expect(page.errors).toEqual([]);
+  });
+
+  it('adds one span of a trace (the selected one), keeping the span as the source', async () => {
+    const ds = await call('/v1/datasets', { name: 'Tool calls (UI)' });
+    const failing = (await call(`/v1/traces?limit=1&q=${encodeURIComponent(FAILING)}`)).traces[0];
+    const tree = await call(`/v1/traces/${encodeURIComponent(failing.id)}`);
+    const tool = tree.spans.find((s: any) => s.kind === 'tool');
+    const page = await newPage(context);
+    await page.goto(`${loupe.url}/traces/${encodeURIComponent(failing.id)}?span=${encodeURIComponent(tool.id)}`);
+    await page.getByRole('button', { name: 'Add to dataset' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add this trace to a dataset' });
+    await dialog.getByLabel('Example from').selectOption(tool.id);
+    const inputs = dialog.getByLabel('Inputs');
+    await expect.poll(async () => JSON.parse((await inputs.inputValue().catch(() => '')) || 'null')).toEqual(tool.input && typeof tool.input === 'object' && !Array.isArray(tool.input) ? tool.input : { input: tool.input });
+    await dialog.getByLabel('Dataset for this trace').selectOption(ds.id);
+    await dialog.getByRole('button', { name: 'Add to dataset' }).click();
+    await expect.poll(() => page.locator('.add-to-dataset [role="status"]').textContent()).toBe('Added to Tool calls (UI) (v1)');
+    const [example] = (await call(`/v1/datasets/${ds.id}/examples`)).examples;
+    expect(example.source).toMatchObject({ trace_id: failing.id, span_id: tool.id });
+    expect(example.inputs).toEqual(tool.input && typeof tool.input === 'object' && !Array.isArray(tool.input) ? tool.input : { input: tool.input });
     expect(page.errors).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * "Add to dataset", in two places: on the trace page, an editor prefilled from the trace's
- * root span (input as inputs, output as the expected output, the expected tool calls the
- * trace carries in `metadata.expected_actions`), editable before it is saved through
- * POST .../examples/from-trace (which keeps the trace as the example's source); and on the
+ * root span, or the selected span (input as inputs, output as the expected output, the
+ * expected tool calls the trace carries in `metadata.expected_actions`), editable before it
+ * is saved through POST .../examples/from-trace (which keeps the trace, and the span, as the
+ * example's source); and on the
  * traces page, every trace the current filter and time range match, in bulk (from-filter).
  */
 import { useEffect, useState } from 'react';
@@ -28,8 +29,11 @@ function DatasetSelect({ datasets, value, onChange, label }: { datasets: Dataset
   );
 }
 
+/** A span other than the root, which the example may be made from instead. */
+type SpanChoice = { id: string; name?: string | null };
+
 /** The trace page's button and, once opened, its prefilled editor. */
-export function AddTraceToDataset({ trace }: { trace: TraceOut }) {
+export function AddTraceToDataset({ trace, selectedSpan }: { trace: TraceOut; selectedSpan?: SpanChoice }) {
   const [open, setOpen] = useState(false);
   const [done, setDone] = useState<{ dataset: DatasetListItem; version: number } | null>(null);
   return (
@@ -45,6 +49,7 @@ export function AddTraceToDataset({ trace }: { trace: TraceOut }) {
       {open && (
         <TraceExampleForm
           trace={trace}
+          selectedSpan={selectedSpan}
           onDone={(r) => {
             setDone(r);
             setOpen(false);
@@ -56,37 +61,53 @@ export function AddTraceToDataset({ trace }: { trace: TraceOut }) {
   );
 }
 
-function TraceExampleForm({ trace, onDone, onCancel }: { trace: TraceOut; onDone(r: { dataset: DatasetListItem; version: number }): void; onCancel(): void }) {
+function TraceExampleForm({ trace, selectedSpan: spanAtOpen, onDone, onCancel }: { trace: TraceOut; selectedSpan?: SpanChoice; onDone(r: { dataset: DatasetListItem; version: number }): void; onCancel(): void }) {
   const list = useApi<{ datasets: DatasetListItem[] }>('/v1/datasets');
   const [datasetId, setDatasetId] = useState('');
+  // Which span the example is made of: the root (the whole trace) unless the user picks the selected span.
+  const [spanId, setSpanId] = useState<string | null>(null);
+  // The span selected when the form opened: moving through the tree afterwards does not change the offer.
+  const [selectedSpan] = useState(spanAtOpen);
+  const sourceSpan = spanId ?? trace.root_span_id;
   const [draft, setDraft] = useState<ExampleDraft | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
 
   // The editor starts from the root span's payloads, loaded like the span panel loads them.
   useEffect(() => {
     let live = true;
-    const trajectory = trajectoryFromMetadata(trace.metadata);
+    // The trace's expected tool calls are the whole trace's: a single span starts without them.
+    const trajectory = spanId ? null : trajectoryFromMetadata(trace.metadata);
     const start = (input: unknown, output: unknown) =>
       live && setDraft(draftOf({ inputs: payloadObject(input, 'input') ?? {}, outputs: payloadObject(output, 'output'), expected_trajectory: trajectory, metadata: {}, tags: [], splits: ['base'] }));
-    if (!trace.root_span_id) start(undefined, undefined);
+    setDraft(null);
+    if (!sourceSpan) start(undefined, undefined);
     else
-      loadSpan(trace.id, trace.root_span_id).then(
+      loadSpan(trace.id, sourceSpan).then(
         (span) => start(span.input, span.output),
         (err: Error) => {
           if (!live) return;
-          setLoadError(`Could not load the trace's input and output (${err.message}); fill them in.`);
+          setLoadError(`Could not load the span's input and output (${err.message}); fill them in.`);
           start(undefined, undefined);
         },
       );
     return () => {
       live = false;
     };
-  }, [trace]);
+  }, [trace, sourceSpan, spanId]);
 
   const datasets = list.data?.datasets ?? [];
   return (
     <div className="card add-to-dataset-form" role="dialog" aria-label="Add this trace to a dataset">
       <h2>Add this trace to a dataset</h2>
+      {selectedSpan && (
+        <label className="block">
+          From{' '}
+          <select value={spanId ?? ''} onChange={(e) => setSpanId(e.target.value || null)} aria-label="Example from">
+            <option value="">the whole trace (its root span)</option>
+            <option value={selectedSpan.id}>the selected span{selectedSpan.name ? ` (${selectedSpan.name})` : ''}</option>
+          </select>
+        </label>
+      )}
       {list.data && !datasets.length ? (
         <p>
           No datasets yet. <Link to="/datasets">Make one</Link> first.
@@ -101,7 +122,7 @@ function TraceExampleForm({ trace, onDone, onCancel }: { trace: TraceOut; onDone
           onCancel={onCancel}
           onSave={async (value) => {
             if (!datasetId) throw new Error('Pick a dataset');
-            const res = await api<{ version: number }>(`/v1/datasets/${encodeURIComponent(datasetId)}/examples/from-trace`, { body: { trace_id: trace.id, example: value } });
+            const res = await api<{ version: number }>(`/v1/datasets/${encodeURIComponent(datasetId)}/examples/from-trace`, { body: { trace_id: trace.id, ...(spanId ? { span_id: spanId } : {}), example: value } });
             onDone({ dataset: datasets.find((d) => d.id === datasetId)!, version: res.version });
           }}
         >

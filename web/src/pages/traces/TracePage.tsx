@@ -168,7 +168,7 @@ export function TracePage() {
           <FeedbackBadges feedback={t.feedback} />
         </div>
         <AddToQueue traceId={t.id} />
-        <AddTraceToDataset trace={t} />
+        <AddTraceToDataset trace={t} selectedSpan={selectedSpan && selectedSpan.id !== t.root_span_id ? { id: selectedSpan.id, name: selectedSpan.name } : undefined} />
       </header>
       <div className="trace-split">
         <SpanTimeline tree={tree} rows={rows} selectedId={selectedId} collapsed={collapsed} onSelect={select} onToggle={toggle} />
