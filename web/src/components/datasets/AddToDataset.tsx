@@ -72,17 +72,21 @@ function TraceExampleForm({ trace, selectedSpan: spanAtOpen, onDone, onCancel }:
   const [draft, setDraft] = useState<ExampleDraft | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
 
-  // The editor starts from the root span's payloads, loaded like the span panel loads them.
+  // The editor starts from the chosen span's payloads, loaded as the span panel loads them.
+  // Keyed by ids, not the trace object: the trace page reloads it (e.g. after feedback),
+  // which must not throw away what the user typed.
+  const traceId = trace.id;
+  const [metadata] = useState(trace.metadata);
   useEffect(() => {
     let live = true;
     // The trace's expected tool calls are the whole trace's: a single span starts without them.
-    const trajectory = spanId ? null : trajectoryFromMetadata(trace.metadata);
+    const trajectory = spanId ? null : trajectoryFromMetadata(metadata);
     const start = (input: unknown, output: unknown) =>
       live && setDraft(draftOf({ inputs: payloadObject(input, 'input') ?? {}, outputs: payloadObject(output, 'output'), expected_trajectory: trajectory, metadata: {}, tags: [], splits: ['base'] }));
     setDraft(null);
     if (!sourceSpan) start(undefined, undefined);
     else
-      loadSpan(trace.id, sourceSpan).then(
+      loadSpan(traceId, sourceSpan).then(
         (span) => start(span.input, span.output),
         (err: Error) => {
           if (!live) return;
@@ -93,7 +97,7 @@ function TraceExampleForm({ trace, selectedSpan: spanAtOpen, onDone, onCancel }:
     return () => {
       live = false;
     };
-  }, [trace, sourceSpan, spanId]);
+  }, [traceId, sourceSpan, spanId, metadata]);
 
   const datasets = list.data?.datasets ?? [];
   return (
