@@ -31,6 +31,10 @@ describe('the datasets UI', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
+    // Every test below reads the session this login leaves in the context.
+    const page = await newPage(context);
+    await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+    await page.close();
   });
   afterAll(async () => {
     await browser?.close();
@@ -40,7 +44,7 @@ describe('the datasets UI', () => {
     const failing = (await call(`/v1/traces?limit=1&q=${encodeURIComponent(FAILING)}`)).traces[0];
     expect(failing).toBeDefined();
     const page = await newPage(context);
-    await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+    await page.goto(`${loupe.url}/traces`);
 
     // Make the dataset, with a schema for expected outputs.
     await page.getByRole('link', { name: 'Datasets' }).click();
@@ -204,5 +208,25 @@ describe('the datasets UI', () => {
     expect(example.source).toMatchObject({ trace_id: failing.id, span_id: tool.id });
     expect(example.inputs).toEqual(tool.input && typeof tool.input === 'object' && !Array.isArray(tool.input) ? tool.input : { input: tool.input });
     expect(page.errors).toEqual([]);
+  });
+
+  it('fits a phone in dark mode', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true, storageState: await context.storageState() });
+    const p = await newPage(phone);
+    await p.goto(`${loupe.url}/datasets`);
+    const first = p.locator('tr[data-dataset] a').first();
+    await first.waitFor();
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(p, 'phone-dark-datasets');
+    await first.click();
+    await p.locator('tr.example-row').first().waitFor();
+    await p.locator('tr.example-row button').first().click();
+    await p.locator('.example-detail').waitFor();
+    const wide = await p.evaluate(() => [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > 391 && !el.closest('.table-wrap')).slice(0, 8).map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`));
+    expect(wide).toEqual([]);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(p, 'phone-dark-dataset');
+    expect(p.errors).toEqual([]);
+    await phone.close();
   });
 });
