@@ -229,7 +229,7 @@ datasetRoutes.openapi(
     const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag });
     const type = q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
     return new Response(exportStream(c.env, projectId, d.id, version, q.format), {
-      headers: { 'content-type': type, 'content-disposition': `attachment; filename="${d.name.replace(/[^\w.-]/g, '_')}-v${version}.${q.format}"`, 'x-dataset-version': String(version) },
+      headers: { 'content-type': type, 'content-disposition': `attachment; filename="${d.name.replace(/[^\w.-]/g, '_')}-v${version}.${q.format}"`, 'x-dataset-version': String(version), 'x-content-type-options': 'nosniff' },
     });
   },
 );

@@ -78,7 +78,11 @@ export function ExampleDetail({
   const diff = useApi<TrajectoryDiffOut>(`/v1/experiments/compare/diff${query({ baseline: c.baseline, candidate: c.candidate, example_id: exampleId, repetition })}`);
   const verdict = c.examples.find((e) => e.exampleId === exampleId);
   const ref = useRef<HTMLElement>(null);
-  useEffect(() => ref.current?.scrollIntoView({ block: 'start' }), []);
+  // A block body: newer Chromium's scrollIntoView returns a promise, and an effect that
+  // returns one has React call it as a cleanup when the next example replaces this one.
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'start' });
+  }, []);
   const d = diff.data;
   const outputs = d ? sidesOf(d.diff) : null;
   const bName = baseline?.name ?? c.baseline;
