@@ -16,7 +16,7 @@ import type { AgreementOut, AgreementStats, LabelType } from '../../schema/wire/
 const MAX_ROWS = 50_000;
 
 /** The feedback columns an agreement read selects (one side: judge scores or human labels). */
-type Row = Pick<FeedbackRow, 'id' | 'trace_id' | 'span_id' | 'key' | 'score' | 'value' | 'comment' | 'author' | 'queue_id' | 'evaluator_version' | 'created_at'>;
+export type Row = Pick<FeedbackRow, 'id' | 'trace_id' | 'span_id' | 'key' | 'score' | 'value' | 'comment' | 'author' | 'queue_id' | 'evaluator_version' | 'created_at'>;
 
 export interface AgreementOptions {
   human_key?: string;
@@ -45,7 +45,7 @@ function parseValue(v: string | null): unknown {
 }
 
 /** A row as a label of `type`, or a string saying what it holds when it cannot be one (no threshold for a number, etc.). */
-function toLabel(r: Row, type: LabelType, threshold: number | undefined, verdicts = false): Label | { incompatible: string } | null {
+export function toLabel(r: Pick<Row, 'score' | 'value'>, type: LabelType, threshold: number | undefined, verdicts = false): Label | { incompatible: string } | null {
   const value = parseValue(r.value);
   if (type === 'boolean') {
     if (typeof value === 'boolean') return value;
@@ -69,7 +69,7 @@ function toLabel(r: Row, type: LabelType, threshold: number | undefined, verdict
 }
 
 /** People's consensus on one item: the most common label (ties: the newest), or the mean of numbers. */
-function consensus(labels: { label: Label; at: number }[], type: LabelType): Label {
+export function consensus(labels: { label: Label; at: number }[], type: LabelType): Label {
   if (type === 'numeric') return labels.reduce((s, l) => s + (l.label as number), 0) / labels.length;
   const counts = new Map<string, { label: Label; n: number; at: number }>();
   for (const l of labels) {
@@ -99,7 +99,7 @@ export function agreementStats(type: LabelType, pairs: LabelPair<Label>[], toler
 
 const strip = ({ value, n, interval, reason }: { value: number | null; n: number; interval: { low: number; high: number } | null; reason?: string }) => ({ value, n, interval, ...(reason ? { reason } : {}) });
 
-const itemKey = (traceId: string, spanId: string | null) => `${traceId}\u0000${spanId ?? ''}`;
+export const itemKey = (traceId: string, spanId: string | null) => `${traceId}\u0000${spanId ?? ''}`;
 const DAY = 86_400_000;
 /** Bucket start (UTC): days, or weeks starting Monday. */
 function bucketStart(at: number, bucket: 'day' | 'week'): number {
@@ -109,18 +109,27 @@ function bucketStart(at: number, bucket: 'day' | 'week'): number {
   return day - weekday * DAY;
 }
 
-/** Agreement of evaluator `id` with people in `projectId`. */
-export async function evaluatorAgreement(env: Env, projectId: string, id: string, query: AgreementOptions): Promise<AgreementOut> {
-  const current = await getEvaluator(env, projectId, id, query.version);
-  // Query parameters win over the stored mapping, which wins over the defaults.
+/** How to compare: query parameters win over the stored mapping, which wins over the defaults. */
+export async function comparison<Q extends Partial<Pick<AgreementOptions, 'human_key' | 'type' | 'threshold' | 'tolerance'>>>(env: Env, projectId: string, id: string, query: Q) {
   const mapping = await getMapping(env, projectId, id);
-  const opts = {
+  return {
     ...query,
     human_key: query.human_key ?? mapping?.human_key,
     type: query.type ?? mapping?.type ?? undefined,
     threshold: query.threshold ?? mapping?.threshold ?? undefined,
     tolerance: query.tolerance ?? mapping?.tolerance ?? 0.1,
   };
+}
+
+/** Whether a judge label and people's consensus differ (numbers: beyond the tolerance). */
+export function labelsDiffer(type: LabelType, judge: Label, human: Label, tolerance: number): boolean {
+  return type === 'numeric' ? Math.abs((judge as number) - (human as number)) > tolerance + 1e-9 : judge !== human;
+}
+
+/** Agreement of evaluator `id` with people in `projectId`. */
+export async function evaluatorAgreement(env: Env, projectId: string, id: string, query: AgreementOptions): Promise<AgreementOut> {
+  const current = await getEvaluator(env, projectId, id, query.version);
+  const opts = await comparison(env, projectId, id, query);
   const versions = (await listVersions(env, projectId, id)).filter((v) => !opts.version || v.version === opts.version);
   const nativeType = evaluatorLabelType(current.config, current.kind);
   const type = opts.type ?? nativeType;
@@ -184,7 +193,7 @@ export async function evaluatorAgreement(env: Env, projectId: string, id: string
     const b = bucketStart(p.row.created_at, opts.bucket);
     byBucket.set(b, [...(byBucket.get(b) ?? []), p]);
   }
-  const differs = (p: Paired) => (type === 'numeric' ? Math.abs((p.judge as number) - (p.human as number)) > opts.tolerance + 1e-9 : p.judge !== p.human);
+  const differs = (p: Paired) => labelsDiffer(type, p.judge, p.human, opts.tolerance);
   const disagreeing = paired.filter(differs);
 
   return {
