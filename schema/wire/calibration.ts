@@ -103,7 +103,7 @@ export const AlignIn = z
     changed: z.number().int().min(0).max(500).default(50).meta({ description: 'How many changed verdicts to list' }),
   })
   .strict()
-  .meta({ id: 'AlignIn' });
+  .meta({ id: 'EvaluatorAlignIn' });
 
 const AlignErrors = z.object({
   count: z.number(),
@@ -122,7 +122,7 @@ const GateDecision = z
     min_value: z.number().nullable(),
     reason: z.string(),
   })
-  .meta({ id: 'GateDecision' });
+  .meta({ id: 'EvaluatorGateDecision' });
 
 export const AlignOut = z
   .object({
@@ -146,7 +146,7 @@ export const AlignOut = z
     changed_count: z.number(),
     gate: GateDecision.nullable(),
   })
-  .meta({ id: 'Alignment' });
+  .meta({ id: 'EvaluatorAlignment' });
 export type AlignOut = z.infer<typeof AlignOut>;
 export type GateDecision = z.infer<typeof GateDecision>;
 
@@ -157,13 +157,13 @@ export const GateIn = z
     min_value: z.number().finite().nullish().meta({ description: 'A version measured at or above this passes even if below the live one' }),
   })
   .strict()
-  .meta({ id: 'GateIn' });
+  .meta({ id: 'EvaluatorGateIn' });
 
 /** POST /v1/evaluators/{id}/gate/override: an owner switches rules to a version regardless, with a reason kept. */
 export const GateOverride = z
   .object({ version: z.number().int().positive(), reason: z.string().trim().min(1, 'a reason is required').max(2000) })
   .strict()
-  .meta({ id: 'GateOverride' });
+  .meta({ id: 'EvaluatorGateOverride' });
 
 export const GateEvent = z.object({
   action: z.enum(['promoted', 'blocked', 'override']),
@@ -187,5 +187,5 @@ export const GateOut = z
     newest_version: z.number(),
     events: z.array(GateEvent),
   })
-  .meta({ id: 'Gate' });
+  .meta({ id: 'EvaluatorGate' });
 export type GateOut = z.infer<typeof GateOut>;

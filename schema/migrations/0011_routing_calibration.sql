@@ -1,0 +1,1 @@
+ALTER TABLE `review_routing_rules` ADD `calibration` text;
