@@ -214,7 +214,6 @@ function AlignRunner({ evaluator: e, canEdit, onDone }: { evaluator: EvaluatorOu
   const [result, setResult] = useState<AlignOut | null>(null);
   const running = useAction();
   const run = async () => {
-    setResult(null);
     let body: Record<string, unknown> = { limit };
     if (mode === 'draft') {
       try {
@@ -225,6 +224,7 @@ function AlignRunner({ evaluator: e, canEdit, onDone }: { evaluator: EvaluatorOu
       }
     } else body = { ...body, version };
     setJsonError(null);
+    setResult(null);
     const out = await running.run(() => api<AlignOut>(`/v1/evaluators/${encodeURIComponent(e.id)}/align`, { body }));
     if (out) {
       setResult(out);
