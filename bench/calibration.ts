@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     const provider = await api(loupe, '/v1/providers', { name: 'fake', type: 'openai', base_url: `${fake.url}/s/align/v1`, default_model: 'gpt-4o-mini', api_key: 'sk-bench', options: { max_concurrency: 6 } });
     const judge = await api(loupe, '/v1/evaluators', { template: 'relevance', config: { provider_id: provider.id } });
     const rule = await api(loupe, '/v1/rules', { name: 'align current', filter: 'tag=align', evaluator_ids: [judge.id], active: false });
-    const run = await api(loupe, `/v1/rules/${rule.id}/backfill`, { from: new Date(now - 86_400_000).toISOString(), max_traces: ALIGN });
+    const run = await api(loupe, `/v1/rules/${rule.id}/backfill`, { from: new Date(now - 60 * 86_400_000).toISOString(), max_traces: ALIGN });
     for (;;) {
       const r = await api(loupe, `/v1/rules/${rule.id}/runs/${run.id}`);
       if (r.status === 'done') break;

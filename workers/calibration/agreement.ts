@@ -16,7 +16,7 @@ import type { AgreementOut, AgreementStats, LabelType } from '../../schema/wire/
 const MAX_ROWS = 50_000;
 
 /** The feedback columns an agreement read selects (one side: judge scores or human labels). */
-export type Row = Pick<FeedbackRow, 'id' | 'trace_id' | 'span_id' | 'key' | 'score' | 'value' | 'comment' | 'author' | 'queue_id' | 'evaluator_version' | 'created_at'>;
+export type Row = Pick<FeedbackRow, 'id' | 'trace_id' | 'span_id' | 'key' | 'score' | 'value' | 'evaluator_version' | 'created_at'>;
 
 export interface AgreementOptions {
   human_key?: string;
@@ -109,6 +109,17 @@ function bucketStart(at: number, bucket: 'day' | 'week'): number {
   return day - weekday * DAY;
 }
 
+/** Comments, authors and queues of some feedback rows (the listed disagreements' two sides). */
+async function rowDetails(db: D1Database, projectId: string, ids: string[]): Promise<Map<string, { comment: string | null; author: string | null; queue_id: string | null }>> {
+  if (!ids.length) return new Map();
+  // D1: 100 bound parameters per statement, so the ids go in as one JSON parameter.
+  const { results } = await db
+    .prepare('SELECT f.id, f.comment, f.author, f.queue_id FROM json_each(?2) k CROSS JOIN feedback f WHERE f.project_id = ?1 AND f.id = k.value')
+    .bind(projectId, JSON.stringify([...new Set(ids)]))
+    .all<{ id: string; comment: string | null; author: string | null; queue_id: string | null }>();
+  return new Map(results.map((r) => [r.id, r]));
+}
+
 /** How to compare: query parameters win over the stored mapping, which wins over the defaults. */
 export async function comparison<Q extends Partial<Pick<AgreementOptions, 'human_key' | 'type' | 'threshold' | 'tolerance'>>>(env: Env, projectId: string, id: string, query: Q) {
   const mapping = await getMapping(env, projectId, id);
@@ -139,7 +150,8 @@ export async function evaluatorAgreement(env: Env, projectId: string, id: string
   const judgeConds = ['project_id = ?', 'evaluator_id = ?', "source = 'evaluator'"];
   const judgeBinds: (string | number)[] = [projectId, id];
   if (opts.version) judgeConds.push('evaluator_version = ?'), judgeBinds.push(opts.version);
-  const cols = 'id, trace_id, span_id, key, score, value, comment, author, queue_id, evaluator_version, created_at';
+  // Only what pairing needs: comments, authors and queues are read for the listed disagreements alone.
+  const cols = 'id, trace_id, span_id, key, score, value, evaluator_version, created_at';
   const humanKeys = [...new Set(versions.map((v) => humanKeyFor(v.key)))];
   const [judgeRows, humanRows] = await Promise.all([
     db.prepare(`SELECT ${cols} FROM feedback WHERE ${judgeConds.join(' AND ')} ORDER BY created_at DESC LIMIT ${MAX_ROWS}`).bind(...judgeBinds).all<Row>(),
@@ -189,12 +201,18 @@ export async function evaluatorAgreement(env: Env, projectId: string, id: string
   const byVersion = new Map<number, Paired[]>();
   const byBucket = new Map<number, Paired[]>();
   for (const p of paired) {
-    byVersion.set(p.version, [...(byVersion.get(p.version) ?? []), p]);
+    let v = byVersion.get(p.version);
+    if (!v) byVersion.set(p.version, (v = []));
+    v.push(p);
     const b = bucketStart(p.row.created_at, opts.bucket);
-    byBucket.set(b, [...(byBucket.get(b) ?? []), p]);
+    let bucket = byBucket.get(b);
+    if (!bucket) byBucket.set(b, (bucket = []));
+    bucket.push(p);
   }
   const differs = (p: Paired) => labelsDiffer(type, p.judge, p.human, opts.tolerance);
   const disagreeing = paired.filter(differs);
+  const listed = disagreeing.slice(0, opts.disagreements);
+  const details = await rowDetails(db, projectId, listed.flatMap((p) => [p.row.id, ...p.humans.map((h) => h.id)]));
 
   return {
     evaluator_id: id,
@@ -206,12 +224,12 @@ export async function evaluatorAgreement(env: Env, projectId: string, id: string
     overall: stats(paired),
     versions: versions.map((v) => ({ version: v.version, key: v.key, stats: stats(byVersion.get(v.version) ?? []) })),
     over_time: [...byBucket].sort((a, b) => a[0] - b[0]).map(([start, ps]) => ({ start: new Date(start).toISOString(), stats: stats(ps) })),
-    disagreements: disagreeing.slice(0, opts.disagreements).map((p) => ({
+    disagreements: listed.map((p) => ({
       trace_id: p.row.trace_id,
       span_id: p.row.span_id,
       version: p.version,
-      judge: { label: p.judge, score: p.row.score, reasoning: p.row.comment, feedback_id: p.row.id },
-      humans: p.humans.map((h) => ({ label: toLabel(h, type, opts.threshold), author: h.author, comment: h.comment, queue_id: h.queue_id, feedback_id: h.id })),
+      judge: { label: p.judge, score: p.row.score, reasoning: details.get(p.row.id)?.comment ?? null, feedback_id: p.row.id },
+      humans: p.humans.map((h) => ({ label: toLabel(h, type, opts.threshold), author: details.get(h.id)?.author ?? null, comment: details.get(h.id)?.comment ?? null, queue_id: details.get(h.id)?.queue_id ?? null, feedback_id: h.id })),
       link: `/traces/${encodeURIComponent(p.row.trace_id)}${p.row.span_id ? `?span=${encodeURIComponent(p.row.span_id)}` : ''}`,
     })),
     disagreement_count: disagreeing.length,

@@ -41,7 +41,7 @@ export interface LabelledItem {
 /** The newest `limit` items people labelled under `humanKey`, each with their consensus label. */
 export async function labelledItems(env: Env, projectId: string, humanKey: string, type: LabelType, threshold: number | undefined, limit: number): Promise<LabelledItem[]> {
   const { results } = await dbFor(env, projectId)
-    .prepare(`SELECT id, trace_id, span_id, key, score, value, comment, author, queue_id, evaluator_version, created_at FROM feedback WHERE project_id = ? AND source = 'human' AND key = ? ORDER BY created_at DESC LIMIT ${MAX_HUMAN_ROWS}`)
+    .prepare(`SELECT id, trace_id, span_id, key, score, value, evaluator_version, created_at FROM feedback WHERE project_id = ? AND source = 'human' AND key = ? ORDER BY created_at DESC LIMIT ${MAX_HUMAN_ROWS}`)
     .bind(projectId, humanKey)
     .all<Row>();
   const byItem = new Map<string, { traceId: string; spanId: string | null; labels: { label: Label; at: number }[] }>();
