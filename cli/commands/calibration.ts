@@ -53,7 +53,7 @@ export function calibrationCommands(program: Command): void {
     .option('--draft <json>', 'changes to try, e.g. \'{"config":{"model":"gpt-4o"}}\'')
     .option('--draft-file <path>', 'the same JSON from a file')
     .option('--version <n>', 'measure this saved version instead (with a gate: promote or block it)')
-    .option('--limit <n>', 'most labelled items to run on (newest first; max 500)', '200')
+    .option('--limit <n>', 'most labelled items to run on (newest first; max 250)', '200')
     .option('--human-key <key>', 'compare with this human feedback key')
     .option('--threshold <n>', 'a numeric label >= n counts as true')
     .option('--changed <n>', 'how many changed verdicts to list', '50')

@@ -87,6 +87,9 @@ export type AgreementStats = z.infer<typeof AgreementStats>;
 export const GateMetric = z.enum(['accuracy', 'kappa', 'spearman', 'within_tolerance']);
 export type GateMetric = z.infer<typeof GateMetric>;
 
+/** Most items one alignment runs on (see `limit`). */
+export const MAX_ALIGN_ITEMS = 250;
+
 /** POST /v1/evaluators/{id}/align: measure a draft (or a saved version) against people without writing scores. */
 export const AlignIn = z
   .object({
@@ -95,12 +98,14 @@ export const AlignIn = z
       .optional()
       .meta({ description: 'Changes to try, as the PATCH /v1/evaluators/{id} body (e.g. {"config": {"prompt": {"user": "..."}}} or {"config": {"model": "..."}})' }),
     version: z.number().int().positive().optional().meta({ description: "A saved version to measure instead of a draft; with a gate on the evaluator, the result decides whether rules switch to it" }),
-    limit: z.number().int().min(1).max(500).default(200).meta({ description: 'Most human-labelled items to run on (the newest)' }),
+    // Workers: 1,000 D1 queries and 1,000 subrequests per request on the paid plan; each judge
+    // call is one fetch plus one spend reservation, and the current version may be rerun too.
+    limit: z.number().int().min(1).max(MAX_ALIGN_ITEMS).default(200).meta({ description: `Most human-labelled items to run on (the newest; at most ${MAX_ALIGN_ITEMS})` }),
     human_key: z.string().min(1).max(200).optional(),
     type: LabelType.optional(),
     threshold: z.number().finite().optional(),
     tolerance: z.number().finite().min(0).optional(),
-    changed: z.number().int().min(0).max(500).default(50).meta({ description: 'How many changed verdicts to list' }),
+    changed: z.number().int().min(0).max(MAX_ALIGN_ITEMS).default(50).meta({ description: 'How many changed verdicts to list' }),
   })
   .strict()
   .meta({ id: 'EvaluatorAlignIn' });

@@ -254,7 +254,7 @@ function AlignRunner({ evaluator: e, canEdit, onDone }: { evaluator: EvaluatorOu
             </label>
             <label>
               Items{' '}
-              <input type="number" min={1} max={500} value={limit} onChange={(ev) => setLimit(Number(ev.target.value) || 1)} aria-label="Most items" />
+              <input type="number" min={1} max={250} value={limit} onChange={(ev) => setLimit(Number(ev.target.value) || 1)} aria-label="Most items" />
             </label>
           </div>
           {mode === 'draft' ? (
