@@ -161,4 +161,19 @@ describe('the agreement gate', () => {
     expect(ok.json.live_version).toBe(2);
     expect(ok.json.events[0]).toMatchObject({ action: 'override', from_version: 1, version: 2, reason: 'People relabelled; v2 prompt is the agreed policy', actor: owner.session.user.id });
   });
+
+  it("refuses a metric that does not fit the evaluator, and another project's key", async () => {
+    const { key, ev } = await labelledJudge('m');
+    const other = await makeProject('other');
+    const bad = await api(`/v1/evaluators/${ev.id}/gate`, { key, method: 'PUT', body: { metric: 'spearman' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.path).toBe('metric');
+    expect((await api(`/v1/evaluators/${ev.id}/gate`, { key })).status).toBe(404);
+    expect((await api(`/v1/evaluators/${ev.id}/gate`, { key: other.key, method: 'PUT', body: {} })).status).toBe(404);
+    expect((await api(`/v1/evaluators/${ev.id}/gate`, { key, method: 'PUT', body: { metric: 'kappa' } })).json.metric).toBe('kappa');
+    expect((await api(`/v1/evaluators/${ev.id}/gate`, { key: other.key })).status).toBe(404);
+    expect((await api(`/v1/evaluators/${ev.id}/gate`, { key: other.key, method: 'DELETE' })).status).toBe(404);
+    expect((await api(`/v1/evaluators/${ev.id}/gate`, { key, method: 'DELETE' })).status).toBe(204);
+    expect((await api(`/v1/evaluators/${ev.id}/gate`, { key })).status).toBe(404);
+  });
 });
