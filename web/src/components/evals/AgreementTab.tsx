@@ -156,6 +156,19 @@ export function AgreementTab({ evaluator: e, canEdit }: { evaluator: EvaluatorOu
             {gate.data.live_version !== gate.data.newest_version && `, not the newest v${gate.data.newest_version}, until an alignment shows it is not worse`}.
           </p>
         )}
+        {gate.data && gate.data.events.length > 0 && (
+          <details>
+            <summary>Gate decisions ({gate.data.events.length})</summary>
+            <ul className="gate-events">
+              {gate.data.events.map((g) => (
+                <li key={`${g.at}:${g.version}:${g.action}`} className="small">
+                  {g.at.slice(0, 16).replace('T', ' ')} · <strong>{g.action}</strong> v{g.version} (live was v{g.from_version}){g.reason && `: ${g.reason}`}
+                  {g.actor && <span className="muted"> · {g.actor}</span>}
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
         {gateMissing && <p className="muted small">Not gated: rules run the newest version.</p>}
       </section>
       {data && <Disagreements a={data} />}
