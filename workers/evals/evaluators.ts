@@ -226,6 +226,22 @@ export async function loadEvaluator(env: Env, projectId: string, id: string, ver
   return row ? fromRow(row) : null;
 }
 
+/**
+ * The version rules run: the agreement gate's live version when the evaluator has a gate
+ * (table evaluator_gates, kept by workers/calibration/gates.ts), else the newest. Read here
+ * in SQL so the evals consumer never imports the room above it.
+ */
+export async function loadRunnableEvaluator(env: Env, projectId: string, id: string): Promise<EvaluatorVersion | null> {
+  const row = await dbFor(env, projectId)
+    .prepare(
+      `${SELECT_VERSION} WHERE v.project_id = ?1 AND v.evaluator_id = ?2
+        AND v.version = COALESCE((SELECT g.live_version FROM evaluator_gates g WHERE g.project_id = ?1 AND g.evaluator_id = ?2), e.version)`,
+    )
+    .bind(projectId, id)
+    .first<VersionRow>();
+  return row ? fromRow(row) : null;
+}
+
 /** Like loadEvaluator, but a 404 when missing. */
 export async function getEvaluator(env: Env, projectId: string, id: string, version?: number): Promise<EvaluatorVersion> {
   const e = await loadEvaluator(env, projectId, id, version);
@@ -307,4 +323,23 @@ export async function draftEvaluator(env: Env, projectId: string, body: z.output
   const sealed = d.config.type === 'webhook' && body.secret ? await encryptSecret(env, body.secret, secretContext(projectId, id)) : null;
   const now = Date.now();
   return { id, version: 0, ...d, kind: d.config.type, secretCiphertext: sealed, createdAt: now, updatedAt: now, deletedAt: null };
+}
+
+/**
+ * A saved evaluator with a patch applied (the PATCH body), as an unsaved runnable version
+ * (number 0): what the version would be, for an alignment run before saving it.
+ */
+export async function patchedDraft(env: Env, projectId: string, id: string, patch: z.output<typeof EvaluatorPatch>, pathPrefix: string): Promise<EvaluatorVersion> {
+  const current = await getEvaluator(env, projectId, id);
+  const cur = current.config as unknown as Record<string, unknown>;
+  const same = patch.config && (patch.config.type ?? cur.type) === cur.type && (cur.type !== 'code' || (patch.config.check ?? cur.check) === cur.check);
+  const config = patch.config ? (same ? mergeConfig(cur, patch.config) : patch.config) : cur;
+  const d = await validateDefinition(
+    env,
+    projectId,
+    { name: patch.name ?? current.name, key: patch.key ?? current.key, description: patch.description === undefined ? current.description : patch.description, target: patch.target ?? current.target, config },
+    pathPrefix,
+  );
+  d.template = current.template;
+  return { id, version: 0, ...d, kind: d.config.type, secretCiphertext: current.secretCiphertext, createdAt: Date.now(), updatedAt: Date.now(), deletedAt: null };
 }

@@ -41,7 +41,7 @@ routingRuleRoutes.openapi(
     tags: ['review'],
     summary: 'Add a routing rule to a queue',
     description:
-      'Traces matching `filter` (the shared filter language) enter the queue, sampled at `sampling_rate` (decided per trace, so a trace matched again gets the same answer). Rules are checked when a trace completes and again whenever feedback or scores arrive on it, e.g. `feedback.thumbs=0 or score.helpfulness<0.5`. A trace enters a queue at most once.',
+      'Traces matching `filter` (the shared filter language) enter the queue, sampled at `sampling_rate` (decided per trace, so a trace matched again gets the same answer). Rules are checked when a trace completes and again whenever feedback or scores arrive on it, e.g. `feedback.thumbs=0 or score.helpfulness<0.5`. With `calibration`, only matches where an evaluator needs people enter: it and a person disagree, its score is near a threshold, or the trace falls in the calibration sample of judged traces. A trace enters a queue at most once.',
     security: [{ apiKey: [] }],
     middleware: [requireAuth('admin')] as const,
     request: { params: Id, body: { content: { 'application/json': { schema: RoutingRuleCreate } }, required: true } },
