@@ -39,6 +39,7 @@ import { datasetRoutes } from './datasets/routes.ts';
 import { experimentRoutes } from './experiments/routes.ts';
 import { calibrationRoutes } from './calibration/agreement-route.ts';
 import { insightsRoutes } from './insights/routes.ts';
+import { auditRoutes } from './tenancy/audit-route.ts';
 
 export const app = newRouter();
 
@@ -83,6 +84,7 @@ app.route('/', queueLiveRoutes);
 app.route('/', datasetRoutes);
 app.route('/', experimentRoutes);
 app.route('/', insightsRoutes);
+app.route('/', auditRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

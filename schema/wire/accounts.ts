@@ -104,8 +104,22 @@ export const ApiKeyOut = z
     created_at: z.string(),
     last_used_at: z.string().nullable(),
     revoked_at: z.string().nullable(),
+    expires_at: z.string().nullable().meta({ description: 'When the key stops working (401 `api_key_expired`); null: never' }),
   })
   .meta({ id: 'ApiKey' });
+
+/** POST /v1/api-keys */
+export const ApiKeyCreateIn = z
+  .object({
+    name: z.string().min(1).max(128),
+    scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .nullish()
+      .meta({ description: 'When the key stops working (ISO 8601, in the future, at most 10 years ahead); omit or null for a key that never expires' }),
+  })
+  .strict()
+  .meta({ id: 'ApiKeyCreateIn' });
 export type ApiKeyOut = z.infer<typeof ApiKeyOut>;
 
 /** The answer to POST /v1/api-keys: the key in plaintext, this once. */
