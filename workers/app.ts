@@ -40,6 +40,7 @@ import { experimentRoutes } from './experiments/routes.ts';
 import { calibrationRoutes } from './calibration/agreement-route.ts';
 import { insightsRoutes } from './insights/routes.ts';
 import { auditRoutes } from './tenancy/audit-route.ts';
+import { passwordResetRoutes } from './tenancy/password-resets-route.ts';
 
 export const app = newRouter();
 
@@ -85,6 +86,7 @@ app.route('/', datasetRoutes);
 app.route('/', experimentRoutes);
 app.route('/', insightsRoutes);
 app.route('/', auditRoutes);
+app.route('/', passwordResetRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',
