@@ -104,14 +104,15 @@ interface AuditRow {
   target_type: string;
   target_id: string | null;
   details: string;
+  row_id: number;
 }
 
 const b64url = (s: string) => btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
-function decodeCursor(cursor: string): [number, string] {
+function decodeCursor(cursor: string): [number, number] {
   try {
     const key = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
-    if (Array.isArray(key) && key.length === 2 && typeof key[0] === 'number' && typeof key[1] === 'string') return key as [number, string];
+    if (Array.isArray(key) && key.length === 2 && typeof key[0] === 'number' && typeof key[1] === 'number') return key as [number, number];
   } catch {
     // fall through
   }
@@ -120,7 +121,8 @@ function decodeCursor(cursor: string): [number, string] {
 
 /**
  * A page of the log for a project, newest first: its own entries and its organisation's.
- * Keyset-paged on (at, id), so entries written while paging never shift a page.
+ * Keyset-paged on (at, rowid): rowid grows with each insert, so entries of the same
+ * millisecond keep their order, and entries written while paging never shift a page.
  */
 export async function listAudit(
   env: Env,
@@ -135,12 +137,12 @@ export async function listAudit(
     binds.push(...(opts.action.includes('.') ? [opts.action] : [opts.action, opts.action]));
   }
   if (opts.cursor) {
-    const [at, id] = decodeCursor(opts.cursor);
-    conds.push('(at < ? OR (at = ? AND id < ?))');
-    binds.push(at, at, id);
+    const [at, rowid] = decodeCursor(opts.cursor);
+    conds.push('(at < ? OR (at = ? AND rowid < ?))');
+    binds.push(at, at, rowid);
   }
   const { results } = await controlDb(env)
-    .prepare(`SELECT * FROM audit_log WHERE ${conds.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`)
+    .prepare(`SELECT *, rowid AS row_id FROM audit_log WHERE ${conds.join(' AND ')} ORDER BY at DESC, rowid DESC LIMIT ?`)
     .bind(...binds, opts.limit + 1)
     .all<AuditRow>();
   const rows = results.slice(0, opts.limit);
@@ -155,6 +157,6 @@ export async function listAudit(
       scope: r.project_id === null ? 'org' : 'project',
       details: JSON.parse(r.details) as Record<string, unknown>,
     })),
-    next_cursor: results.length > opts.limit && last ? b64url(JSON.stringify([last.at, last.id])) : null,
+    next_cursor: results.length > opts.limit && last ? b64url(JSON.stringify([last.at, last.row_id])) : null,
   };
 }
