@@ -41,6 +41,7 @@ import { calibrationRoutes } from './calibration/agreement-route.ts';
 import { insightsRoutes } from './insights/routes.ts';
 import { auditRoutes } from './tenancy/audit-route.ts';
 import { passwordResetRoutes } from './tenancy/password-resets-route.ts';
+import { secretRoutes } from './evals/secrets-route.ts';
 
 export const app = newRouter();
 
@@ -87,6 +88,7 @@ app.route('/', experimentRoutes);
 app.route('/', insightsRoutes);
 app.route('/', auditRoutes);
 app.route('/', passwordResetRoutes);
+app.route('/', secretRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

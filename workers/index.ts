@@ -7,6 +7,7 @@ import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 import { runDueSchedules } from './insights/schedule.ts';
 import { sweepUnindexedBatches } from './store/sweeper.ts';
+import { continueKeyRotation } from './evals/secret-rotation.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
@@ -39,12 +40,17 @@ const HOURLY_CRON = '0 * * * *';
 
 /**
  * Cron Triggers (wrangler.toml [triggers]): every minute the ingest sweeper re-sends
- * acknowledged batches a lost queue message left unindexed; hourly, the pass over
+ * acknowledged batches a lost queue message left unindexed (and, during a key rotation,
+ * secrets are re-encrypted); hourly, the pass over
  * scheduled Insights reports.
  */
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   if (controller.cron === HOURLY_CRON) await runDueSchedules(env);
-  else await sweepUnindexedBatches(env);
+  else {
+    await sweepUnindexedBatches(env);
+    // Only does work while ENCRYPTION_KEY_PREVIOUS is set (a key rotation under way).
+    await continueKeyRotation(env);
+  }
 }
 
 export default { fetch: app.fetch, queue, scheduled } satisfies ExportedHandler<Env>;

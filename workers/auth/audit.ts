@@ -36,8 +36,8 @@ export const AUDIT_ACTIONS = [
   'rule.updated',
   'rule.deleted',
   'review_queue.deleted',
-  'dataset.deleted',
-  'experiment.deleted',
+  'routing_rule.deleted',
+  'eval_settings.updated',
   'secrets.reencrypted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -13,3 +13,8 @@ export function dbFor(env: Env, _projectId: string): D1Database {
 export function controlDb(env: Env): D1Database {
   return env.DB;
 }
+
+/** Every database projects live in, for instance-wide passes (re-encryption after a key rotation). */
+export function allProjectDbs(env: Env): D1Database[] {
+  return [env.DB];
+}
