@@ -25,7 +25,7 @@ describe('login rate limits', () => {
     const limited = await untilLimited(() => api('/v1/auth/login', { body: { email: m.email, password: 'wrong password!' } }), ACCOUNT_LIMIT, [401]);
     expect(limited.headers.get('retry-after')).toBe('60');
     expect(limited.json.error).toMatchObject({ code: 'rate_limited', limit: 'account', retry_after_seconds: 60, path: 'email' });
-    expect(limited.json.error.message).toContain('for this account (the account limit is 10 per minute); retry after 60 s');
+    expect(limited.json.error.message).toContain('for this account (the account limit is 20 per minute); retry after 60 s');
     // Refused before the password is looked at: the right one is refused too, so a guess
     // cannot be confirmed while limited.
     const right = await api('/v1/auth/login', { body: { email: m.email.toUpperCase(), password: PASSWORD } });
