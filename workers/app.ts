@@ -39,6 +39,9 @@ import { datasetRoutes } from './datasets/routes.ts';
 import { experimentRoutes } from './experiments/routes.ts';
 import { calibrationRoutes } from './calibration/agreement-route.ts';
 import { insightsRoutes } from './insights/routes.ts';
+import { auditRoutes } from './tenancy/audit-route.ts';
+import { passwordResetRoutes } from './tenancy/password-resets-route.ts';
+import { secretRoutes } from './evals/secrets-route.ts';
 
 export const app = newRouter();
 
@@ -83,6 +86,9 @@ app.route('/', queueLiveRoutes);
 app.route('/', datasetRoutes);
 app.route('/', experimentRoutes);
 app.route('/', insightsRoutes);
+app.route('/', auditRoutes);
+app.route('/', passwordResetRoutes);
+app.route('/', secretRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

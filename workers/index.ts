@@ -8,6 +8,7 @@ import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consume
 import { runDueSchedules } from './insights/schedule.ts';
 import { sweepTraceSignals, sweepUnindexedBatches } from './store/sweeper.ts';
 import { sweepEvalWork } from './evals/sweeper.ts';
+import { continueKeyRotation } from './evals/secret-rotation.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
@@ -40,13 +41,15 @@ const HOURLY_CRON = '0 * * * *';
 
 /**
  * Cron Triggers (wrangler.toml [triggers]): every minute the sweepers re-send what lost
- * queue messages left behind (unindexed batches, trace signals, evaluation jobs); hourly,
- * the pass over scheduled Insights reports.
+ * queue messages left behind (unindexed batches, trace signals, evaluation jobs) and,
+ * during a key rotation, secrets are re-encrypted; hourly, the pass over scheduled
+ * Insights reports.
  */
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   if (controller.cron === HOURLY_CRON) return void (await runDueSchedules(env));
   // Each on its own: one failing must not keep the others from running.
-  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env)]);
+  // continueKeyRotation only does work while ENCRYPTION_KEY_PREVIOUS is set.
+  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), continueKeyRotation(env)]);
   for (const r of results) if (r.status === 'rejected') console.error('sweep failed', r.reason);
 }
 

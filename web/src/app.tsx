@@ -14,6 +14,7 @@ import { useSession } from './api/session.tsx';
 import { Layout } from './components/Layout.tsx';
 import { LoginPage } from './pages/auth/LoginPage.tsx';
 import { InvitePage } from './pages/auth/InvitePage.tsx';
+import { ResetPasswordPage } from './pages/auth/ResetPasswordPage.tsx';
 import { TracesPage } from './pages/traces/TracesPage.tsx';
 import { TracePage } from './pages/traces/TracePage.tsx';
 import { SettingsPage } from './pages/settings/SettingsPage.tsx';
@@ -57,6 +58,7 @@ export function App() {
     <Routes>
       <Route path="/login" element={<LoginPage />} />
       <Route path="/invite/:token" element={<InvitePage />} />
+      <Route path="/reset/:token" element={<ResetPasswordPage />} />
       <Route element={<RequireLogin />}>
         <Route element={<Layout />}>
           <Route path="/traces" element={<TracesPage />} />

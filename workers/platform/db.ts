@@ -14,7 +14,7 @@ export function controlDb(env: Env): D1Database {
   return env.DB;
 }
 
-/** Every database that holds projects (one today): what a cross-project sweep walks. */
+/** Every database that holds projects (one today): what a cross-project pass walks (the sweepers, re-encryption after a key rotation). */
 export function projectDatabases(env: Env): D1Database[] {
   return [env.DB];
 }

@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
+import { audit } from '../auth/audit.ts';
 import { RoutingRuleCreate, RoutingRuleOut, RoutingRulePatch } from '../../schema/wire/review.ts';
 import { commonErrors, notFound } from '../platform/errors.ts';
 import { getQueue } from './queues.ts';
@@ -90,6 +91,7 @@ routingRuleRoutes.openapi(
     const { id, ruleId } = c.req.valid('param');
     const q = await getQueue(c.env, projectId, id);
     await deleteRoutingRule(c.env, projectId, q.id, ruleId);
+    await audit(c.env, c.get('auth'), 'routing_rule.deleted', { type: 'routing_rule', id: ruleId, details: { queue_id: q.id } });
     return c.json({ deleted: true as const }, 200);
   },
 );
