@@ -71,7 +71,11 @@ langsmithDatasetRoutes.post('/datasets', requireAuth('ingest'), async (c) => {
     throw new ApiError(400, 'invalid_request', `${field}: ${issue.message}`, field);
   }
   const projectId = c.get('auth').projectId;
-  const d = await createDataset(c.env, projectId, parsed.data);
+  const d = await createDataset(c.env, projectId, parsed.data).catch((err) => {
+    // Name the schema fields as the caller sent them.
+    if (err instanceof ApiError && (err.path === 'inputs_schema' || err.path === 'outputs_schema')) throw new ApiError(err.status, err.code, err.message.replace(err.path, `${err.path}_definition`), `${err.path}_definition`);
+    throw err;
+  });
   return c.json(langsmithDataset(d, projectId, 0), 200);
 });
 

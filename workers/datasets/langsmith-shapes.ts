@@ -13,6 +13,7 @@ import { resolveVersion } from './examples.ts';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const iso = (ms: number) => new Date(ms).toISOString();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A dataset as LangSmith's `Dataset` (tenant: the Loupe project the key belongs to). */
 export function langsmithDataset(d: Dataset, projectId: string, exampleCount: number) {
@@ -46,7 +47,8 @@ export function langsmithExample(e: Example) {
     metadata,
     created_at: e.created_at,
     modified_at: e.modified_at,
-    source_run_id: e.source?.span_id ?? null,
+    // LangSmith run ids are UUIDs (the Python SDK parses them); an OTel span id is not one.
+    source_run_id: e.source?.span_id && UUID.test(e.source.span_id) ? e.source.span_id : null,
     attachment_urls: null,
     runs: [],
   };
@@ -62,6 +64,9 @@ function splitsOf(split: unknown, path: string): string[] | undefined {
 
 /** The fields of one LangSmith example create (the main part, plus inputs and outputs parts) as a Loupe example write. */
 export function exampleWriteOf(id: string, main: Obj, inputs: unknown, outputs: unknown, path: string): ExampleWrite {
+  if (main.use_source_run_io || main.use_source_run_attachments) {
+    throw new ApiError(400, 'invalid_request', `${path}.use_source_run_io: copying a run's inputs and outputs is not supported here; send them as parts (or add the trace with loupe datasets add --from-trace)`, `${path}.use_source_run_io`);
+  }
   const metadata: Obj = isObj(main.metadata) ? { ...main.metadata } : {};
   // A split sent inside metadata (as the SDKs read it back) counts as the split too.
   const splits = splitsOf(main.split ?? metadata.dataset_split, `${path}.split`);

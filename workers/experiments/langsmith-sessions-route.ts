@@ -4,9 +4,9 @@
  * over that dataset's latest version (a taken name is 409, which the SDKs answer by
  * retrying under a new name), GET /sessions (?name=, ?reference_dataset=, ?id=, paged by
  * offset/limit; the SDKs read `tenant_id` off the first one to build their links),
- * GET /sessions/{id}, and PATCH /sessions/{id} (the SDKs' closing update: metadata, and
- * the end time from Python; the JS SDK sends none, so its final update, which carries
- * `metadata.dataset_version`, ends the experiment too).
+ * GET /sessions/{id}, and PATCH /sessions/{id} (the SDKs' closing update: neither SDK's
+ * evaluate() sends an end time, so the final update, recognised by the
+ * `metadata.dataset_version` both send in it, ends the experiment; an `end_time` does too).
  *
  * A session without a dataset (a plain tracing project) is not stored: runs name their
  * project in `session_name`, and Loupe keeps that on each trace as `ls_project`.
@@ -23,6 +23,7 @@ import { createExperiment, endExperiment, getExperiment, listExperiments, setExp
 export const langsmithSessionRoutes = newRouter();
 
 type Obj = Record<string, unknown>;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const DOCS: { method: 'get' | 'post' | 'patch'; path: string; summary: string; description: string }[] = [
@@ -84,6 +85,8 @@ langsmithSessionRoutes.post('/sessions', requireAuth('ingest'), async (c) => {
   const extra = isObj(body.extra) ? body.extra : {};
   const metadata: Obj = isObj(extra.metadata) ? { ...extra.metadata } : {};
   if (Array.isArray(body.evaluator_keys)) metadata.evaluator_keys = body.evaluator_keys;
+  // The Python SDK picks the session id itself; the JS SDK lets the server choose.
+  const id = typeof body.id === 'string' && UUID.test(body.id) ? body.id.toLowerCase() : undefined;
   const e = await createExperiment(c.env, projectId, {
     name,
     dataset_id: d.id,
@@ -93,7 +96,7 @@ langsmithSessionRoutes.post('/sessions', requireAuth('ingest'), async (c) => {
     repetitions: reps,
     evaluators: [],
     metadata,
-  });
+  }, { id });
   return c.json(session(e, projectId), 200);
 });
 
