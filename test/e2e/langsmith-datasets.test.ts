@@ -132,7 +132,8 @@ async function runExperiment(weak: boolean): Promise<{ id: string; name: string;
     const results = await evaluate(capitalAgent(weak), { data: datasetName, evaluators: [exactMatch], experimentPrefix: weak ? 'weak' : 'strong', client: c, maxConcurrency: 2 });
     await c.awaitPendingTraceBatches();
     const link = logs.map((l) => /View results at (\S+)/.exec(l)?.[1]).find(Boolean)!;
-    return { id: results.manager._getExperiment().id, name: results.experimentName, link };
+    const [session] = await rest(`/api/v1/sessions?name=${encodeURIComponent(results.experimentName)}`);
+    return { id: session.id, name: results.experimentName, link };
   } finally {
     spy.mockRestore();
   }
