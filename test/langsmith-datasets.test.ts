@@ -6,7 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { exports } from 'cloudflare:workers';
-import { api, makeProject } from './helpers.ts';
+import { api, eventually, makeProject } from './helpers.ts';
 
 type Part = { name: string; data: string };
 
@@ -193,6 +193,51 @@ describe('LangSmith sessions (/api/v1/sessions) as experiments', () => {
     }
     expect((await api('/api/v1/sessions', { key: b.key, body: { name: 'theirs', reference_dataset_id: d.id } })).status).toBe(404);
     expect((await api('/api/v1/sessions', { key: b.key })).json).toEqual([]);
+  });
+
+  it('gathers root runs naming an example as the repetitions of a run, never child runs, extra repetitions or runs of another project', async () => {
+    const a = await makeProject('ls-runs-a');
+    const b = await makeProject('ls-runs-b');
+    const d = await dataset(a.key);
+    const exampleId = uuid();
+    expect((await postExamples(a.key, d.id, exampleParts(exampleId, { inputs: { q: 1 }, outputs: { a: 1 } }))).status).toBe(201);
+    const s = (await api('/api/v1/sessions', { key: a.key, body: { name: 'reps', reference_dataset_id: d.id, num_repetitions: 2 } })).json;
+    const run = (id: string, at: number, extra: Record<string, unknown> = {}) => ({
+      id, trace_id: id, name: 'target', run_type: 'chain', session_name: 'reps', reference_example_id: exampleId,
+      start_time: new Date(Date.UTC(2026, 0, 1, 0, 0, at)).toISOString(), end_time: new Date(Date.UTC(2026, 0, 1, 0, 0, at, 100)).toISOString(), inputs: { q: 1 }, outputs: { a: at }, ...extra,
+    });
+    const [r0, r1, r2, child, other] = [uuid(), uuid(), uuid(), uuid(), uuid()];
+    const post = async (key: string, runs: unknown[]) => expect((await api('/api/v1/runs/batch', { key, body: { post: runs } })).status).toBe(202);
+    await post(a.key, [run(r0, 1), { ...run(child, 1), trace_id: r0, parent_run_id: r0 }]);
+    await post(a.key, [run(r1, 2, { error: 'boom', outputs: undefined })]);
+    await post(a.key, [run(r2, 3)]);
+    await post(b.key, [run(other, 4)]);
+    const runs = await eventually(async () => {
+      const r = (await api(`/v1/experiments/${s.id}/runs`, { key: a.key })).json.runs;
+      if (r.length < 2) throw new Error(`runs not ready: ${JSON.stringify(r)}`);
+      return r;
+    });
+    expect(runs.map((r: any) => [r.repetition, r.trace_id, r.error])).toEqual([
+      [0, r0, null],
+      [1, r1, 'boom'],
+    ]);
+    expect(runs[0]).toMatchObject({ example_id: exampleId, output: { a: 1 }, latency_ms: 100 });
+    // A second read gathers nothing new and keeps the same two runs.
+    expect((await api(`/v1/experiments/${s.id}/runs`, { key: a.key })).json.runs).toHaveLength(2);
+  });
+
+  it('documents the dataset, example and session routes under /api/v1 in the OpenAPI document', async () => {
+    const doc = (await api('/v1/openapi.json')).json;
+    const methods = (path: string) => Object.keys(doc.paths[path] ?? {}).sort();
+    expect(methods('/api/v1/datasets')).toEqual(['get', 'post']);
+    expect(methods('/api/v1/datasets/{id}/tags')).toEqual(['put']);
+    expect(methods('/api/v1/examples')).toEqual(['get']);
+    expect(methods('/api/v1/platform/datasets/{id}/examples')).toEqual(['patch', 'post']);
+    expect(methods('/api/v1/sessions')).toEqual(['get', 'post']);
+    expect(methods('/api/v1/sessions/{id}')).toEqual(['get', 'patch']);
+    expect(doc.paths['/o/{tenant}/datasets/{dataset}/compare']?.get.tags).toEqual(['langsmith']);
+    // Not at the root: /datasets there is the UI's page.
+    expect(doc.paths['/datasets']).toBeUndefined();
   });
 
   it('redirects the link the SDKs print to the compare page', async () => {
