@@ -149,6 +149,8 @@ describe('LangSmith examples (multipart writes, GET /examples)', () => {
     expect(unknownTag.text).toContain('not found');
     const future = await api(`/api/v1/examples?dataset=${d.id}&as_of=${new Date(Date.now() + 86_400_000).toISOString()}`, { key });
     expect(future.status).toBe(400);
+    // A client clock a minute ahead still means "now".
+    expect((await api(`/api/v1/examples?dataset=${d.id}&as_of=${new Date(Date.now() + 60_000).toISOString()}`, { key })).status).toBe(200);
     expect((await api(`/api/v1/examples?dataset=${d.id}&filter=${encodeURIComponent('eq(x, 1)')}`, { key })).status).toBe(400);
     expect((await api(`/api/v1/examples?dataset=${d.id}&limit=101`, { key })).status).toBe(400);
     const missing = await postExamples(key, d.id, exampleParts(uuid(), { outputs: { a: 1 } }), 'PATCH');

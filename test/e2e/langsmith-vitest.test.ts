@@ -4,13 +4,19 @@
  * reference outputs), the run becomes an experiment whose runs carry the tests' feedback,
  * and the closing update tags the dataset version with the git commit.
  */
-import { describe, it, expect, inject } from 'vitest';
+import { describe, it, expect, inject, afterAll } from 'vitest';
 import * as ls from 'langsmith/vitest';
 import { Client } from 'langsmith';
 
 const loupe = inject('loupe');
 const suite = `ls-vitest-${crypto.randomUUID().slice(0, 8)}`;
+// The runner decides in its hooks whether to track, from this variable.
+const tracing = process.env.LANGSMITH_TRACING;
 process.env.LANGSMITH_TRACING = 'true';
+afterAll(() => {
+  if (tracing === undefined) delete process.env.LANGSMITH_TRACING;
+  else process.env.LANGSMITH_TRACING = tracing;
+});
 const client = new Client({ apiUrl: `${loupe.url}/api/v1`, apiKey: loupe.apiKey, webUrl: loupe.url });
 
 async function rest(path: string): Promise<any> {

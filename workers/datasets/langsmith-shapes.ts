@@ -96,12 +96,21 @@ export function examplePatchOf(main: Obj, inputs: unknown, outputs: unknown, pat
   return patch;
 }
 
+/** How far ahead of the Worker's clock a client's `as_of` may be and still mean "now". */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /**
  * The version LangSmith's `as_of` names: an ISO time (the version current then), `latest`,
  * or a tag name (LangSmith accepts either in the same parameter).
  */
 export async function versionAsOf(env: Env, projectId: string, datasetId: string, asOf: string | undefined): Promise<number> {
   if (!asOf || asOf === 'latest') return resolveVersion(env, projectId, datasetId, {});
-  if (/^\d{4}-\d{2}-\d{2}/.test(asOf)) return resolveVersion(env, projectId, datasetId, { asOf });
+  if (/^\d{4}-\d{2}-\d{2}/.test(asOf)) {
+    // The SDKs send "now" from the client's clock (readDatasetVersion({asOf: new Date()})):
+    // a few minutes ahead of the Worker's is clock skew, read as the latest version.
+    const ms = Date.parse(asOf);
+    if (ms > Date.now() && ms - Date.now() <= CLOCK_SKEW_MS) return resolveVersion(env, projectId, datasetId, {});
+    return resolveVersion(env, projectId, datasetId, { asOf });
+  }
   return resolveVersion(env, projectId, datasetId, { tag: asOf });
 }
