@@ -168,6 +168,7 @@ describe('LangSmith sessions (/api/v1/sessions) as experiments', () => {
     const native = (await api(`/v1/experiments/${s.json.id}`, { key })).json;
     expect(native).toMatchObject({ name: 'exp-1', dataset_id: d.id, repetitions: 2, status: 'running' });
     expect((await api('/api/v1/sessions', { key, body: { name: 'exp-1', reference_dataset_id: d.id } })).status).toBe(409);
+    expect((await api('/api/v1/sessions?upsert=true', { key, body: { name: 'exp-1', reference_dataset_id: d.id } })).json.id).toBe(s.json.id);
     expect((await api(`/api/v1/sessions?reference_dataset=${d.id}`, { key })).json.map((x: any) => x.id)).toEqual([s.json.id]);
     expect((await api('/api/v1/sessions?limit=1', { key })).json[0].tenant_id).toBe(projectId);
     expect((await api(`/api/v1/sessions/${s.json.id}`, { key })).json.name).toBe('exp-1');

@@ -82,6 +82,11 @@ langsmithSessionRoutes.post('/sessions', requireAuth('ingest'), async (c) => {
   const reps = body.num_repetitions ?? 1;
   if (typeof reps !== 'number' || !Number.isInteger(reps) || reps < 1 || reps > 100) throw new ApiError(400, 'invalid_request', 'num_repetitions: an integer from 1 to 100', 'num_repetitions');
   const d = await mustFindDataset(c.env, projectId, datasetId);
+  if (c.req.query('upsert') === 'true') {
+    // createProject({upsert: true}): the session of that name, if it is over the same dataset.
+    const existing = await getExperiment(c.env, projectId, name).catch(() => null);
+    if (existing && existing.name === name && existing.dataset_id === d.id) return c.json(session(existing, projectId), 200);
+  }
   const extra = isObj(body.extra) ? body.extra : {};
   const metadata: Obj = isObj(extra.metadata) ? { ...extra.metadata } : {};
   if (Array.isArray(body.evaluator_keys)) metadata.evaluator_keys = body.evaluator_keys;
