@@ -12,7 +12,8 @@
  * half-written.
  */
 import { z } from '@hono/zod-openapi';
-import { newRouter } from '../platform/http.ts';
+import type { Context } from 'hono';
+import { newRouter, type AppEnv } from '../platform/http.ts';
 import { ApiError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import type { ExampleWrite } from '../../schema/wire/datasets.ts';
@@ -118,9 +119,9 @@ function answer(written: { version: number; examples: { id: string; modified_at:
   return { example_ids: written.examples.map((e) => e.id), count: written.examples.length, as_of: written.examples[0]?.modified_at ?? null, version: written.version };
 }
 
-async function create(c: any) {
+async function create(c: Context<AppEnv>) {
   const projectId = c.get('auth').projectId;
-  const d = await mustFindDataset(c.env, projectId, c.req.param('id'));
+  const d = await mustFindDataset(c.env, projectId, c.req.param('id') ?? '');
   const parts = await examplesOf(c.req.raw);
   const writes: ExampleWrite[] = [];
   for (const [id, p] of parts) {
@@ -130,9 +131,9 @@ async function create(c: any) {
   return c.json(answer(await addExamples(c.env, projectId, d.id, writes, `added ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`)), 201);
 }
 
-async function update(c: any) {
+async function update(c: Context<AppEnv>) {
   const projectId = c.get('auth').projectId;
-  const d = await mustFindDataset(c.env, projectId, c.req.param('id'));
+  const d = await mustFindDataset(c.env, projectId, c.req.param('id') ?? '');
   const parts = await examplesOf(c.req.raw);
   // Each update is merged into the example's current state, then all are written as one
   // version through the same path as creates (which checks every one before writing).
