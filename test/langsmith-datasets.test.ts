@@ -103,6 +103,15 @@ describe('LangSmith examples (multipart writes, GET /examples)', () => {
     expect(await list(`id=${ids[2]}`)).toEqual(['c']);
   });
 
+  it('writes parallel uploads to one dataset as successive versions, none refused', async () => {
+    const { key } = await makeProject('ls-par');
+    const d = await dataset(key);
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => postExamples(key, d.id, exampleParts(uuid(), { inputs: { i } }))));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
+    expect(results.map((r) => r.json.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await api(`/api/v1/datasets/${d.id}`, { key })).json.example_count).toBe(6);
+  });
+
   it('edits an example as a new version; as_of a time or a tag still reads the old one', async () => {
     const { key } = await makeProject('ls-edit');
     const d = await dataset(key);

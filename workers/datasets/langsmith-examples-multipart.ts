@@ -114,6 +114,27 @@ async function examplesOf(req: Request): Promise<Map<string, ExampleParts>> {
   return out;
 }
 
+/** Tries of a write that lost the race for the next version to a concurrent writer. */
+const WRITE_TRIES = 6;
+
+/**
+ * addExamples, retried when another request took the version number first (its commit
+ * fails whole, so a retry re-reads the dataset and writes the next version). The SDKs
+ * upload in parallel (Python up to 3 batches at once; JS callers await several
+ * createExamples together) and treat a 409 as final, so the race is settled here.
+ */
+async function writeExamples(env: Env, projectId: string, datasetId: string, writes: ExampleWrite[], message: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await addExamples(env, projectId, datasetId, writes, message);
+    } catch (err) {
+      const lostRace = err instanceof ApiError && err.status === 409 && err.code === 'conflict';
+      if (!lostRace || attempt >= WRITE_TRIES) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
+}
+
 /** The answer both SDKs read: the ids written, their count, and the version's time. */
 function answer(written: { version: number; examples: { id: string; modified_at: string }[] }) {
   return { example_ids: written.examples.map((e) => e.id), count: written.examples.length, as_of: written.examples[0]?.modified_at ?? null, version: written.version };
@@ -128,7 +149,7 @@ async function create(c: Context<AppEnv>) {
     if (p.inputs === undefined) throw new ApiError(400, 'invalid_request', `${id}.inputs: every example needs inputs`, `${id}.inputs`);
     writes.push(exampleWriteOf(id, p.main, p.inputs, p.outputs, id));
   }
-  return c.json(answer(await addExamples(c.env, projectId, d.id, writes, `added ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`)), 201);
+  return c.json(answer(await writeExamples(c.env, projectId, d.id, writes, `added ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`)), 201);
 }
 
 async function update(c: Context<AppEnv>) {
@@ -155,7 +176,7 @@ async function update(c: Context<AppEnv>) {
       source: prev.source ?? null,
     });
   }
-  return c.json(answer(await addExamples(c.env, projectId, d.id, writes, `edited ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`)), 200);
+  return c.json(answer(await writeExamples(c.env, projectId, d.id, writes, `edited ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`)), 200);
 }
 
 // Mounted at `/api` (langsmith-routes.ts): an SDK pointed at `<loupe>/api/v1` puts
