@@ -101,6 +101,8 @@ describe('LangSmith examples (multipart writes, GET /examples)', () => {
     expect(await list('offset=1&limit=1')).toEqual(['b']);
     expect(await list('offset=3&limit=100')).toEqual([]);
     expect(await list(`id=${ids[2]}`)).toEqual(['c']);
+    expect((await api(`/api/v1/datasets/${d.id}/splits`, { key })).json).toEqual(['base', 'hard', 'test', 'train']);
+    expect((await api(`/api/v1/datasets/${d.id}/splits?as_of=2020-01-01T00:00:00Z`, { key })).json).toEqual([]);
   });
 
   it('writes parallel uploads to one dataset as successive versions, none refused', async () => {

@@ -425,3 +425,12 @@ export async function countExamples(env: Env, projectId: string, datasetId: stri
     .first<{ n: number }>();
   return r?.n ?? 0;
 }
+
+/** The split names live examples carry at a version, sorted. */
+export async function listSplits(env: Env, projectId: string, datasetId: string, version: number): Promise<string[]> {
+  const { results } = await dbFor(env, projectId)
+    .prepare('SELECT DISTINCT j.value AS split FROM dataset_example_revisions r, json_each(r.splits) j WHERE r.project_id = ? AND r.dataset_id = ? AND r.valid_from <= ? AND r.valid_to > ? AND r.archived = 0 ORDER BY 1')
+    .bind(projectId, datasetId, version, version)
+    .all<{ split: string }>();
+  return results.map((r) => r.split);
+}

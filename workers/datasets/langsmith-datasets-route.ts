@@ -1,8 +1,8 @@
 /**
  * LangSmith's dataset API over Loupe's datasets (the same rows /v1/datasets serves):
  * POST /datasets, GET /datasets (?name=, ?id=, ?name_contains=, offset/limit),
- * GET /datasets/{id}, PUT /datasets/{id}/tags, GET /datasets/{id}/version and
- * GET /datasets/{id}/versions. Served under `/api/v1` (langsmith-routes.ts), so
+ * GET /datasets/{id}, PUT /datasets/{id}/tags, GET /datasets/{id}/version,
+ * GET /datasets/{id}/versions and GET /datasets/{id}/splits. Served under `/api/v1` (langsmith-routes.ts), so
  * `LANGSMITH_ENDPOINT=<loupe>/api/v1` works with the SDKs' dataset calls.
  * 404 bodies say "not found" (the SDKs' hasDataset matches that text); a taken name is 409.
  */
@@ -11,7 +11,7 @@ import { newRouter } from '../platform/http.ts';
 import { ApiError } from '../platform/errors.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { DatasetCreate } from '../../schema/wire/datasets.ts';
-import { countExamples, createDataset, listDatasets, listVersions, mustFindDataset, resolveVersion, setTag, type Dataset } from './examples.ts';
+import { countExamples, createDataset, listDatasets, listSplits, listVersions, mustFindDataset, resolveVersion, setTag, type Dataset } from './examples.ts';
 import { langsmithDataset, versionAsOf } from './langsmith-shapes.ts';
 
 export const langsmithDatasetRoutes = newRouter();
@@ -25,6 +25,7 @@ const DOCS: { method: 'get' | 'post' | 'put'; path: string; summary: string; des
   { method: 'get', path: '/datasets/{id}', summary: 'LangSmith: read a dataset', description: 'With `example_count` at the latest version. Needs `read`.' },
   { method: 'put', path: '/datasets/{id}/tags', summary: 'LangSmith: tag a dataset version', description: '`{as_of, tag}`: points the tag at the version current at `as_of` (moving it if it exists). Needs `ingest`.' },
   { method: 'get', path: '/datasets/{id}/version', summary: 'LangSmith: resolve a dataset version', description: '`?as_of=<time>` or `?tag=<tag>` -> `{as_of, tags}`: the time the version was made and its tags. Needs `read`.' },
+  { method: 'get', path: '/datasets/{id}/splits', summary: "LangSmith: list a dataset's splits", description: 'The split names of the examples at `as_of` (a time, `latest` or a tag; default latest). Needs `read`.' },
   { method: 'get', path: '/datasets/{id}/versions', summary: "LangSmith: list a dataset's versions", description: 'Newest first, `{as_of, tags}` each, paged by `offset`/`limit`. Needs `read`.' },
 ];
 for (const d of DOCS) {
@@ -132,4 +133,10 @@ langsmithDatasetRoutes.get('/datasets/:id/versions', requireAuth('read'), async 
   const d = await mustFindDataset(c.env, projectId, c.req.param('id'));
   const { limit, offset } = paging((k) => c.req.query(k));
   return c.json((await versionsOf(c.env, projectId, d)).slice(offset, offset + limit), 200);
+});
+
+langsmithDatasetRoutes.get('/datasets/:id/splits', requireAuth('read'), async (c) => {
+  const projectId = c.get('auth').projectId;
+  const d = await mustFindDataset(c.env, projectId, c.req.param('id'));
+  return c.json(await listSplits(c.env, projectId, d.id, await versionAsOf(c.env, projectId, d.id, c.req.query('as_of'))), 200);
 });
