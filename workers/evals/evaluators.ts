@@ -342,6 +342,9 @@ export async function patchedDraft(env: Env, projectId: string, id: string, patc
   );
   d.template = current.template;
   return { id, version: 0, ...d, kind: d.config.type, secretCiphertext: current.secretCiphertext, createdAt: Date.now(), updatedAt: Date.now(), deletedAt: null };
+}
+
+/**
  * Re-encrypts up to `limit` webhook signing secrets the current ENCRYPTION_KEY did not make
  * (key rotation), for one project or the whole instance. The secret sits in every version's
  * stored config; re-sealing it changes no version's meaning (the plaintext is the same), so
