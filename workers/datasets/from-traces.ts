@@ -8,11 +8,14 @@ import { getTraces, listTraces } from '../store/trace-query.ts';
 import { ApiError } from '../platform/errors.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import type { ExampleWrite } from '../../schema/wire/datasets.ts';
-import { addExamples, mustFindDataset } from './examples.ts';
+import { addExamples, applyWrites, checkExampleWrite, listExamplesById, mustFindDataset, type ExampleWriteChecked } from './examples.ts';
 
 /** Bulk adds read payloads into memory page by page (Workers: 128 MB), so one call takes at most this many traces. */
 export const MAX_FROM_FILTER = 1000;
+/** Trace trees read per getTraces call (payloads come from R2). */
 const PAGE = 50;
+/** Trace ids per listTraces page. */
+const MATCH_PAGE = 200;
 
 const asObject = (v: unknown, key: string): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : v === undefined || v === null ? {} : { [key]: v });
 
@@ -36,22 +39,58 @@ export async function addFromTrace(env: Env, projectId: string, datasetId: strin
   return addExamples(env, projectId, datasetId, [exampleFromTrace(tree, opts.spanId, opts.extra)], `added from trace ${traceId}`);
 }
 
-/** Every trace matching `filter` (up to `limit`) as one new version. */
-export async function addFromFilter(env: Env, projectId: string, datasetId: string, filter: string, limit = MAX_FROM_FILTER) {
-  await mustFindDataset(env, projectId, datasetId);
-  if (limit > MAX_FROM_FILTER) throw new ApiError(400, 'invalid_request', `limit: at most ${MAX_FROM_FILTER} traces per call`, 'limit');
-  const examples: ExampleWrite[] = [];
-  let cursor: string | undefined;
-  while (examples.length < limit) {
-    const page = await listTraces(env, projectId, { q: filter, limit: Math.min(PAGE, limit - examples.length), cursor });
-    const trees = await getTraces(env, projectId, page.traces.map((t) => t.id));
-    for (const t of page.traces) {
-      const tree = trees.get(t.id);
-      if (tree) examples.push(exampleFromTrace(tree));
+/**
+ * The id of the example a trace makes in a dataset: derived from (dataset, trace), so
+ * adding the same trace again (a rule's redelivered message, a filter run twice) names the
+ * same example and is skipped. A uuid (version 8: custom) made from SHA-256.
+ */
+export async function traceExampleId(datasetId: string, traceId: string): Promise<string> {
+  const h = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${datasetId}\u0000${traceId}`))).slice(0, 16);
+  h[6] = (h[6] & 0x0f) | 0x80;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const hex = [...h].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Adds these traces (their root spans) as examples, one version, each under its
+ * traceExampleId: a trace already in the dataset (even archived there) is left alone.
+ * Traces no longer stored are skipped. Returns the version and the ids added.
+ */
+export async function addTraces(env: Env, projectId: string, datasetId: string, traceIds: string[], opts: { tags?: string[]; message: string }) {
+  const d = await mustFindDataset(env, projectId, datasetId);
+  const writes: ExampleWriteChecked[] = [];
+  for (let i = 0; i < traceIds.length; i += PAGE) {
+    const ids = traceIds.slice(i, i + PAGE);
+    const trees = await getTraces(env, projectId, ids);
+    for (const id of ids) {
+      const tree = trees.get(id);
+      if (!tree) continue;
+      const w = checkExampleWrite(d, { ...exampleFromTrace(tree, undefined, opts.tags?.length ? { tags: opts.tags } : {}), id: await traceExampleId(d.id, id) }, `trace ${id}: `);
+      writes.push({ id: w.id, state: w.state, at: '' });
     }
+  }
+  const r = await applyWrites(env, projectId, d, writes, { onExisting: 'skip', message: opts.message });
+  return { version: r.version, added: r.written, skipped: r.unchanged };
+}
+
+/**
+ * Every trace matching `filter` (up to `limit`) as one new version, each tagged with
+ * `tags` (e.g. the Insights pattern it came from). Traces already added to this dataset
+ * are skipped, so running a filter again adds only the new ones.
+ */
+export async function addFromFilter(env: Env, projectId: string, datasetId: string, filter: string, limit = MAX_FROM_FILTER, tags: string[] = []) {
+  const d = await mustFindDataset(env, projectId, datasetId);
+  if (limit > MAX_FROM_FILTER) throw new ApiError(400, 'invalid_request', `limit: at most ${MAX_FROM_FILTER} traces per call`, 'limit');
+  const traceIds: string[] = [];
+  let cursor: string | undefined;
+  while (traceIds.length < limit) {
+    const page = await listTraces(env, projectId, { q: filter, limit: Math.min(MATCH_PAGE, limit - traceIds.length), cursor });
+    traceIds.push(...page.traces.map((t) => t.id));
     if (!page.next_cursor || !page.traces.length) break;
     cursor = page.next_cursor;
   }
-  if (!examples.length) return { version: (await mustFindDataset(env, projectId, datasetId)).latestVersion, examples: [] };
-  return addExamples(env, projectId, datasetId, examples, `added ${examples.length} examples from filter ${filter}`);
+  const r = await addTraces(env, projectId, d.id, traceIds, { tags, message: `added from filter ${filter}` });
+  const examples = await listExamplesById(env, projectId, d.id, r.added);
+  return { version: r.version, added: r.added.length, skipped: r.skipped.length, examples };
 }
