@@ -6,6 +6,7 @@ import { consumeIngest, consumeIngestDeadLetters } from './store/ingest-consumer
 import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 import { runDueSchedules } from './insights/schedule.ts';
+import { consumeDatasetAdds, consumeDatasetDeadLetters } from './datasets/consumer.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
@@ -27,6 +28,10 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
       return consumeReviewRouting(batch, env);
     case 'loupe-review-dlq':
       return consumeReviewDeadLetters(batch);
+    case 'loupe-datasets':
+      return consumeDatasetAdds(batch, env);
+    case 'loupe-datasets-dlq':
+      return consumeDatasetDeadLetters(batch);
     default:
       console.error(`no consumer for queue ${batch.queue}; retrying`);
       batch.retryAll();

@@ -55,23 +55,34 @@ export async function traceExampleId(datasetId: string, traceId: string): Promis
 /**
  * Adds these traces (their root spans) as examples, one version, each under its
  * traceExampleId: a trace already in the dataset (even archived there) is left alone.
- * Traces no longer stored are skipped. Returns the version and the ids added.
+ * Traces no longer stored are skipped. A trace whose example breaks the dataset's schema
+ * is a 400 naming it, or with `skipInvalid` (a rule's action, where nobody reads a 400)
+ * is left out and counted. Returns the version and the ids added.
  */
-export async function addTraces(env: Env, projectId: string, datasetId: string, traceIds: string[], opts: { tags?: string[]; message: string }) {
+export async function addTraces(env: Env, projectId: string, datasetId: string, traceIds: string[], opts: { tags?: string[]; metadata?: Record<string, unknown>; message: string; skipInvalid?: boolean }) {
   const d = await mustFindDataset(env, projectId, datasetId);
   const writes: ExampleWriteChecked[] = [];
+  let invalid = 0;
+  const extra: Partial<ExampleWrite> = { ...(opts.tags?.length ? { tags: opts.tags } : {}), ...(opts.metadata ? { metadata: opts.metadata } : {}) };
   for (let i = 0; i < traceIds.length; i += PAGE) {
     const ids = traceIds.slice(i, i + PAGE);
     const trees = await getTraces(env, projectId, ids);
     for (const id of ids) {
       const tree = trees.get(id);
       if (!tree) continue;
-      const w = checkExampleWrite(d, { ...exampleFromTrace(tree, undefined, opts.tags?.length ? { tags: opts.tags } : {}), id: await traceExampleId(d.id, id) }, `trace ${id}: `);
-      writes.push({ id: w.id, state: w.state, at: '' });
+      try {
+        const w = checkExampleWrite(d, { ...exampleFromTrace(tree, undefined, extra), id: await traceExampleId(d.id, id) }, '');
+        writes.push({ id: w.id, state: w.state, at: '' });
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        if (opts.skipInvalid) invalid++;
+        else throw new ApiError(err.status, err.code, `trace '${id}': ${err.message}`, err.path, { trace_id: id });
+      }
     }
   }
+  if (invalid) console.error(`datasets: ${invalid} traces left out of dataset ${d.id}: their examples break its schema`);
   const r = await applyWrites(env, projectId, d, writes, { onExisting: 'skip', message: opts.message });
-  return { version: r.version, added: r.written, skipped: r.unchanged };
+  return { version: r.version, added: r.written, skipped: r.unchanged, invalid };
 }
 
 /**
