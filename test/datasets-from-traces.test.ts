@@ -39,4 +39,23 @@ describe('datasets from traces', () => {
     const none = await api(`/v1/datasets/${theirs.id}/examples/from-filter`, { key: q.key, body: { filter: 'kind = agent' } });
     expect(none.json.examples).toEqual([]);
   });
+
+  it("adds an Insights pattern's traces in one call, tagged with the pattern; running it again adds only new traces", async () => {
+    const p = await makeProject('ds-insight');
+    await makeTraces(p.key, ['dsi-1', 'dsi-2', 'dsi-3']);
+    const member = (trace: string) => env.DB.prepare('INSERT INTO insight_members (project_id, report_id, cluster, trace_id) VALUES (?, ?, ?, ?)').bind(p.projectId, 'ir_test', 'p1', trace);
+    await env.DB.batch([member('dsi-1'), member('dsi-2')]);
+    const ds = (await api('/v1/datasets', { key: p.key, body: { name: 'pattern-p1' } })).json;
+    const body = { filter: 'insight.ir_test=p1', tags: ['insight:ir_test/p1'] };
+    const r = await api(`/v1/datasets/${ds.id}/examples/from-filter`, { key: p.key, body });
+    expect(r.status).toBe(201);
+    expect(r.json).toMatchObject({ version: 1, added: 2, skipped: 0 });
+    expect(r.json.examples.map((e: any) => [e.source.trace_id, e.tags])).toEqual(expect.arrayContaining([['dsi-1', ['insight:ir_test/p1']], ['dsi-2', ['insight:ir_test/p1']]]));
+    await member('dsi-3').run();
+    const again = await api(`/v1/datasets/${ds.id}/examples/from-filter`, { key: p.key, body });
+    expect(again.json).toMatchObject({ version: 2, added: 1, skipped: 2 });
+    expect(again.json.examples.map((e: any) => e.source.trace_id)).toEqual(['dsi-3']);
+    const same = await api(`/v1/datasets/${ds.id}/examples/from-filter`, { key: p.key, body });
+    expect(same.json).toMatchObject({ version: 2, added: 0, skipped: 3 });
+  });
 });
