@@ -15,6 +15,12 @@ describe('datasets from traces', () => {
     const r = await api(`/v1/datasets/${ds.id}/examples/from-trace`, { key: p.key, body: { trace_id: 'dst-1', example: { splits: ['test'] } } });
     expect(r.status).toBe(201);
     expect(r.json.examples[0]).toMatchObject({ inputs: { input: 'question dst-1' }, outputs: { output: 'answer dst-1' }, source: { trace_id: 'dst-1' }, splits: ['test'] });
+    // The same trace again: unchanged it is a no-op; with other content a 409 naming the example (edits go through PATCH).
+    const same = await api(`/v1/datasets/${ds.id}/examples/from-trace`, { key: p.key, body: { trace_id: 'dst-1', example: { splits: ['test'] } } });
+    expect(same.json.version).toBe(1);
+    const other = await api(`/v1/datasets/${ds.id}/examples/from-trace`, { key: p.key, body: { trace_id: 'dst-1', example: { splits: ['train'] } } });
+    expect(other.status).toBe(409);
+    expect(other.json.error).toMatchObject({ path: 'trace_id', example_id: r.json.examples[0].id });
     // Retention (or a user) removes the trace: the example still reads the same.
     await env.DB.batch([env.DB.prepare('DELETE FROM spans WHERE project_id = ? AND trace_id = ?').bind(p.projectId, 'dst-1'), env.DB.prepare('DELETE FROM traces WHERE project_id = ? AND trace_id = ?').bind(p.projectId, 'dst-1')]);
     expect((await api('/v1/traces/dst-1', { key: p.key })).status).toBe(404);

@@ -33,10 +33,20 @@ export function exampleFromTrace(tree: TraceTree, spanId?: string, extra: Partia
 }
 
 export async function addFromTrace(env: Env, projectId: string, datasetId: string, traceId: string, opts: { spanId?: string; extra?: Partial<ExampleWrite> } = {}) {
-  await mustFindDataset(env, projectId, datasetId);
+  const d = await mustFindDataset(env, projectId, datasetId);
   const tree = (await getTraces(env, projectId, [traceId])).get(traceId);
   if (!tree) throw new ApiError(404, 'not_found', `trace '${traceId}' not found`, 'trace_id');
-  return addExamples(env, projectId, datasetId, [exampleFromTrace(tree, opts.spanId, opts.extra)], `added from trace ${traceId}`);
+  // The id is derived from (dataset, trace[, span]) unless the caller names one, so the same
+  // trace added again is the same example: unchanged it is a no-op, edited it is a 409 (use PATCH).
+  const id = (opts.extra as { id?: string } | undefined)?.id ?? (await traceExampleId(d.id, opts.spanId ? `${traceId}\u0000${opts.spanId}` : traceId));
+  try {
+    return await addExamples(env, projectId, d.id, [{ ...exampleFromTrace(tree, opts.spanId, opts.extra), id }], `added from trace ${traceId}`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409 && err.extra?.example_id === id) {
+      throw new ApiError(409, 'conflict', `trace_id: trace '${traceId}' is already in this dataset as example '${id}', with other content; edit it with PATCH /v1/datasets/{dataset}/examples/${id}`, 'trace_id', { example_id: id });
+    }
+    throw err;
+  }
 }
 
 /**
