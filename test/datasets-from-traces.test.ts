@@ -62,6 +62,11 @@ describe('datasets from traces', () => {
     expect(again.json).toMatchObject({ version: 2, added: 1, skipped: 2 });
     expect(again.json.examples.map((e: any) => e.source.trace_id)).toEqual(['dsi-3']);
     const same = await api(`/v1/datasets/${ds.id}/examples/from-filter`, { key: p.key, body });
-    expect(same.json).toMatchObject({ version: 2, added: 0, skipped: 3 });
+    expect(same.json).toMatchObject({ version: 2, added: 0, skipped: 3, more: false });
+    // A limit below the matches: each call adds the next traces, passing over those already in.
+    const paged = (await api('/v1/datasets', { key: p.key, body: { name: 'paged' } })).json;
+    const step = async () => (await api(`/v1/datasets/${paged.id}/examples/from-filter`, { key: p.key, body: { ...body, limit: 2 } })).json;
+    expect(await step()).toMatchObject({ added: 2, skipped: 0, more: true });
+    expect(await step()).toMatchObject({ added: 1, skipped: 2, more: false });
   });
 });

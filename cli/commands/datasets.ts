@@ -33,7 +33,7 @@ const path = (dataset: string, rest = '') => `/v1/datasets/${encodeURIComponent(
 const short = (v: unknown) => clip(v == null ? '' : JSON.stringify(v), 60);
 
 const Page = z.object({ version: z.number(), examples: z.array(Example), next: z.string().nullable() });
-const Added = z.object({ version: z.number(), examples: z.array(Example), added: z.number().optional(), skipped: z.number().optional() });
+const Added = z.object({ version: z.number(), examples: z.array(Example), added: z.number().optional(), skipped: z.number().optional(), more: z.boolean().optional() });
 const Imported = z.object({ version: z.number(), imported: z.number(), unchanged: z.number(), error_count: z.number(), errors: z.array(z.object({ line: z.number(), field: z.string().nullable(), reason: z.string() })) });
 
 export function examplesTable(examples: readonly Example[]): string {
@@ -137,7 +137,8 @@ export function datasetsCommands(program: Command): void {
         : await request(conn, path(dataset, '/examples/from-filter'), { body: { filter: flags.fromFilter, ...(flags.limit ? { limit: flags.limit } : {}), ...(flags.tag?.length ? { tags: flags.tag } : {}) }, schema: Added });
       if (g.format !== 'md') return print(jsonOutput(g.format, answer, answer.examples));
       const skipped = answer.skipped ? ` (${answer.skipped} already there, skipped)` : '';
-      await print(`Added ${answer.examples.length} example${answer.examples.length === 1 ? '' : 's'}${skipped}; the dataset is at version ${answer.version}.\n${answer.examples.length ? examplesTable(answer.examples) : ''}`);
+      const more = answer.more ? '\nMore matching traces are not in the dataset yet: run the same command again to add the next ones.' : '';
+      await print(`Added ${answer.examples.length} example${answer.examples.length === 1 ? '' : 's'}${skipped}; the dataset is at version ${answer.version}.${more}\n${answer.examples.length ? examplesTable(answer.examples) : ''}`);
     });
 
   datasets

@@ -12,6 +12,8 @@ import { addExamples, applyWrites, checkExampleWrite, listExamplesById, mustFind
 
 /** Bulk adds read payloads into memory page by page (Workers: 128 MB), so one call takes at most this many traces. */
 export const MAX_FROM_FILTER = 1000;
+/** Matching traces one from-filter call looks at (those already in the dataset are passed over), bounding its D1 reads. */
+export const MAX_FROM_FILTER_SCAN = 20_000;
 /** Trace trees read per getTraces call (payloads come from R2). */
 const PAGE = 50;
 /** Trace ids per listTraces page. */
@@ -96,22 +98,38 @@ export async function addTraces(env: Env, projectId: string, datasetId: string, 
 }
 
 /**
- * Every trace matching `filter` (up to `limit`) as one new version, each tagged with
- * `tags` (e.g. the Insights pattern it came from). Traces already added to this dataset
- * are skipped, so running a filter again adds only the new ones.
+ * Every trace matching `filter` not yet in the dataset (up to `limit`) as one new version,
+ * each tagged with `tags` (e.g. the Insights pattern it came from). Traces already added
+ * are skipped while listing, so calling again with the same filter adds the next ones.
+ * One call looks at most MAX_FROM_FILTER_SCAN matching traces.
  */
 export async function addFromFilter(env: Env, projectId: string, datasetId: string, filter: string, limit = MAX_FROM_FILTER, tags: string[] = []) {
   const d = await mustFindDataset(env, projectId, datasetId);
   if (limit > MAX_FROM_FILTER) throw new ApiError(400, 'invalid_request', `limit: at most ${MAX_FROM_FILTER} traces per call`, 'limit');
   const traceIds: string[] = [];
+  let skipped = 0;
+  let scanned = 0;
   let cursor: string | undefined;
+  let more = false;
   while (traceIds.length < limit) {
-    const page = await listTraces(env, projectId, { q: filter, limit: Math.min(MATCH_PAGE, limit - traceIds.length), cursor });
-    traceIds.push(...page.traces.map((t) => t.id));
+    if (scanned >= MAX_FROM_FILTER_SCAN) {
+      more = true;
+      break;
+    }
+    const page = await listTraces(env, projectId, { q: filter, limit: MATCH_PAGE, cursor });
+    scanned += page.traces.length;
+    const exampleIds = await Promise.all(page.traces.map((t) => traceExampleId(d.id, t.id)));
+    const there = new Set((await listExamplesById(env, projectId, d.id, exampleIds)).map((e) => e.id));
+    for (let i = 0; i < page.traces.length; i++) {
+      if (there.has(exampleIds[i])) skipped++;
+      else if (traceIds.length < limit) traceIds.push(page.traces[i].id);
+      else more = true;
+    }
     if (!page.next_cursor || !page.traces.length) break;
+    if (traceIds.length >= limit) more = true;
     cursor = page.next_cursor;
   }
   const r = await addTraces(env, projectId, d.id, traceIds, { tags, message: `added from filter ${filter}` });
   const examples = await listExamplesById(env, projectId, d.id, r.added);
-  return { version: r.version, added: r.added.length, skipped: r.skipped.length, examples };
+  return { version: r.version, added: r.added.length, skipped: skipped + r.skipped.length, more, examples };
 }

@@ -10,7 +10,7 @@ import { commonErrors, notFound, ApiError } from '../platform/errors.ts';
 import { DatasetCreate, DatasetOut, Example, ExampleDiff, ExamplePatch, ExampleWrite, VersionOut, VersionQuery } from '../../schema/wire/datasets.ts';
 import { exportStream } from './export.ts';
 import { importExamples, MAX_IMPORT_BYTES, MAX_IMPORT_LINES, readImportBody } from './import.ts';
-import { addFromFilter, addFromTrace, MAX_FROM_FILTER } from './from-traces.ts';
+import { addFromFilter, addFromTrace, MAX_FROM_FILTER, MAX_FROM_FILTER_SCAN } from './from-traces.ts';
 import { addExamples, archiveExample, createDataset, datasetOut, diffVersions, getExample, listDatasets, listExamples, listVersions, mustFindDataset, resolveVersion, setTag, updateExample } from './examples.ts';
 
 export const datasetRoutes = newRouter();
@@ -194,11 +194,11 @@ datasetRoutes.openapi(
     path: '/v1/datasets/{dataset}/examples/from-filter',
     tags,
     summary: 'Add every trace matching a filter (one version)',
-    description: `Uses the trace filter language (as GET /v1/traces?q=), e.g. \`insight.<report>=<pattern>\` for an Insights pattern's traces. At most ${MAX_FROM_FILTER} traces per call. Each trace is one example (id derived from dataset and trace): a trace already in the dataset is skipped, so running the same filter again adds only new traces. \`tags\` are set on every example added (e.g. the pattern).`,
+    description: `Uses the trace filter language (as GET /v1/traces?q=), e.g. \`insight.<report>=<pattern>\` for an Insights pattern's traces. At most ${MAX_FROM_FILTER} traces are added per call. Each trace is one example (id derived from dataset and trace): traces already in the dataset are passed over, so calling again with the same filter adds the next ones (\`more\` says whether there are; one call looks at up to ${MAX_FROM_FILTER_SCAN} matching traces). \`tags\` are set on every example added (e.g. the pattern).`,
     security: sec,
     middleware: [requireAuth('ingest')] as const,
     request: { params: DatasetParam, body: { content: { 'application/json': { schema: z.object({ filter: z.string().min(1).max(4000), limit: z.number().int().min(1).optional(), tags: z.array(z.string().min(1).max(200)).max(100).optional() }) } }, required: true } },
-    responses: { 201: json(z.object({ version: z.number(), added: z.number(), skipped: z.number().meta({ description: 'Matching traces already in the dataset' }), examples: z.array(Example).meta({ description: 'The examples added' }) }), 'Added'), ...commonErrors, ...notFound },
+    responses: { 201: json(z.object({ version: z.number(), added: z.number(), skipped: z.number().meta({ description: 'Matching traces already in the dataset' }), more: z.boolean().meta({ description: 'More matching traces are not in the dataset yet: call again to add them' }), examples: z.array(Example).meta({ description: 'The examples added' }) }), 'Added'), ...commonErrors, ...notFound },
   }),
   async (c) => {
     const b = c.req.valid('json');
