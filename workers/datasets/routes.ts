@@ -71,7 +71,7 @@ datasetRoutes.openapi(
     const { projectId } = c.get('auth');
     const q = c.req.valid('query');
     const d = await mustFindDataset(c.env, projectId, c.req.valid('param').dataset);
-    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag });
+    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag }, d);
     const page = await listExamples(c.env, projectId, d.id, { version, splits: q.split?.split(',').filter(Boolean), filter: q.search, includeArchived: q.include_archived === 'true', cursor: q.cursor, limit: q.limit });
     return c.json({ version, ...page }, 200);
   },
@@ -102,7 +102,7 @@ datasetRoutes.openapi(
     const p = c.req.valid('param');
     const q = c.req.valid('query');
     const d = await mustFindDataset(c.env, projectId, p.dataset);
-    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag });
+    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag }, d);
     const e = await getExample(c.env, projectId, d.id, p.example, version);
     if (!e) throw new ApiError(404, 'not_found', `example '${p.example}' not found at version ${version}`);
     return c.json(e, 200);
@@ -222,7 +222,7 @@ datasetRoutes.openapi(
     const { projectId } = c.get('auth');
     const q = c.req.valid('query');
     const d = await mustFindDataset(c.env, projectId, c.req.valid('param').dataset);
-    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag });
+    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag }, d);
     const type = q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
     return new Response(exportStream(c.env, projectId, d.id, version, q.format), {
       headers: { 'content-type': type, 'content-disposition': `attachment; filename="${d.name.replace(/[^\w.-]/g, '_')}-v${version}.${q.format}"`, 'x-dataset-version': String(version) },
