@@ -106,6 +106,9 @@ describe('dataset import', () => {
     const big = await importBody(p.key, ds.id, `${JSON.stringify({ inputs: { q: 'x'.repeat(11 * 1024 * 1024) } })}\n`);
     expect(big.status).toBe(413);
     expect(big.json.error).toMatchObject({ code: 'payload_too_large', path: 'body', message: expect.stringContaining('10485760 bytes') });
+    const huge = await api(`/v1/datasets/${ds.id}/examples`, { key: p.key, body: { examples: [{ inputs: { q: 'x' }, outputs: { a: 'y'.repeat(600_000) } }] } });
+    expect(huge.status).toBe(400);
+    expect(huge.json.error).toMatchObject({ path: 'examples[0].outputs', message: expect.stringContaining('at most 500000') });
     const many = await importBody(p.key, ds.id, Array.from({ length: 10_001 }, () => '{"inputs":{}}').join('\n'));
     expect(many.status).toBe(400);
     expect(many.json.error).toMatchObject({ path: 'body', message: expect.stringContaining('at most 10000') });

@@ -231,10 +231,10 @@ interface Change {
   prev: Example | null;
 }
 
-// D1: 100 bound parameters per statement and about 2 MB per bound value, so a change set's
-// rows go in as JSON chunks of at most this many characters (one statement per chunk; the
-// whole set is still one batch, so one transaction).
-const CHUNK_CHARS = 800_000;
+// D1: 100 bound parameters per statement and 2 MB per value, so a change set's rows go in
+// as JSON chunks of at most this many UTF-16 characters (<= 1.8 MB of UTF-8; one statement
+// per chunk; the whole set is still one batch, so one transaction).
+const CHUNK_CHARS = 600_000;
 
 function chunkByChars<T>(items: T[], size: (t: T) => number): T[][] {
   const out: T[][] = [];
@@ -326,6 +326,9 @@ function checkSchemas(d: Dataset, s: { inputs: unknown; outputs?: unknown }, pre
   if (s.outputs != null) validateAgainst(d.outputsSchema, s.outputs, `${prefix}outputs`);
 }
 
+/** The largest example (as JSON): one revision row, and D1 rows are at most 2 MB. */
+export const MAX_EXAMPLE_CHARS = 500_000;
+
 /**
  * One example write checked (wire shape, then the dataset's JSON Schemas): its id (given,
  * or a new uuid) and the state it sets. `prefix` starts the error path (`examples[3].`).
@@ -339,6 +342,12 @@ export function checkExampleWrite(d: Dataset, raw: unknown, prefix: string): { i
   }
   const w = parsed.data;
   checkSchemas(d, w, prefix);
+  const size = JSON.stringify(w).length;
+  if (size > MAX_EXAMPLE_CHARS) {
+    const field = (['inputs', 'outputs', 'criteria', 'expected_trajectory', 'metadata'] as const).reduce((a, b) => (JSON.stringify(w[b] ?? null).length > JSON.stringify(w[a] ?? null).length ? b : a));
+    const path = `${prefix}${field}`;
+    throw new ApiError(400, 'invalid_request', `${path}: the example is ${size} characters of JSON; at most ${MAX_EXAMPLE_CHARS} (D1 rows are at most 2 MB)`, path);
+  }
   return {
     id: w.id ?? crypto.randomUUID(),
     given: w.id != null,
