@@ -13,7 +13,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 /** One API call. */
 export interface RequestOptions<S extends z.ZodType> {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   schema: S;

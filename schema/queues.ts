@@ -14,6 +14,8 @@ export const IngestMessage = z.object({
   project_id: Id,
   /** R2 key of an NDJSON object of NormalizedSpan lines. */
   key: z.string().min(1).max(1024),
+  /** Set when the sweeper re-sent it from the ledger (its first message was lost). */
+  swept: z.literal(true).optional(),
 });
 export type IngestMessage = z.infer<typeof IngestMessage>;
 

@@ -7,6 +7,7 @@ import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 import { runDueSchedules } from './insights/schedule.ts';
 import { consumeDatasetAdds, consumeDatasetDeadLetters } from './datasets/consumer.ts';
+import { sweepUnindexedBatches } from './store/sweeper.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
@@ -38,9 +39,17 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
   }
 }
 
-/** Cron Triggers (wrangler.toml [triggers]): the hourly pass over scheduled Insights reports. */
-async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
-  await runDueSchedules(env);
+/** The hourly cron (wrangler.toml [triggers]); the other one runs every minute. */
+const HOURLY_CRON = '0 * * * *';
+
+/**
+ * Cron Triggers (wrangler.toml [triggers]): every minute the ingest sweeper re-sends
+ * acknowledged batches a lost queue message left unindexed; hourly, the pass over
+ * scheduled Insights reports.
+ */
+async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  if (controller.cron === HOURLY_CRON) await runDueSchedules(env);
+  else await sweepUnindexedBatches(env);
 }
 
 export default { fetch: app.fetch, queue, scheduled } satisfies ExportedHandler<Env>;

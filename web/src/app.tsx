@@ -3,6 +3,8 @@
  * /traces, /traces/:traceId (?span=<spanId>), /settings, /login, /invite/:token,
  * /evaluators[/new|/:id], /rules[/new|/:id|/:id/runs/:runId], /providers, /judge-traces/:id,
  * /queues, /queues/new, /queues/:queueId (/review, /settings), /insights, /insights/:reportId.
+ * /experiments (?dataset=), /experiments/:id, /experiments/compare?ids=<baseline>,<candidate>[&example=]
+ * (the CLI's gate markdown links there).
  * New screens add a page under pages/ and a route here.
  */
 import { lazy, Suspense, type ReactNode } from 'react';
@@ -30,6 +32,10 @@ const RulePage = lazy(() => import('./pages/evals/RulePage.tsx').then((m) => ({ 
 const RunPage = lazy(() => import('./pages/evals/RunPage.tsx').then((m) => ({ default: m.RunPage })));
 const ProvidersPage = lazy(() => import('./pages/evals/ProvidersPage.tsx').then((m) => ({ default: m.ProvidersPage })));
 const JudgeTracePage = lazy(() => import('./pages/evals/JudgeTracePage.tsx').then((m) => ({ default: m.JudgeTracePage })));
+// The experiments screens also load on first use (they bring the diff views).
+const ExperimentsPage = lazy(() => import('./pages/experiments/ExperimentsPage.tsx').then((m) => ({ default: m.ExperimentsPage })));
+const ExperimentPage = lazy(() => import('./pages/experiments/ExperimentPage.tsx').then((m) => ({ default: m.ExperimentPage })));
+const ComparePage = lazy(() => import('./pages/experiments/ComparePage.tsx').then((m) => ({ default: m.ComparePage })));
 
 const later = (page: ReactNode) => <Suspense fallback={<div className="page muted">Loading…</div>}>{page}</Suspense>;
 
@@ -69,6 +75,9 @@ export function App() {
           <Route path="/queues/:queueId/review" element={<ReviewPage />} />
           <Route path="/insights" element={<InsightsPage />} />
           <Route path="/insights/:reportId" element={<InsightsReportPage />} />
+          <Route path="/experiments" element={later(<ExperimentsPage />)} />
+          <Route path="/experiments/compare" element={later(<ComparePage />)} />
+          <Route path="/experiments/:id" element={later(<ExperimentPage />)} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>
