@@ -75,5 +75,6 @@ describe('the loupe agent skill', () => {
     // The datasets steps filled a dataset from the failures and tagged its first version.
     expect(outputs.some((o) => /Added [1-9]\d* examples; the dataset is at version 1\./.test(o))).toBe(true);
     expect(outputs.some((o) => o.includes('Tagged version 1'))).toBe(true);
-  });
+    // Two dozen CLI processes, one after another, on 2 shared cores: more than the default minute.
+  }, 240_000);
 });
