@@ -54,6 +54,32 @@ describe('rule action: add to dataset', () => {
     expect((await examplesOf(p.key, ds.id)).find((e) => e.id === archived.id).archived).toBe(true);
   });
 
+  it('a backfill of the rule adds the past traces it matches, each once', async () => {
+    const p = await makeProject('ds-rule-backfill');
+    const root = (id: string, tags: string[]) => span(`${id}-root`, id, { kind: 'agent', end_time: '2026-01-01T00:00:02Z', input: `q ${id}`, output: `a ${id}`, tags });
+    // Posted before any rule exists: only a backfill can add them.
+    await postSpans(p.key, [root('rb-1', ['bad']), root('rb-2', ['good'])]);
+    await eventually(async () => {
+      if ((await api('/v1/traces/rb-2', { key: p.key })).status !== 200) throw new Error('not indexed yet');
+    });
+    const ds = (await api('/v1/datasets', { key: p.key, body: { name: 'past-failures' } })).json;
+    const rule = (await api('/v1/rules', { key: p.key, body: { name: 'past', filter: 'tag=bad', add_to_dataset: ds.id } })).json;
+    for (let i = 0; i < 2; i++) {
+      const bf = await api(`/v1/rules/${rule.id}/backfill`, { key: p.key, body: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' } });
+      expect(bf.status).toBe(202);
+      await eventually(async () => {
+        const run = (await api(`/v1/rules/${rule.id}/runs/${bf.json.id}`, { key: p.key })).json;
+        if (run.status !== 'done' && run.status !== 'scanned') throw new Error(`run ${run.status}`);
+      }, 20_000);
+    }
+    const xs = await eventually(async () => {
+      const got = await examplesOf(p.key, ds.id);
+      if (!got.length) throw new Error('no examples yet');
+      return got;
+    }, 20_000);
+    expect(xs.map((e) => e.source.trace_id)).toEqual(['rb-1']);
+  });
+
   it('a rule names a dataset of its own project; it needs an evaluator or a dataset', async () => {
     const p = await makeProject('ds-rule-bad');
     const q = await makeProject('ds-rule-other');
