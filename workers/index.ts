@@ -6,6 +6,11 @@ import { consumeIngest, consumeIngestDeadLetters } from './store/ingest-consumer
 import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 import { runDueSchedules } from './insights/schedule.ts';
+import { connectDatasets } from './review/dataset-port.ts';
+import { reviewDatasetPort } from './datasets/from-review.ts';
+
+// Review reaches datasets (a higher floor) through a port: queues naming a dataset, finished reviews becoming examples.
+connectDatasets(reviewDatasetPort);
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';

@@ -28,7 +28,8 @@ import { getTraces } from '../store/trace-query.ts';
 import { OPEN_VERSION } from '../../schema/db/datasets.ts';
 import type { Example, ExampleWrite } from '../../schema/wire/datasets.ts';
 import { exampleFromTrace } from './from-traces.ts';
-import { addExamples, getExample, mustFindDataset } from './examples.ts';
+import { addExamples, findDataset, getExample, mustFindDataset } from './examples.ts';
+import type { DatasetPort } from '../review/dataset-port.ts';
 
 /** A uuid (the example id format) derived from a string: the same dataset and trace always give the same id. */
 async function derivedUuid(material: string): Promise<string> {
@@ -123,3 +124,9 @@ export async function writeReviewExamples(env: Env, projectId: string, bodies: P
     }
   }
 }
+
+/** What review reaches datasets through (review/dataset-port.ts; the Worker entry connects it). */
+export const reviewDatasetPort: DatasetPort = {
+  resolve: async (env, projectId, nameOrId) => (await findDataset(env, projectId, nameOrId))?.id ?? null,
+  writeExamples: writeReviewExamples,
+};

@@ -7,7 +7,7 @@ import type { QueueCreate, QueueOut, QueuePatch, QueueProgress, RubricKey } from
 import type { ReviewRole } from '../../schema/db/review.ts';
 import { dbFor, controlDb } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
-import { findDataset } from '../datasets/examples.ts';
+import { datasetPort } from './dataset-port.ts';
 import type { HubQueue, HubResult } from './hub/contract.ts';
 import type { ReviewHub } from './hub/hub.ts';
 
@@ -120,9 +120,9 @@ async function checkAssigned(env: Env, orgId: string, ids: string[]): Promise<st
  */
 async function checkDataset(env: Env, projectId: string, nameOrId: string | null): Promise<string | null> {
   if (nameOrId === null) return null;
-  const d = await findDataset(env, projectId, nameOrId);
-  if (!d) throw new ApiError(404, 'not_found', `dataset_id: dataset '${nameOrId}' not found in this project`, 'dataset_id');
-  return d.id;
+  const id = await datasetPort().resolve(env, projectId, nameOrId);
+  if (!id) throw new ApiError(404, 'not_found', `dataset_id: dataset '${nameOrId}' not found in this project`, 'dataset_id');
+  return id;
 }
 
 /** Creates a queue. */

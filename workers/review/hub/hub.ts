@@ -52,7 +52,7 @@ import { notInQueue, type ExportRow, type HubQueue, type HubResult, type HubRevi
 import { Outbox } from './outbox.ts';
 import { adjudicateItem, settleReady, submitReview, type Outboxes } from './reviews.ts';
 import type { PendingExample } from './dataset-examples.ts';
-import { writeReviewExamples } from '../../datasets/from-review.ts';
+import { datasetPort } from '../dataset-port.ts';
 import { SCHEMA, emails, insertItem, item, nextSeq, projectOf, rememberProject, rememberReviewer, reviewOf, saveSeq, type SocketInfo } from './storage.ts';
 import * as views from './views.ts';
 
@@ -377,11 +377,11 @@ export class ReviewHub extends DurableObject<Env> {
       .finally(() => this.scheduleAlarm());
   }
 
-  /** The dataset outbox's write (datasets/from-review.ts; idempotent: a re-delivered item changes nothing). */
+  /** The dataset outbox's write, through the dataset port (datasets/from-review.ts; idempotent: a re-delivered item changes nothing). */
   private async writeExamples(bodies: PendingExample[]): Promise<void> {
     const projectId = projectOf(this.sql);
     if (!projectId) throw new Error('the review hub does not know its project yet');
-    await writeReviewExamples(this.env, projectId, bodies);
+    await datasetPort().writeExamples(this.env, projectId, bodies);
   }
 
   /**
