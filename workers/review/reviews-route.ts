@@ -180,6 +180,6 @@ reviewRoutes.openapi(
     const body = c.req.valid('json');
     const { values, entries } = checkValues(q.rubric, body.values, { requireAll: false });
     checkCorrection(q, body.correction);
-    return c.json(unwrap(await hubFor(c.env, auth.projectId).adjudicate(hubQueue(auth.projectId, q), traceId, adjudicator, values, entries, body.comment?.trim() || null, undefined, body.correction)), 200);
+    return c.json(unwrap(await hubFor(c.env, auth.projectId).adjudicate(hubQueue(auth.projectId, q), traceId, adjudicator, { values, entries, comment: body.comment?.trim() || null, correction: body.correction })), 200);
   },
 );

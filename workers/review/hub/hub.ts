@@ -45,12 +45,11 @@ import { DurableObject } from 'cloudflare:workers';
 import type { ItemOut, KeyAgreement, QueueProgress, ReviewerProgress, ReviewOut } from '../../../schema/wire/review.ts';
 import { stableId } from '../../platform/ids.ts';
 import { writeFeedback, type FeedbackInput } from '../../store/feedback.ts';
-import type { ReviewEntry } from '../rubric.ts';
 import { claimItem, escalateItem, expireLeases, nextClaim, nextLeaseEnd, releaseClaim, renewLeases } from './claims.ts';
 import type { PendingFeedback } from './consensus.ts';
 import { notInQueue, type ExportRow, type HubQueue, type HubResult, type HubReviewer, type NewItem, type ReviewInput } from './contract.ts';
 import { Outbox } from './outbox.ts';
-import { adjudicateItem, settleReady, submitReview, type Outboxes } from './reviews.ts';
+import { adjudicateItem, settleReady, submitReview, type Adjudicated, type Outboxes } from './reviews.ts';
 import type { PendingExample } from './dataset-examples.ts';
 import { datasetPort } from '../dataset-port.ts';
 import { SCHEMA, emails, insertItem, item, nextSeq, projectOf, rememberProject, rememberReviewer, reviewOf, saveSeq, type SocketInfo } from './storage.ts';
@@ -200,18 +199,8 @@ export class ReviewHub extends DurableObject<Env> {
    * Settles a conflict: the adjudicator's values (checked against the rubric by the route)
    * override the reviewers' on the keys given; agreed keys keep the consensus.
    */
-  async adjudicate(
-    queue: HubQueue,
-    traceId: string,
-    adjudicator: HubReviewer,
-    values: Record<string, boolean | number | string>,
-    entries: ReviewEntry[],
-    comment: string | null,
-    now = Date.now(),
-    correction?: unknown,
-  ): Promise<HubResult<ItemOut>> {
+  async adjudicate(queue: HubQueue, traceId: string, adjudicator: HubReviewer, answer: Adjudicated, now = Date.now()): Promise<HubResult<ItemOut>> {
     rememberProject(this.sql, queue.projectId);
-    const answer = { values, entries, comment, ...(correction !== undefined ? { correction } : {}) };
     const res = this.ctx.storage.transactionSync(() => adjudicateItem(this.sql, this.outboxes(), queue, traceId, adjudicator, answer, now));
     if ('fail' in res) return res;
     this.markDirty(queue.id);

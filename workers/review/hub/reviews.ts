@@ -16,6 +16,14 @@ import type { Outbox } from './outbox.ts';
 import { claimOf, emails, item, load, reviewOf, reviewsOf } from './storage.ts';
 import type { ReviewEntry } from '../rubric.ts';
 
+/** An adjudicator's answer: values (checked against the rubric by the route), their entries, a comment, and optionally the correction. */
+export interface Adjudicated {
+  values: Record<string, boolean | number | string>;
+  entries: ReviewEntry[];
+  comment: string | null;
+  correction?: unknown;
+}
+
 /** Where a change's writes to D1 wait: feedback rows, and examples for the queue's dataset. */
 export interface Outboxes {
   feedback: Outbox<PendingFeedback>;
@@ -76,7 +84,7 @@ export function adjudicateItem(
   queue: HubQueue,
   traceId: string,
   adjudicator: HubReviewer,
-  answer: { values: Record<string, boolean | number | string>; entries: ReviewEntry[]; comment: string | null; correction?: unknown },
+  answer: Adjudicated,
   now: number,
 ): HubResult<true> {
   const it = item(sql, queue.id, traceId);
