@@ -137,6 +137,27 @@ describe('review queue -> dataset', () => {
     expect(after.version).toBe(ex.version);
   }, 20_000);
 
+  it('two reviewers who agree make the example once both reviewed, with the later correction', async () => {
+    const p = await reviewProject(['reviewer', 'reviewer']);
+    const [alice, bob] = p.members;
+    const ds = await makeDataset(p.key);
+    const q = await makeQueue(p.key, { correction: true, reviewers_per_item: 2, dataset_id: ds.id });
+    await makeTraces(p.key, ['agree-1']);
+    await addTraces(p.key, q.id, ['agree-1']);
+    await alice.call(`/v1/review-queues/${q.id}/next`, { method: 'POST' });
+    await alice.call(`/v1/review-queues/${q.id}/items/agree-1/review`, { body: { values: { correct: false }, correction: { answer: 'alice' } } });
+    // One of two reviews: the item is pending, the dataset untouched.
+    await runInDurableObject(hubStub(p.projectId), (hub: ReviewHub) => hub.flushOutbox());
+    expect(await examples(p.key, ds.id)).toEqual([]);
+    await bob.call(`/v1/review-queues/${q.id}/next`, { method: 'POST' });
+    const done = await bob.call(`/v1/review-queues/${q.id}/items/agree-1/review`, { body: { values: { correct: false }, correction: { answer: 'bob' }, comment: 'say why' } });
+    expect(done.json.item.status).toBe('complete');
+    const [ex] = await examplesLand(p.key, ds.id, 1);
+    expect(ex).toMatchObject({ outputs: { answer: 'bob' }, criteria: 'say why' });
+    expect(ex.metadata.review).toMatchObject({ adjudicated: false, final: { correct: false } });
+    expect(ex.metadata.review.reviews).toHaveLength(2);
+  }, 20_000);
+
   it('dataset_id must name a dataset of this project: unknown or another project’s is a 404 naming the field, nothing written', async () => {
     const a = await reviewProject(['reviewer']);
     const b = await reviewProject(['reviewer']);
