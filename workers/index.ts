@@ -10,6 +10,11 @@ import { sweepTraceSignals, sweepUnindexedBatches } from './store/sweeper.ts';
 import { sweepEvalWork } from './evals/sweeper.ts';
 import { continueKeyRotation } from './evals/secret-rotation.ts';
 import { consumeDatasetAdds, consumeDatasetDeadLetters } from './datasets/consumer.ts';
+import { connectDatasets } from './review/dataset-port.ts';
+import { reviewDatasetPort } from './datasets/from-review.ts';
+
+// Review reaches datasets (a higher floor) through a port: queues naming a dataset, finished reviews becoming examples.
+connectDatasets(reviewDatasetPort);
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
