@@ -48,6 +48,9 @@ export default defineConfig(async () => ({
           include: ['test/**/*.test.ts', 'schema/**/*.test.ts', 'workers/**/*.test.ts', 'web/src/**/*.test.ts'],
           exclude: ['test/e2e/**', 'test/node/**', 'test/repo/**'],
           setupFiles: ['./test/apply-migrations.ts'],
+          // Tests wait on real queues and Workflows, which on 2 shared cores can take seconds;
+          // a hang still fails, just later than vitest's 5 s default (speed is for bench/).
+          testTimeout: 30_000,
           // A fake OpenAI / Anthropic / webhook server in Node, reached by the Worker over 127.0.0.1.
           globalSetup: ['./test/node/workers-global-setup.ts'],
         },

@@ -106,7 +106,8 @@ export async function writeReviewExample(env: Env, projectId: string, p: Pending
     const before = { inputs: prev.inputs, outputs: prev.outputs ?? null, criteria: prev.criteria ?? null, expected_trajectory: prev.expected_trajectory ?? null, metadata: prev.metadata, tags: prev.tags, splits: prev.splits, source: prev.source ?? null };
     if (canonical(before) === canonical(after)) return false;
   }
-  await addExamples(env, projectId, dataset.id, [next], `${prev ? 'updated' : 'added'} from review of trace ${p.trace_id} in queue ${p.queue_id}`);
+  // An upsert: the review's correction replaces what the example said (adjudication order is decided above).
+  await addExamples(env, projectId, dataset.id, [next], `${prev ? 'updated' : 'added'} from review of trace ${p.trace_id} in queue ${p.queue_id}`, { onExisting: 'replace' });
   return true;
 }
 

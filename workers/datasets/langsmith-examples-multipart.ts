@@ -123,12 +123,13 @@ const WRITE_TRIES = 6;
  * upload in parallel (Python up to 3 batches at once; JS callers await several
  * createExamples together) and treat a 409 as final, so the race is settled here.
  */
-async function writeExamples(env: Env, projectId: string, datasetId: string, writes: ExampleWrite[], message: string) {
+async function writeExamples(env: Env, projectId: string, datasetId: string, writes: ExampleWrite[], message: string, onExisting: 'conflict' | 'replace') {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await addExamples(env, projectId, datasetId, writes, message);
+      return await addExamples(env, projectId, datasetId, writes, message, { onExisting });
     } catch (err) {
-      const lostRace = err instanceof ApiError && err.status === 409 && err.code === 'conflict';
+      // Only the version race retries: an id that exists with other content (a create) is final.
+      const lostRace = err instanceof ApiError && err.status === 409 && err.code === 'conflict' && err.path === undefined;
       if (!lostRace || attempt >= WRITE_TRIES) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
@@ -149,7 +150,7 @@ async function create(c: Context<AppEnv>) {
     if (p.inputs === undefined) throw new ApiError(400, 'invalid_request', `${id}.inputs: every example needs inputs`, `${id}.inputs`);
     writes.push(exampleWriteOf(id, p.main, p.inputs, p.outputs, id));
   }
-  return c.json(answer(await writeExamples(c.env, projectId, d.id, writes, `added ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`)), 201);
+  return c.json(answer(await writeExamples(c.env, projectId, d.id, writes, `added ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`, 'conflict')), 201);
 }
 
 async function update(c: Context<AppEnv>) {
@@ -176,7 +177,7 @@ async function update(c: Context<AppEnv>) {
       source: prev.source ?? null,
     });
   }
-  return c.json(answer(await writeExamples(c.env, projectId, d.id, writes, `edited ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`)), 200);
+  return c.json(answer(await writeExamples(c.env, projectId, d.id, writes, `edited ${writes.length} example${writes.length === 1 ? '' : 's'} (LangSmith)`, 'replace')), 200);
 }
 
 // Mounted at `/api` (langsmith-routes.ts): an SDK pointed at `<loupe>/api/v1` puts
