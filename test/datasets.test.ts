@@ -153,6 +153,65 @@ describe('datasets', () => {
   });
 });
 
+describe('filtering examples with the shared filter language', () => {
+  it('filters by tag, split, metadata, source trace and text, at any version; other fields are a 400 naming q', async () => {
+    const { key } = await makeProject('ds-filter');
+    const ds = await makeDataset(key);
+    const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()].sort();
+    const name = new Map([[a, 'a'], [b, 'b'], [c, 'c']]);
+    const add = await api(`/v1/datasets/${ds.id}/examples`, {
+      key,
+      body: {
+        examples: [
+          { id: a, inputs: { q: 'refund my flight' }, tags: ['pinned'], splits: ['test'], metadata: { domain: 'airline', turns: 3 }, source: { trace_id: 't-1' } },
+          { id: b, inputs: { q: 'change seat' }, splits: ['train'], metadata: { domain: 'airline', turns: 12 } },
+          { id: c, inputs: { q: 'return shoes' }, outputs: { answer: 'Refund issued' }, splits: ['test'], metadata: { domain: 'retail' }, source: { trace_id: 't-2', queue_id: 'q-1' } },
+        ],
+      },
+    });
+    expect(add.status, add.text).toBe(201);
+    const ids = async (q: string, extra = '') => {
+      const r = await api(`/v1/datasets/${ds.id}/examples?q=${encodeURIComponent(q)}${extra}`, { key });
+      expect(r.status, r.text).toBe(200);
+      return r.json.examples.map((e: { id: string }) => name.get(e.id));
+    };
+    expect(await ids('split=test')).toEqual(['a', 'c']);
+    expect(await ids('split=test and metadata.domain=airline')).toEqual(['a']);
+    expect(await ids('tag=pinned or metadata.turns>10')).toEqual(['a', 'b']);
+    expect(await ids('not tag=pinned')).toEqual(['b', 'c']);
+    expect(await ids('trace=t-2')).toEqual(['c']);
+    expect(await ids('source=review')).toEqual(['c']);
+    expect(await ids('source=manual')).toEqual(['b']);
+    expect(await ids('source in (trace, review)')).toEqual(['a', 'c']);
+    expect(await ids('refund')).toEqual(['a', 'c']); // inputs of a, outputs of c, case-insensitive
+    expect(await ids('since:1h')).toEqual(['a', 'b', 'c']);
+    // At an older version the filter sees the examples as they were.
+    expect((await api(`/v1/datasets/${ds.id}/examples/${b}`, { key, method: 'PATCH', body: { splits: ['test'] } })).status).toBe(200);
+    expect(await ids('split=test')).toEqual(['a', 'b', 'c']);
+    expect(await ids('split=test', `&version=${add.json.version}`)).toEqual(['a', 'c']);
+
+    for (const [q, message] of [
+      ['latency>5s', 'latency applies to traces and spans, not to dataset examples'],
+      ['feedback.thumbs=0', 'feedback applies to traces and spans'],
+      ['has(kind=tool)', 'has() applies to traces'],
+      ['split=test and (', 'expected'],
+      ['source=elsewhere', 'source'],
+    ]) {
+      const r = await api(`/v1/datasets/${ds.id}/examples?q=${encodeURIComponent(q)}`, { key });
+      expect(r.status, q).toBe(400);
+      expect(r.json.error.path, q).toBe('q');
+      expect(r.json.error.message, q).toContain(message);
+    }
+  });
+
+  it('refuses the examples-only fields on traces, naming where they apply', async () => {
+    const { key } = await makeProject('ds-filter-traces');
+    const r = await api(`/v1/traces?q=${encodeURIComponent('split=test')}`, { key });
+    expect(r.status).toBe(400);
+    expect(r.json.error.message).toContain('split applies to dataset examples, not to traces');
+  });
+});
+
 describe('dataset export', () => {
   it('streams JSONL and CSV at a version, neutralising formulas', async () => {
     const p = await makeProject('ds-export');

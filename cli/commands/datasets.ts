@@ -73,13 +73,14 @@ export function datasetsCommands(program: Command): void {
     .option('--limit <n>', 'examples to show', positiveInt('--limit'), 20)
     .option('--split <splits>', 'only examples in these splits (comma-separated)')
     .option('--search <text>', 'only examples whose inputs, outputs or metadata contain this')
-    .action(async (ref: string, flags: { limit: number; split?: string; search?: string }, cmd: Command) => {
+    .option('--filter <filter>', 'only examples matching a filter in the shared language: tag, split, metadata.<key>, trace, source (trace|review|manual), text')
+    .action(async (ref: string, flags: { limit: number; split?: string; search?: string; filter?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalFlags>();
       const conn = await resolveConnection(g);
       const { dataset, query } = parseDatasetRef(ref);
       const d = await request(conn, path(dataset), { schema: DatasetOut });
       const { versions } = await request(conn, path(d.id, '/versions'), { schema: z.object({ versions: z.array(VersionOut) }) });
-      const page = await request(conn, path(d.id, '/examples'), { query: { ...query, limit: Math.min(flags.limit, 1000), split: flags.split, search: flags.search }, schema: Page });
+      const page = await request(conn, path(d.id, '/examples'), { query: { ...query, limit: Math.min(flags.limit, 1000), split: flags.split, search: flags.search, q: flags.filter }, schema: Page });
       if (g.format !== 'md') return print(jsonOutput(g.format, { dataset: d, versions, ...page }, page.examples));
       const tags = versions.flatMap((v) => v.tags.map((t) => `${t}=v${v.version}`));
       await print(

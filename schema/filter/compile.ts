@@ -12,7 +12,7 @@
  */
 import type { CompareOp, FilterNode } from './ast.ts';
 import { FilterError } from './errors.ts';
-import type { FilterTarget } from './fields.ts';
+import { findField, type FieldTarget, type FilterTarget } from './fields.ts';
 import { checkCompare, checkIn, checkTime, parseTime, resolveField, type Literal } from './values.ts';
 
 /** What compileFilter needs besides the tree. `now` (epoch ms) anchors `since:30d`. */
@@ -62,7 +62,7 @@ export const MAX_FILTER_PARAMS = 80;
 const FTS_SPAN_ROWID = 'spans_fts.rowid >> 1';
 
 /** Which rows field names refer to: the trace row `t`, or a span row under an alias. */
-type Scope = { level: 'trace' } | { level: 'span'; alias: 's' | 's2'; inHas: boolean };
+type Scope = { level: 'trace' } | { level: 'span'; alias: 's' | 's2'; inHas: boolean } | { level: 'example'; alias: 'e' };
 
 /** One test against a field: a comparison, or an `in` list (`values` then holds several). */
 interface Test {
@@ -71,15 +71,18 @@ interface Test {
 }
 
 /**
- * Compiles `node` for `target` ('traces': rows of `traces t`; 'spans': rows of `spans s`).
+ * Compiles `node` for `target` ('traces': rows of `traces t`; 'spans': rows of `spans s`;
+ * 'examples': rows of `dataset_example_revisions e`, a dataset's examples).
  * The caller still adds its own `t.project_id = ?` / `s.project_id = ?`. A null node
  * (the empty filter) compiles to `1`. Throws FilterError for trees the language rejects
  * (has() outside a trace filter, more than MAX_FILTER_PARAMS parameters, invalid values).
  */
-export function compileFilter(node: FilterNode | null, target: FilterTarget, opts: CompileOptions): CompiledFilter {
+export function compileFilter(node: FilterNode | null, target: FieldTarget, opts: CompileOptions): CompiledFilter {
   if (!node) return { where: '1', params: [] };
+  checkTargets(node, target);
   const compiler = new Compiler(opts);
-  const where = compiler.node(node, target === 'traces' ? { level: 'trace' } : { level: 'span', alias: 's', inHas: false });
+  const scope: Scope = target === 'traces' ? { level: 'trace' } : target === 'spans' ? { level: 'span', alias: 's', inHas: false } : { level: 'example', alias: 'e' };
+  const where = compiler.node(node, scope);
   if (compiler.params.length > MAX_FILTER_PARAMS) {
     throw new FilterError(
       `this filter is too large: it needs ${compiler.params.length} query parameters and the limit is ${MAX_FILTER_PARAMS}; use fewer conditions or shorter in (...) lists`,
@@ -88,6 +91,32 @@ export function compileFilter(node: FilterNode | null, target: FilterTarget, opt
     );
   }
   return { where, params: compiler.params };
+}
+
+/** Throws a FilterError at the first field that does not apply to `target` (e.g. `split`, for examples only). */
+export function checkTargets(node: FilterNode, target: FieldTarget): void {
+  switch (node.type) {
+    case 'and':
+    case 'or':
+      for (const c of node.children) checkTargets(c, target);
+      return;
+    case 'has':
+      if (target === 'examples') throw new FilterError('has() applies to traces: an example has no spans', node.pos?.start ?? 0, node.pos?.end ?? 0);
+      return checkTargets(node.child, target);
+    case 'not':
+      return checkTargets(node.child, target);
+    case 'compare':
+    case 'in': {
+      const field = findField(node.field.name);
+      if (field && !field.targets.includes(target)) {
+        const where = field.targets.map((t) => (t === 'examples' ? 'dataset examples' : t)).join(' and ');
+        throw new FilterError(`${field.name} applies to ${where}, not to ${target === 'examples' ? 'dataset examples' : target}`, node.field.pos?.start ?? 0, node.field.pos?.end ?? 0);
+      }
+      return;
+    }
+    default:
+      return;
+  }
 }
 
 const NUMERIC = "j.type IN ('integer', 'real')";
@@ -126,11 +155,13 @@ class Compiler {
         return this.text(node.value.text, scope);
       case 'time': {
         checkTime(node.value, node.bound);
-        const column = `${scope.level === 'trace' ? 't' : scope.alias}.start_time`;
+        // An example has no start: since/until read when it was last changed.
+        const column = scope.level === 'trace' ? 't.start_time' : scope.level === 'example' ? 'e.modified_at' : `${scope.alias}.start_time`;
         const at = parseTime(node.value.text, this.opts.now)!;
         return `(${column} IS NOT NULL AND ${column} ${node.bound === 'since' ? '>=' : '<'} ${this.bind(at)})`;
       }
       case 'has': {
+        if (scope.level === 'example') throw new FilterError('has() applies to traces: an example has no spans', node.pos?.start ?? 0, node.pos?.end ?? 0);
         if (scope.level === 'span') {
           const why = scope.inHas ? 'has() cannot be nested' : 'has() only applies to trace filters: a span filter already matches one span at a time';
           throw new FilterError(why, node.pos?.start ?? 0, node.pos?.end ?? 0);
@@ -148,6 +179,12 @@ class Compiler {
 
   /** Full-text search: the user's text becomes one quoted FTS5 phrase, so its syntax characters are inert. */
   private text(text: string, scope: Scope): string {
+    if (scope.level === 'example') {
+      // Examples are not in the spans' full-text index: a case-insensitive substring over
+      // their JSON (a dataset is scanned in id order a page at a time anyway).
+      const needle = this.bind(text.toLowerCase());
+      return `instr(lower(e.inputs || ' ' || coalesce(e.outputs, '') || ' ' || coalesce(e.criteria, '') || ' ' || e.metadata), ${needle}) > 0`;
+    }
     const phrase = ftsPhrase(text);
     if (scope.level === 'span') {
       // The outer span row is already project-scoped and rowids are unique, so no project check is needed here.
@@ -170,7 +207,24 @@ class Compiler {
       return field.name === 'metadata' ? this.metadata(scope, key!, test) : this.feedback(scope, key!, test);
     }
     if (scope.level === 'trace') return this.traceField(field.name, test);
+    if (scope.level === 'example') return this.exampleField(field.name, test);
     return this.spanField(scope.alias, field.name, test);
+  }
+
+  /** A dataset example's own fields (checkTargets let only example fields through). */
+  private exampleField(name: string, test: Test): string {
+    switch (name) {
+      case 'tag':
+        return this.jsonArray('e.tags', test);
+      case 'split':
+        return this.jsonArray('e.splits', test);
+      case 'trace':
+        return this.scalar("json_extract(e.source, '$.trace_id')", true, test);
+      case 'source':
+        return this.scalar("(CASE WHEN json_extract(e.source, '$.queue_id') IS NOT NULL THEN 'review' WHEN json_extract(e.source, '$.trace_id') IS NOT NULL THEN 'trace' ELSE 'manual' END)", false, test);
+      default:
+        throw new FilterError(`${name} does not apply to dataset examples`, 0, 0);
+    }
   }
 
   private traceField(name: string, test: Test): string {
@@ -266,7 +320,7 @@ class Compiler {
    * `!=` / `not in` are the negation, so a row without the key counts as different.
    */
   private metadata(scope: Scope, key: string, test: Test): string {
-    const expr = `${scope.level === 'trace' ? 't' : scope.alias}.metadata`;
+    const expr = `${scope.level === 'trace' ? 't' : scope.alias}.metadata`; // examples: e.metadata
     const negative = test.op === '!=' || test.op === 'not in';
     const k = this.bind(key);
     let cond: string;

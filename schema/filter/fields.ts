@@ -8,6 +8,13 @@ import { SPAN_KINDS, SPAN_STATUSES } from '../wire/span.ts';
 export type FilterTarget = 'traces' | 'spans';
 
 /**
+ * Where a field applies: traces and spans (compiled by compile.ts), and dataset examples
+ * (compiled by workers/datasets/example-filter.ts). One language, one parser: a field
+ * that does not apply where it is used is a FilterError naming where it does.
+ */
+export type FieldTarget = FilterTarget | 'examples';
+
+/**
  * How a field's values are read.
  * - `string`: text; `= != ~ in`.
  * - `number`: numbers; `= != > >= < <= in`.
@@ -21,14 +28,15 @@ export type FieldType = 'string' | 'number' | 'duration' | 'enum' | 'boolean' | 
 /** One filterable field. */
 export interface FilterField {
   name: string;
-  targets: FilterTarget[];
+  targets: FieldTarget[];
   type: FieldType;
   values?: readonly string[];
   description: string;
   example: string;
 }
 
-const BOTH: FilterTarget[] = ['traces', 'spans'];
+const BOTH: FieldTarget[] = ['traces', 'spans'];
+const WITH_EXAMPLES: FieldTarget[] = ['traces', 'spans', 'examples'];
 
 /** Every field, in the order autocomplete offers them. */
 export const FILTER_FIELDS: readonly FilterField[] = [
@@ -38,17 +46,19 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   { name: 'env', targets: BOTH, type: 'string', description: 'The environment (production, staging, ...)', example: 'env=production' },
   { name: 'release', targets: BOTH, type: 'string', description: 'The release or version of the agent', example: 'release=v1.4.2' },
   { name: 'model', targets: BOTH, type: 'string', description: "The model an LLM span called; for a trace, some span used it", example: 'model=gpt-4o' },
-  { name: 'tag', targets: BOTH, type: 'string', description: 'A tag (a trace carries the tags of all its spans)', example: 'tag=checkout' },
+  { name: 'tag', targets: WITH_EXAMPLES, type: 'string', description: "A tag (a trace carries the tags of all its spans; an example, its own)", example: 'tag=checkout' },
   { name: 'session', targets: BOTH, type: 'string', description: 'The session (conversation) id', example: 'session=s-42' },
   { name: 'user', targets: BOTH, type: 'string', description: 'The end-user id', example: 'user=u-17' },
   { name: 'latency', targets: BOTH, type: 'duration', description: 'Duration; units ms s m h d w, a bare number is milliseconds', example: 'latency>5s' },
   { name: 'tokens', targets: BOTH, type: 'number', description: 'Total tokens (for a trace, summed over its LLM calls)', example: 'tokens>10000' },
   { name: 'cost', targets: BOTH, type: 'number', description: 'Cost in USD (for a trace, summed over its LLM calls)', example: 'cost>0.05' },
   { name: 'error', targets: BOTH, type: 'boolean', values: ['true', 'false'], description: 'error=true|false: failed or not; error~text / error="text": the error message (for a trace, of some span)', example: 'error~timeout' },
-  { name: 'trace', targets: BOTH, type: 'string', description: 'The trace id', example: 'trace=4bf92f3577b34da6' },
-  { name: 'metadata', targets: BOTH, type: 'keyed', description: "A metadata key (for a trace, its root span's metadata)", example: 'metadata.customer_tier=gold' },
+  { name: 'trace', targets: WITH_EXAMPLES, type: 'string', description: 'The trace id (for an example, the trace it came from)', example: 'trace=4bf92f3577b34da6' },
+  { name: 'metadata', targets: WITH_EXAMPLES, type: 'keyed', description: "A metadata key (for a trace, its root span's metadata; for an example, its own)", example: 'metadata.customer_tier=gold' },
   { name: 'feedback', targets: BOTH, type: 'keyed', description: 'Feedback or a score by key: numbers and true/false compare the score, words the value', example: 'feedback.thumbs=0' },
   { name: 'score', targets: BOTH, type: 'keyed', description: 'Same as feedback.<key>', example: 'score.helpfulness<0.5' },
+  { name: 'split', targets: ['examples'], type: 'string', description: 'Dataset examples only: a split the example is in (train, test, ...)', example: 'split=test' },
+  { name: 'source', targets: ['examples'], type: 'enum', values: ['trace', 'review', 'manual'], description: 'Dataset examples only: where it came from (a trace, a review queue, or written by hand or imported)', example: 'source=review' },
   { name: 'insight', targets: BOTH, type: 'keyed', description: 'In a cluster or pattern of an Insights report: insight.<report>=<cluster> (= != in, not in)', example: 'insight.ir_2b7c9d=p1' },
 ];
 

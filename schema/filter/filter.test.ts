@@ -442,7 +442,7 @@ function fieldTest(field: (typeof FILTER_FIELDS)[number]): fc.Arbitrary<FilterNo
 }
 
 const atom: fc.Arbitrary<FilterNode> = fc.oneof(
-  fc.constantFrom(...FILTER_FIELDS).chain(fieldTest),
+  fc.constantFrom(...FILTER_FIELDS.filter((f) => f.targets.includes('traces'))).chain(fieldTest),
   fc.oneof(textWord.map(word), anyString.map(str)).map((value) => ({ type: 'text' as const, value })),
   fc.record({
     type: fc.constant('time' as const),

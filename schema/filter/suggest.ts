@@ -95,7 +95,8 @@ export function suggest(text: string, cursor: number): Suggestions {
     if (dot > 0 && findField(current.text.slice(0, dot))?.type === 'keyed') return { from: from + dot + 1, to, options: [] };
   }
   if (current?.type === 'string') return { from, to, options: [] };
-  const options: Suggestion[] = FILTER_FIELDS.map((f) => ({ label: f.type === 'keyed' ? `${f.name}.` : f.name, detail: f.description }));
+  // The trace and span filter bars: example-only fields (split, source) are not offered.
+  const options: Suggestion[] = FILTER_FIELDS.filter((f) => f.targets.includes('traces')).map((f) => ({ label: f.type === 'keyed' ? `${f.name}.` : f.name, detail: f.description }));
   options.push(...TERM_KEYWORDS);
   if (prev && endsTerm(before)) options.push({ label: 'and', detail: 'both conditions (also implied by a space)' }, { label: 'or', detail: 'either condition' });
   return { from, to, options: matching(options, prefix) };

@@ -46,6 +46,13 @@ describe('loupe datasets', () => {
     expect(got.stdout).toContain(`# ${name}`);
     expect(got.stdout).toContain('tags prod=v1');
     expect(got.stdout).toContain('Showing version 1, 1 examples');
+    // The shared filter language over examples: the one tagged from-cli from the filter, by its source trace.
+    const filtered = await cli('--format', 'json', 'datasets', 'get', name, '--filter', `tag=from-cli and trace=${traces.traces[1].id}`);
+    expect(filtered.code, filtered.stderr).toBe(0);
+    expect(JSON.parse(filtered.stdout).examples.map((e: any) => e.source.trace_id)).toEqual([traces.traces[1].id]);
+    const wrong = await cli('datasets', 'get', name, '--filter', 'latency>5s');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('latency applies to traces and spans, not to dataset examples');
     const list = await cli('--format', 'jsonl', 'datasets', 'list');
     expect(list.stdout.trim().split('\n').map((l) => JSON.parse(l).name)).toContain(name);
   });

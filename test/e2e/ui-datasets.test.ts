@@ -186,6 +186,22 @@ describe('the datasets UI', () => {
     await page.getByLabel('Split').fill('test');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => page.locator('.dataset-page .empty').textContent()).toBe('No example matches.');
+
+    // The shared filter language over examples: every one came from a trace; none from a review.
+    const first = examples.examples[0].source.trace_id;
+    await page.getByLabel('Search examples').fill('');
+    await page.getByLabel('Split').fill('');
+    await page.getByLabel('Filter examples').fill(`source=trace and trace=${first}`);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/[?&]q=/);
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByLabel('Filter examples').fill('source=review');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('.dataset-page .empty').textContent()).toBe('No example matches.');
+    // A field that does not apply to examples: the API's 400 is shown, naming it.
+    await page.getByLabel('Filter examples').fill('latency>5s');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('.dataset-page').textContent()).toContain('latency applies to traces and spans, not to dataset examples');
     expect(page.errors).toEqual([]);
   });
 

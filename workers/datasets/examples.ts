@@ -8,6 +8,7 @@
 import { Validator, type Schema } from '@cfworker/json-schema';
 import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
+import { compileQuery } from '../store/filter.ts';
 import { OPEN_VERSION } from '../../schema/db/datasets.ts';
 import { ExamplePatch, ExampleWrite, type DatasetCreate, type Example } from '../../schema/wire/datasets.ts';
 
@@ -170,6 +171,8 @@ export interface ListOptions {
   splits?: string[];
   /** Substring searched in inputs/outputs/metadata JSON. */
   filter?: string;
+  /** A filter in the shared language over examples (tag, split, metadata.<key>, trace, source, text, since/until); a bad one is a 400 naming `q`. */
+  q?: string;
   includeArchived?: boolean;
   cursor?: string | null;
   /** Rows to skip after the cursor (LangSmith pages by offset). */
@@ -202,8 +205,14 @@ export async function listExamples(env: Env, projectId: string, datasetId: strin
     where.push("(instr(lower(inputs), lower(?)) > 0 OR instr(lower(coalesce(outputs, '')), lower(?)) > 0 OR instr(lower(metadata), lower(?)) > 0)");
     binds.push(opts.filter, opts.filter, opts.filter);
   }
+  if (opts.q?.trim()) {
+    // The shared filter language, compiled for rows `e` of this table (schema/filter).
+    const f = compileQuery(opts.q, 'examples', projectId);
+    where.push(`(${f.where})`);
+    binds.push(...f.params);
+  }
   const { results } = await dbFor(env, projectId)
-    .prepare(`SELECT * FROM dataset_example_revisions WHERE ${where.join(' AND ')} ORDER BY example_id LIMIT ? OFFSET ?`)
+    .prepare(`SELECT * FROM dataset_example_revisions e WHERE ${where.join(' AND ')} ORDER BY example_id LIMIT ? OFFSET ?`)
     .bind(...binds, limit + 1, Math.max(opts.offset ?? 0, 0))
     .all();
   const page = results.slice(0, limit).map(exampleOf);

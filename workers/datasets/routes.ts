@@ -65,6 +65,7 @@ datasetRoutes.openapi(
       query: VersionQuery.extend({
         split: z.string().optional().meta({ description: 'Comma-separated splits' }),
         search: z.string().max(200).optional(),
+        q: z.string().max(4000).optional().meta({ description: 'A filter in the shared language over examples: tag, split, metadata.<key>, trace, source (trace|review|manual), text, since:/until: (docs/filter-language.md)' }),
         include_archived: z.enum(['true', 'false']).optional(),
         cursor: z.string().optional(),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
@@ -77,7 +78,7 @@ datasetRoutes.openapi(
     const q = c.req.valid('query');
     const d = await mustFindDataset(c.env, projectId, c.req.valid('param').dataset);
     const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag }, d);
-    const page = await listExamples(c.env, projectId, d.id, { version, splits: q.split?.split(',').filter(Boolean), filter: q.search, includeArchived: q.include_archived === 'true', cursor: q.cursor, limit: q.limit });
+    const page = await listExamples(c.env, projectId, d.id, { version, splits: q.split?.split(',').filter(Boolean), filter: q.search, q: q.q, includeArchived: q.include_archived === 'true', cursor: q.cursor, limit: q.limit });
     return c.json({ version, ...page }, 200);
   },
 );

@@ -1,5 +1,5 @@
 /** The shared filter language (schema/filter) as the API uses it: errors become 400s pointing at the position. */
-import { compileFilter, FilterError, parseFilter, type FilterNode, type FilterTarget } from '../../schema/filter/index.ts';
+import { compileFilter, FilterError, parseFilter, type FieldTarget, type FilterNode } from '../../schema/filter/index.ts';
 import { ApiError } from '../platform/errors.ts';
 
 function asApiError(err: unknown, path: string): unknown {
@@ -17,7 +17,7 @@ export function parseQuery(q: string | undefined | null, path = 'q'): FilterNode
 }
 
 /** Compiles a parsed filter for `target`; errors answer 400 like parse errors. */
-export function compileNode(node: FilterNode | null, target: FilterTarget, projectId: string, now = Date.now(), path = 'q', frequentTexts?: ReadonlySet<string>) {
+export function compileNode(node: FilterNode | null, target: FieldTarget, projectId: string, now = Date.now(), path = 'q', frequentTexts?: ReadonlySet<string>) {
   try {
     const { where, params } = compileFilter(node, target, { projectId, now, frequentTexts });
     return { where: where || '1', params };
@@ -27,6 +27,6 @@ export function compileNode(node: FilterNode | null, target: FilterTarget, proje
 }
 
 /** Parses and compiles `q` for `target`; a parse error answers 400 with `position`/`end`. */
-export function compileQuery(q: string | undefined | null, target: FilterTarget, projectId: string, now = Date.now(), path = 'q') {
+export function compileQuery(q: string | undefined | null, target: FieldTarget, projectId: string, now = Date.now(), path = 'q') {
   return compileNode(parseQuery(q, path), target, projectId, now, path);
 }

@@ -1,9 +1,10 @@
 /**
  * /datasets/:datasetId: one dataset. Examples at any version (a version number, a tag or
- * a time; default latest) with text search, a split filter and archived ones on request, paged by
+ * a time; default latest) with text search, a filter in the shared language (tag, split,
+ * metadata.<key>, trace, source), a split filter and archived ones on request, paged by
  * cursor; each opens to its fields and (at the latest version) an editor. Versions with
  * their tags and the diff between two; export and import. The view lives in the query
- * string (tab, version, tag, as_of, split, search, archived, from, to) so it can be linked.
+ * string (tab, version, tag, as_of, split, search, q, archived, from, to) so it can be linked.
  */
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -31,12 +32,14 @@ export function DatasetPage() {
   const asOf = params.get('as_of') ?? undefined;
   const split = params.get('split') ?? '';
   const search = params.get('search') ?? '';
+  const filter = params.get('q') ?? '';
   const archived = params.get('archived') === '1';
   const cursor = params.get('cursor');
   const from = params.get('from');
   const to = params.get('to');
   const [history, setHistory] = useState<string[]>([]);
   const [searchText, setSearchText] = useState(search);
+  const [filterText, setFilterText] = useState(filter);
   const [splitText, setSplitText] = useState(split);
   const [adding, setAdding] = useState(false);
   const [note, setNote] = useState<string | null>(null);
@@ -44,7 +47,7 @@ export function DatasetPage() {
   const dataset = useApi<DatasetOut>(base);
   const versions = useApi<{ versions: VersionRow[] }>(`${base}/versions`);
   const examples = useApi<{ version: number; examples: Example[]; next: string | null }>(
-    `${base}/examples${query({ version, tag, as_of: asOf, split, search, include_archived: archived ? 'true' : undefined, cursor, limit: PAGE })}`,
+    `${base}/examples${query({ version, tag, as_of: asOf, split, search, q: filter, include_archived: archived ? 'true' : undefined, cursor, limit: PAGE })}`,
   );
 
   const update = (next: Record<string, string | null>, keepPage = false) => {
@@ -152,10 +155,11 @@ export function DatasetPage() {
               className="inline-form"
               onSubmit={(e) => {
                 e.preventDefault();
-                update({ search: searchText.trim() || null, split: splitText.replace(/\s+/g, '') || null });
+                update({ search: searchText.trim() || null, split: splitText.replace(/\s+/g, '') || null, q: filterText.trim() || null });
               }}
             >
               <input type="search" value={searchText} onChange={(e) => setSearchText(e.target.value)} aria-label="Search examples" placeholder="Search inputs, outputs, metadata" size={30} />
+              <input value={filterText} onChange={(e) => setFilterText(e.target.value)} aria-label="Filter examples" placeholder="split=test and metadata.domain=airline" size={34} />
               <label>
                 Split <input list="dataset-splits" value={splitText} onChange={(e) => setSplitText(e.target.value)} aria-label="Split" placeholder="all (or train,test)" size={12} />
               </label>
@@ -240,7 +244,7 @@ export function DatasetPage() {
             </div>
           )}
           {examples.error && <ErrorNote error={examples.error} />}
-          {examples.data && !examples.data.examples.length && <p className="empty">{search || split ? 'No example matches.' : 'No examples at this version.'}</p>}
+          {examples.data && !examples.data.examples.length && <p className="empty">{search || split || filter ? 'No example matches.' : 'No examples at this version.'}</p>}
           {!!examples.data?.examples.length && (
             <div className="table-wrap">
               <table className="table examples-table">
