@@ -6,7 +6,9 @@ import { consumeIngest, consumeIngestDeadLetters } from './store/ingest-consumer
 import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 import { runDueSchedules } from './insights/schedule.ts';
-import { sweepUnindexedBatches } from './store/sweeper.ts';
+import { sweepTraceSignals, sweepUnindexedBatches } from './store/sweeper.ts';
+import { sweepEvalWork } from './evals/sweeper.ts';
+import { continueKeyRotation } from './evals/secret-rotation.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
@@ -38,13 +40,17 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
 const HOURLY_CRON = '0 * * * *';
 
 /**
- * Cron Triggers (wrangler.toml [triggers]): every minute the ingest sweeper re-sends
- * acknowledged batches a lost queue message left unindexed; hourly, the pass over
- * scheduled Insights reports.
+ * Cron Triggers (wrangler.toml [triggers]): every minute the sweepers re-send what lost
+ * queue messages left behind (unindexed batches, trace signals, evaluation jobs) and,
+ * during a key rotation, secrets are re-encrypted; hourly, the pass over scheduled
+ * Insights reports.
  */
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
-  if (controller.cron === HOURLY_CRON) await runDueSchedules(env);
-  else await sweepUnindexedBatches(env);
+  if (controller.cron === HOURLY_CRON) return void (await runDueSchedules(env));
+  // Each on its own: one failing must not keep the others from running.
+  // continueKeyRotation only does work while ENCRYPTION_KEY_PREVIOUS is set.
+  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), continueKeyRotation(env)]);
+  for (const r of results) if (r.status === 'rejected') console.error('sweep failed', r.reason);
 }
 
 export default { fetch: app.fetch, queue, scheduled } satisfies ExportedHandler<Env>;

@@ -6,7 +6,7 @@
  * After the last round it waits until every request answered 2xx is queryable, exactly:
  * each request's traces carry their own tag, and each must hold exactly the spans sent.
  *
- * Run: `npm run soak` (SOAK_ROUNDS, default 10; SOAK_WAIT_S, how long to wait for recovery,
+ * Run: `npm run soak -- crash` (SOAK_ROUNDS, default 10; SOAK_WAIT_S, how long to wait for recovery,
  * default 300). Prints the figures and writes them to bench/results/.
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';

@@ -147,7 +147,7 @@ export const evalMatches = sqliteTable(
     queuedAt: integer('queued_at'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.ruleId, t.runId, t.traceId] }), index('eval_matches_unqueued').on(t.projectId, t.ruleId, t.runId, t.queuedAt)],
+  (t) => [primaryKey({ columns: [t.projectId, t.ruleId, t.runId, t.traceId] }), index('eval_matches_unqueued').on(t.projectId, t.ruleId, t.runId, t.queuedAt), index('eval_matches_pending').on(t.queuedAt, t.createdAt)],
 );
 
 /** The state of one evaluation job in the run log. */
@@ -187,6 +187,8 @@ export const evalResults = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.projectId, t.ruleId, t.runId, t.traceId, t.spanId, t.evaluatorId] }),
     index('eval_results_status').on(t.projectId, t.ruleId, t.runId, t.status, t.updatedAt),
+    // The sweeper's question across projects: which jobs have stayed queued too long.
+    index('eval_results_stalled').on(t.status, t.updatedAt),
   ],
 );
 

@@ -53,6 +53,8 @@ export const reviewRoutingRules = sqliteTable(
     filter: text('filter').notNull(),
     samplingRate: real('sampling_rate').notNull(),
     active: integer('active').notNull(),
+    /** JSON CalibrationRouting: route where an evaluator and people disagree, scores near a threshold, a sample of judged traces. */
+    calibration: text('calibration'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     deletedAt: integer('deleted_at'),

@@ -165,23 +165,41 @@ export const QueueStats = z
 export type QueueStats = z.infer<typeof QueueStats>;
 
 /** A routing rule: which traces enter the queue. */
+/** A routing rule's calibration option: send traces where a judge needs people's eyes. */
+export const CalibrationRouting = z
+  .object({
+    evaluator_id: z.string().min(1).max(64).meta({ description: 'The evaluator (judge) whose scores are checked' }),
+    human_key: z.string().min(1).max(200).optional().meta({ description: "People's feedback key compared with its scores (default: the score's own key)" }),
+    disagreement: z.boolean().default(true).meta({ description: 'Route traces where the judge and a person (source human) disagree' }),
+    tolerance: z.number().min(0).default(0).meta({ description: 'Numbers: |judge - human| above this is a disagreement (0/1 verdicts: any difference)' }),
+    near_threshold: z
+      .object({ threshold: z.number().finite(), margin: z.number().positive().finite() })
+      .strict()
+      .optional()
+      .meta({ description: "Route traces whose judge score is within `margin` of `threshold` (the judge was unsure)" }),
+    sample_rate: z.number().min(0).max(1).default(0).meta({ description: 'A calibration sample: this share of judged traces (e.g. 0.02), decided per trace' }),
+  })
+  .strict()
+  .meta({ id: 'CalibrationRouting' });
+
 export const RoutingRuleCreate = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     filter: z.string().max(4000).default('').meta({ description: "The shared filter language ('' matches every trace), e.g. feedback.thumbs=0 or score.helpfulness<0.5" }),
     sampling_rate: z.number().min(0).max(1).default(1),
     active: z.boolean().default(true),
+    calibration: CalibrationRouting.optional().meta({ description: 'With it, a trace matching the filter (and sampled) is routed only when the judge needs people: a disagreement, a score near the threshold, or the calibration sample' }),
   })
   .strict()
   .meta({ id: 'ReviewRoutingRuleCreate', example: { filter: 'feedback.thumbs=0 or score.helpfulness<0.5', sampling_rate: 1 } });
 
 export const RoutingRulePatch = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), filter: z.string().max(4000).optional(), sampling_rate: z.number().min(0).max(1).optional(), active: z.boolean().optional() })
+  .object({ name: z.string().trim().min(1).max(200).optional(), filter: z.string().max(4000).optional(), sampling_rate: z.number().min(0).max(1).optional(), active: z.boolean().optional(), calibration: CalibrationRouting.nullable().optional() })
   .strict()
   .meta({ id: 'ReviewRoutingRulePatch' });
 
 export const RoutingRuleOut = z
-  .object({ id: z.string(), queue_id: z.string(), name: z.string(), filter: z.string(), sampling_rate: z.number(), active: z.boolean(), created_at: z.string(), updated_at: z.string() })
+  .object({ id: z.string(), queue_id: z.string(), name: z.string(), filter: z.string(), sampling_rate: z.number(), active: z.boolean(), calibration: CalibrationRouting.nullable(), created_at: z.string(), updated_at: z.string() })
   .meta({ id: 'ReviewRoutingRule' });
 export type RoutingRuleOut = z.infer<typeof RoutingRuleOut>;
 

@@ -171,6 +171,10 @@ export interface ListOptions {
   filter?: string;
   includeArchived?: boolean;
   cursor?: string | null;
+  /** Rows to skip after the cursor (LangSmith pages by offset). */
+  offset?: number;
+  /** Examples whose metadata has every one of these keys with these values (LangSmith's `metadata` filter). */
+  metadata?: Record<string, unknown>;
   limit?: number;
 }
 
@@ -188,13 +192,18 @@ export async function listExamples(env: Env, projectId: string, datasetId: strin
     where.push(`EXISTS (SELECT 1 FROM json_each(splits) WHERE value IN (${opts.splits.map(() => '?').join(', ')}))`);
     binds.push(...opts.splits);
   }
+  if (opts.metadata && Object.keys(opts.metadata).length) {
+    // One JSON parameter whatever the number of keys (D1: 100 bound parameters per statement).
+    where.push(`NOT EXISTS (SELECT 1 FROM json_each(?) m WHERE json_extract(metadata, '$."' || m.key || '"') IS NOT m.value)`);
+    binds.push(JSON.stringify(opts.metadata));
+  }
   if (opts.filter) {
     where.push("(instr(lower(inputs), lower(?)) > 0 OR instr(lower(coalesce(outputs, '')), lower(?)) > 0 OR instr(lower(metadata), lower(?)) > 0)");
     binds.push(opts.filter, opts.filter, opts.filter);
   }
   const { results } = await dbFor(env, projectId)
-    .prepare(`SELECT * FROM dataset_example_revisions WHERE ${where.join(' AND ')} ORDER BY example_id LIMIT ?`)
-    .bind(...binds, limit + 1)
+    .prepare(`SELECT * FROM dataset_example_revisions WHERE ${where.join(' AND ')} ORDER BY example_id LIMIT ? OFFSET ?`)
+    .bind(...binds, limit + 1, Math.max(opts.offset ?? 0, 0))
     .all();
   const page = results.slice(0, limit).map(exampleOf);
   return { examples: page, next: results.length > limit ? page[page.length - 1].id : null };
@@ -406,4 +415,22 @@ export async function diffVersions(env: Env, projectId: string, datasetId: strin
     else if (aLive && bLive) modified.push({ before: aLive, after: bLive });
   }
   return { from, to, added, removed, modified };
+}
+
+/** How many live (not archived) examples a version holds. */
+export async function countExamples(env: Env, projectId: string, datasetId: string, version: number): Promise<number> {
+  const r = await dbFor(env, projectId)
+    .prepare('SELECT COUNT(*) AS n FROM dataset_example_revisions WHERE project_id = ? AND dataset_id = ? AND valid_from <= ? AND valid_to > ? AND archived = 0')
+    .bind(projectId, datasetId, version, version)
+    .first<{ n: number }>();
+  return r?.n ?? 0;
+}
+
+/** The split names live examples carry at a version, sorted. */
+export async function listSplits(env: Env, projectId: string, datasetId: string, version: number): Promise<string[]> {
+  const { results } = await dbFor(env, projectId)
+    .prepare('SELECT DISTINCT j.value AS split FROM dataset_example_revisions r, json_each(r.splits) j WHERE r.project_id = ? AND r.dataset_id = ? AND r.valid_from <= ? AND r.valid_to > ? AND r.archived = 0 ORDER BY 1')
+    .bind(projectId, datasetId, version, version)
+    .all<{ split: string }>();
+  return results.map((r) => r.split);
 }

@@ -7,8 +7,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { commonErrors, notFound, ApiError } from '../platform/errors.ts';
-import { DatasetCreate, DatasetOut, Example, ExampleDiff, ExamplePatch, ExampleWrite, VersionOut, VersionQuery } from '../../schema/wire/datasets.ts';
+import { DatasetCreate, DatasetListItem, DatasetOut, Example, ExampleDiff, ExamplePatch, ExampleWrite, VersionOut, VersionQuery } from '../../schema/wire/datasets.ts';
 import { exportStream } from './export.ts';
+import { datasetSummaries } from './summaries.ts';
 import { addFromFilter, addFromTrace, MAX_FROM_FILTER } from './from-traces.ts';
 import { addExamples, archiveExample, createDataset, datasetOut, diffVersions, getExample, listDatasets, listExamples, listVersions, mustFindDataset, resolveVersion, setTag, updateExample } from './examples.ts';
 
@@ -21,8 +22,12 @@ const sec = [{ apiKey: [] }];
 const tags = ['datasets'];
 
 datasetRoutes.openapi(
-  createRoute({ method: 'get', path: '/v1/datasets', tags, summary: 'List datasets', security: sec, middleware: [requireAuth('read')] as const, responses: { 200: json(z.object({ datasets: z.array(DatasetOut) }), 'Datasets'), ...commonErrors } }),
-  async (c) => c.json({ datasets: (await listDatasets(c.env, c.get('auth').projectId)).map(datasetOut) }, 200),
+  createRoute({ method: 'get', path: '/v1/datasets', tags, summary: 'List datasets', description: 'Each with `example_count` (live examples at the latest version) and its `tags`.', security: sec, middleware: [requireAuth('read')] as const, responses: { 200: json(z.object({ datasets: z.array(DatasetListItem) }), 'Datasets'), ...commonErrors } }),
+  async (c) => {
+    const { projectId } = c.get('auth');
+    const [list, summaries] = await Promise.all([listDatasets(c.env, projectId), datasetSummaries(c.env, projectId)]);
+    return c.json({ datasets: list.map((d) => ({ ...datasetOut(d), example_count: summaries.get(d.id)?.exampleCount ?? 0, tags: summaries.get(d.id)?.tags ?? [] })) }, 200);
+  },
 );
 
 datasetRoutes.openapi(

@@ -11,6 +11,7 @@ import { controlDb } from '../platform/db.ts';
 import { retryDelaySeconds, sendInBatches, validMessages } from '../platform/queues.ts';
 import { indexBatch } from './indexer.ts';
 import { signalRouting } from './review-signal.ts';
+import { recordSignals } from './signal-ledger.ts';
 
 /** Handles a batch from the "ingest" queue. */
 export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -50,6 +51,8 @@ export async function signalCompleted(env: Env, projectId: string, completed: [s
   for (let i = 0; i < completed.length; i += MAX_TRACES_PER_COMPLETED_MESSAGE) {
     evals.push({ v: 1, type: 'traces_completed', project_id: projectId, traces: completed.slice(i, i + MAX_TRACES_PER_COMPLETED_MESSAGE) });
   }
+  // In the ledger first: a delayed message is the one a crash most easily loses.
+  await recordSignals(env, projectId, 'evals', completed, Date.now() + delaySeconds * 1000);
   await sendInBatches(env.EVAL_QUEUE, evals, { delaySeconds });
   await signalRouting(env, projectId, completed.map(([traceId]) => traceId), 'completed', { delaySeconds });
 }
