@@ -139,7 +139,7 @@ describe('hostile content in every view', () => {
   let fake: FakeProvider;
   const ids = { native: `${TAG}-native`, otlp: randomBytes(16).toString('hex'), langsmith: randomUUID() } as Record<string, string>;
   /** Every path to walk, in order; filled in as the content is made. */
-  const views: { path: string; wait: string; clickAll?: string }[] = [];
+  const views: { path: string; wait: string; clickAll?: string; quiet?: boolean }[] = [];
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -225,12 +225,19 @@ describe('hostile content in every view', () => {
       { path: `/queues/${queue.id}`, wait: '.markdown' },
       { path: `/queues/${queue.id}/settings`, wait: 'form' },
       { path: `/queues/${queue.id}/review`, wait: span, clickAll: span },
+      { path: '/datasets', wait: `a[href="/datasets/${dataset.id}"]` },
+      { path: `/datasets/${dataset.id}`, wait: 'button[aria-label^="Open example"]', clickAll: 'button[aria-label^="Open example"]' },
+      { path: `/datasets/${dataset.id}?tab=versions`, wait: '.page', quiet: true },
       { path: '/experiments', wait: `tr[data-experiment="${base.id}"]` },
       { path: `/experiments/${cand.id}`, wait: '.page' },
       { path: `/experiments/compare?ids=${base.id},${cand.id}`, wait: '.page' },
       ...examples.slice(0, 4).map((ex) => ({ path: `/experiments/compare?ids=${base.id},${cand.id}&example=${ex.id}`, wait: '.page' })),
       { path: '/evaluators', wait: `a[href="/evaluators/${judge.id}"]` },
       { path: `/evaluators/${judge.id}`, wait: '.page h1' },
+      { path: `/evaluators/${judge.id}?tab=scores`, wait: '.page h1' },
+      { path: `/evaluators/${judge.id}?tab=versions`, wait: '.page h1' },
+      // Agreement needs human labels on the judge's key to show anything of theirs.
+      { path: `/evaluators/${judge.id}?tab=agreement`, wait: '.page h1', quiet: true },
       { path: '/rules', wait: `a[href="/rules/${rule.id}"]` },
       { path: `/rules/${rule.id}`, wait: '.page' },
       { path: `/rules/${rule.id}/runs/${backfill.id}`, wait: '.page' },
@@ -282,7 +289,7 @@ describe('hostile content in every view', () => {
       }, view.path);
       // Not vacuous: the view has loaded and shows the hostile text (as text) before it is judged.
       await page
-        .waitForFunction((want) => document.querySelector(want) !== null && /__xss\(|onerror=/.test(document.body.innerText), view.wait, { timeout: 15_000 })
+        .waitForFunction(({ want, quiet }) => document.querySelector(want) !== null && (quiet || /__xss\(|onerror=/.test(document.body.innerText)), { want: view.wait, quiet: view.quiet === true }, { timeout: 15_000 })
         .catch(async (e) => {
           await screenshot(page, `hostile-${csp ? 'csp' : 'nocsp'}-missing`);
           throw new Error(`${view.path}: no ${view.wait} with hostile text showed (${String(e.message).split('\n')[0]}; page errors: ${page.errors.join(' | ')})`);
