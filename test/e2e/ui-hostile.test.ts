@@ -282,6 +282,17 @@ describe('hostile content in every view', () => {
       return (window as any).__cspProbe === 1;
     });
     expect(inlineRan).toBe(!csp);
+    // And the watch sees what it must: an element with a handler and a data: URL, and a call of the hook.
+    await page.evaluate(() => {
+      const img = document.createElement('img');
+      img.setAttribute('onerror', 'void 0');
+      img.setAttribute('src', 'data:,');
+      document.body.append(img);
+      img.remove();
+      (window as any).__xss('control');
+    });
+    await expect.poll(() => hits.map((h) => h.kind).sort()).toEqual(['handler', 'ran', 'url']);
+    hits.length = 0;
     for (const view of views) {
       await page.evaluate((path) => {
         history.pushState(null, '', path);
