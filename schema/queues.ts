@@ -87,3 +87,21 @@ export type ReviewRouteMessage = z.infer<typeof ReviewRouteMessage>;
 
 /** Most traces one ReviewRouteMessage carries (ids <= 128 chars: far under 128 KB). */
 export const MAX_TRACES_PER_ROUTE_MESSAGE = 500;
+
+/**
+ * Queue "datasets", sent by the evals matcher for a rule with an "add to dataset" action:
+ * add these completed, matched traces to the dataset. The example id is derived from
+ * (dataset, trace) and an existing one is left alone, so redelivery adds nothing twice.
+ */
+export const DatasetAddMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('add_traces'),
+  project_id: Id,
+  dataset_id: Id,
+  rule_id: Id,
+  trace_ids: z.array(Id).min(1),
+});
+export type DatasetAddMessage = z.infer<typeof DatasetAddMessage>;
+
+/** Most traces one DatasetAddMessage carries (ids <= 128 chars: far under 128 KB). */
+export const MAX_TRACES_PER_DATASET_MESSAGE = 500;

@@ -9,6 +9,12 @@ import { runDueSchedules } from './insights/schedule.ts';
 import { sweepTraceSignals, sweepUnindexedBatches } from './store/sweeper.ts';
 import { sweepEvalWork } from './evals/sweeper.ts';
 import { continueKeyRotation } from './evals/secret-rotation.ts';
+import { consumeDatasetAdds, consumeDatasetDeadLetters } from './datasets/consumer.ts';
+import { connectDatasets } from './review/dataset-port.ts';
+import { reviewDatasetPort } from './datasets/from-review.ts';
+
+// Review reaches datasets (a higher floor) through a port: queues naming a dataset, finished reviews becoming examples.
+connectDatasets(reviewDatasetPort);
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
@@ -30,6 +36,10 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
       return consumeReviewRouting(batch, env);
     case 'loupe-review-dlq':
       return consumeReviewDeadLetters(batch);
+    case 'loupe-datasets':
+      return consumeDatasetAdds(batch, env);
+    case 'loupe-datasets-dlq':
+      return consumeDatasetDeadLetters(batch);
     default:
       console.error(`no consumer for queue ${batch.queue}; retrying`);
       batch.retryAll();

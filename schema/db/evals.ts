@@ -96,6 +96,8 @@ export const evalRules = sqliteTable(
     samplingRate: real('sampling_rate').notNull(),
     /** JSON array of evaluator ids (each runs its newest version). */
     evaluatorIds: text('evaluator_ids').notNull(),
+    /** The rule's dataset action: matching traces are added to this dataset (its id) as they complete; null: none. */
+    datasetId: text('dataset_id'),
     active: integer('active').notNull(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),

@@ -30,6 +30,8 @@ export const reviewQueues = sqliteTable(
     assignedReviewers: text('assigned_reviewers').notNull(),
     /** How long a claim holds an item before it returns to the queue. */
     leaseSeconds: integer('lease_seconds').notNull(),
+    /** A dataset (its id) that finished reviews with a correction or comment turn into examples; null: none. */
+    datasetId: text('dataset_id'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     /** Set when deleted: no new items, no claims; its feedback stays. */

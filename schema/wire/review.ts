@@ -66,6 +66,7 @@ const queueFields = {
   review_role: ReviewRole.default('reviewer'),
   assigned_reviewers: z.array(z.string().min(1).max(128)).max(200).default([]).meta({ description: 'User ids; when set, only they (and owners/admins) may review' }),
   lease_seconds: z.number().int().min(30).max(86400).default(1800).meta({ description: 'How long a claim holds an item before it returns to the queue' }),
+  dataset_id: z.string().min(1).max(200).nullable().default(null).meta({ description: 'A dataset of this project (id or name): every finished item with a correction or comment becomes (or updates) an example' }),
 };
 
 /** POST /v1/review-queues. */
@@ -94,6 +95,7 @@ export const QueuePatch = z
     review_role: ReviewRole.optional(),
     assigned_reviewers: z.array(z.string().min(1).max(128)).max(200).optional(),
     lease_seconds: z.number().int().min(30).max(86400).optional(),
+    dataset_id: z.string().min(1).max(200).nullable().optional().meta({ description: 'A dataset of this project (id or name), or null to stop adding examples' }),
   })
   .strict()
   .meta({ id: 'ReviewQueuePatch' });
@@ -138,6 +140,7 @@ export const QueueOut = z
     review_role: ReviewRole,
     assigned_reviewers: z.array(z.string()),
     lease_seconds: z.number(),
+    dataset_id: z.string().nullable().meta({ description: 'The dataset finished reviews add examples to' }),
     created_at: z.string(),
     updated_at: z.string(),
     progress: QueueProgress.optional(),
@@ -291,7 +294,11 @@ export const EscalateIn = z
 
 /** POST .../items/{traceId}/adjudicate: the final label. */
 export const AdjudicateIn = z
-  .object({ values: ReviewValues, comment: z.string().max(65536).nullish() })
+  .object({
+    values: ReviewValues,
+    comment: z.string().max(65536).nullish(),
+    correction: z.unknown().optional().meta({ description: "The corrected output, overriding the reviewers' corrections in the queue's dataset" }),
+  })
   .strict()
   .meta({ id: 'ReviewAdjudicate' });
 

@@ -40,7 +40,7 @@ ruleRoutes.openapi(
     tags: ['rules'],
     summary: 'Create a rule',
     description:
-      'Runs its evaluators on every new trace that matches `filter` (checked once the trace is complete: root span ended, then a quiet period), sampled at `sampling_rate` (decided per trace, so reruns agree). A filter that does not parse is rejected with its position.',
+      'Runs its evaluators on every new trace that matches `filter` (checked once the trace is complete: root span ended, then a quiet period), sampled at `sampling_rate` (decided per trace, so reruns agree). A filter that does not parse is rejected with its position. With `add_to_dataset` (a dataset id or name in this project) matching traces are also added to that dataset as examples, each trace once; such a rule may have no evaluators.',
     security: [{ apiKey: [] }],
     middleware: [requireAuth('admin')] as const,
     request: { body: { content: { 'application/json': { schema: RuleCreate } }, required: true } },
