@@ -36,9 +36,11 @@ function watch() {
   // Browsers drop ASCII whitespace and control characters inside a scheme ("jav\tascript:").
   const scheme = (v: string) => v.replace(/[\u0000-\u0020]+/g, '').toLowerCase();
   const badUrl = (v: string) => /^(javascript|data|vbscript):/.test(scheme(v));
+  const served = new WeakSet<Element>();
   const check = (el: Element) => {
     if (el.hasAttribute('data-xss-probe')) return;
-    const parsing = document.readyState === 'loading';
+    if (document.readyState === 'loading') served.add(el);
+    const parsing = served.has(el);
     const tag = el.localName;
     const html = () => el.outerHTML.slice(0, 400);
     if (tag === 'script' && !parsing && !((el as HTMLScriptElement).src || '').startsWith(`${location.origin}/assets/`)) report('script', html());
