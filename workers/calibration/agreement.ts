@@ -157,9 +157,9 @@ export function labelsDiffer(type: LabelType, judge: Label, human: Label, tolera
 
 /** Agreement of evaluator `id` with people in `projectId`. */
 export async function evaluatorAgreement(env: Env, projectId: string, id: string, query: AgreementOptions): Promise<AgreementOut> {
-  const current = await getEvaluator(env, projectId, id, query.version);
-  const opts = await comparison(env, projectId, id, query);
-  const versions = (await listVersions(env, projectId, id)).filter((v) => !opts.version || v.version === opts.version);
+  // Three small reads at once (each is a round trip to D1).
+  const [current, opts, all] = await Promise.all([getEvaluator(env, projectId, id, query.version), comparison(env, projectId, id, query), listVersions(env, projectId, id)]);
+  const versions = all.filter((v) => !opts.version || v.version === opts.version);
   const nativeType = evaluatorLabelType(current.config, current.kind);
   const type = opts.type ?? nativeType;
   const humanKeyFor = (judgeKey: string) => opts.human_key ?? judgeKey;
