@@ -81,3 +81,20 @@ export const experimentBaselines = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.datasetId] })],
 );
+
+/**
+ * The baseline pinned for one dataset version: what `--baseline-tag <tag>` gates against
+ * (the tag names a version). Pinning writes this row and the dataset-wide one together.
+ */
+export const experimentVersionBaselines = sqliteTable(
+  'experiment_version_baselines',
+  {
+    projectId: text('project_id').notNull(),
+    datasetId: text('dataset_id').notNull(),
+    datasetVersion: integer('dataset_version').notNull(),
+    experimentId: text('experiment_id').notNull(),
+    pinnedAt: integer('pinned_at').notNull(),
+    pinnedBy: text('pinned_by'),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.datasetId, t.datasetVersion] })],
+);

@@ -172,6 +172,7 @@ export type ComparisonOut = z.infer<typeof ComparisonOut>;
 export const GateIn = z
   .object({
     baseline: z.string().min(1).max(256).optional().meta({ description: "Baseline experiment (id or name); default the dataset's pinned baseline" }),
+    baseline_tag: z.string().min(1).max(128).optional().meta({ description: 'The baseline pinned for the dataset version this tag names (the candidate\'s dataset); not with `baseline`' }),
     metrics: z.array(FeedbackKey).max(50).optional(),
     max_regressions: z.number().optional(),
     min_delta: z.number().optional(),
@@ -186,6 +187,8 @@ export const GateOut = z
     reasons: z.array(z.string()),
     baseline: z.string(),
     candidate: z.string(),
+    /** How the baseline was chosen. */
+    baseline_from: z.enum(['named', 'pinned', 'tag']).optional(),
     confidence: z.number(),
     metrics: z.array(
       z.object({
@@ -207,3 +210,28 @@ export const GateOut = z
   })
   .meta({ id: 'GateResult' });
 export type GateOut = z.infer<typeof GateOut>;
+
+/** Score an existing experiment with more evaluators (POST /v1/experiments/{id}/score). */
+export const ExperimentScoreIn = z
+  .object({
+    evaluators: z.array(z.string().min(1).max(64)).min(1).max(50).meta({ description: 'Evaluator ids; each is added to the experiment and scores every run that has a trace' }),
+  })
+  .strict()
+  .meta({ id: 'ExperimentScoreIn' });
+
+export const ExperimentScoreOut = z
+  .object({
+    experiment_id: z.string(),
+    evaluators: z.array(z.string()),
+    queued: z.number().meta({ description: 'Jobs sent; a run already scored by the same evaluator version keeps its one score' }),
+    runs_without_trace: z.number(),
+  })
+  .meta({ id: 'ExperimentScoreResult' });
+
+export const ExperimentScoringOut = z
+  .object({
+    experiment_id: z.string(),
+    evaluators: z.array(z.object({ evaluator_id: z.string(), queued: z.number(), scored: z.number(), failed: z.number(), skipped: z.number() })),
+    done: z.boolean(),
+  })
+  .meta({ id: 'ExperimentScoring' });

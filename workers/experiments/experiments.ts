@@ -12,6 +12,7 @@ import { ApiError } from '../platform/errors.ts';
 import { hex, sha256, stableId } from '../platform/ids.ts';
 import { writeFeedback, type FeedbackInput } from '../store/feedback.ts';
 import type { RunScores } from './runs.ts';
+import { checkEvaluators, scoreRecordedRuns } from './score-runs.ts';
 
 interface ExperimentRow {
   id: string;
@@ -91,6 +92,7 @@ export async function createExperiment(
   const db = dbFor(env, projectId);
   const taken = await db.prepare('SELECT id FROM experiments WHERE project_id = ?1 AND name = ?2').bind(projectId, body.name).first();
   if (taken) throw new ApiError(409, 'conflict', `an experiment named ${body.name} already exists`, 'name');
+  await checkEvaluators(env, projectId, body.evaluators ?? []);
   await db
     .prepare(
       `INSERT INTO experiments (project_id, id, name, dataset_id, dataset_version, description, candidate, repetitions, evaluators, metadata, status, created_at, updated_at)
@@ -170,6 +172,8 @@ export async function recordRuns(env: Env, projectId: string, experimentId: stri
     db.prepare('UPDATE experiments SET updated_at = ?3 WHERE project_id = ?1 AND id = ?2').bind(projectId, e.id, now),
   ];
   await writeFeedback(env, projectId, feedback, { also: statements, now });
+  // The experiment's evaluators score the runs whose trace is already complete; the rest when it completes.
+  await scoreRecordedRuns(env, projectId, e, rows.map((r) => r[2] as string));
   return { recorded: runs.length };
 }
 
@@ -228,13 +232,22 @@ export function runScores(runs: readonly ExperimentRunOut[]): RunScores[] {
 export async function pinBaseline(env: Env, projectId: string, experimentId: string, by: string | null, now = Date.now()): Promise<ExperimentOut> {
   const e = await getExperiment(env, projectId, experimentId);
   if (e.gate_failed) throw new ApiError(409, 'conflict', `experiment ${e.name} failed its gate and cannot become the baseline`, 'experiment');
-  await dbFor(env, projectId)
-    .prepare(
-      `INSERT INTO experiment_baselines (project_id, dataset_id, experiment_id, pinned_at, pinned_by) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (project_id, dataset_id) DO UPDATE SET experiment_id = excluded.experiment_id, pinned_at = excluded.pinned_at, pinned_by = excluded.pinned_by`,
-    )
-    .bind(projectId, e.dataset_id, e.id, now, by)
-    .run();
+  const db = dbFor(env, projectId);
+  // The dataset-wide pin and the pin of the experiment's own version, in one transaction.
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO experiment_baselines (project_id, dataset_id, experiment_id, pinned_at, pinned_by) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (project_id, dataset_id) DO UPDATE SET experiment_id = excluded.experiment_id, pinned_at = excluded.pinned_at, pinned_by = excluded.pinned_by`,
+      )
+      .bind(projectId, e.dataset_id, e.id, now, by),
+    db
+      .prepare(
+        `INSERT INTO experiment_version_baselines (project_id, dataset_id, dataset_version, experiment_id, pinned_at, pinned_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (project_id, dataset_id, dataset_version) DO UPDATE SET experiment_id = excluded.experiment_id, pinned_at = excluded.pinned_at, pinned_by = excluded.pinned_by`,
+      )
+      .bind(projectId, e.dataset_id, e.dataset_version, e.id, now, by),
+  ]);
   return getExperiment(env, projectId, e.id);
 }
 
@@ -243,6 +256,15 @@ export async function baselineOf(env: Env, projectId: string, datasetId: string)
   const row = await dbFor(env, projectId)
     .prepare('SELECT experiment_id FROM experiment_baselines WHERE project_id = ?1 AND dataset_id = ?2')
     .bind(projectId, datasetId)
+    .first<{ experiment_id: string }>();
+  return row ? getExperiment(env, projectId, row.experiment_id) : null;
+}
+
+/** The experiment pinned as the baseline of one dataset version, or null. */
+export async function versionBaselineOf(env: Env, projectId: string, datasetId: string, version: number): Promise<ExperimentOut | null> {
+  const row = await dbFor(env, projectId)
+    .prepare('SELECT experiment_id FROM experiment_version_baselines WHERE project_id = ?1 AND dataset_id = ?2 AND dataset_version = ?3')
+    .bind(projectId, datasetId, version)
     .first<{ experiment_id: string }>();
   return row ? getExperiment(env, projectId, row.experiment_id) : null;
 }

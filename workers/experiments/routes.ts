@@ -13,6 +13,9 @@ import {
   ExperimentOut,
   ExperimentRunOut,
   ExperimentRunsIn,
+  ExperimentScoreIn,
+  ExperimentScoreOut,
+  ExperimentScoringOut,
   ExperimentSummaryOut,
   GateIn,
   GateOut,
@@ -21,6 +24,7 @@ import { createExperiment, endExperiment, getExperiment, listExperiments, listRu
 import { compareStored, diffStored, gateStored } from './comparisons.ts';
 import { datasetExamples, pinDatasetVersion } from './dataset-examples.ts';
 import { summarizeExperiment } from './summary.ts';
+import { rescoreExperiment, scoringStatus } from './scoring.ts';
 
 export const experimentRoutes = newRouter();
 
@@ -241,4 +245,35 @@ experimentRoutes.openapi(
     const auth = c.get('auth');
     return c.json(await pinBaseline(c.env, auth.projectId, c.req.valid('param').id, auth.email ?? auth.principalId), 200);
   },
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/experiments/{id}/score',
+    tags,
+    summary: 'Score an experiment with more evaluators',
+    description:
+      "Adds the evaluators to the experiment and queues one job per run with a trace and evaluator. Scores are feedback on the run traces (one per run, evaluator and version: asking again never adds a second). Evaluators read the run's example through `example.outputs`, `example.criteria`, `example.expected_trajectory`, `example.inputs`. Progress: GET /v1/experiments/{id}/scoring.",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: Id, body: { content: { 'application/json': { schema: ExperimentScoreIn } }, required: true } },
+    responses: { 202: json(ExperimentScoreOut, 'Queued'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await rescoreExperiment(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json').evaluators), 202),
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/experiments/{id}/scoring',
+    tags,
+    summary: "An experiment's scoring progress",
+    description: 'Per evaluator, runs queued, scored, failed (the run log says why) and skipped; `done` when nothing is queued.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id },
+    responses: { 200: json(ExperimentScoringOut, 'Progress'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await scoringStatus(c.env, c.get('auth').projectId, c.req.valid('param').id), 200),
 );
