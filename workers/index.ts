@@ -6,6 +6,8 @@ import { consumeIngest, consumeIngestDeadLetters } from './store/ingest-consumer
 import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 import { runDueSchedules } from './insights/schedule.ts';
+import { consumeExperimentSlotDeadLetters, consumeExperimentSlots } from './experiments/target-slots.ts';
+import { redriveTargets } from './experiments/target.ts';
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
@@ -27,15 +29,20 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
       return consumeReviewRouting(batch, env);
     case 'loupe-review-dlq':
       return consumeReviewDeadLetters(batch);
+    case 'loupe-experiments':
+      return consumeExperimentSlots(batch, env);
+    case 'loupe-experiments-dlq':
+      return consumeExperimentSlotDeadLetters(batch);
     default:
       console.error(`no consumer for queue ${batch.queue}; retrying`);
       batch.retryAll();
   }
 }
 
-/** Cron Triggers (wrangler.toml [triggers]): the hourly pass over scheduled Insights reports. */
+/** Cron Triggers (wrangler.toml [triggers]): the hourly pass over scheduled Insights reports, and re-driving server-side experiments whose queue slots were lost. */
 async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   await runDueSchedules(env);
+  await redriveTargets(env);
 }
 
 export default { fetch: app.fetch, queue, scheduled } satisfies ExportedHandler<Env>;

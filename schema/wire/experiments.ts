@@ -17,6 +17,22 @@ export const Candidate = z
   .strict()
   .meta({ id: 'Candidate', example: { name: 'support-agent', commit: '3f2a91c', metadata: { model: 'gpt-4.1' } } });
 
+/**
+ * A deployed endpoint Loupe calls server-side for each example (and repetition), through a
+ * queue: POST the example's inputs as JSON, signed with HMAC-SHA256 (docs/experiments.md).
+ */
+export const ExperimentTarget = z
+  .object({
+    url: z.url().max(2000).meta({ description: 'HTTPS endpoint (plain http only for localhost)' }),
+    secret: z.string().min(16).max(256).optional().meta({ description: 'HMAC-SHA256 signing secret (write-only): `x-loupe-signature: t=<unix s>,v1=<hex of HMAC(secret, "<t>.<body>")>`' }),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().max(1000)).optional().meta({ description: 'Extra non-secret headers' }),
+    timeout_ms: z.number().int().min(100).max(300_000).default(30_000),
+    concurrency: z.number().int().min(1).max(32).default(4).meta({ description: 'Calls in flight at once for this experiment' }),
+    max_attempts: z.number().int().min(1).max(10).default(3).meta({ description: 'Attempts per run on 5xx, 429, timeouts and network errors before it is recorded as errored' }),
+  })
+  .strict()
+  .meta({ id: 'ExperimentTarget' });
+
 export const ExperimentCreate = z
   .object({
     name: z.string().min(1).max(256),
@@ -27,6 +43,7 @@ export const ExperimentCreate = z
     repetitions: z.number().int().min(1).max(100).default(1),
     evaluators: z.array(z.string().min(1).max(64)).max(50).default([]),
     metadata: z.record(z.string(), z.unknown()).optional(),
+    target: ExperimentTarget.optional().meta({ description: 'Run server-side against this endpoint, one call per example and repetition (needs a Loupe dataset)' }),
   })
   .strict()
   .meta({ id: 'ExperimentCreate' });
@@ -235,3 +252,18 @@ export const ExperimentScoringOut = z
     done: z.boolean(),
   })
   .meta({ id: 'ExperimentScoring' });
+
+/** A server-side experiment's progress (GET /v1/experiments/{id}/target). */
+export const ExperimentTargetOut = z
+  .object({
+    experiment_id: z.string(),
+    url: z.string(),
+    signed: z.boolean(),
+    timeout_ms: z.number(),
+    concurrency: z.number(),
+    max_attempts: z.number(),
+    status: z.enum(['running', 'done']),
+    runs: z.object({ pending: z.number(), running: z.number(), done: z.number(), errored: z.number() }),
+  })
+  .meta({ id: 'ExperimentTargetProgress' });
+export type ExperimentTargetOut = z.infer<typeof ExperimentTargetOut>;

@@ -84,8 +84,8 @@ export async function listExperiments(env: Env, projectId: string, opts: { datas
 export async function createExperiment(
   env: Env,
   projectId: string,
-  body: z.output<typeof ExperimentCreate> & { dataset_version: number },
-  opts: { id?: string; now?: number } = {},
+  body: Omit<z.output<typeof ExperimentCreate>, 'target'> & { dataset_version: number },
+  opts: { id?: string; now?: number; also?: D1PreparedStatement[] } = {},
 ): Promise<ExperimentOut> {
   const now = opts.now ?? Date.now();
   const id = opts.id ?? crypto.randomUUID();
@@ -93,7 +93,7 @@ export async function createExperiment(
   const taken = await db.prepare('SELECT id FROM experiments WHERE project_id = ?1 AND name = ?2').bind(projectId, body.name).first();
   if (taken) throw new ApiError(409, 'conflict', `an experiment named ${body.name} already exists`, 'name');
   await checkEvaluators(env, projectId, body.evaluators ?? []);
-  await db
+  const insert = db
     .prepare(
       `INSERT INTO experiments (project_id, id, name, dataset_id, dataset_version, description, candidate, repetitions, evaluators, metadata, status, created_at, updated_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'running', ?11, ?11)`,
@@ -110,8 +110,9 @@ export async function createExperiment(
       JSON.stringify(body.evaluators ?? []),
       body.metadata && Object.keys(body.metadata).length ? JSON.stringify(body.metadata) : null,
       now,
-    )
-    .run();
+    );
+  // The experiment and what comes with it (a server-side target and its runs) commit together.
+  await db.batch([insert, ...(opts.also ?? [])]);
   return getExperiment(env, projectId, id);
 }
 
