@@ -64,7 +64,7 @@ describe('server-side experiments', () => {
       expect(c.body).toEqual(d.examples.find((x) => x.id === c.headers['x-loupe-example-id'])!.inputs);
     }
     // Never more than `concurrency` calls in flight at once.
-    const events = calls.flatMap((c) => [[c.at, 1], [c.at + c.served_ms!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const events = calls.flatMap((c) => [[c.at, 1], [c.at + (c as { served_ms?: number }).served_ms!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let inFlight = 0;
     let most = 0;
     for (const [, delta] of events) most = Math.max(most, (inFlight += delta));
