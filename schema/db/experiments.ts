@@ -102,9 +102,12 @@ export const experimentVersionBaselines = sqliteTable(
 /** Where a server-side experiment's target stands. */
 export const TARGET_STATUSES = ['running', 'done'] as const;
 
+/** What a server-side experiment calls: a deployed endpoint, or an LLM provider replaying the examples' chat messages. */
+export const TARGET_KINDS = ['endpoint', 'replay'] as const;
+
 /**
  * A server-side experiment's target: the deployed endpoint Loupe calls once per example
- * and repetition through the "experiments" queue. The signing secret is sealed with
+ * and repetition through the "experiments" queue (or, for a prompt replay, the provider). The signing secret is sealed with
  * ENCRYPTION_KEY (never returned). The run state below lives in D1, not in the queue, so
  * a lost message is re-driven (scheduled handler) instead of losing the runs it carried.
  */
@@ -113,7 +116,11 @@ export const experimentTargets = sqliteTable(
   {
     projectId: text('project_id').notNull(),
     experimentId: text('experiment_id').notNull(),
-    url: text('url').notNull(),
+    kind: text('kind', { enum: TARGET_KINDS }).notNull(),
+    /** The endpoint (kind endpoint). */
+    url: text('url'),
+    /** JSON: the replay's provider, model, system prompt and parameters (kind replay). */
+    replay: text('replay'),
     /** Sealed HMAC secret (platform/secrets.ts), or null for unsigned calls. */
     secretCiphertext: text('secret_ciphertext'),
     /** JSON object of extra request headers. */

@@ -15,7 +15,9 @@ CREATE INDEX `experiment_target_runs_state` ON `experiment_target_runs` (`projec
 CREATE TABLE `experiment_targets` (
 	`project_id` text NOT NULL,
 	`experiment_id` text NOT NULL,
-	`url` text NOT NULL,
+	`kind` text NOT NULL,
+	`url` text,
+	`replay` text,
 	`secret_ciphertext` text,
 	`headers` text,
 	`timeout_ms` integer NOT NULL,

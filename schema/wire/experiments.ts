@@ -33,6 +33,25 @@ export const ExperimentTarget = z
   .strict()
   .meta({ id: 'ExperimentTarget' });
 
+/**
+ * Prompt and model replay: re-run each example's chat messages (a dataset of LLM calls)
+ * through a configured provider, with the system prompt, model or parameters changed.
+ */
+export const ExperimentReplay = z
+  .object({
+    provider_id: z.string().min(1).max(64).meta({ description: 'A provider connection of the project (GET /v1/providers)' }),
+    model: z.string().min(1).max(256).optional().meta({ description: "Default: the provider's default model" }),
+    system: z.string().max(100_000).nullable().optional().meta({ description: 'Replaces the system message of every example (null removes it; absent keeps each example\'s own)' }),
+    temperature: z.number().min(0).max(2).default(0),
+    max_tokens: z.number().int().min(1).max(32_000).default(1024),
+    messages_path: z.string().min(1).max(256).default('messages').meta({ description: "Where the chat messages are in the example's inputs (dot path; the inputs themselves when they are a list)" }),
+    timeout_ms: z.number().int().min(1000).max(300_000).default(60_000),
+    concurrency: z.number().int().min(1).max(32).default(4).meta({ description: "Calls in flight at once (also bounded by the provider's max_concurrency)" }),
+    max_attempts: z.number().int().min(1).max(10).default(3),
+  })
+  .strict()
+  .meta({ id: 'ExperimentReplay' });
+
 export const ExperimentCreate = z
   .object({
     name: z.string().min(1).max(256),
@@ -44,6 +63,7 @@ export const ExperimentCreate = z
     evaluators: z.array(z.string().min(1).max(64)).max(50).default([]),
     metadata: z.record(z.string(), z.unknown()).optional(),
     target: ExperimentTarget.optional().meta({ description: 'Run server-side against this endpoint, one call per example and repetition (needs a Loupe dataset)' }),
+    replay: ExperimentReplay.optional().meta({ description: "Run server-side as a prompt replay: each example's chat messages through a provider (needs a Loupe dataset; not with target)" }),
   })
   .strict()
   .meta({ id: 'ExperimentCreate' });
@@ -257,8 +277,10 @@ export const ExperimentScoringOut = z
 export const ExperimentTargetOut = z
   .object({
     experiment_id: z.string(),
-    url: z.string(),
+    kind: z.enum(['endpoint', 'replay']),
+    url: z.string().nullable(),
     signed: z.boolean(),
+    replay: z.object({ provider_id: z.string(), model: z.string().nullable(), system: z.string().nullable().optional(), temperature: z.number(), max_tokens: z.number() }).nullable(),
     timeout_ms: z.number(),
     concurrency: z.number(),
     max_attempts: z.number(),

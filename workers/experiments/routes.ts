@@ -70,7 +70,7 @@ experimentRoutes.openapi(
     const projectId = c.get('auth').projectId;
     const pinned = await pinDatasetVersion(c.env, projectId, body.dataset_id, body.dataset_version);
     const pinnedBody = { ...body, dataset_id: pinned.datasetId, dataset_version: pinned.version };
-    if (body.target) return c.json(await startTargetExperiment(c.env, projectId, pinnedBody), 201);
+    if (body.target || body.replay) return c.json(await startTargetExperiment(c.env, projectId, pinnedBody), 201);
     return c.json(await createExperiment(c.env, projectId, pinnedBody), 201);
   },
 );

@@ -2,7 +2,8 @@
  * The "experiments" queue consumer: each message is one worker slot of a server-side
  * experiment. A slot claims the next run in D1 (a single UPDATE that also checks that
  * fewer than the target's `concurrency` runs hold a live lease, so duplicate or re-driven
- * slots can never exceed it), calls the target, records the run (and its root span, so
+ * slots can never exceed it), calls the target (an endpoint, or the provider of a prompt
+ * replay: replay.ts), records the run (and its root span, so
  * each run is a trace that the experiment's evaluators score when it completes), and
  * sends itself on. Failures worth another attempt (5xx, 429, timeouts, network) put the
  * run back as pending after a backoff; after `max_attempts`, or on a 4xx or a non-JSON
@@ -23,7 +24,8 @@ import { validateSpans } from '../ingest/validate.ts';
 import { writeSpanBatch } from '../store/batch-writer.ts';
 import { endExperiment, getExperiment, recordRuns, runTraceId } from './experiments.ts';
 import { callTarget } from './target-call.ts';
-import { sendSlots, targetSecretContext } from './target.ts';
+import { replayExample } from './replay.ts';
+import { sendSlots, targetSecretContext, type StoredReplay } from './target.ts';
 import type { ExperimentOut } from '../../schema/wire/experiments.ts';
 
 /** Time a claimed run stays reserved beyond the call's own timeout (recording it, writing its span). */
@@ -32,7 +34,9 @@ const LEASE_MARGIN_MS = 30_000;
 const MAX_DELAY_S = 43_200;
 
 interface Target {
-  url: string;
+  kind: 'endpoint' | 'replay';
+  url: string | null;
+  replay: string | null;
   secret_ciphertext: string | null;
   headers: string | null;
   timeout_ms: number;
@@ -122,19 +126,30 @@ async function doRun(env: Env, projectId: string, e: ExperimentOut, t: Target, r
   }
   const example = await getExample(env, projectId, e.dataset_id, run.example_id, e.dataset_version);
   if (!example) return finish(env, projectId, e, run, traceId, { error: `example ${run.example_id} is not in version ${e.dataset_version} of the dataset`, latencyMs: null, input: null });
-  const secret = t.secret_ciphertext ? await decryptSecret(env, t.secret_ciphertext, targetSecretContext(projectId, e.id)) : null;
-  const outcome = await callTarget({
-    url: t.url,
-    secret,
-    headers: t.headers ? JSON.parse(t.headers) : {},
-    timeoutMs: t.timeout_ms,
-    experimentId: e.id,
-    exampleId: run.example_id,
-    repetition: run.repetition,
-    traceId,
-    inputs: example.inputs,
-  });
-  if (outcome.ok) return finish(env, projectId, e, run, traceId, { output: outcome.output, latencyMs: outcome.latencyMs, input: example.inputs });
+  let outcome: { ok: false; error: string; retryable: boolean; retryAfterMs?: number; latencyMs: number };
+  if (t.kind === 'replay') {
+    const r = await replayExample(env, projectId, JSON.parse(t.replay!) as StoredReplay, example.inputs, t.timeout_ms);
+    const input = r.messages ? { messages: r.messages } : example.inputs;
+    if (r.ok) {
+      return finish(env, projectId, e, run, traceId, { output: r.output, latencyMs: r.latencyMs, input, llm: { model: r.model, usage: r.usage, cost: r.cost } });
+    }
+    outcome = r;
+  } else {
+    const secret = t.secret_ciphertext ? await decryptSecret(env, t.secret_ciphertext, targetSecretContext(projectId, e.id)) : null;
+    const called = await callTarget({
+      url: t.url!,
+      secret,
+      headers: t.headers ? JSON.parse(t.headers) : {},
+      timeoutMs: t.timeout_ms,
+      experimentId: e.id,
+      exampleId: run.example_id,
+      repetition: run.repetition,
+      traceId,
+      inputs: example.inputs,
+    });
+    if (called.ok) return finish(env, projectId, e, run, traceId, { output: called.output, latencyMs: called.latencyMs, input: example.inputs });
+    outcome = called;
+  }
   if (outcome.retryable && run.attempts < t.max_attempts) {
     const delayMs = outcome.retryAfterMs ?? backoff(run.attempts - 1, { base: 1000, cap: 300_000 });
     await db
@@ -154,25 +169,37 @@ async function finish(
   e: ExperimentOut,
   run: Claimed,
   traceId: string,
-  r: { output?: unknown; error?: string; latencyMs: number | null; input: unknown },
+  r: { output?: unknown; error?: string; latencyMs: number | null; input: unknown; llm?: { model: string; usage: { input_tokens: number | null; output_tokens: number | null }; cost: number | null } },
 ): Promise<void> {
   const end = Date.now();
   const latency = Math.round(r.latencyMs ?? 0);
   await recordRuns(env, projectId, e.id, [
-    { example_id: run.example_id, repetition: run.repetition, trace_id: traceId, ...(r.output !== undefined ? { output: r.output } : {}), error: r.error ?? null, latency_ms: r.latencyMs === null ? null : latency },
+    {
+      example_id: run.example_id,
+      repetition: run.repetition,
+      trace_id: traceId,
+      ...(r.output !== undefined ? { output: r.output } : {}),
+      error: r.error ?? null,
+      latency_ms: r.latencyMs === null ? null : latency,
+      ...(r.llm ? { tokens: (r.llm.usage.input_tokens ?? 0) + (r.llm.usage.output_tokens ?? 0), cost: r.llm.cost } : {}),
+    },
   ]);
+  const usage = r.llm
+    ? { input_tokens: r.llm.usage.input_tokens, output_tokens: r.llm.usage.output_tokens, total_tokens: (r.llm.usage.input_tokens ?? 0) + (r.llm.usage.output_tokens ?? 0), cost_usd: r.llm.cost }
+    : null;
   const { spans } = validateSpans([
     {
       id: traceId.slice(0, 16),
       trace_id: traceId,
       name: `${e.name}: ${run.example_id}`,
-      kind: 'chain',
+      kind: r.llm ? 'llm' : 'chain',
+      ...(r.llm ? { model: r.llm.model, usage } : {}),
       start_time: new Date(end - latency).toISOString(),
       end_time: new Date(end).toISOString(),
       ...(r.input !== null ? { input: r.input } : {}),
       ...(r.output !== undefined ? { output: r.output } : {}),
       ...(r.error ? { status: 'error', error: r.error } : {}),
-      metadata: { experiment_id: e.id, example_id: run.example_id, repetition: run.repetition, runner: 'loupe-target' },
+      metadata: { experiment_id: e.id, example_id: run.example_id, repetition: run.repetition, runner: r.llm ? 'loupe-replay' : 'loupe-target' },
     },
   ]);
   if (spans.length) await writeSpanBatch(env, projectId, spans, 'native');

@@ -1,5 +1,6 @@
 /**
- * Server-side experiments against a deployed endpoint: starting one (the experiment, its
+ * Server-side experiments, against a deployed endpoint or as a prompt replay through a
+ * provider: starting one (the experiment, its
  * target and one pending run per example and repetition, in one D1 transaction; then
  * `concurrency` worker slots on the "experiments" queue), its progress, and re-driving
  * targets whose slots were lost. The slots themselves run in target-slots.ts.
@@ -11,7 +12,8 @@
  * and no recent activity.
  */
 import type { z } from 'zod';
-import type { ExperimentCreate, ExperimentOut, ExperimentTargetOut } from '../../schema/wire/experiments.ts';
+import type { ExperimentCreate, ExperimentOut, ExperimentReplay, ExperimentTarget, ExperimentTargetOut } from '../../schema/wire/experiments.ts';
+import { loadProvider } from '../llm/providers.ts';
 import type { ExperimentSlotMessage } from '../../schema/queues.ts';
 import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
@@ -44,9 +46,8 @@ export async function startTargetExperiment(
   body: z.output<typeof ExperimentCreate> & { dataset_version: number },
   opts: { send?: boolean } = {},
 ): Promise<ExperimentOut> {
-  const target = body.target!;
-  const bad = checkEndpointUrl(target.url);
-  if (bad) throw new ApiError(400, 'invalid_request', `target.url ${bad}`, 'target.url');
+  if (body.target && body.replay) throw new ApiError(400, 'invalid_request', 'replay: give target (an endpoint) or replay (a provider), not both', 'replay');
+  const runner = body.target ? await endpointRunner(body.target) : await replayRunner(env, projectId, body.replay!);
   if (!(await findDataset(env, projectId, body.dataset_id))) {
     throw new ApiError(400, 'invalid_request', `target: a server-side experiment runs the examples of a Loupe dataset, and ${body.dataset_id} is none`, 'dataset_id');
   }
@@ -64,14 +65,14 @@ export async function startTargetExperiment(
   const id = crypto.randomUUID();
   const now = Date.now();
   const db = dbFor(env, projectId);
-  const secret = target.secret ? await encryptSecret(env, target.secret, targetSecretContext(projectId, id)) : null;
+  const secret = runner.secret ? await encryptSecret(env, runner.secret, targetSecretContext(projectId, id)) : null;
   const also: D1PreparedStatement[] = [
     db
       .prepare(
-        `INSERT INTO experiment_targets (project_id, experiment_id, url, secret_ciphertext, headers, timeout_ms, concurrency, max_attempts, status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?9)`,
+        `INSERT INTO experiment_targets (project_id, experiment_id, kind, url, replay, secret_ciphertext, headers, timeout_ms, concurrency, max_attempts, status, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'running', ?11, ?11)`,
       )
-      .bind(projectId, id, target.url, secret, target.headers ? JSON.stringify(target.headers) : null, target.timeout_ms, target.concurrency, target.max_attempts, now),
+      .bind(projectId, id, runner.kind, runner.url, runner.replay ? JSON.stringify(runner.replay) : null, secret, runner.headers ? JSON.stringify(runner.headers) : null, runner.timeoutMs, runner.concurrency, runner.maxAttempts, now),
   ];
   // D1: 100 bound parameters per statement, so the runs go in as one JSON parameter, 1,000 at a time.
   const insertRuns = db.prepare(
@@ -81,15 +82,57 @@ export async function startTargetExperiment(
   const rows: [string, number][] = [];
   for (const exampleId of exampleIds) for (let rep = 0; rep < body.repetitions; rep++) rows.push([exampleId, rep]);
   for (let i = 0; i < rows.length; i += 1000) also.push(insertRuns.bind(projectId, id, now, JSON.stringify(rows.slice(i, i + 1000))));
-  const { target: _t, ...experiment } = body;
+  const { target: _t, replay: _r, ...experiment } = body;
   const e = await createExperiment(env, projectId, experiment, { id, now, also });
-  if (opts.send !== false) await sendSlots(env, projectId, id, Math.min(target.concurrency, total));
+  if (opts.send !== false) await sendSlots(env, projectId, id, Math.min(runner.concurrency, total));
   return e;
+}
+
+/** What a target row is made of. */
+interface Runner {
+  kind: 'endpoint' | 'replay';
+  url: string | null;
+  secret: string | null;
+  headers: Record<string, string> | null;
+  replay: StoredReplay | null;
+  timeoutMs: number;
+  concurrency: number;
+  maxAttempts: number;
+}
+
+/** A replay as stored: the model resolved at start, so the experiment says what it ran. */
+export interface StoredReplay {
+  provider_id: string;
+  model: string;
+  /** undefined: keep each example's system message; null: drop it; text: replace it. */
+  system?: string | null;
+  temperature: number;
+  max_tokens: number;
+  messages_path: string;
+}
+
+async function endpointRunner(t: z.output<typeof ExperimentTarget>): Promise<Runner> {
+  const bad = checkEndpointUrl(t.url);
+  if (bad) throw new ApiError(400, 'invalid_request', `target.url ${bad}`, 'target.url');
+  return { kind: 'endpoint', url: t.url, secret: t.secret ?? null, headers: t.headers ?? null, replay: null, timeoutMs: t.timeout_ms, concurrency: t.concurrency, maxAttempts: t.max_attempts };
+}
+
+async function replayRunner(env: Env, projectId: string, r: z.output<typeof ExperimentReplay>): Promise<Runner> {
+  const provider = await loadProvider(env, projectId, r.provider_id);
+  if (!provider) throw new ApiError(400, 'invalid_request', `replay.provider_id: provider '${r.provider_id}' not found in this project`, 'replay.provider_id');
+  if (!provider.chat) throw new ApiError(400, 'invalid_request', `replay.provider_id: ${provider.type} providers cannot replay chats; use an OpenAI-compatible or Anthropic connection`, 'replay.provider_id');
+  const model = r.model ?? provider.defaultModel;
+  if (!model) throw new ApiError(400, 'invalid_request', "replay.model: give a model, or set the provider's default_model", 'replay.model');
+  const replay: StoredReplay = { provider_id: provider.id, model, temperature: r.temperature, max_tokens: r.max_tokens, messages_path: r.messages_path, ...(r.system !== undefined ? { system: r.system } : {}) };
+  // The provider's own limit applies to every caller of it; the replay never asks for more.
+  return { kind: 'replay', url: null, secret: null, headers: null, replay, timeoutMs: r.timeout_ms, concurrency: Math.min(r.concurrency, provider.maxConcurrency), maxAttempts: r.max_attempts };
 }
 
 interface TargetRow {
   experiment_id: string;
-  url: string;
+  kind: 'endpoint' | 'replay';
+  url: string | null;
+  replay: string | null;
   secret_ciphertext: string | null;
   timeout_ms: number;
   concurrency: number;
@@ -109,7 +152,18 @@ export async function targetProgress(env: Env, projectId: string, idOrName: stri
     .all<{ state: 'pending' | 'running' | 'done' | 'errored'; n: number }>();
   const runs = { pending: 0, running: 0, done: 0, errored: 0 };
   for (const r of results) runs[r.state] = r.n;
-  return { experiment_id: e.id, url: t.url, signed: t.secret_ciphertext !== null, timeout_ms: t.timeout_ms, concurrency: t.concurrency, max_attempts: t.max_attempts, status: t.status, runs };
+  const replay = t.replay ? (JSON.parse(t.replay) as StoredReplay) : null;
+  return {
+    experiment_id: e.id,
+    kind: t.kind,
+    url: t.url,
+    signed: t.secret_ciphertext !== null,
+    replay: replay ? { provider_id: replay.provider_id, model: replay.model, ...(replay.system !== undefined ? { system: replay.system } : {}), temperature: replay.temperature, max_tokens: replay.max_tokens } : null,    timeout_ms: t.timeout_ms,
+    concurrency: t.concurrency,
+    max_attempts: t.max_attempts,
+    status: t.status,
+    runs,
+  };
 }
 
 /** How long a target may go without any run changing before its slots count as lost. */
