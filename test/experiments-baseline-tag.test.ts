@@ -26,7 +26,7 @@ async function experiment(key: string, datasetId: string, version: number, name:
 
 const gate = (key: string, id: string, body: Record<string, unknown>) => api(`/v1/experiments/${id}/gate`, { key, body });
 
-describe('gate against a tagged baseline', () => {
+describe('gate against a tagged baseline', { timeout: 30_000 }, () => {
   it('compares with the experiment pinned for the tagged version, not the newest pin', async () => {
     const { key } = await makeProject();
     const d = await dataset(key);

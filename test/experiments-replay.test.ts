@@ -37,7 +37,8 @@ async function done(key: string, id: string) {
   }, 30_000);
 }
 
-describe('prompt replay', () => {
+// Queue deliveries take seconds on a loaded machine: well past the 5 s default.
+describe('prompt replay', { timeout: 60_000 }, () => {
   it('re-runs each conversation with the new system prompt and model, recording tokens and cost, scored by the evaluators', async () => {
     const { key } = await makeProject();
     const datasetId = await chats(key);

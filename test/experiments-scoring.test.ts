@@ -41,7 +41,8 @@ async function scoresOf(key: string, experimentId: string) {
   return Object.fromEntries(r.json.runs.map((x: any) => [x.example_id, x.scores]));
 }
 
-describe('experiment scoring', () => {
+// Ingest, the quiet period and the evals queue take seconds on a loaded machine: well past the 5 s default.
+describe('experiment scoring', { timeout: 60_000 }, () => {
   it('code checks read the example: exact match against its outputs, tool sequence against its expected trajectory', async () => {
     const { key } = await makeProject();
     const d = await capitals(key);
@@ -133,6 +134,18 @@ describe('experiment scoring', () => {
     const text = crit.map((c) => c.body.messages.map((m: any) => m.content).join('\n')).join('\n');
     expect(text).toContain('<criteria>\nNames Paris; one sentence.\n</criteria>');
     expect(text).toContain('<criteria>\nNames Rome; one sentence.\n</criteria>');
+  });
+
+  it('a later score of the same key replaces the older one in the summary and the comparison', async () => {
+    const { key } = await makeProject();
+    const base = await api('/v1/experiments', { key, body: { name: 'base', dataset_id: 'ds_newest' } });
+    const cand = await api('/v1/experiments', { key, body: { name: 'cand', dataset_id: 'ds_newest' } });
+    await api(`/v1/experiments/${base.json.id}/runs`, { key, body: { runs: [{ example_id: 'e1', trace_id: 'b-e1', scores: { correct: 1 } }] } });
+    await api(`/v1/experiments/${cand.json.id}/runs`, { key, body: { runs: [{ example_id: 'e1', trace_id: 'c-e1', scores: { correct: 0 } }] } });
+    expect((await api('/v1/feedback', { key, body: { trace_id: 'c-e1', key: 'correct', score: 1, source: 'human' } })).status).toBeLessThan(300);
+    expect((await api(`/v1/experiments/${cand.json.id}`, { key })).json.summary.metrics[0].mean).toBe(1);
+    const c = await api(`/v1/experiments/compare?ids=${base.json.id},${cand.json.id}`, { key });
+    expect(c.json.comparisons[0].examples[0]).toMatchObject({ exampleId: 'e1', status: 'unchanged', metrics: { correct: { baseline: 1, candidate: 1 } } });
   });
 
   it('a trace that is no experiment run says so when a check needs the example', async () => {

@@ -41,7 +41,8 @@ async function hmac(secret: string, text: string) {
   return [...new Uint8Array(await crypto.subtle.sign('HMAC', k, new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-describe('server-side experiments', () => {
+// Queue deliveries with backoff delays take seconds on a loaded machine: well past the 5 s default.
+describe('server-side experiments', { timeout: 60_000 }, () => {
   it('POST each example signed, within the concurrency even with duplicate slots, and record the answers as runs with traces', async () => {
     const { key } = await makeProject();
     const d = await dataset(key, 6);

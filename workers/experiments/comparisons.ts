@@ -9,7 +9,7 @@ import type { ComparisonOut, GateIn, GateOut } from '../../schema/wire/experimen
 import { ApiError } from '../platform/errors.ts';
 import { compareExperiments } from './compare.ts';
 import { gate, GateUsageError } from './gate.ts';
-import { baselineOf, getExperiment, listRuns, recordGate, runScores, versionBaselineOf } from './experiments.ts';
+import { baselineOf, getExperiment, listRuns, loadRunScores, recordGate, versionBaselineOf } from './experiments.ts';
 import type { RunScores } from './runs.ts';
 import type { ExperimentOut } from '../../schema/wire/experiments.ts';
 import { getTrace } from '../store/trace-query.ts';
@@ -65,7 +65,7 @@ export async function compareStored(
   if (ids.length < 2) throw new ApiError(400, 'invalid_request', 'ids: name at least two experiments, the baseline first', 'ids');
   const experiments = await Promise.all(ids.map((id) => getExperiment(env, projectId, id)));
   checkSameDataset(experiments);
-  const runs = await Promise.all(experiments.map((e) => listRuns(env, projectId, e.id).then(runScores)));
+  const runs = await Promise.all(experiments.map((e) => loadRunScores(env, projectId, e.id)));
   const [base, ...candidates] = experiments;
   const out: ComparisonOut[] = [];
   for (const [i, cand] of candidates.entries()) {
@@ -121,7 +121,7 @@ export async function gateStored(env: Env, projectId: string, candidateId: strin
   }
   if (base.id === cand.id) throw new ApiError(400, 'invalid_request', 'baseline: the candidate cannot be its own baseline', 'baseline');
   checkSameDataset([base, cand]);
-  const [baseRuns, candRuns] = await Promise.all([listRuns(env, projectId, base.id).then(runScores), listRuns(env, projectId, cand.id).then(runScores)]);
+  const [baseRuns, candRuns] = await Promise.all([loadRunScores(env, projectId, base.id), loadRunScores(env, projectId, cand.id)]);
   const examples = await sharedExamples(projectId, base, cand, baseRuns, candRuns, datasets);
   const pinned = datasets ? await datasets.pinnedIds(projectId, cand.dataset_id, cand.dataset_version) : [];
   let g;

@@ -224,6 +224,60 @@ export async function listRuns(env: Env, projectId: string, experimentId: string
   return [...out.values()];
 }
 
+// The comparison's read: no outputs (compare never looks at them), rows as arrays, and
+// feedback read through its covering index (project_id, trace_id, key, score) only; the
+// rare run with two scores of one key is settled by a second, small query.
+const RUN_SCORES = `SELECT r.example_id, r.repetition, r.trace_id, r.error, r.latency_ms, r.tokens, r.cost_usd, f.key, f.score
+FROM experiment_runs r
+LEFT JOIN feedback f ON f.project_id = r.project_id AND f.trace_id = r.trace_id AND f.score IS NOT NULL
+WHERE r.project_id = ?1 AND r.experiment_id = ?2
+ORDER BY r.example_id, r.repetition`;
+
+type RunScoreRow = [string, number, string, string | null, number | null, number | null, number | null, string | null, number | null];
+
+/**
+ * An experiment's runs in the comparison core's shape, read for speed (compare and gate
+ * over 10,000-example experiments): the same scores as listRuns, newest per key.
+ */
+export async function loadRunScores(env: Env, projectId: string, experimentId: string): Promise<RunScores[]> {
+  const db = dbFor(env, projectId);
+  const rows = await db.prepare(RUN_SCORES).bind(projectId, experimentId).raw<RunScoreRow>();
+  const out: RunScores[] = [];
+  const byTrace = new Map<string, RunScores[]>();
+  const twice = new Set<string>();
+  let last: RunScores | null = null;
+  let lastId = '';
+  for (const [exampleId, repetition, traceId, error, latencyMs, tokens, cost, key, score] of rows) {
+    const id = `${exampleId}\u0000${repetition}`;
+    if (!last || id !== lastId) {
+      last = { exampleId, repetition, scores: {}, error, latencyMs, tokens, cost };
+      lastId = id;
+      out.push(last);
+      const list = byTrace.get(traceId);
+      if (list) list.push(last);
+      else byTrace.set(traceId, [last]);
+    }
+    if (key === null || score === null) continue;
+    if (key in last.scores) {
+      twice.add(traceId);
+      continue;
+    }
+    last.scores[key] = score;
+  }
+  if (twice.size) {
+    // D1: 100 bound parameters per statement, so the ids go in as one JSON parameter.
+    const ids = [...twice];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const fix = await db
+        .prepare('SELECT trace_id, key, score FROM feedback WHERE project_id = ?1 AND trace_id IN (SELECT value FROM json_each(?2)) AND score IS NOT NULL ORDER BY updated_at')
+        .bind(projectId, JSON.stringify(ids.slice(i, i + 1000)))
+        .raw<[string, string, number]>();
+      for (const [traceId, key, score] of fix) for (const run of byTrace.get(traceId) ?? []) run.scores[key] = score;
+    }
+  }
+  return out;
+}
+
 /** An experiment's runs in the comparison core's shape. */
 export function runScores(runs: readonly ExperimentRunOut[]): RunScores[] {
   return runs.map((r) => ({ exampleId: r.example_id, repetition: r.repetition, scores: r.scores, error: r.error, latencyMs: r.latency_ms, tokens: r.tokens, cost: r.cost }));

@@ -21,7 +21,7 @@ import {
   GateIn,
   GateOut,
 } from '../../schema/wire/experiments.ts';
-import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, pinBaseline, recordRuns, runScores } from './experiments.ts';
+import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, loadRunScores, pinBaseline, recordRuns } from './experiments.ts';
 import { compareStored, diffStored, gateStored } from './comparisons.ts';
 import { datasetExamples, pinDatasetVersion } from './dataset-examples.ts';
 import { summarizeExperiment } from './summary.ts';
@@ -163,7 +163,7 @@ experimentRoutes.openapi(
   async (c) => {
     const projectId = c.get('auth').projectId;
     const e = await getExperiment(c.env, projectId, c.req.valid('param').id);
-    const summary = summarizeExperiment(runScores(await listRuns(c.env, projectId, e.id)));
+    const summary = summarizeExperiment(await loadRunScores(c.env, projectId, e.id));
     return c.json({ ...e, summary }, 200);
   },
 );
