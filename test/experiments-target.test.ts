@@ -10,6 +10,7 @@ import { env } from 'cloudflare:workers';
 import { api, eventually, makeProject } from './helpers.ts';
 import { fakeUrl, received, scenarioId, script } from './evals-helpers.ts';
 import { redriveTargets, startTargetExperiment } from '../workers/experiments/target.ts';
+import { consumeExperimentSlotDeadLetters } from '../workers/experiments/target-slots.ts';
 
 const SECRET = 'target-signing-secret-0123456789';
 
@@ -121,6 +122,14 @@ describe('server-side experiments', { timeout: 60_000 }, () => {
     expect(await redriveTargets(env, { projectId, now: Date.now() + 120_000 })).toBe(1);
     expect((await finished(key, e.id)).runs).toEqual({ pending: 0, running: 0, done: 3, errored: 0 });
     expect(await received(sc)).toHaveLength(3);
+  });
+
+  it('acks dead-lettered slots (their experiment is re-driven from D1) and drops malformed ones', async () => {
+    const acked: string[] = [];
+    const message = (id: string, body: unknown) => ({ id, body, attempts: 11, timestamp: new Date(), ack: () => acked.push(id), retry: () => {} });
+    const batch = { queue: 'loupe-experiments-dlq', messages: [message('m1', { v: 1, type: 'slot', project_id: 'p', experiment_id: 'e' }), message('m2', { nope: true })], ackAll() {}, retryAll() {} };
+    await consumeExperimentSlotDeadLetters(batch as unknown as MessageBatch<unknown>);
+    expect(acked.sort()).toEqual(['m1', 'm2']);
   });
 
   it('answer bad targets with the field at fault, write nothing, and 404 for another project', async () => {
