@@ -29,6 +29,8 @@ export default defineConfig(async () => ({
                 'loupe-review-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
                 'loupe-experiments': { maxBatchSize: 1, maxBatchTimeout: 0.02, maxRetries: 10, deadLetterQueue: 'loupe-experiments-dlq' },
                 'loupe-experiments-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
+                'loupe-datasets': { maxBatchSize: 20, maxBatchTimeout: 0.02, maxRetries: 10, deadLetterQueue: 'loupe-datasets-dlq' },
+                'loupe-datasets-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
               },
               bindings: {
                 SETUP_SECRET: 'test-setup-secret',

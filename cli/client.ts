@@ -13,7 +13,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 /** One API call. */
 export interface RequestOptions<S extends z.ZodType> {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   schema: S;
@@ -91,4 +91,34 @@ function apiError(status: number, json: unknown, conn: Connection, url: URL): Cl
     return new CliError(message, EXIT.usage);
   }
   return new CliError(`${conn.url} failed: ${status} ${message}`, EXIT.server);
+}
+
+/**
+ * A call whose body or answer is not JSON (dataset import and export): `body` is sent as
+ * is with `contentType`; the answer comes back as the Response, already checked for errors.
+ */
+export async function requestRaw(conn: Connection, path: string, opts: { method?: 'GET' | 'POST'; query?: Record<string, string | number | undefined>; body?: BodyInit; contentType?: string }): Promise<Response> {
+  const url = new URL(conn.url + path);
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+  const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
+  const headers: Record<string, string> = { authorization: `Bearer ${conn.apiKey}`, 'user-agent': 'loupe-cli' };
+  if (opts.contentType) headers['content-type'] = opts.contentType;
+  let res: Response;
+  try {
+    // No overall timeout: a large export streams for as long as it takes.
+    res = await fetch(url, { method, headers, body: opts.body });
+  } catch (err) {
+    throw new CliError(`cannot reach Loupe at ${conn.url}: ${networkReason(err)}; check --url, LOUPE_URL or \`loupe login\``, EXIT.server);
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new CliError(`${conn.url} does not look like a Loupe server: ${method} ${url.pathname} answered ${res.status}; check --url, LOUPE_URL or \`loupe login\``, EXIT.server);
+    }
+    throw apiError(res.status, json, conn, url);
+  }
+  return res;
 }

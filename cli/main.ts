@@ -14,6 +14,7 @@ import { openCommand } from './commands/open.ts';
 import { experimentsCommands, isGateCommand } from './commands/experiments.ts';
 import { calibrationCommands } from './commands/calibration.ts';
 import { insightsCommands } from './commands/insights.ts';
+import { datasetsCommands } from './commands/datasets.ts';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   openCommand(program);
   experimentsCommands(program);
   insightsCommands(program);
+  datasetsCommands(program);
   // Subcommands stop on their own errors too, so every error reaches run() below.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

@@ -14,6 +14,8 @@ export const IngestMessage = z.object({
   project_id: Id,
   /** R2 key of an NDJSON object of NormalizedSpan lines. */
   key: z.string().min(1).max(1024),
+  /** Set when the sweeper re-sent it from the ledger (its first message was lost). */
+  swept: z.literal(true).optional(),
 });
 export type IngestMessage = z.infer<typeof IngestMessage>;
 
@@ -99,3 +101,21 @@ export const ExperimentSlotMessage = z.object({
   experiment_id: Id,
 });
 export type ExperimentSlotMessage = z.infer<typeof ExperimentSlotMessage>;
+
+/**
+ * Queue "datasets", sent by the evals matcher for a rule with an "add to dataset" action:
+ * add these completed, matched traces to the dataset. The example id is derived from
+ * (dataset, trace) and an existing one is left alone, so redelivery adds nothing twice.
+ */
+export const DatasetAddMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('add_traces'),
+  project_id: Id,
+  dataset_id: Id,
+  rule_id: Id,
+  trace_ids: z.array(Id).min(1),
+});
+export type DatasetAddMessage = z.infer<typeof DatasetAddMessage>;
+
+/** Most traces one DatasetAddMessage carries (ids <= 128 chars: far under 128 KB). */
+export const MAX_TRACES_PER_DATASET_MESSAGE = 500;

@@ -32,6 +32,8 @@ export interface LocalOptions {
   log?: (line: string) => void;
   /** The Worker's DevTools inspector port (bench/profile-worker.ts attaches a CPU profiler); default: any free port. */
   inspectorPort?: number;
+  /** Run wrangler in its own process group, so `process.kill(-child.pid)` reaches workerd too (the crash soak kills it that way). */
+  detached?: boolean;
 }
 
 /** A running local instance and the credentials it was set up with. */
@@ -90,11 +92,11 @@ export interface WranglerDev {
  * `healthPath` answers 200; stops it and throws with its output if it exits or has not
  * answered within 120 s.
  */
-export async function startWranglerDev(opts: { args: string[]; port: number; healthPath: string; env?: Record<string, string>; verbose?: boolean; inspectorPort?: number }): Promise<WranglerDev> {
+export async function startWranglerDev(opts: { args: string[]; port: number; healthPath: string; env?: Record<string, string>; verbose?: boolean; inspectorPort?: number; detached?: boolean }): Promise<WranglerDev> {
   const port = opts.port || (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const args = ['dev', ...opts.args, '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(opts.inspectorPort || (await freePort())), '--show-interactive-dev-session=false'];
-  const child = spawn(wrangler, args, { cwd: repoRoot, env: { ...processEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(wrangler, args, { cwd: repoRoot, env: { ...processEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-20_000);
@@ -104,7 +106,7 @@ export async function startWranglerDev(opts: { args: string[]; port: number; hea
   child.stderr?.on('data', keep);
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGINT');
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
@@ -151,6 +153,32 @@ async function ensureSetUp(url: string, persistTo: string, setupSecret: string):
   return state;
 }
 
+/**
+ * `wrangler dev` does not fire Cron Triggers on its own (deployed, Cloudflare does), but
+ * Miniflare serves the scheduled handler at /cdn-cgi/local/scheduled: call it on the
+ * wrangler.toml timetable, every minute (the ingest sweeper) and on the hour (scheduled
+ * Insights reports), and once right away so a restart after a crash starts recovering at
+ * once. Returns the function that stops the timer.
+ */
+export function startLocalCron(url: string, log?: (line: string) => void): () => void {
+  const fire = async (cron: string) => {
+    try {
+      const res = await fetch(`${url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(cron)}`);
+      if (!res.ok) log?.(`local cron "${cron}": ${res.status} ${await res.text()}`);
+    } catch {
+      // wrangler dev is stopping or restarting; the next tick tries again
+    }
+  };
+  const tick = () => {
+    void fire('* * * * *');
+    if (new Date().getUTCMinutes() === 0) void fire('0 * * * *');
+  };
+  tick();
+  const timer = setInterval(tick, 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Starts a local Loupe and resolves once it answers, is set up and (if asked) holds the demo. */
 export async function startLoupe(opts: LocalOptions): Promise<LocalLoupe> {
   const setupSecret = opts.vars.SETUP_SECRET;
@@ -161,7 +189,13 @@ export async function startLoupe(opts: LocalOptions): Promise<LocalLoupe> {
   // asking for a Cloudflare login; everything else is local anyway.
   const args = ['--local', '--persist-to', opts.persistTo];
   for (const [name, value] of Object.entries(opts.vars)) args.push('--var', `${name}:${value}`);
-  const { url, port, child, stop } = await startWranglerDev({ args, port: opts.port, healthPath: '/v1/health', env: opts.env, verbose: opts.verbose, inspectorPort: opts.inspectorPort });
+  const dev = await startWranglerDev({ args, port: opts.port, healthPath: '/v1/health', env: opts.env, verbose: opts.verbose, inspectorPort: opts.inspectorPort, detached: opts.detached });
+  const { url, port, child } = dev;
+  const stopCron = startLocalCron(url, opts.log);
+  const stop = async () => {
+    stopCron();
+    await dev.stop();
+  };
   try {
     const state = await ensureSetUp(url, opts.persistTo, setupSecret);
     if (opts.demo && !state.demo_loaded) {

@@ -5,22 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { api, makeKey, makeProject } from './helpers.ts';
 import { createEvaluator } from './evals-helpers.ts';
-
-/** An evaluator score as the eval consumer writes it (source evaluator, its version). */
-async function judgeScore(projectId: string, evaluatorId: string, version: number, traceId: string, key: string, score: number | null, opts: { value?: unknown; comment?: string; at?: number } = {}) {
-  const at = opts.at ?? Date.now();
-  await env.DB.prepare(
-    `INSERT INTO feedback (id, project_id, trace_id, span_id, key, score, value, comment, source, author, evaluator_id, evaluator_version, created_at, updated_at)
-     VALUES (?, ?, ?, NULL, ?, ?, ?, ?, 'evaluator', ?, ?, ?, ?, ?)`,
-  )
-    .bind(`ev-${evaluatorId}-${version}-${traceId}`, projectId, traceId, key, score, opts.value === undefined ? null : JSON.stringify(opts.value), opts.comment ?? null, evaluatorId, evaluatorId, version, at, at)
-    .run();
-}
-
-async function human(key: string, traceId: string, fbKey: string, body: Record<string, unknown>) {
-  const res = await api('/v1/feedback', { key, body: { trace_id: traceId, key: fbKey, source: 'human', ...body } });
-  expect(res.status).toBe(200);
-}
+import { human, judgeScore } from './calibration-helpers.ts';
 
 /** (human, judge) boolean pairs on traces t0..tn. */
 async function booleanSetup(pairs: [boolean, boolean][]) {

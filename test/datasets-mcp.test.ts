@@ -26,6 +26,10 @@ describe('dataset MCP tools', () => {
     const client = await connect(p.key);
     expect(textOf(await client.callTool({ name: 'list_datasets', arguments: {} }))).toContain('| mcp-set |');
     expect(textOf(await client.callTool({ name: 'add_examples_from_traces', arguments: { dataset: 'mcp-set', trace_ids: ['dsm-1'] } }))).toContain('(version 1)');
+    const again = textOf(await client.callTool({ name: 'add_examples_from_traces', arguments: { dataset: 'mcp-set', trace_ids: ['dsm-1', 'no-such-trace'] } }));
+    expect(again).toContain('dsm-1 -> example');
+    expect(again).toContain('(already in the dataset)');
+    expect(again).toContain('no-such-trace: trace not found');
     const read = textOf(await client.callTool({ name: 'read_examples', arguments: { dataset: 'mcp-set' } }));
     expect(read).toContain('mcp-set at version 1: 1 examples');
     expect(read).toContain('"input":"question dsm-1"');

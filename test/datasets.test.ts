@@ -165,7 +165,7 @@ describe('dataset export', () => {
     expect(lines.map((l) => l.inputs.q).sort()).toEqual(['a', 'b']);
     const csv = await api(`/v1/datasets/${ds.id}/export?format=csv`, { key: p.key });
     const rows = csv.text.trim().split('\r\n');
-    expect(rows[0]).toBe('id,inputs,outputs,criteria,expected_trajectory,metadata,tags,splits');
+    expect(rows[0]).toBe('id,inputs,outputs,criteria,expected_trajectory,metadata,tags,splits,source');
     expect(rows).toHaveLength(4);
     expect(csv.text).toContain(`'=HYPERLINK`);
     expect((await api(`/v1/datasets/${ds.id}/export`, { key: (await makeProject('ds-export-b')).key })).status).toBe(404);
@@ -176,7 +176,7 @@ describe('dataset OpenAPI', () => {
   it('documents every dataset route', async () => {
     const doc = (await api('/v1/openapi.json')).json;
     const base = '/v1/datasets/{dataset}';
-    for (const path of ['/v1/datasets', base, `${base}/examples`, `${base}/examples/{example}`, `${base}/examples/{example}/archive`, `${base}/examples/from-trace`, `${base}/examples/from-filter`, `${base}/versions`, `${base}/tags/{tag}`, `${base}/diff`, `${base}/export`]) {
+    for (const path of ['/v1/datasets', base, `${base}/examples`, `${base}/examples/{example}`, `${base}/examples/{example}/archive`, `${base}/examples/from-trace`, `${base}/examples/from-filter`, `${base}/versions`, `${base}/tags/{tag}`, `${base}/diff`, `${base}/export`, `${base}/import`]) {
       expect(doc.paths[path], path).toBeDefined();
     }
   });

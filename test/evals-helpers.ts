@@ -25,7 +25,7 @@ export const fakeUrl = () => inject('fakeProvider');
 export const scenarioId = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
 /** Scripts a scenario: steps in order, then `then` forever. */
-export async function script(id: string, scenario: { steps: unknown[]; then?: unknown; expect_key?: string }): Promise<void> {
+export async function script(id: string, scenario: { steps: unknown[]; then?: unknown; expect_key?: string; match?: { contains: string; step: unknown }[] }): Promise<void> {
   const res = await fetch(`${fakeUrl()}/__scenarios/${id}`, { method: 'PUT', body: JSON.stringify(scenario) });
   if (!res.ok) throw new Error(`scripting the fake provider failed: ${res.status}`);
 }

@@ -216,6 +216,25 @@ describe('queue redelivery', () => {
 });
 
 describe('judges through rules', () => {
+  it("a score's link to its judge call answers 200 the moment the score is readable", async () => {
+    const { key } = await makeProject();
+    const sc = scenarioId('link');
+    await script(sc, { steps: [], then: { verdict: { reasoning: 'Fine.', verdict: true } } });
+    const providerId = await fakeOpenAiProvider(key, sc);
+    const ev = await createEvaluator(key, { template: 'relevance', config: { provider_id: providerId } });
+    await rule(key, { name: 'link', evaluator_ids: [ev.id] });
+    await postSpans(key, [span('root', 'lk', { kind: 'agent', input: 'Where is my bag?', output: 'In Denver.', end_time: '2026-01-01T00:00:01Z' })]);
+    // Poll the score as a client would; the first time it is there, its link must resolve.
+    const fb = await eventually(async () => {
+      const [f] = await feedbackOf(key, 'lk');
+      if (!f) throw new Error('no score yet');
+      return f;
+    }, 20_000);
+    const res = await api(`/v1/judge-traces/${fb.metadata.judge_trace_id}`, { key });
+    expect(res.status).toBe(200);
+    expect(res.json.trace.metadata).toMatchObject({ source_trace_id: 'lk', feedback_id: fb.id });
+  });
+
   it('record each judge call as a trace in the system project, readable only by the scored project', async () => {
     const { key } = await makeProject();
     const other = await makeProject('other');
@@ -230,11 +249,10 @@ describe('judges through rules', () => {
     expect(fb).toMatchObject({ key: 'relevance', score: 1, value: true, comment: 'On topic.', source: 'evaluator', evaluator_id: ev.id, evaluator_version: 1 });
     const judgeTraceId = fb.metadata.judge_trace_id;
     expect(judgeTraceId).toMatch(/^judge-/);
-    const judge = await eventually(async () => {
-      const res = await api(`/v1/judge-traces/${judgeTraceId}`, { key });
-      if (res.status !== 200) throw new Error(res.text);
-      return res.json;
-    });
+    // Indexed before the score was written: readable at once, no wait.
+    const judgeRes = await api(`/v1/judge-traces/${judgeTraceId}`, { key });
+    expect(judgeRes.status).toBe(200);
+    const judge = judgeRes.json;
     const llm = judge.spans.find((s: any) => s.kind === 'llm');
     expect(llm.input.messages[1].content).toContain('Where is my bag?');
     expect(JSON.parse(llm.output.content)).toEqual({ reasoning: 'On topic.', verdict: true });

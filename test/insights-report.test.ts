@@ -256,11 +256,18 @@ describe('insights reports', () => {
     // Per release, from the traces themselves with the equivalent filter (default failure definition, as the report).
     expect(open.json.releases.reduce((n: number, r: any) => n + r.traces, 0)).toBe(p.support);
     expect(open.json.releases.reduce((n: number, r: any) => n + r.failures, 0)).toBe(p.failures);
+    // Tracking it again (a double click, a retry) keeps one entry; the new threshold replaces the old.
     const fixed = await api('/v1/insights/tracked', { key, body: { report_id: reportId, pattern: p.id, threshold: 1 } });
-    expect(fixed.json.status).toBe('fixed');
+    expect(fixed.status).toBe(200);
+    expect(fixed.json).toMatchObject({ id: open.json.id, status: 'fixed', threshold: 1 });
     const list = await api('/v1/insights/tracked', { key });
-    expect(list.json.tracked.map((t: any) => t.id)).toEqual(expect.arrayContaining([open.json.id, fixed.json.id]));
-    expect((await api(`/v1/insights/tracked/${open.json.id}`, { key: (await makeProject('other-track')).key })).status).toBe(404);
+    expect(list.json.tracked.filter((t: any) => t.pattern_key === p.key).map((t: any) => t.id)).toEqual([open.json.id]);
+    const other = await makeProject('other-track');
+    expect((await api(`/v1/insights/tracked/${open.json.id}`, { key: other.key })).status).toBe(404);
+    expect((await api(`/v1/insights/tracked/${open.json.id}`, { key: other.key, method: 'DELETE' })).status).toBe(404);
+    expect((await api(`/v1/insights/tracked/${open.json.id}`, { key, method: 'DELETE' })).status).toBe(204);
+    expect((await api(`/v1/insights/tracked/${open.json.id}`, { key })).status).toBe(404);
+    expect((await api(`/v1/insights/tracked/${open.json.id}`, { key, method: 'DELETE' })).status).toBe(404);
     expect((await api('/v1/insights/tracked', { key, body: { report_id: reportId, pattern: 'p999' } })).json.error.path).toBe('pattern');
   });
 

@@ -26,7 +26,7 @@ describe('queue consumers and malformed messages', () => {
 
   it('the evals and review consumers ack messages of an unknown shape without acting on them', async () => {
     const { projectId } = await makeProject();
-    for (const queue of ['loupe-evals', 'loupe-evals-dlq', 'loupe-review', 'loupe-review-dlq', 'loupe-ingest-dlq']) {
+    for (const queue of ['loupe-evals', 'loupe-evals-dlq', 'loupe-review', 'loupe-review-dlq', 'loupe-ingest-dlq', 'loupe-datasets', 'loupe-datasets-dlq']) {
       const batch = createMessageBatch<unknown>(queue, [
         { id: 'a', timestamp: new Date(), attempts: 1, body: { v: 1, type: 'evaluate', project_id: projectId } },
         { id: 'b', timestamp: new Date(), attempts: 1, body: 'not even an object' },

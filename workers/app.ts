@@ -39,6 +39,12 @@ import { datasetRoutes } from './datasets/routes.ts';
 import { experimentRoutes } from './experiments/routes.ts';
 import { calibrationRoutes } from './calibration/agreement-route.ts';
 import { insightsRoutes } from './insights/routes.ts';
+import { auditRoutes } from './tenancy/audit-route.ts';
+import { passwordResetRoutes } from './tenancy/password-resets-route.ts';
+import { secretRoutes } from './evals/secrets-route.ts';
+import { langsmithDatasetApi } from './datasets/langsmith-routes.ts';
+import { langsmithSessionRoutes } from './experiments/langsmith-sessions-route.ts';
+import { langsmithLinkRoutes } from './experiments/langsmith-link-route.ts';
 
 export const app = newRouter();
 
@@ -50,6 +56,10 @@ app.route('/', otlpRoutes);
 // LangSmith SDKs: LANGSMITH_ENDPOINT=<loupe> or <loupe>/api/v1.
 app.route('/', langsmithRoutes);
 app.route('/api/v1', langsmithRoutes);
+// LangSmith datasets and experiment sessions: under /api/v1 only (the UI owns /datasets); see docs/datasets.md.
+app.route('/api', langsmithDatasetApi);
+app.route('/api/v1', langsmithSessionRoutes);
+app.route('/', langsmithLinkRoutes);
 // Before traceRoutes: /v1/traces/facets would otherwise match /v1/traces/{id}.
 app.route('/', facetRoutes);
 app.route('/', traceRoutes);
@@ -83,6 +93,9 @@ app.route('/', queueLiveRoutes);
 app.route('/', datasetRoutes);
 app.route('/', experimentRoutes);
 app.route('/', insightsRoutes);
+app.route('/', auditRoutes);
+app.route('/', passwordResetRoutes);
+app.route('/', secretRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

@@ -8,6 +8,15 @@ import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consume
 import { runDueSchedules } from './insights/schedule.ts';
 import { consumeExperimentSlotDeadLetters, consumeExperimentSlots } from './experiments/target-slots.ts';
 import { redriveTargets } from './experiments/target.ts';
+import { sweepTraceSignals, sweepUnindexedBatches } from './store/sweeper.ts';
+import { sweepEvalWork } from './evals/sweeper.ts';
+import { continueKeyRotation } from './evals/secret-rotation.ts';
+import { consumeDatasetAdds, consumeDatasetDeadLetters } from './datasets/consumer.ts';
+import { connectDatasets } from './review/dataset-port.ts';
+import { reviewDatasetPort } from './datasets/from-review.ts';
+
+// Review reaches datasets (a higher floor) through a port: queues naming a dataset, finished reviews becoming examples.
+connectDatasets(reviewDatasetPort);
 
 /** The review hub Durable Object class (one per project), bound as REVIEW_HUB. */
 export { ReviewHub } from './review/hub/hub.ts';
@@ -33,16 +42,32 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
       return consumeExperimentSlots(batch, env);
     case 'loupe-experiments-dlq':
       return consumeExperimentSlotDeadLetters(batch);
+    case 'loupe-datasets':
+      return consumeDatasetAdds(batch, env);
+    case 'loupe-datasets-dlq':
+      return consumeDatasetDeadLetters(batch);
     default:
       console.error(`no consumer for queue ${batch.queue}; retrying`);
       batch.retryAll();
   }
 }
 
-/** Cron Triggers (wrangler.toml [triggers]): the hourly pass over scheduled Insights reports, and re-driving server-side experiments whose queue slots were lost. */
-async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
-  await runDueSchedules(env);
-  await redriveTargets(env);
+/** The hourly cron (wrangler.toml [triggers]); the other one runs every minute. */
+const HOURLY_CRON = '0 * * * *';
+
+/**
+ * Cron Triggers (wrangler.toml [triggers]): every minute the sweepers re-send what lost
+ * queue messages left behind (unindexed batches, trace signals, evaluation jobs, server-side
+ * experiments' worker slots) and,
+ * during a key rotation, secrets are re-encrypted; hourly, the pass over scheduled
+ * Insights reports.
+ */
+async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  if (controller.cron === HOURLY_CRON) return void (await runDueSchedules(env));
+  // Each on its own: one failing must not keep the others from running.
+  // continueKeyRotation only does work while ENCRYPTION_KEY_PREVIOUS is set.
+  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), continueKeyRotation(env), redriveTargets(env)]);
+  for (const r of results) if (r.status === 'rejected') console.error('sweep failed', r.reason);
 }
 
 export default { fetch: app.fetch, queue, scheduled } satisfies ExportedHandler<Env>;

@@ -1,8 +1,8 @@
-/** `loupe insights run|list|get|patterns`: Insights reports (docs/insights.md) from a terminal or an agent. */
+/** `loupe insights run|list|get|patterns|traces|evaluator|track|tracked|untrack`: Insights reports (docs/insights.md) from a terminal or an agent. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { PatternOut, ReportOut, ReportRow } from '../../schema/wire/insights.ts';
-import { patternsTable, reportMarkdown, reportsTable } from '../../schema/render/insights.ts';
+import { PatternOut, ReportOut, ReportRow, TrackedOut } from '../../schema/wire/insights.ts';
+import { patternsTable, reportMarkdown, reportsTable, trackedTable } from '../../schema/render/insights.ts';
 import { request } from '../client.ts';
 import { resolveConnection } from '../config.ts';
 import { CliError, EXIT } from '../errors.ts';
@@ -147,5 +147,42 @@ export function insightsCommands(program: Command): void {
       if (g.format !== 'md') return print(jsonOutput(g.format, out, [out]));
       const head = out.evaluator ? `Created evaluator \`${String(out.evaluator.id)}\` from ${cluster} of \`${reportId}\`.` : `Evaluator drafted from ${cluster} of \`${reportId}\` (not created: review it, then \`--create\` or POST it to /v1/evaluators):`;
       await print(`${head}\n\n\`\`\`json\n${JSON.stringify(out.draft, null, 2)}\n\`\`\`\n`);
+    });
+
+  insights
+    .command('track')
+    .description('track a pattern until it is fixed: its rate in later reports and per release (tracking it again keeps one entry)')
+    .argument('<report>', 'the report id, or latest')
+    .argument('<pattern>', 'a pattern id (p1, ...)')
+    .option('--threshold <rate>', "failure rate under which it counts as fixed, 0..1 (default: the report's base rate)")
+    .action(async (id: string, pattern: string, flags: { threshold?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalFlags>();
+      const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold);
+      if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new CliError(`--threshold: a failure rate between 0 and 1, got '${flags.threshold}'`, EXIT.usage);
+      const conn = await resolveConnection(g);
+      const t = await request(conn, '/v1/insights/tracked', { body: { report_id: await resolveReport(conn, id), pattern, ...(threshold === undefined ? {} : { threshold }) }, schema: TrackedOut });
+      await print(g.format === 'md' ? trackedTable([t]) : jsonOutput(g.format, t, [t]));
+    });
+
+  insights
+    .command('tracked')
+    .description('tracked patterns with their status (open or fixed) and rate over later reports and releases')
+    .argument('[id]', 'one tracked pattern')
+    .action(async (id: string | undefined, _flags: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalFlags>();
+      const conn = await resolveConnection(g);
+      const rows = id ? [await request(conn, `/v1/insights/tracked/${encodeURIComponent(id)}`, { schema: TrackedOut })] : (await request(conn, '/v1/insights/tracked', { schema: z.object({ tracked: z.array(TrackedOut) }) })).tracked;
+      await print(g.format === 'md' ? trackedTable(rows) : jsonOutput(g.format, id ? rows[0] : { tracked: rows }, rows));
+    });
+
+  insights
+    .command('untrack')
+    .description('stop tracking a pattern')
+    .argument('<id>', 'the tracked pattern id (it_...)')
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalFlags>();
+      const conn = await resolveConnection(g);
+      await request(conn, `/v1/insights/tracked/${encodeURIComponent(id)}`, { method: 'DELETE', schema: z.null() });
+      await print(g.format === 'md' ? `No longer tracking \`${id}\`.\n` : jsonOutput(g.format, { id, tracked: false }, [{ id, tracked: false }]));
     });
 }

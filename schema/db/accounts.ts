@@ -46,3 +46,25 @@ export const invites = sqliteTable(
   },
   (t) => [uniqueIndex('invites_token').on(t.tokenHash), index('invites_org').on(t.orgId, t.createdAt)],
 );
+
+/**
+ * A password reset link an owner or admin issued for a member. Like invites, the link
+ * carries the token and only its SHA-256 is stored. Usable once, until `expires_at`;
+ * issuing a new one for the same user supersedes (revokes) the pending ones.
+ */
+export const passwordResets = sqliteTable(
+  'password_resets',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    /** The organisation whose owner or admin issued it. */
+    orgId: text('org_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('password_resets_token').on(t.tokenHash), index('password_resets_user').on(t.userId)],
+);

@@ -96,6 +96,8 @@ export const evalRules = sqliteTable(
     samplingRate: real('sampling_rate').notNull(),
     /** JSON array of evaluator ids (each runs its newest version). */
     evaluatorIds: text('evaluator_ids').notNull(),
+    /** The rule's dataset action: matching traces are added to this dataset (its id) as they complete; null: none. */
+    datasetId: text('dataset_id'),
     active: integer('active').notNull(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
@@ -147,7 +149,7 @@ export const evalMatches = sqliteTable(
     queuedAt: integer('queued_at'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.ruleId, t.runId, t.traceId] }), index('eval_matches_unqueued').on(t.projectId, t.ruleId, t.runId, t.queuedAt)],
+  (t) => [primaryKey({ columns: [t.projectId, t.ruleId, t.runId, t.traceId] }), index('eval_matches_unqueued').on(t.projectId, t.ruleId, t.runId, t.queuedAt), index('eval_matches_pending').on(t.queuedAt, t.createdAt)],
 );
 
 /** The state of one evaluation job in the run log. */
@@ -187,6 +189,8 @@ export const evalResults = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.projectId, t.ruleId, t.runId, t.traceId, t.spanId, t.evaluatorId] }),
     index('eval_results_status').on(t.projectId, t.ruleId, t.runId, t.status, t.updatedAt),
+    // The sweeper's question across projects: which jobs have stayed queued too long.
+    index('eval_results_stalled').on(t.status, t.updatedAt),
   ],
 );
 

@@ -10,3 +10,4 @@ export * from './datasets.ts';
 export * from './experiments.ts';
 export * from './calibration.ts';
 export * from './insights.ts';
+export * from './audit.ts';

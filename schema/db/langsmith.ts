@@ -8,7 +8,12 @@
  */
 import { sqliteTable, text, integer, primaryKey, index } from 'drizzle-orm/sqlite-core';
 
-/** A run created through the LangSmith API: its trace, known from the moment it is accepted. */
+/**
+ * A run created through the LangSmith API: its trace, known from the moment it is accepted.
+ * A root run that names a dataset example (`reference_example_id`, what evaluate() and the
+ * vitest/jest runners send) also keeps its session (LangSmith project) name and id and the
+ * example: that is how an experiment finds its runs (workers/experiments/langsmith-runs.ts).
+ */
 export const langsmithRuns = sqliteTable(
   'langsmith_runs',
   {
@@ -16,8 +21,15 @@ export const langsmithRuns = sqliteTable(
     runId: text('run_id').notNull(),
     traceId: text('trace_id').notNull(),
     createdAt: integer('created_at').notNull(),
+    sessionName: text('session_name'),
+    sessionId: text('session_id'),
+    referenceExampleId: text('reference_example_id'),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.runId] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.runId] }),
+    index('langsmith_runs_session_name').on(t.projectId, t.sessionName),
+    index('langsmith_runs_session_id').on(t.projectId, t.sessionId),
+  ],
 );
 
 /** What a pending item is. */

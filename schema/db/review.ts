@@ -30,6 +30,8 @@ export const reviewQueues = sqliteTable(
     assignedReviewers: text('assigned_reviewers').notNull(),
     /** How long a claim holds an item before it returns to the queue. */
     leaseSeconds: integer('lease_seconds').notNull(),
+    /** A dataset (its id) that finished reviews with a correction or comment turn into examples; null: none. */
+    datasetId: text('dataset_id'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     /** Set when deleted: no new items, no claims; its feedback stays. */
@@ -53,6 +55,8 @@ export const reviewRoutingRules = sqliteTable(
     filter: text('filter').notNull(),
     samplingRate: real('sampling_rate').notNull(),
     active: integer('active').notNull(),
+    /** JSON CalibrationRouting: route where an evaluator and people disagree, scores near a threshold, a sample of judged traces. */
+    calibration: text('calibration'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     deletedAt: integer('deleted_at'),

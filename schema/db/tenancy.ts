@@ -78,6 +78,8 @@ export const apiKeys = sqliteTable(
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),
+    /** Epoch ms after which the key no longer authenticates (401 naming the expiry); null: never. */
+    expiresAt: integer('expires_at'),
   },
   (t) => [uniqueIndex('api_keys_hash').on(t.hash), index('api_keys_project').on(t.projectId)],
 );

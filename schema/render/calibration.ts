@@ -1,5 +1,5 @@
 /** Agreement of a judge with people as compact markdown (the CLI, the MCP tool). */
-import type { AgreementOut, AgreementStats } from '../wire/calibration.ts';
+import type { AgreementOut, AgreementStats, AlignOut } from '../wire/calibration.ts';
 
 type Est = { value: number | null; n: number; interval: { low: number; high: number } | null; reason?: string } | undefined;
 
@@ -51,6 +51,32 @@ export function agreementMarkdown(a: AgreementOut): string {
   for (const d of a.disagreements) {
     out.push('', `### ${d.trace_id}${d.span_id ? ` span ${d.span_id}` : ''} (v${d.version}) ${d.link}`, `- judge: ${one(d.judge.label)}${d.judge.reasoning ? `: ${clip(d.judge.reasoning)}` : ''}`);
     for (const h of d.humans) out.push(`- ${h.author ?? 'reviewer'}: ${one(h.label)}${h.comment ? `: ${clip(h.comment)}` : ''}`);
+  }
+  return out.join('\n');
+}
+
+/** An alignment run as compact markdown: both versions' agreement, errors, the changed verdicts, the gate's decision. */
+export function alignmentMarkdown(a: AlignOut): string {
+  const draftName = a.draft.version === null ? 'draft' : `v${a.draft.version}`;
+  const errs = (e: AlignOut['draft']['errors']) => (e.count ? `${e.count} errors (${Object.entries(e.by_code).map(([c, n]) => `${c} ${n}`).join(', ')}), not counted` : 'no errors');
+  const out = [
+    `# Alignment: evaluator ${a.evaluator_id} vs human ${a.human_key}`,
+    '',
+    `${a.type}; ${a.items} human-labelled items. Intervals 95%.`,
+    '',
+    `## Current (v${a.current.version}): ${errs(a.current.errors)}${a.current.rerun ? `; ${a.current.rerun} unscored items run now` : ''}`,
+    ...statLines(a.type, a.current.stats),
+    '',
+    `## ${draftName}: ${errs(a.draft.errors)}`,
+    ...statLines(a.type, a.draft.stats),
+    ...matrix(a.draft.stats),
+  ];
+  for (const e of a.draft.errors.examples.slice(0, 5)) out.push(`- error ${e.trace_id}: ${e.error_code}: ${clip(e.error, 120)}`);
+  if (a.gate) out.push('', `## Gate: ${a.gate.action}`, a.gate.reason);
+  out.push('', `## Changed verdicts (${a.changed_count}${a.changed.length < a.changed_count ? `, first ${a.changed.length}` : ''})`);
+  if (!a.changed.length) out.push('none');
+  for (const c of a.changed) {
+    out.push('', `### ${c.trace_id}${c.span_id ? ` span ${c.span_id}` : ''} ${c.link} (${c.now_agrees ? 'now agrees with people' : 'changed'})`, `- people: ${one(c.human)}`, `- current: ${one(c.current.label)}${c.current.reasoning ? `: ${clip(c.current.reasoning)}` : ''}`, `- ${draftName}: ${one(c.draft.label)}${c.draft.reasoning ? `: ${clip(c.draft.reasoning)}` : ''}`);
   }
   return out.join('\n');
 }

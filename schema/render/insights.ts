@@ -2,7 +2,7 @@
  * Insights reports as compact markdown, for people and coding agents: the CLI's default
  * output and the MCP tools' text. Pure (no I/O), shared by cli/ and workers/insights.
  */
-import type { ClusterOut, PatternOut, ReportOut, ReportRow } from '../wire/insights.ts';
+import type { ClusterOut, PatternOut, ReportOut, ReportRow, TrackedOut } from '../wire/insights.ts';
 
 const pct = (x: number | null | undefined) => (x == null ? '–' : `${(x * 100).toFixed(0)}%`);
 const num = (x: number, d = 2) => (Number.isInteger(x) ? String(x) : x.toFixed(d));
@@ -60,5 +60,20 @@ export function reportMarkdown(r: ReportOut, topPatterns = 10): string {
   if (rep.failureClusters.byReview.length) lines.push('', '## Failing traces by what reviewers wrote', '', ...rep.failureClusters.byReview.flatMap((c) => clusterLines(c, 0)));
   lines.push('', '## Failure patterns', '', patternsTable(r.id, rep.patterns.slice(0, topPatterns), rep.baseRate).trimEnd());
   if (rep.patterns.length > topPatterns) lines.push('', `${rep.patterns.length - topPatterns} more: \`loupe insights patterns ${r.id}\``);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Tracked patterns: status, threshold and the rate series that decides it (later reports,
+ * or per release when fewer than two reports ranked it), oldest first.
+ */
+export function trackedTable(rows: TrackedOut[]): string {
+  if (!rows.length) return 'No tracked patterns: track one with `loupe insights track <report> <pattern>`.\n';
+  const lines = ['| tracked | pattern | status | threshold | rate by report | rate by release |', '|---|---|---|---:|---|---|'];
+  for (const t of rows) {
+    const byReport = t.reports.map((r) => `${pct(r.rate)} (${r.support})`).join(' → ') || '–';
+    const byRelease = t.releases.map((r) => `${cell(r.release ?? '(none)')}: ${pct(r.rate)}`).join(', ') || '–';
+    lines.push(`| \`${t.id}\` | ${cell(t.label)} | ${t.status === 'fixed' ? '**fixed**' : 'open'} | ${pct(t.threshold)} | ${byReport} | ${byRelease} |`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -104,8 +104,22 @@ export const ApiKeyOut = z
     created_at: z.string(),
     last_used_at: z.string().nullable(),
     revoked_at: z.string().nullable(),
+    expires_at: z.string().nullable().meta({ description: 'When the key stops working (401 `api_key_expired`); null: never' }),
   })
   .meta({ id: 'ApiKey' });
+
+/** POST /v1/api-keys */
+export const ApiKeyCreateIn = z
+  .object({
+    name: z.string().min(1).max(128),
+    scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .nullish()
+      .meta({ description: 'When the key stops working (ISO 8601, in the future, at most 10 years ahead); omit or null for a key that never expires' }),
+  })
+  .strict()
+  .meta({ id: 'ApiKeyCreateIn' });
 export type ApiKeyOut = z.infer<typeof ApiKeyOut>;
 
 /** The answer to POST /v1/api-keys: the key in plaintext, this once. */
@@ -118,3 +132,24 @@ export const ProjectCreateIn = z.object({ name: z.string().min(1).max(128) }).st
 /** A project. */
 export const ProjectOut = z.object({ id: z.string(), org_id: z.string(), name: z.string(), created_at: z.string() }).meta({ id: 'Project' });
 export type ProjectOut = z.infer<typeof ProjectOut>;
+
+/** POST /v1/members/{user_id}/password-reset */
+export const PasswordResetCreateIn = z
+  .object({ expires_in_hours: z.number().int().min(1).max(168).default(24).meta({ description: 'Hours the link stays valid (default 24, at most 7 days)' }) })
+  .strict()
+  .meta({ id: 'PasswordResetCreateIn' });
+
+/** The answer to issuing a reset: the link (shown once; hand it to the member yourself). */
+export const PasswordResetCreated = z
+  .object({ id: z.string(), user_id: z.string(), email: z.string(), expires_at: z.string(), token: z.string(), url: z.string() })
+  .meta({ id: 'PasswordResetCreated' });
+export type PasswordResetCreated = z.infer<typeof PasswordResetCreated>;
+
+/** GET /v1/auth/password-resets/{token}: whose password the link resets, and whether it still can. */
+export const PasswordResetPreview = z
+  .object({ email: z.string(), expires_at: z.string(), status: z.enum(['pending', 'used', 'expired', 'revoked']) })
+  .meta({ id: 'PasswordResetPreview' });
+export type PasswordResetPreview = z.infer<typeof PasswordResetPreview>;
+
+/** POST /v1/auth/password-resets/{token} */
+export const PasswordResetIn = z.object({ new_password: Password }).strict().meta({ id: 'PasswordResetIn' });

@@ -82,3 +82,115 @@ export const AgreementOut = z
   .meta({ id: 'Agreement' });
 export type AgreementOut = z.infer<typeof AgreementOut>;
 export type AgreementStats = z.infer<typeof AgreementStats>;
+
+/** The metrics a gate can compare on (higher is better for each). */
+export const GateMetric = z.enum(['accuracy', 'kappa', 'spearman', 'within_tolerance']);
+export type GateMetric = z.infer<typeof GateMetric>;
+
+/** Most items one alignment runs on (see `limit`). */
+export const MAX_ALIGN_ITEMS = 250;
+
+/** POST /v1/evaluators/{id}/align: measure a draft (or a saved version) against people without writing scores. */
+export const AlignIn = z
+  .object({
+    draft: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'Changes to try, as the PATCH /v1/evaluators/{id} body (e.g. {"config": {"prompt": {"user": "..."}}} or {"config": {"model": "..."}})' }),
+    version: z.number().int().positive().optional().meta({ description: "A saved version to measure instead of a draft; with a gate on the evaluator, the result decides whether rules switch to it" }),
+    // Workers: 1,000 D1 queries and 1,000 subrequests per request on the paid plan; each judge
+    // call is one fetch plus one spend reservation, and the current version may be rerun too.
+    limit: z.number().int().min(1).max(MAX_ALIGN_ITEMS).default(200).meta({ description: `Most human-labelled items to run on (the newest; at most ${MAX_ALIGN_ITEMS})` }),
+    human_key: z.string().min(1).max(200).optional(),
+    type: LabelType.optional(),
+    threshold: z.number().finite().optional(),
+    tolerance: z.number().finite().min(0).optional(),
+    changed: z.number().int().min(0).max(MAX_ALIGN_ITEMS).default(50).meta({ description: 'How many changed verdicts to list' }),
+  })
+  .strict()
+  .meta({ id: 'EvaluatorAlignIn' });
+
+const AlignErrors = z.object({
+  count: z.number(),
+  by_code: z.record(z.string(), z.number()),
+  examples: z.array(z.object({ trace_id: z.string(), span_id: z.string().nullable(), error_code: z.string(), error: z.string() })),
+});
+
+const GateDecision = z
+  .object({
+    action: z.enum(['promoted', 'blocked', 'unchanged']),
+    metric: GateMetric,
+    live_version: z.number(),
+    candidate_version: z.number(),
+    live_value: z.number().nullable(),
+    candidate_value: z.number().nullable(),
+    min_value: z.number().nullable(),
+    reason: z.string(),
+  })
+  .meta({ id: 'EvaluatorGateDecision' });
+
+export const AlignOut = z
+  .object({
+    evaluator_id: z.string(),
+    type: LabelType,
+    human_key: z.string(),
+    items: z.number().meta({ description: 'Human-labelled items the run covered' }),
+    current: z.object({ version: z.number(), stats: AgreementStats, rerun: z.number().meta({ description: 'Items the current version had not scored, run now (not written)' }), errors: AlignErrors }),
+    draft: z.object({ version: z.number().nullable().meta({ description: 'null for an unsaved draft' }), stats: AgreementStats, errors: AlignErrors }),
+    changed: z.array(
+      z.object({
+        trace_id: z.string(),
+        span_id: z.string().nullable(),
+        human: z.unknown(),
+        current: z.object({ label: z.unknown(), reasoning: z.string().nullable() }),
+        draft: z.object({ label: z.unknown(), reasoning: z.string().nullable() }),
+        now_agrees: z.boolean().meta({ description: 'The draft agrees with people where the current version did not' }),
+        link: z.string(),
+      }),
+    ),
+    changed_count: z.number(),
+    gate: GateDecision.nullable(),
+  })
+  .meta({ id: 'EvaluatorAlignment' });
+export type AlignOut = z.infer<typeof AlignOut>;
+export type GateDecision = z.infer<typeof GateDecision>;
+
+/** PUT /v1/evaluators/{id}/gate: gate the evaluator's rules on agreement. */
+export const GateIn = z
+  .object({
+    metric: GateMetric.optional().meta({ description: 'Compared metric (default accuracy; within_tolerance for numeric)' }),
+    min_value: z.number().finite().nullish().meta({ description: 'A version measured at or above this passes even if below the live one' }),
+  })
+  .strict()
+  .meta({ id: 'EvaluatorGateIn' });
+
+/** POST /v1/evaluators/{id}/gate/override: an owner switches rules to a version regardless, with a reason kept. */
+export const GateOverride = z
+  .object({ version: z.number().int().positive(), reason: z.string().trim().min(1, 'a reason is required').max(2000) })
+  .strict()
+  .meta({ id: 'EvaluatorGateOverride' });
+
+export const GateEvent = z.object({
+  action: z.enum(['promoted', 'blocked', 'override']),
+  from_version: z.number(),
+  version: z.number(),
+  metric: z.string(),
+  live_value: z.number().nullable(),
+  candidate_value: z.number().nullable(),
+  n: z.number().nullable(),
+  reason: z.string().nullable(),
+  actor: z.string().nullable(),
+  at: z.string(),
+});
+
+export const GateOut = z
+  .object({
+    evaluator_id: z.string(),
+    metric: GateMetric,
+    min_value: z.number().nullable(),
+    live_version: z.number().meta({ description: 'The version rules run' }),
+    newest_version: z.number(),
+    events: z.array(GateEvent),
+  })
+  .meta({ id: 'EvaluatorGate' });
+export type GateOut = z.infer<typeof GateOut>;

@@ -41,6 +41,13 @@ export const DatasetOut = z.object({
 });
 export type DatasetOut = z.infer<typeof DatasetOut>;
 
+/** A row of GET /v1/datasets: the dataset, its live example count at the latest version and its tags. */
+export const DatasetListItem = DatasetOut.extend({
+  example_count: z.number().int(),
+  tags: z.array(z.object({ tag: z.string(), version: z.number().int() })),
+});
+export type DatasetListItem = z.infer<typeof DatasetListItem>;
+
 const Strings = z.array(z.string().min(1).max(200)).max(100);
 
 export const ExampleWrite = z.object({

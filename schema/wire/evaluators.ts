@@ -105,6 +105,17 @@ export type JudgeOutput = z.output<typeof JudgeOutput>;
 
 const VariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be letters, digits and _ (not starting with a digit)');
 
+/** Few-shot from people: up to `k` examples people labelled, chosen by recency or similarity, within a token budget. */
+export const FewShot = z
+  .object({
+    k: z.number().int().min(1).max(20).meta({ description: 'Most examples to include' }),
+    select: z.enum(['recent', 'similar']).default('recent').meta({ description: "'recent': the newest labels; 'similar': the labelled traces whose input shares the most words with this one" }),
+    human_key: z.string().min(1).max(200).optional().meta({ description: "People's feedback key (source human) the examples carry (default: the evaluator's key)" }),
+    max_tokens: z.number().int().min(50).max(20_000).default(1500).meta({ description: 'Token budget of all examples together (estimated at 4 characters a token)' }),
+  })
+  .strict()
+  .meta({ id: 'JudgeFewShot' });
+
 /** An LLM-as-judge evaluator: a prompt template, variables mapped from the trace, an output contract. */
 export const JudgeConfig = z
   .object({
@@ -118,11 +129,14 @@ export const JudgeConfig = z
     max_tokens: z.number().int().min(16).max(16_000).default(1024),
     trajectory_max_tokens: z.number().int().min(200).max(100_000).default(4000).meta({ description: 'Token budget of the rendered trajectory variable' }),
     timeout_ms: z.number().int().min(100).max(120_000).default(30_000),
+    few_shot: FewShot.optional().meta({ description: 'Include human-labelled examples in the prompt (at {{examples}}, else after the system prompt)' }),
   })
   .strict()
   .superRefine((c, ctx) => {
     for (const [field, text] of [['system', c.prompt.system ?? ''], ['user', c.prompt.user]] as const) {
       for (const m of text.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
+        // {{examples}} is filled by few_shot, not by a variable.
+        if (m[1] === 'examples' && c.few_shot) continue;
         if (!(m[1] in c.variables)) ctx.addIssue({ code: 'custom', message: `uses {{${m[1]}}} but variables has no '${m[1]}'`, path: ['prompt', field] });
       }
     }

@@ -155,6 +155,8 @@ export const ExperimentSummaryOut = z
     metrics: z.array(MetricSummaryOut),
   })
   .meta({ id: 'ExperimentSummary' });
+export type ExperimentSummaryOut = z.infer<typeof ExperimentSummaryOut>;
+export type MetricSummaryOut = z.infer<typeof MetricSummaryOut>;
 
 export const ExampleStatus = z.enum(['regressed', 'errored', 'missing', 'improved', 'unchanged']);
 
@@ -191,6 +193,8 @@ export const MetricComparisonOut = z
     regressed: z.number(),
   })
   .meta({ id: 'MetricComparison' });
+export type MetricComparisonOut = z.infer<typeof MetricComparisonOut>;
+export type ExampleComparisonOut = z.infer<typeof ExampleComparisonOut>;
 
 /** A candidate against the baseline (the first experiment named). */
 export const ComparisonOut = z
@@ -289,3 +293,25 @@ export const ExperimentTargetOut = z
   })
   .meta({ id: 'ExperimentTargetProgress' });
 export type ExperimentTargetOut = z.infer<typeof ExperimentTargetOut>;
+
+/** One example's trajectory diff: both runs' tool calls and the aligned steps (workers/experiments/trajectory-diff.ts). */
+const DiffCall = z.object({ name: z.string(), args: z.unknown() });
+const DiffSide = z.object({ experiment_id: z.string(), trace_id: z.string(), error: z.string().nullable(), scores: z.record(z.string(), z.number()), calls: z.array(DiffCall) });
+export const TrajectoryDiffOut = z
+  .object({
+    example_id: z.string(),
+    repetition: z.number(),
+    baseline: DiffSide,
+    candidate: DiffSide,
+    diff: z.object({
+      steps: z.array(z.object({ op: z.enum(['same', 'changed', 'removed', 'added']), a: z.number().optional(), b: z.number().optional(), name: z.string(), args: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), a: z.unknown().optional(), b: z.unknown().optional() })).optional() })),
+      firstDivergence: z.number().nullable(),
+      added: z.number(),
+      removed: z.number(),
+      changed: z.number(),
+      output: z.array(z.object({ op: z.enum(['same', 'added', 'removed']), text: z.string() })),
+      outputEqual: z.boolean(),
+    }),
+  })
+  .meta({ id: 'TrajectoryDiff' });
+export type TrajectoryDiffOut = z.infer<typeof TrajectoryDiffOut>;

@@ -113,3 +113,18 @@ export type ReportBody = z.infer<typeof ReportBody>;
 
 export const ReportOut = ReportRow.extend({ report: ReportBody.nullable() });
 export type ReportOut = z.infer<typeof ReportOut>;
+
+/** A tracked pattern (POST/GET /v1/insights/tracked): its rate per later report and per release. */
+export const TrackedOut = z.object({
+  id: z.string(),
+  report_id: z.string(),
+  pattern_key: z.string(),
+  label: z.string(),
+  filter: z.string().nullable(),
+  threshold: z.number(),
+  status: z.enum(['open', 'fixed']),
+  reports: z.array(z.object({ report_id: z.string(), created_at: z.number(), support: z.number(), failures: z.number(), rate: z.number() })),
+  releases: z.array(z.object({ release: z.string().nullable(), traces: z.number(), failures: z.number(), rate: z.number() })),
+  created_at: z.number(),
+});
+export type TrackedOut = z.infer<typeof TrackedOut>;

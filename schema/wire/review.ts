@@ -66,6 +66,7 @@ const queueFields = {
   review_role: ReviewRole.default('reviewer'),
   assigned_reviewers: z.array(z.string().min(1).max(128)).max(200).default([]).meta({ description: 'User ids; when set, only they (and owners/admins) may review' }),
   lease_seconds: z.number().int().min(30).max(86400).default(1800).meta({ description: 'How long a claim holds an item before it returns to the queue' }),
+  dataset_id: z.string().min(1).max(200).nullable().default(null).meta({ description: 'A dataset of this project (id or name): every finished item with a correction or comment becomes (or updates) an example' }),
 };
 
 /** POST /v1/review-queues. */
@@ -94,6 +95,7 @@ export const QueuePatch = z
     review_role: ReviewRole.optional(),
     assigned_reviewers: z.array(z.string().min(1).max(128)).max(200).optional(),
     lease_seconds: z.number().int().min(30).max(86400).optional(),
+    dataset_id: z.string().min(1).max(200).nullable().optional().meta({ description: 'A dataset of this project (id or name), or null to stop adding examples' }),
   })
   .strict()
   .meta({ id: 'ReviewQueuePatch' });
@@ -138,6 +140,7 @@ export const QueueOut = z
     review_role: ReviewRole,
     assigned_reviewers: z.array(z.string()),
     lease_seconds: z.number(),
+    dataset_id: z.string().nullable().meta({ description: 'The dataset finished reviews add examples to' }),
     created_at: z.string(),
     updated_at: z.string(),
     progress: QueueProgress.optional(),
@@ -165,23 +168,41 @@ export const QueueStats = z
 export type QueueStats = z.infer<typeof QueueStats>;
 
 /** A routing rule: which traces enter the queue. */
+/** A routing rule's calibration option: send traces where a judge needs people's eyes. */
+export const CalibrationRouting = z
+  .object({
+    evaluator_id: z.string().min(1).max(64).meta({ description: 'The evaluator (judge) whose scores are checked' }),
+    human_key: z.string().min(1).max(200).optional().meta({ description: "People's feedback key compared with its scores (default: the score's own key)" }),
+    disagreement: z.boolean().default(true).meta({ description: 'Route traces where the judge and a person (source human) disagree' }),
+    tolerance: z.number().min(0).default(0).meta({ description: 'Numbers: |judge - human| above this is a disagreement (0/1 verdicts: any difference)' }),
+    near_threshold: z
+      .object({ threshold: z.number().finite(), margin: z.number().positive().finite() })
+      .strict()
+      .optional()
+      .meta({ description: "Route traces whose judge score is within `margin` of `threshold` (the judge was unsure)" }),
+    sample_rate: z.number().min(0).max(1).default(0).meta({ description: 'A calibration sample: this share of judged traces (e.g. 0.02), decided per trace' }),
+  })
+  .strict()
+  .meta({ id: 'CalibrationRouting' });
+
 export const RoutingRuleCreate = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     filter: z.string().max(4000).default('').meta({ description: "The shared filter language ('' matches every trace), e.g. feedback.thumbs=0 or score.helpfulness<0.5" }),
     sampling_rate: z.number().min(0).max(1).default(1),
     active: z.boolean().default(true),
+    calibration: CalibrationRouting.optional().meta({ description: 'With it, a trace matching the filter (and sampled) is routed only when the judge needs people: a disagreement, a score near the threshold, or the calibration sample' }),
   })
   .strict()
   .meta({ id: 'ReviewRoutingRuleCreate', example: { filter: 'feedback.thumbs=0 or score.helpfulness<0.5', sampling_rate: 1 } });
 
 export const RoutingRulePatch = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), filter: z.string().max(4000).optional(), sampling_rate: z.number().min(0).max(1).optional(), active: z.boolean().optional() })
+  .object({ name: z.string().trim().min(1).max(200).optional(), filter: z.string().max(4000).optional(), sampling_rate: z.number().min(0).max(1).optional(), active: z.boolean().optional(), calibration: CalibrationRouting.nullable().optional() })
   .strict()
   .meta({ id: 'ReviewRoutingRulePatch' });
 
 export const RoutingRuleOut = z
-  .object({ id: z.string(), queue_id: z.string(), name: z.string(), filter: z.string(), sampling_rate: z.number(), active: z.boolean(), created_at: z.string(), updated_at: z.string() })
+  .object({ id: z.string(), queue_id: z.string(), name: z.string(), filter: z.string(), sampling_rate: z.number(), active: z.boolean(), calibration: CalibrationRouting.nullable(), created_at: z.string(), updated_at: z.string() })
   .meta({ id: 'ReviewRoutingRule' });
 export type RoutingRuleOut = z.infer<typeof RoutingRuleOut>;
 
@@ -273,7 +294,11 @@ export const EscalateIn = z
 
 /** POST .../items/{traceId}/adjudicate: the final label. */
 export const AdjudicateIn = z
-  .object({ values: ReviewValues, comment: z.string().max(65536).nullish() })
+  .object({
+    values: ReviewValues,
+    comment: z.string().max(65536).nullish(),
+    correction: z.unknown().optional().meta({ description: "The corrected output, overriding the reviewers' corrections in the queue's dataset" }),
+  })
   .strict()
   .meta({ id: 'ReviewAdjudicate' });
 

@@ -10,7 +10,7 @@ export interface TauBenchItem {
   task_id: number;
   trial: number;
   reward: number;
-  info: { task: { user_id: string; instruction: string; actions: { name: string; kwargs: Record<string, unknown> }[] } };
+  info: { task: { user_id: string; instruction: string; actions: { name: string; kwargs: Record<string, unknown> }[]; outputs?: string[] } };
   traj: TauMessage[];
 }
 
@@ -145,7 +145,8 @@ export function taubenchToTrace(item: TauBenchItem, index: number, count: number
     input: { messages: traj.slice(0, firstUser + 1) },
     output: lastAssistant ? { role: 'assistant', content: lastAssistant.content } : null,
     tags: ['demo', 'tau-bench', 'airline'],
-    metadata: { benchmark: 'tau-bench', domain: 'airline', task_id: item.task_id, trial: item.trial, user_instruction: item.info.task.instruction },
+    // expected_actions: the task's ground-truth tool calls, where the "Expected tool calls" evaluator reads them (trace.metadata.expected_actions).
+    metadata: { benchmark: 'tau-bench', domain: 'airline', task_id: item.task_id, trial: item.trial, user_instruction: item.info.task.instruction, expected_actions: item.info.task.actions },
     environment: 'production',
     release: 'gpt-4o-airline-v1',
     session_id: `task-${item.task_id}`,

@@ -39,6 +39,19 @@ describe('loupe insights', () => {
     const traces = await runCli(['--format', 'jsonl', 'traces', 'list', top.membership_filter, '--limit', '500'], { env: env() });
     expect(traces.code).toBe(0);
     expect(traces.stdout.trim().split('\n')).toHaveLength(top.support);
+
+    // Track the top pattern; tracking it again keeps one entry; it shows in `tracked` until untracked.
+    const track = await runCli(['insights', 'track', id!, 'p1', '--threshold', '0'], { env: env() });
+    expect(track.code, track.stderr).toBe(0);
+    expect(track.stdout).toMatch(/^\| `it_[0-9a-f]+` \| .+ \| open \| 0% \|/m);
+    const again = JSON.parse((await runCli(['--format', 'json', 'insights', 'track', id!, 'p1'], { env: env() })).stdout);
+    const tracked = JSON.parse((await runCli(['--format', 'json', 'insights', 'tracked'], { env: env() })).stdout).tracked;
+    expect(tracked.filter((t: { id: string }) => t.id === again.id)).toHaveLength(1);
+    expect(again.reports[0]).toMatchObject({ report_id: id, support: top.support });
+    expect((await runCli(['insights', 'track', id!, 'p1', '--threshold', '2'], { env: env() })).code).toBe(1);
+    const untrack = await runCli(['insights', 'untrack', again.id], { env: env() });
+    expect(untrack.stdout).toContain(`No longer tracking \`${again.id}\``);
+    expect((await runCli(['insights', 'tracked', again.id], { env: env() })).code).not.toBe(0);
   });
 
   it('shows a filter that does not parse with a caret under the place, exit 1, and starts nothing', async () => {

@@ -74,4 +74,21 @@ describe('online evaluation in a local Loupe', () => {
     const flagged = await call(`/v1/traces?limit=500&q=${encodeURIComponent('score.no_loops=0')}`);
     expect(flagged.traces).toHaveLength(4);
   });
+
+  it('a backfill of "Expected tool calls" scores the failed demo conversations from the expected calls they carry', async () => {
+    const expected = await call('/v1/evaluators', { template: 'expected_tool_calls' });
+    const rule = await call('/v1/rules', { name: 'expected calls on the failures', filter: 'tag=tau-bench feedback.outcome=0', evaluator_ids: [expected.id], active: false });
+    const run = await call(`/v1/rules/${rule.id}/backfill`, { from: new Date(Date.now() - 30 * 86_400_000).toISOString() });
+    const done = await until(async () => {
+      const r = await call(`/v1/rules/${rule.id}/runs/${run.id}`);
+      return r.status === 'done' ? r : undefined;
+    }, 60_000);
+    // Every failed conversation is scored (none `missing_reference`): the demo keeps tau-bench's info.task.actions.
+    expect(done.counts).toMatchObject({ matched: 116, sampled: 116, scored: 116, failed: 0 });
+    const missed = await call(`/v1/traces?limit=500&q=${encodeURIComponent('tag=tau-bench score.expected_tool_calls=0')}`);
+    const hit = await call(`/v1/traces?limit=500&q=${encodeURIComponent('tag=tau-bench score.expected_tool_calls=1')}`);
+    expect(missed.traces.length + hit.traces.length).toBe(116);
+    // Failed conversations that skipped an expected call are the check's point.
+    expect(missed.traces.length).toBeGreaterThan(0);
+  });
 });

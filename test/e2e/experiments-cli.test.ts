@@ -82,6 +82,18 @@ describe('loupe experiments gate', () => {
 });
 
 describe('loupe experiments compare and list', () => {
+  it('compares the demo’s tau2-bench runs (base vs fine-tuned GPT-4.1) with regressions first, and the gate fails on them', async () => {
+    const run = await runCli(['experiments', 'compare', 'tau2-gpt-4.1-base', 'tau2-gpt-4.1-fine-tuned'], { env: env() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('60 shared example(s)');
+    const statuses = run.stdout.split('\n').filter((l) => l.startsWith('| [')).map((l) => /\| (improved|regressed|unchanged|errored|missing) \|/.exec(l)?.[1]);
+    expect(statuses.slice(0, 9)).toEqual(Array(9).fill('regressed'));
+    // The base run is the pinned baseline; 9 regressions fail a zero-regression gate.
+    const gate = await runCli(['--format', 'json', 'experiments', 'gate', '--candidate', 'tau2-gpt-4.1-fine-tuned', '--max-regressions', '0'], { env: env() });
+    expect(gate.code).toBe(1);
+    expect(JSON.parse(gate.stdout).regressed).toHaveLength(9);
+  });
+
   it('compares with error bars and lists regressions first', async () => {
     const run = await runCli(['experiments', 'compare', names.base, names.bad], { env: env() });
     expect(run.code).toBe(0);

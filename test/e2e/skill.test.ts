@@ -6,7 +6,7 @@
 import { describe, it, expect, inject } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cleanEnv, runCli } from './run-cli.ts';
 
 const skill = readFileSync(new URL('../../skills/loupe/SKILL.md', import.meta.url), 'utf8');
@@ -27,7 +27,7 @@ function proveAFix(): Record<string, string> {
   const suffix = crypto.randomUUID().slice(0, 8);
   const examples = join(mkdtempSync(join(tmpdir(), 'loupe-skill-')), 'examples.jsonl');
   writeFileSync(examples, ['{"id":"refund-1","inputs":{"q":"refund order 1"},"outputs":{"q":"refund order 1"}}', '{"id":"cabin-2","inputs":{"q":"upgrade cabin"},"outputs":{"q":"upgrade cabin"}}'].join('\n') + '\n');
-  return { '<dataset>': `skill_ds_${suffix}`, '<examples.jsonl>': examples, '<baseline>': `skill-base-${suffix}`, '<candidate>': `skill-cand-${suffix}`, '<command>': 'cat', '<commit>': 'abc1234' };
+  return { '<dataset-name>': `skill-failures-${suffix}`, '<file.jsonl>': join(dirname(examples), 'dataset.jsonl'), '<dataset>': `skill_ds_${suffix}`, '<examples.jsonl>': examples, '<baseline>': `skill-base-${suffix}`, '<candidate>': `skill-cand-${suffix}`, '<command>': 'cat', '<commit>': 'abc1234' };
 }
 
 describe('the loupe agent skill', () => {
@@ -72,5 +72,9 @@ describe('the loupe agent skill', () => {
     // The prove-a-fix loop ran both experiments and the gate passed on them.
     expect(outputs.some((o) => o.includes('2 shared example(s)'))).toBe(true);
     expect(outputs.some((o) => o.includes('### Loupe gate: PASS'))).toBe(true);
-  });
+    // The datasets steps filled a dataset from the failures and tagged its first version.
+    expect(outputs.some((o) => /Added [1-9]\d* examples; the dataset is at version 1\./.test(o))).toBe(true);
+    expect(outputs.some((o) => o.includes('Tagged version 1'))).toBe(true);
+    // Two dozen CLI processes, one after another, on 2 shared cores: more than the default minute.
+  }, 240_000);
 });

@@ -133,6 +133,52 @@ describe('the review UI: accounts and access', () => {
     await visitor.close();
   });
 
+  it('an admin issues a password reset link from Settings; the member sets a new password with it, old sessions end, and the audit log shows both', async () => {
+    const member = { email: 'reset-me@example.com', password: 'the old password 123', next: 'the new password 456' };
+    const adminHttp = await loginOverHttp(loupe.url, loupe.email, loupe.password);
+    const invite = await adminHttp.call('/v1/invites', { body: { role: 'engineer' } });
+    await acceptInviteOverHttp(loupe.url, invite.json.token, member.email, member.password);
+    const oldSession = await loginOverHttp(loupe.url, member.email, member.password);
+
+    const admin = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const adminPage = await newPage(admin);
+    await loginInBrowser(adminPage, loupe.url, loupe.email, loupe.password);
+    await adminPage.goto(`${loupe.url}/settings`);
+    adminPage.once('dialog', (d) => void d.accept());
+    await adminPage.getByRole('button', { name: `Reset password of ${member.email}` }).click();
+    const link = adminPage.getByLabel('Password reset link');
+    await link.waitFor();
+    const url = await link.inputValue();
+    expect(url).toMatch(new RegExp(`^${loupe.url}/reset/[A-Za-z0-9_-]{43}$`));
+
+    const visitor = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await newPage(visitor);
+    await page.goto(url);
+    const form = page.getByRole('form', { name: 'Reset password' });
+    await form.waitFor();
+    expect(await form.textContent()).toContain(member.email);
+    await form.getByLabel(/^New password/).fill(member.next);
+    await form.getByLabel('Repeat it').fill(member.next);
+    await screenshot(page, 'reset-password');
+    await form.getByRole('button', { name: 'Set password and log in' }).click();
+    await page.waitForURL(/\/traces$/);
+    // The session from before the reset is over; the link does not work twice.
+    expect((await oldSession.call('/v1/auth/session')).status).toBe(401);
+    const again = await newPage(visitor);
+    await again.goto(url);
+    await expect.poll(() => again.getByRole('alert').textContent()).toMatch(/already been used/);
+
+    // The audit log in Settings lists the reset issued by the admin and used by the member.
+    await adminPage.reload();
+    const audit = adminPage.getByRole('table', { name: 'Audit log' });
+    await audit.locator('tr[data-action="password_reset.used"]').waitFor();
+    expect(await audit.locator('tr[data-action="password_reset.issued"]').first().textContent()).toContain(loupe.email);
+    expect(await audit.locator('tr[data-action="password_reset.used"]').first().textContent()).toContain(member.email);
+    await screenshot(adminPage, 'settings-audit');
+    await admin.close();
+    await visitor.close();
+  });
+
   it('creates an API key shown once, which works until it is revoked', async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await newPage(context);

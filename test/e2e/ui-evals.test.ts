@@ -117,7 +117,7 @@ describe('the review UI: evaluators and rules', () => {
     expect(await form.getByLabel('Mode').inputValue()).toBe('superset');
     expect(await form.getByLabel('Argument matching').inputValue()).toBe('subset');
 
-    // The demo traces carry no expected calls: give the task's own, as the form explains.
+    // The demo traces carry their expected calls (metadata.expected_actions); this check gives the task's own literally instead, as the form allows.
     await form.getByLabel('Name').fill(CHECK);
     await form.getByLabel('Feedback key').fill(`task_calls_${RUN}`);
     await form.getByLabel('Expected (given here)').fill(JSON.stringify(EXPECTED, null, 2));

@@ -1,7 +1,8 @@
 /**
  * The Insights page in real headless Chromium against a real `wrangler dev` with the
  * tau-bench demo: run a report from the form, watch it finish, open the top failure
- * pattern's traces on the traces page (its membership filter), send them to a queue.
+ * pattern's traces on the traces page (its membership filter), send them to a queue,
+ * track it and see it listed on the Insights page.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -55,12 +56,22 @@ describe('the Insights page', () => {
     const items = await call(`/v1/review-queues/${queue.id}/items?limit=500`);
     expect(items.items).toHaveLength(p1.support);
 
+    // Track it: the Insights page lists it with its status and rate.
+    await top.getByRole('button', { name: 'Track' }).click();
+    await expect.poll(() => top.getByRole('status').last().textContent()).toMatch(/^Tracked \((open|fixed)\)$/);
+    // (Other tests share this Loupe: look only at this report's entries.)
+    const tracked = (await call('/v1/insights/tracked')).tracked.filter((t: { report_id: string }) => t.report_id === reportId);
+    expect(tracked.map((t: { pattern_key: string }) => t.pattern_key)).toEqual([p1.key]);
+
     // Open its traces: the traces page with the membership filter, exactly its traces.
     await top.getByRole('link', { name: 'Open traces' }).click();
     await page.waitForURL(/\/traces\?q=/);
     expect(decodeURIComponent(new URL(page.url()).searchParams.get('q')!)).toBe(`insight.${reportId}=p1`);
     await expect.poll(() => page.locator('tr[data-trace-id], .trace-row').count(), { timeout: 15_000 }).toBe(p1.support);
     await screenshot(page, 'insights-pattern-traces');
+    await page.goto(`${loupe.url}/insights`);
+    await page.locator(`tr[data-tracked="${tracked[0].id}"]`).waitFor();
+    expect(await page.locator(`tr[data-tracked="${tracked[0].id}"]`).textContent()).toContain(p1.label);
     expect(page.errors).toEqual([]);
   });
 });

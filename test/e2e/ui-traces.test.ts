@@ -97,6 +97,9 @@ describe('the review UI: traces', () => {
     await expect.poll(() => options.allTextContents()).toEqual(expect.arrayContaining(['task_id', 'trial', 'user_instruction']));
     await input.fill('');
     await input.pressSequentially('tag=tau');
+    // The demo's tags: tau-bench conversations and the tau2-bench experiment runs.
+    await expect.poll(() => options.allTextContents()).toEqual(['tau-bench', 'tau2-bench']);
+    await input.pressSequentially('-');
     await expect.poll(() => options.allTextContents()).toEqual(['tau-bench']);
     await input.press('Tab');
     expect(await input.inputValue()).toBe('tag=tau-bench');

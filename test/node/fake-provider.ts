@@ -32,6 +32,12 @@ export interface Scenario {
   then?: Step;
   /** Answer 401 unless the request carries this key (Bearer for OpenAI, x-api-key for Anthropic). */
   expect_key?: string;
+  /**
+   * Answers chosen by what the request says: the first entry whose `contains` appears in
+   * the raw body is played instead of the next step (so concurrent calls about different
+   * traces get their own verdicts, whatever order they arrive in).
+   */
+  match?: { contains: string; step: Step }[];
 }
 
 /** A request the fake received. */
@@ -123,8 +129,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: (id: str
   const record: Received = { path, at: Date.now(), headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body, raw };
   s.requests.push(record);
   res.on('finish', () => (record.served_ms = Date.now() - record.at));
-  const step = s.played < s.scenario.steps.length ? s.scenario.steps[s.played] : (s.scenario.then ?? s.scenario.steps[s.scenario.steps.length - 1] ?? { verdict: 'auto' });
-  s.played++;
+  const matched = s.scenario.match?.find((m) => raw.includes(m.contains))?.step;
+  const step = matched ?? (s.played < s.scenario.steps.length ? s.scenario.steps[s.played] : (s.scenario.then ?? s.scenario.steps[s.scenario.steps.length - 1] ?? { verdict: 'auto' }));
+  if (!matched) s.played++;
   if (step.delay_ms) await new Promise((r) => setTimeout(r, step.delay_ms));
   if (res.destroyed) return;
   if (path === '/v1/chat/completions') return openAi(req, res, s.scenario, step, body);

@@ -8,7 +8,7 @@
 
 /** The paths the Worker answers; everything else is the static site. Keep in sync with
  * run_worker_first in wrangler.toml and web/public/_routes.json. */
-export const API_PATHS = ['/v1/*', '/otel/*', '/api/*', '/mcp', '/mcp/*', '/info', '/runs', '/runs/*', '/feedback', '/feedback/*'];
+export const API_PATHS = ['/v1/*', '/otel/*', '/api/*', '/mcp', '/mcp/*', '/info', '/runs', '/runs/*', '/feedback', '/feedback/*', '/o/*'];
 
 /** The bindings the Pages project has. */
 export interface PagesEnv {

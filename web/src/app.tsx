@@ -3,6 +3,9 @@
  * /traces, /traces/:traceId (?span=<spanId>), /settings, /login, /invite/:token,
  * /evaluators[/new|/:id], /rules[/new|/:id|/:id/runs/:runId], /providers, /judge-traces/:id,
  * /queues, /queues/new, /queues/:queueId (/review, /settings), /insights, /insights/:reportId.
+ * /datasets, /datasets/:datasetId (?version=|tag=|as_of=, split, search, tab=versions&from=&to=).
+ * /experiments (?dataset=), /experiments/:id, /experiments/compare?ids=<baseline>,<candidate>[&example=]
+ * (the CLI's gate markdown links there).
  * New screens add a page under pages/ and a route here.
  */
 import { lazy, Suspense, type ReactNode } from 'react';
@@ -11,6 +14,7 @@ import { useSession } from './api/session.tsx';
 import { Layout } from './components/Layout.tsx';
 import { LoginPage } from './pages/auth/LoginPage.tsx';
 import { InvitePage } from './pages/auth/InvitePage.tsx';
+import { ResetPasswordPage } from './pages/auth/ResetPasswordPage.tsx';
 import { TracesPage } from './pages/traces/TracesPage.tsx';
 import { TracePage } from './pages/traces/TracePage.tsx';
 import { SettingsPage } from './pages/settings/SettingsPage.tsx';
@@ -19,6 +23,8 @@ import { QueuePage } from './pages/review/QueuePage.tsx';
 import { QueueSettingsPage } from './pages/review/QueueSettingsPage.tsx';
 import { ReviewPage } from './pages/review/ReviewPage.tsx';
 import { InsightsPage, InsightsReportPage } from './pages/insights/InsightsPage.tsx';
+import { DatasetsPage } from './pages/datasets/DatasetsPage.tsx';
+import { DatasetPage } from './pages/datasets/DatasetPage.tsx';
 
 // The evaluation screens load on first use: they bring the zod schemas (for checking forms
 // in the browser), which the traces screens, opened far more often, do not need.
@@ -30,6 +36,10 @@ const RulePage = lazy(() => import('./pages/evals/RulePage.tsx').then((m) => ({ 
 const RunPage = lazy(() => import('./pages/evals/RunPage.tsx').then((m) => ({ default: m.RunPage })));
 const ProvidersPage = lazy(() => import('./pages/evals/ProvidersPage.tsx').then((m) => ({ default: m.ProvidersPage })));
 const JudgeTracePage = lazy(() => import('./pages/evals/JudgeTracePage.tsx').then((m) => ({ default: m.JudgeTracePage })));
+// The experiments screens also load on first use (they bring the diff views).
+const ExperimentsPage = lazy(() => import('./pages/experiments/ExperimentsPage.tsx').then((m) => ({ default: m.ExperimentsPage })));
+const ExperimentPage = lazy(() => import('./pages/experiments/ExperimentPage.tsx').then((m) => ({ default: m.ExperimentPage })));
+const ComparePage = lazy(() => import('./pages/experiments/ComparePage.tsx').then((m) => ({ default: m.ComparePage })));
 
 const later = (page: ReactNode) => <Suspense fallback={<div className="page muted">Loading…</div>}>{page}</Suspense>;
 
@@ -48,6 +58,7 @@ export function App() {
     <Routes>
       <Route path="/login" element={<LoginPage />} />
       <Route path="/invite/:token" element={<InvitePage />} />
+      <Route path="/reset/:token" element={<ResetPasswordPage />} />
       <Route element={<RequireLogin />}>
         <Route element={<Layout />}>
           <Route path="/traces" element={<TracesPage />} />
@@ -69,6 +80,11 @@ export function App() {
           <Route path="/queues/:queueId/review" element={<ReviewPage />} />
           <Route path="/insights" element={<InsightsPage />} />
           <Route path="/insights/:reportId" element={<InsightsReportPage />} />
+          <Route path="/datasets" element={<DatasetsPage />} />
+          <Route path="/datasets/:datasetId" element={<DatasetPage />} />
+          <Route path="/experiments" element={later(<ExperimentsPage />)} />
+          <Route path="/experiments/compare" element={later(<ComparePage />)} />
+          <Route path="/experiments/:id" element={later(<ExperimentPage />)} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Route>

@@ -40,28 +40,30 @@ export interface ResolvedKey {
   orgId: string;
   scopes: Set<ApiKeyScope>;
   lastUsedAt: number | null;
+  /** Epoch ms after which the key no longer authenticates; null: never. */
+  expiresAt: number | null;
 }
 
-/** Looks up an active (not revoked) key by its plaintext; null when unknown or revoked. */
+/** Looks up an active (not revoked) key by its plaintext; null when unknown or revoked. Expiry is the caller's check (it names it in the 401). */
 export async function resolveApiKey(db: D1Database, key: string): Promise<ResolvedKey | null> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
   const hash = await hashApiKey(key);
   const row = await db
     .prepare(
-      `SELECT k.id, k.project_id, k.scopes, k.last_used_at, p.org_id
+      `SELECT k.id, k.project_id, k.scopes, k.last_used_at, k.expires_at, p.org_id
          FROM api_keys k JOIN projects p ON p.id = k.project_id
         WHERE k.hash = ? AND k.revoked_at IS NULL`,
     )
     .bind(hash)
-    .first<{ id: string; project_id: string; scopes: string; last_used_at: number | null; org_id: string }>();
+    .first<{ id: string; project_id: string; scopes: string; last_used_at: number | null; expires_at: number | null; org_id: string }>();
   if (!row) return null;
-  return { keyId: row.id, projectId: row.project_id, orgId: row.org_id, scopes: parseScopes(row.scopes), lastUsedAt: row.last_used_at };
+  return { keyId: row.id, projectId: row.project_id, orgId: row.org_id, scopes: parseScopes(row.scopes), lastUsedAt: row.last_used_at, expiresAt: row.expires_at };
 }
 
 /** Creates a key for a project; returns the plaintext (shown once) and its id. */
 export async function createApiKey(
   db: D1Database,
-  opts: { projectId: string; name: string; scopes: ApiKeyScope[]; createdBy?: string | null },
+  opts: { projectId: string; name: string; scopes: ApiKeyScope[]; createdBy?: string | null; expiresAt?: number | null },
 ): Promise<{ id: string; key: string; prefix: string; createdAt: number }> {
   const key = generateApiKey();
   const id = crypto.randomUUID();
@@ -69,9 +71,9 @@ export async function createApiKey(
   const createdAt = Date.now();
   await db
     .prepare(
-      `INSERT INTO api_keys (id, project_id, name, prefix, hash, scopes, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO api_keys (id, project_id, name, prefix, hash, scopes, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(id, opts.projectId, opts.name, prefix, await hashApiKey(key), JSON.stringify(opts.scopes), opts.createdBy ?? null, createdAt)
+    .bind(id, opts.projectId, opts.name, prefix, await hashApiKey(key), JSON.stringify(opts.scopes), opts.createdBy ?? null, createdAt, opts.expiresAt ?? null)
     .run();
   return { id, key, prefix, createdAt };
 }

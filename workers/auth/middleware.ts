@@ -55,6 +55,9 @@ async function authenticate(c: Ctx): Promise<AuthContext> {
     const resolved = await resolveApiKey(db, key);
     if (!resolved) throw new ApiError(401, 'unauthorized', 'the API key is unknown or revoked');
     const now = Date.now();
+    if (resolved.expiresAt !== null && resolved.expiresAt <= now) {
+      throw new ApiError(401, 'api_key_expired', `this API key expired at ${new Date(resolved.expiresAt).toISOString()}; create a new one (Settings, or POST /v1/api-keys)`);
+    }
     if (!resolved.lastUsedAt || now - resolved.lastUsedAt > LAST_USED_RESOLUTION_MS) {
       c.executionCtx.waitUntil(db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').bind(now, resolved.keyId).run());
     }

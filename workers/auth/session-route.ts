@@ -13,6 +13,7 @@ import { controlDb } from '../platform/db.ts';
 import { checkLogin, changePassword } from './login.ts';
 import { createSession, csrfTokenFor, deleteOtherSessions, deleteSession, resolveSession, sessionCookie, sessionTokenFrom, type ResolvedSession } from './sessions.ts';
 import { requireSession } from './middleware.ts';
+import { enforceCredentialRateLimit } from './rate-limit.ts';
 
 export const sessionRoutes = newRouter();
 
@@ -52,11 +53,12 @@ sessionRoutes.openapi(
     summary: 'Log in with email and password',
     description: 'Sets the session cookie (HttpOnly, Secure, SameSite=Lax) and answers with the session, including the CSRF token to send as `x-loupe-csrf` on writes.',
     request: { body: { content: { 'application/json': { schema: LoginIn } }, required: true } },
-    responses: { 200: { description: 'Logged in', content: { 'application/json': { schema: SessionOut } } }, ...errors({ 401: 'Wrong email or password', 403: 'Cross-origin request' }) },
+    responses: { 200: { description: 'Logged in', content: { 'application/json': { schema: SessionOut } } }, ...errors({ 401: 'Wrong email or password', 403: 'Cross-origin request', 429: 'Too many attempts for this account or from this address (Retry-After)' }) },
   }),
   async (c) => {
     assertSameOrigin(c);
     const body = c.req.valid('json');
+    await enforceCredentialRateLimit(c.env, c.req.raw, 'login', body.email);
     const user = await checkLogin(controlDb(c.env), body.email, body.password);
     // One message for both a wrong email and a wrong password, so logins do not reveal accounts.
     if (!user) throw new ApiError(401, 'invalid_credentials', 'wrong email or password', 'password');
@@ -115,13 +117,14 @@ sessionRoutes.openapi(
     summary: 'Change your password',
     description: 'Checks the current password, stores the new one and ends every other session of the account.',
     request: { body: { content: { 'application/json': { schema: PasswordChangeIn } }, required: true } },
-    responses: { 200: { description: 'Changed', content: { 'application/json': { schema: z.object({ changed: z.literal(true) }) } } }, ...errors({ 400: 'Weak password', 401: 'Wrong current password', 403: 'Missing CSRF token' }) },
+    responses: { 200: { description: 'Changed', content: { 'application/json': { schema: z.object({ changed: z.literal(true) }) } } }, ...errors({ 400: 'Weak password', 401: 'Wrong current password', 403: 'Missing CSRF token', 429: 'Too many attempts (Retry-After)' }) },
   }),
   async (c) => {
     const token = sessionTokenFrom(c.req.header('cookie'));
     if (!token) throw new ApiError(401, 'unauthorized', 'you are not logged in');
     const session = await requireSession(c, token);
     const body = c.req.valid('json');
+    await enforceCredentialRateLimit(c.env, c.req.raw, 'password_change', session.email);
     const db = controlDb(c.env);
     if (!(await changePassword(db, session.userId, body.current_password, body.new_password))) {
       throw new ApiError(401, 'invalid_credentials', 'the current password is wrong', 'current_password');

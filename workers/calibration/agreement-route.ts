@@ -11,8 +11,13 @@ import { getEvaluator } from '../evals/evaluators.ts';
 import { ApiError } from '../platform/errors.ts';
 import { getMapping, putMapping } from './mappings.ts';
 import { evaluatorAgreement } from './agreement.ts';
+import { alignRoutes } from './align-route.ts';
+import { gateRoutes } from './gate-route.ts';
 
 export const calibrationRoutes = newRouter();
+// Alignment and the gate are mounted here, so the app registers calibration once.
+calibrationRoutes.route('/', alignRoutes);
+calibrationRoutes.route('/', gateRoutes);
 
 calibrationRoutes.openapi(
   createRoute({

@@ -141,9 +141,10 @@ export async function mustFindDataset(env: Env, projectId: string, nameOrId: str
 }
 
 /** The version a read means: an explicit version, the version current at `asOf`, a tag's version, or the latest. */
-export async function resolveVersion(env: Env, projectId: string, datasetId: string, at: { version?: number; asOf?: string; tag?: string }): Promise<number> {
+export async function resolveVersion(env: Env, projectId: string, datasetId: string, at: { version?: number; asOf?: string; tag?: string }, known?: Dataset): Promise<number> {
   const db = dbFor(env, projectId);
-  const d = await db.prepare('SELECT latest_version FROM datasets WHERE project_id = ? AND id = ?').bind(projectId, datasetId).first<{ latest_version: number }>();
+  // A caller that just read the dataset passes it: one D1 round trip less on every page read.
+  const d = known && known.id === datasetId ? { latest_version: known.latestVersion } : await db.prepare('SELECT latest_version FROM datasets WHERE project_id = ? AND id = ?').bind(projectId, datasetId).first<{ latest_version: number }>();
   if (!d) throw new ApiError(404, 'not_found', 'dataset not found');
   if (at.version != null) {
     if (at.version > d.latest_version || at.version < 0) throw new ApiError(404, 'not_found', `version: version ${at.version} not found (latest is ${d.latest_version})`, 'version');
@@ -171,6 +172,10 @@ export interface ListOptions {
   filter?: string;
   includeArchived?: boolean;
   cursor?: string | null;
+  /** Rows to skip after the cursor (LangSmith pages by offset). */
+  offset?: number;
+  /** Examples whose metadata has every one of these keys with these values (LangSmith's `metadata` filter). */
+  metadata?: Record<string, unknown>;
   limit?: number;
 }
 
@@ -188,13 +193,18 @@ export async function listExamples(env: Env, projectId: string, datasetId: strin
     where.push(`EXISTS (SELECT 1 FROM json_each(splits) WHERE value IN (${opts.splits.map(() => '?').join(', ')}))`);
     binds.push(...opts.splits);
   }
+  if (opts.metadata && Object.keys(opts.metadata).length) {
+    // One JSON parameter whatever the number of keys (D1: 100 bound parameters per statement).
+    where.push(`NOT EXISTS (SELECT 1 FROM json_each(?) m WHERE json_extract(metadata, '$."' || m.key || '"') IS NOT m.value)`);
+    binds.push(JSON.stringify(opts.metadata));
+  }
   if (opts.filter) {
     where.push("(instr(lower(inputs), lower(?)) > 0 OR instr(lower(coalesce(outputs, '')), lower(?)) > 0 OR instr(lower(metadata), lower(?)) > 0)");
     binds.push(opts.filter, opts.filter, opts.filter);
   }
   const { results } = await dbFor(env, projectId)
-    .prepare(`SELECT * FROM dataset_example_revisions WHERE ${where.join(' AND ')} ORDER BY example_id LIMIT ?`)
-    .bind(...binds, limit + 1)
+    .prepare(`SELECT * FROM dataset_example_revisions WHERE ${where.join(' AND ')} ORDER BY example_id LIMIT ? OFFSET ?`)
+    .bind(...binds, limit + 1, Math.max(opts.offset ?? 0, 0))
     .all();
   const page = results.slice(0, limit).map(exampleOf);
   return { examples: page, next: results.length > limit ? page[page.length - 1].id : null };
@@ -220,12 +230,40 @@ export async function getExampleById(env: Env, projectId: string, exampleId: str
   return r ? exampleOf(r) : null;
 }
 
+/** The stored content of an example (what a write sets; everything but ids, version and times). */
+export type ExampleState = Omit<Example, 'id' | 'dataset_id' | 'version' | 'created_at' | 'modified_at'>;
+
 /** One change of a change set: a full new state of an example (`prev`: its current state, if any). */
 interface Change {
   exampleId: string;
-  state: Omit<Example, 'id' | 'dataset_id' | 'version' | 'created_at' | 'modified_at'>;
+  state: ExampleState;
   prev: Example | null;
 }
+
+// D1: 100 bound parameters per statement and 2 MB per value, so a change set's rows go in
+// as JSON chunks of at most this many UTF-16 characters (<= 1.8 MB of UTF-8; one statement
+// per chunk; the whole set is still one batch, so one transaction).
+const CHUNK_CHARS = 600_000;
+
+function chunkByChars<T>(items: T[], size: (t: T) => number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let chars = 0;
+  for (const it of items) {
+    const n = size(it);
+    if (cur.length && chars + n > CHUNK_CHARS) {
+      out.push(cur);
+      cur = [];
+      chars = 0;
+    }
+    cur.push(it);
+    chars += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+const jsonOrNull = (v: unknown) => (v == null ? null : JSON.stringify(v));
 
 /** Writes a change set as one new version; returns it. Nothing is written when `changes` is empty. */
 async function commit(env: Env, projectId: string, d: Dataset, changes: Change[], message: string): Promise<number> {
@@ -234,41 +272,40 @@ async function commit(env: Env, projectId: string, d: Dataset, changes: Change[]
   const v = d.latestVersion + 1;
   const now = Date.now();
   const stmts: D1PreparedStatement[] = [
-    db.prepare('INSERT INTO dataset_versions (project_id, dataset_id, version, message, changes, created_at) VALUES (?, ?, ?, ?, ?, ?)').bind(projectId, d.id, v, message, changes.length, now),
+    db.prepare('INSERT INTO dataset_versions (project_id, dataset_id, version, message, changes, created_at) VALUES (?, ?, ?, ?, ?, ?)').bind(projectId, d.id, v, message.slice(0, 500), changes.length, now),
   ];
-  for (const c of changes) {
-    if (c.prev) {
-      stmts.push(
-        db.prepare('UPDATE dataset_example_revisions SET valid_to = ? WHERE project_id = ? AND dataset_id = ? AND example_id = ? AND valid_to = ?').bind(v, projectId, d.id, c.exampleId, OPEN_VERSION),
-      );
-    }
-    const s = c.state;
+  // Close the replaced revisions first: the new ones are inserted open and must not be closed with them.
+  const replaced = changes.filter((c) => c.prev).map((c) => c.exampleId);
+  for (let i = 0; i < replaced.length; i += 2000) {
     stmts.push(
       db
-        .prepare(
-          'INSERT INTO dataset_example_revisions (project_id, dataset_id, example_id, valid_from, valid_to, inputs, outputs, criteria, expected_trajectory, metadata, tags, splits, source, archived, archive_reason, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .bind(
-          projectId,
-          d.id,
-          c.exampleId,
-          v,
-          OPEN_VERSION,
-          JSON.stringify(s.inputs),
-          s.outputs == null ? null : JSON.stringify(s.outputs),
-          s.criteria ?? null,
-          s.expected_trajectory == null ? null : JSON.stringify(s.expected_trajectory),
-          JSON.stringify(s.metadata ?? {}),
-          JSON.stringify(s.tags ?? []),
-          JSON.stringify(s.splits ?? []),
-          s.source == null ? null : JSON.stringify(s.source),
-          s.archived ? 1 : 0,
-          s.archive_reason ?? null,
-          c.prev ? Date.parse(c.prev.created_at) : now,
-          now,
-        ),
+        .prepare('UPDATE dataset_example_revisions SET valid_to = ?1 WHERE project_id = ?2 AND dataset_id = ?3 AND valid_to = ?4 AND example_id IN (SELECT value FROM json_each(?5))')
+        .bind(v, projectId, d.id, OPEN_VERSION, JSON.stringify(replaced.slice(i, i + 2000))),
     );
   }
+  const rows = changes.map((c) => {
+    const s = c.state;
+    return [
+      c.exampleId,
+      JSON.stringify(s.inputs),
+      jsonOrNull(s.outputs),
+      s.criteria ?? null,
+      jsonOrNull(s.expected_trajectory),
+      JSON.stringify(s.metadata ?? {}),
+      JSON.stringify(s.tags ?? []),
+      JSON.stringify(s.splits ?? []),
+      jsonOrNull(s.source),
+      s.archived ? 1 : 0,
+      s.archive_reason ?? null,
+      c.prev ? Date.parse(c.prev.created_at) : now,
+    ];
+  });
+  const insert = db.prepare(
+    `INSERT INTO dataset_example_revisions (project_id, dataset_id, example_id, valid_from, valid_to, inputs, outputs, criteria, expected_trajectory, metadata, tags, splits, source, archived, archive_reason, created_at, modified_at)
+     SELECT ?1, ?2, j.value ->> 0, ?3, ?4, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 11, ?5
+     FROM json_each(?6) j`,
+  );
+  for (const chunk of chunkByChars(rows, (r) => JSON.stringify(r).length)) stmts.push(insert.bind(projectId, d.id, v, OPEN_VERSION, now, JSON.stringify(chunk)));
   stmts.push(db.prepare('UPDATE datasets SET latest_version = ?, modified_at = ? WHERE project_id = ? AND id = ?').bind(v, now, projectId, d.id));
   try {
     await db.batch(stmts);
@@ -279,43 +316,143 @@ async function commit(env: Env, projectId: string, d: Dataset, changes: Change[]
   return v;
 }
 
+/** The current revisions (archived too) of these example ids, read in chunks. */
+async function currentExamples(env: Env, projectId: string, datasetId: string, ids: string[]): Promise<Map<string, Example>> {
+  const out = new Map<string, Example>();
+  const db = dbFor(env, projectId);
+  for (let i = 0; i < ids.length; i += 500) {
+    const { results } = await db
+      .prepare('SELECT * FROM dataset_example_revisions WHERE project_id = ? AND dataset_id = ? AND valid_to = ? AND example_id IN (SELECT value FROM json_each(?))')
+      .bind(projectId, datasetId, OPEN_VERSION, JSON.stringify(ids.slice(i, i + 500)))
+      .all();
+    for (const r of results) out.set((r as any).example_id, exampleOf(r));
+  }
+  return out;
+}
+
 function checkSchemas(d: Dataset, s: { inputs: unknown; outputs?: unknown }, prefix: string) {
   validateAgainst(d.inputsSchema, s.inputs, `${prefix}inputs`);
   if (s.outputs != null) validateAgainst(d.outputsSchema, s.outputs, `${prefix}outputs`);
 }
 
+/** The largest example (as JSON): one revision row, and D1 rows are at most 2 MB. */
+export const MAX_EXAMPLE_CHARS = 500_000;
+
 /**
- * Adds (or, for ids that exist, replaces) examples as one version. Every example is
- * validated first (wire shape, then the dataset's JSON Schemas): one bad example rejects
- * the whole set, naming `examples[i].<field>`.
+ * One example write checked (wire shape, then the dataset's JSON Schemas): its id (given,
+ * or a new uuid) and the state it sets. `prefix` starts the error path (`examples[3].`).
  */
-export async function addExamples(env: Env, projectId: string, datasetId: string, raw: unknown[], message?: string): Promise<{ version: number; examples: Example[] }> {
-  const d = await mustFindDataset(env, projectId, datasetId);
+export function checkExampleWrite(d: Dataset, raw: unknown, prefix: string): { id: string; given: boolean; state: ExampleState } {
+  const parsed = ExampleWrite.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = `${prefix.replace(/\.$/, '')}${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`.replace(/^\./, '');
+    throw new ApiError(400, 'invalid_request', `${path}: ${issue.message}`, path);
+  }
+  const w = parsed.data;
+  checkSchemas(d, w, prefix);
+  const size = JSON.stringify(w).length;
+  if (size > MAX_EXAMPLE_CHARS) {
+    const field = (['inputs', 'outputs', 'criteria', 'expected_trajectory', 'metadata'] as const).reduce((a, b) => (JSON.stringify(w[b] ?? null).length > JSON.stringify(w[a] ?? null).length ? b : a));
+    const path = `${prefix}${field}`;
+    throw new ApiError(400, 'invalid_request', `${path}: the example is ${size} characters of JSON; at most ${MAX_EXAMPLE_CHARS} (D1 rows are at most 2 MB)`, path);
+  }
+  return {
+    id: w.id ?? crypto.randomUUID(),
+    given: w.id != null,
+    state: { inputs: w.inputs, outputs: w.outputs ?? null, criteria: w.criteria ?? null, expected_trajectory: w.expected_trajectory ?? null, metadata: w.metadata, tags: w.tags, splits: w.splits, source: w.source ?? null, archived: false, archive_reason: null },
+  };
+}
+
+/** JSON with object keys sorted, so two states compare equal whatever order their keys came in. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+const contentOf = (s: ExampleState) => canonical({ ...s, archive_reason: null });
+const stateOf = ({ id: _i, dataset_id: _d, version: _v, created_at: _c, modified_at: _m, ...s }: Example): ExampleState => s;
+
+/**
+ * What to do when a write names an example id that exists:
+ * - `conflict` (the API's default): the same content is a no-op (a retried write adds no
+ *   version); different content is a 409 naming the id, since edits go through PATCH;
+ * - `skip`: leave the existing example as it is, even archived (a rule or a filter never
+ *   adds the same trace twice, nor brings back one a user archived);
+ * - `replace`: write the new state (an upsert, for callers that own the example, e.g. a
+ *   review correction updating the example it made).
+ */
+export type OnExisting = 'conflict' | 'skip' | 'replace';
+
+/** A checked write with where it came from (its index in the request, or its import line), for error paths. */
+export interface ExampleWriteChecked {
+  id: string;
+  state: ExampleState;
+  /** Error path prefix for this write, e.g. `examples[2].` or `line 7: `. */
+  at: string;
+}
+
+/**
+ * Applies checked writes as one version. Returns the version, the resulting examples
+ * (unchanged ones as they are) and, with `collectConflicts`, the writes refused as
+ * conflicts instead of throwing on the first.
+ */
+export async function applyWrites(
+  env: Env,
+  projectId: string,
+  d: Dataset,
+  writes: ExampleWriteChecked[],
+  opts: { onExisting?: OnExisting; message: string; collectConflicts?: boolean },
+): Promise<{ version: number; written: string[]; unchanged: string[]; conflicts: { write: ExampleWriteChecked; reason: string }[] }> {
+  const onExisting = opts.onExisting ?? 'conflict';
+  const prevs = await currentExamples(env, projectId, d.id, writes.map((w) => w.id));
   const changes: Change[] = [];
+  const unchanged: string[] = [];
+  const conflicts: { write: ExampleWriteChecked; reason: string }[] = [];
+  for (const w of writes) {
+    const prev = prevs.get(w.id) ?? null;
+    if (prev && onExisting === 'skip') unchanged.push(w.id);
+    else if (prev && onExisting === 'conflict' && contentOf(stateOf(prev)) === contentOf(w.state)) unchanged.push(w.id);
+    else if (prev && onExisting === 'conflict') {
+      const reason = `example '${w.id}' already exists with different content${prev.archived ? ' (archived)' : ''}; edit it with PATCH /v1/datasets/{dataset}/examples/${w.id}`;
+      if (!opts.collectConflicts) throw new ApiError(409, 'conflict', `${w.at}id: ${reason}`, `${w.at.replace(/\.$/, '')}.id`.replace(/^\./, ''), { example_id: w.id });
+      conflicts.push({ write: w, reason });
+    } else changes.push({ exampleId: w.id, prev, state: w.state });
+  }
+  const version = await commit(env, projectId, d, changes, opts.message);
+  return { version, written: changes.map((c) => c.exampleId), unchanged, conflicts };
+}
+
+/**
+ * Adds examples as one version. Every example is checked first (wire shape, then the
+ * dataset's JSON Schemas): one bad example rejects the whole set, naming
+ * `examples[i].<field>`. An id that exists is handled as `onExisting` says (default: the
+ * same content is a no-op, different content a 409).
+ */
+export async function addExamples(env: Env, projectId: string, datasetId: string, raw: unknown[], message?: string, opts: { onExisting?: OnExisting } = {}): Promise<{ version: number; examples: Example[] }> {
+  const d = await mustFindDataset(env, projectId, datasetId);
+  const writes: ExampleWriteChecked[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < raw.length; i++) {
-    const parsed = ExampleWrite.safeParse(raw[i]);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = `examples[${i}]${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
-      throw new ApiError(400, 'invalid_request', `${path}: ${issue.message}`, path);
-    }
-    const w = parsed.data;
-    checkSchemas(d, w, `examples[${i}].`);
-    const exampleId = w.id ?? crypto.randomUUID();
-    if (seen.has(exampleId)) throw new ApiError(400, 'invalid_request', `examples[${i}].id: repeated in this request`, `examples[${i}].id`);
-    seen.add(exampleId);
-    const prev = w.id ? await getExample(env, projectId, d.id, exampleId) : null;
-    changes.push({
-      exampleId,
-      prev,
-      state: { inputs: w.inputs, outputs: w.outputs ?? null, criteria: w.criteria ?? null, expected_trajectory: w.expected_trajectory ?? null, metadata: w.metadata, tags: w.tags, splits: w.splits, source: w.source ?? null, archived: false, archive_reason: null },
-    });
+    const at = `examples[${i}].`;
+    const w = checkExampleWrite(d, raw[i], at);
+    if (seen.has(w.id)) throw new ApiError(400, 'invalid_request', `examples[${i}].id: repeated in this request`, `examples[${i}].id`);
+    seen.add(w.id);
+    writes.push({ id: w.id, state: w.state, at });
   }
-  const version = await commit(env, projectId, d, changes, message ?? `added ${changes.length} example${changes.length === 1 ? '' : 's'}`);
-  const examples = await Promise.all(changes.map(async (c) => (await getExample(env, projectId, d.id, c.exampleId))!));
-  return { version, examples };
+  const changed = raw.length;
+  const r = await applyWrites(env, projectId, d, writes, { onExisting: opts.onExisting, message: message ?? `added ${changed} example${changed === 1 ? '' : 's'}` });
+  const now = await currentExamples(env, projectId, d.id, writes.map((w) => w.id));
+  return { version: r.version, examples: writes.map((w) => now.get(w.id)!).filter(Boolean) };
 }
+
 
 /** Edits one example (fields not sent keep their values) as a new version. */
 export async function updateExample(env: Env, projectId: string, datasetId: string, exampleId: string, raw: unknown): Promise<Example> {
@@ -342,6 +479,8 @@ export async function updateExample(env: Env, projectId: string, datasetId: stri
     archive_reason: prev.archive_reason,
   };
   checkSchemas(d, next, '');
+  // An edit that changes nothing (a retried PATCH) makes no version.
+  if (contentOf(next) === contentOf(stateOf(prev))) return prev;
   await commit(env, projectId, d, [{ exampleId, prev, state: next }], `edited example ${exampleId}`);
   return (await getExample(env, projectId, d.id, exampleId))!;
 }
@@ -406,4 +545,28 @@ export async function diffVersions(env: Env, projectId: string, datasetId: strin
     else if (aLive && bLive) modified.push({ before: aLive, after: bLive });
   }
   return { from, to, added, removed, modified };
+}
+
+/** How many live (not archived) examples a version holds. */
+export async function countExamples(env: Env, projectId: string, datasetId: string, version: number): Promise<number> {
+  const r = await dbFor(env, projectId)
+    .prepare('SELECT COUNT(*) AS n FROM dataset_example_revisions WHERE project_id = ? AND dataset_id = ? AND valid_from <= ? AND valid_to > ? AND archived = 0')
+    .bind(projectId, datasetId, version, version)
+    .first<{ n: number }>();
+  return r?.n ?? 0;
+}
+
+/** The split names live examples carry at a version, sorted. */
+export async function listSplits(env: Env, projectId: string, datasetId: string, version: number): Promise<string[]> {
+  const { results } = await dbFor(env, projectId)
+    .prepare('SELECT DISTINCT j.value AS split FROM dataset_example_revisions r, json_each(r.splits) j WHERE r.project_id = ? AND r.dataset_id = ? AND r.valid_from <= ? AND r.valid_to > ? AND r.archived = 0 ORDER BY 1')
+    .bind(projectId, datasetId, version, version)
+    .all<{ split: string }>();
+  return results.map((r) => r.split);
+}
+
+/** The current state of these examples (archived too), in the order given; ids not in the dataset are left out. */
+export async function listExamplesById(env: Env, projectId: string, datasetId: string, ids: string[]): Promise<Example[]> {
+  const byId = await currentExamples(env, projectId, datasetId, ids);
+  return ids.map((id) => byId.get(id)).filter((e): e is Example => !!e);
 }

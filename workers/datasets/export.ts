@@ -1,6 +1,6 @@
 /**
  * Export of a dataset at a version as JSONL (one example per line, the Example wire shape)
- * or CSV (id, inputs, outputs, criteria, expected_trajectory, metadata, tags, splits; JSON
+ * or CSV (id, inputs, outputs, criteria, expected_trajectory, metadata, tags, splits, source; JSON
  * cells). Streams page by page (Workers: 128 MB, so a 100k-example dataset is never held
  * whole). CSV cells starting with = + - @ are neutralised by csv-stringify's
  * escape_formulas, as the review export does.
@@ -10,7 +10,7 @@ import type { Example } from '../../schema/wire/datasets.ts';
 import { listExamples } from './examples.ts';
 
 const PAGE = 500;
-export const CSV_COLUMNS = ['id', 'inputs', 'outputs', 'criteria', 'expected_trajectory', 'metadata', 'tags', 'splits'] as const;
+export const CSV_COLUMNS = ['id', 'inputs', 'outputs', 'criteria', 'expected_trajectory', 'metadata', 'tags', 'splits', 'source'] as const;
 
 const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 const csvRow = (e: Example) => stringify([CSV_COLUMNS.map((c) => cell(e[c]))], { record_delimiter: '\r\n', escape_formulas: true });

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ApiError } from '../platform/errors.ts';
 import { hasScope, type AuthContext } from '../platform/context.ts';
 import { listDatasets, listExamples, mustFindDataset, resolveVersion } from './examples.ts';
-import { addFromTrace } from './from-traces.ts';
+import { addTraces, traceExampleId } from './from-traces.ts';
 
 /** An agent's context is small: at most this many examples per read. */
 const MCP_MAX_EXAMPLES = 50;
@@ -68,17 +68,21 @@ export function registerDatasetTools(server: McpServer, env: Env, auth: AuthCont
     'add_examples_from_traces',
     {
       title: 'Add examples from traces',
-      description: "Copies each trace's root span input and output into the dataset as an example (one version per trace). Needs the 'ingest' scope.",
-      inputSchema: { dataset: z.string().min(1).max(200), trace_ids: z.array(z.string().min(1).max(128)).min(1).max(20) },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      description: "Copies each trace's root span input and output into the dataset as an example, all in one version. A trace already in the dataset is left as it is, so calling again is harmless. Needs the 'ingest' scope.",
+      inputSchema: { dataset: z.string().min(1).max(200), trace_ids: z.array(z.string().min(1).max(128)).min(1).max(100) },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) =>
       guarded(async () => {
         if (!hasScope(auth, 'ingest')) return failure("forbidden: this API key lacks the 'ingest' scope that add_examples_from_traces needs");
+        const d = await mustFindDataset(env, projectId, args.dataset);
+        const r = await addTraces(env, projectId, d.id, args.trace_ids, { message: `added ${args.trace_ids.length} traces (MCP)` });
+        const added = new Set(r.added);
+        const skipped = new Set(r.skipped);
         const out: string[] = [];
         for (const id of args.trace_ids) {
-          const r = await addFromTrace(env, projectId, args.dataset, id);
-          out.push(`${id} -> example ${r.examples[0].id} (version ${r.version})`);
+          const ex = await traceExampleId(d.id, id);
+          out.push(added.has(ex) ? `${id} -> example ${ex} (version ${r.version})` : skipped.has(ex) ? `${id} -> example ${ex} (already in the dataset)` : `${id}: trace not found`);
         }
         return text(out.join('\n'));
       }),

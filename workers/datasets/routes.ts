@@ -7,9 +7,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { commonErrors, notFound, ApiError } from '../platform/errors.ts';
-import { DatasetCreate, DatasetOut, Example, ExampleDiff, ExamplePatch, ExampleWrite, VersionOut, VersionQuery } from '../../schema/wire/datasets.ts';
+import { DatasetCreate, DatasetListItem, DatasetOut, Example, ExampleDiff, ExamplePatch, ExampleWrite, VersionOut, VersionQuery } from '../../schema/wire/datasets.ts';
 import { exportStream } from './export.ts';
-import { addFromFilter, addFromTrace, MAX_FROM_FILTER } from './from-traces.ts';
+import { datasetSummaries } from './summaries.ts';
+import { importExamples, MAX_IMPORT_BYTES, MAX_IMPORT_LINES, readImportBody } from './import.ts';
+import { addFromFilter, addFromTrace, MAX_FROM_FILTER, MAX_FROM_FILTER_SCAN } from './from-traces.ts';
 import { addExamples, archiveExample, createDataset, datasetOut, diffVersions, getExample, listDatasets, listExamples, listVersions, mustFindDataset, resolveVersion, setTag, updateExample } from './examples.ts';
 
 export const datasetRoutes = newRouter();
@@ -21,8 +23,12 @@ const sec = [{ apiKey: [] }];
 const tags = ['datasets'];
 
 datasetRoutes.openapi(
-  createRoute({ method: 'get', path: '/v1/datasets', tags, summary: 'List datasets', security: sec, middleware: [requireAuth('read')] as const, responses: { 200: json(z.object({ datasets: z.array(DatasetOut) }), 'Datasets'), ...commonErrors } }),
-  async (c) => c.json({ datasets: (await listDatasets(c.env, c.get('auth').projectId)).map(datasetOut) }, 200),
+  createRoute({ method: 'get', path: '/v1/datasets', tags, summary: 'List datasets', description: 'Each with `example_count` (live examples at the latest version) and its `tags`.', security: sec, middleware: [requireAuth('read')] as const, responses: { 200: json(z.object({ datasets: z.array(DatasetListItem) }), 'Datasets'), ...commonErrors } }),
+  async (c) => {
+    const { projectId } = c.get('auth');
+    const [list, summaries] = await Promise.all([listDatasets(c.env, projectId), datasetSummaries(c.env, projectId)]);
+    return c.json({ datasets: list.map((d) => ({ ...datasetOut(d), example_count: summaries.get(d.id)?.exampleCount ?? 0, tags: summaries.get(d.id)?.tags ?? [] })) }, 200);
+  },
 );
 
 datasetRoutes.openapi(
@@ -70,7 +76,7 @@ datasetRoutes.openapi(
     const { projectId } = c.get('auth');
     const q = c.req.valid('query');
     const d = await mustFindDataset(c.env, projectId, c.req.valid('param').dataset);
-    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag });
+    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag }, d);
     const page = await listExamples(c.env, projectId, d.id, { version, splits: q.split?.split(',').filter(Boolean), filter: q.search, includeArchived: q.include_archived === 'true', cursor: q.cursor, limit: q.limit });
     return c.json({ version, ...page }, 200);
   },
@@ -81,12 +87,12 @@ datasetRoutes.openapi(
     method: 'post',
     path: '/v1/datasets/{dataset}/examples',
     tags,
-    summary: 'Add or replace examples (one version)',
-    description: 'Every example is validated against the dataset schemas; one bad example rejects the request (400 naming `examples[i].<field>`). Sending an existing `id` replaces that example.',
+    summary: 'Add examples (one version)',
+    description: 'Every example is validated against the dataset schemas; one bad example rejects the request (400 naming `examples[i].<field>`). An `id` that exists with the same content is a no-op (a retried request makes no version); with different content it is a 409 naming the id, and nothing is written: edit examples with PATCH.',
     security: sec,
     middleware: [requireAuth('ingest')] as const,
     request: { params: DatasetParam, body: { content: { 'application/json': { schema: z.object({ examples: z.array(z.unknown()).min(1).max(1000).meta({ description: 'ExampleWrite objects' }), message: z.string().max(500).optional() }) } }, required: true } },
-    responses: { 201: json(z.object({ version: z.number(), examples: z.array(Example) }), 'Added'), ...commonErrors, ...notFound },
+    responses: { 201: json(z.object({ version: z.number(), examples: z.array(Example) }), 'Added'), ...commonErrors, ...notFound, 409: json(z.object({ error: z.any() }), 'An id exists with different content') },
   }),
   async (c) => {
     const body = c.req.valid('json');
@@ -101,7 +107,7 @@ datasetRoutes.openapi(
     const p = c.req.valid('param');
     const q = c.req.valid('query');
     const d = await mustFindDataset(c.env, projectId, p.dataset);
-    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag });
+    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag }, d);
     const e = await getExample(c.env, projectId, d.id, p.example, version);
     if (!e) throw new ApiError(404, 'not_found', `example '${p.example}' not found at version ${version}`);
     return c.json(e, 200);
@@ -193,15 +199,15 @@ datasetRoutes.openapi(
     path: '/v1/datasets/{dataset}/examples/from-filter',
     tags,
     summary: 'Add every trace matching a filter (one version)',
-    description: `Uses the trace filter language (as GET /v1/traces?q=). At most ${MAX_FROM_FILTER} traces per call.`,
+    description: `Uses the trace filter language (as GET /v1/traces?q=), e.g. \`insight.<report>=<pattern>\` for an Insights pattern's traces. At most ${MAX_FROM_FILTER} traces are added per call. Each trace is one example (id derived from dataset and trace): traces already in the dataset are passed over, so calling again with the same filter adds the next ones (\`more\` says whether there are; one call looks at up to ${MAX_FROM_FILTER_SCAN} matching traces). \`tags\` are set on every example added (e.g. the pattern).`,
     security: sec,
     middleware: [requireAuth('ingest')] as const,
-    request: { params: DatasetParam, body: { content: { 'application/json': { schema: z.object({ filter: z.string().min(1).max(4000), limit: z.number().int().min(1).optional() }) } }, required: true } },
-    responses: { 201: json(z.object({ version: z.number(), examples: z.array(Example) }), 'Added'), ...commonErrors, ...notFound },
+    request: { params: DatasetParam, body: { content: { 'application/json': { schema: z.object({ filter: z.string().min(1).max(4000), limit: z.number().int().min(1).optional(), tags: z.array(z.string().min(1).max(200)).max(100).optional() }) } }, required: true } },
+    responses: { 201: json(z.object({ version: z.number(), added: z.number(), skipped: z.number().meta({ description: 'Matching traces already in the dataset' }), more: z.boolean().meta({ description: 'More matching traces are not in the dataset yet: call again to add them' }), examples: z.array(Example).meta({ description: 'The examples added' }) }), 'Added'), ...commonErrors, ...notFound },
   }),
   async (c) => {
     const b = c.req.valid('json');
-    return c.json(await addFromFilter(c.env, c.get('auth').projectId, c.req.valid('param').dataset, b.filter, b.limit), 201);
+    return c.json(await addFromFilter(c.env, c.get('auth').projectId, c.req.valid('param').dataset, b.filter, b.limit, b.tags), 201);
   },
 );
 
@@ -211,7 +217,7 @@ datasetRoutes.openapi(
     path: '/v1/datasets/{dataset}/export',
     tags,
     summary: 'Export examples at a version (JSONL or CSV)',
-    description: 'Streams every live example at the version (default latest). JSONL: one Example per line. CSV: id, inputs, outputs, criteria, expected_trajectory, metadata, tags, splits (JSON in cells; formulas neutralised).',
+    description: 'Streams every live example at the version (default latest). JSONL: one Example per line. CSV: id, inputs, outputs, criteria, expected_trajectory, metadata, tags, splits, source (JSON in cells; formulas neutralised). Both import back with POST .../import.',
     security: sec,
     middleware: [requireAuth('read')] as const,
     request: { params: DatasetParam, query: VersionQuery.extend({ format: z.enum(['jsonl', 'csv']).default('jsonl') }) },
@@ -221,10 +227,37 @@ datasetRoutes.openapi(
     const { projectId } = c.get('auth');
     const q = c.req.valid('query');
     const d = await mustFindDataset(c.env, projectId, c.req.valid('param').dataset);
-    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag });
+    const version = await resolveVersion(c.env, projectId, d.id, { version: q.version, asOf: q.as_of, tag: q.tag }, d);
     const type = q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
     return new Response(exportStream(c.env, projectId, d.id, version, q.format), {
-      headers: { 'content-type': type, 'content-disposition': `attachment; filename="${d.name.replace(/[^\w.-]/g, '_')}-v${version}.${q.format}"`, 'x-dataset-version': String(version) },
+      headers: { 'content-type': type, 'content-disposition': `attachment; filename="${d.name.replace(/[^\w.-]/g, '_')}-v${version}.${q.format}"`, 'x-dataset-version': String(version), 'x-content-type-options': 'nosniff' },
     });
+  },
+);
+
+const LineError = z.object({ line: z.number().int(), field: z.string().nullable(), reason: z.string() });
+
+datasetRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/datasets/{dataset}/import',
+    tags,
+    summary: 'Import examples from JSONL or CSV (one version)',
+    description: `The body is a file in the export's line format: JSONL (one example per line; the export's own fields \`dataset_id\`, \`version\`, times and \`archived\` are ignored) or CSV (a header row naming some of id, inputs, outputs, criteria, expected_trajectory, metadata, tags, splits, source; JSON cells). \`format\` (or a \`text/csv\` Content-Type) picks CSV. Bad lines are listed (line, field, reason) and skipped; the good lines are one version. Ids are kept: a line whose id exists with the same content is unchanged, with other content it is a line error. At most ${MAX_IMPORT_BYTES} bytes (413) and ${MAX_IMPORT_LINES} examples (400).`,
+    security: sec,
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: DatasetParam, query: z.object({ format: z.enum(['jsonl', 'csv']).optional() }) },
+    responses: {
+      200: json(z.object({ version: z.number(), imported: z.number(), unchanged: z.number(), error_count: z.number(), errors: z.array(LineError).meta({ description: 'The first 100 line errors' }) }), 'Imported'),
+      ...commonErrors,
+      ...notFound,
+      413: json(z.object({ error: z.any() }), `Body over ${MAX_IMPORT_BYTES} bytes`),
+    },
+  }),
+  async (c) => {
+    const { projectId } = c.get('auth');
+    const format = c.req.valid('query').format ?? (/text\/csv/i.test(c.req.header('content-type') ?? '') ? 'csv' : 'jsonl');
+    const d = await mustFindDataset(c.env, projectId, c.req.valid('param').dataset);
+    return c.json(await importExamples(c.env, projectId, d.id, await readImportBody(c.req.raw), format), 200);
   },
 );

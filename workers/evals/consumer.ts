@@ -10,6 +10,7 @@ import { dbFor } from '../platform/db.ts';
 import { retryDelaySeconds, validMessages } from '../platform/queues.ts';
 import { matchCompletedTraces, scanBackfillPage } from './matching.ts';
 import { runEvaluateBatch } from './jobs.ts';
+import { clearSignals } from '../store/signal-ledger.ts';
 
 /** Handles a batch from the "evals" queue. */
 export async function consumeEvals(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -21,7 +22,10 @@ export async function consumeEvals(batch: MessageBatch<unknown>, env: Env): Prom
       continue;
     }
     try {
-      if (body.type === 'traces_completed') await matchCompletedTraces(env, body);
+      if (body.type === 'traces_completed') {
+        await matchCompletedTraces(env, body);
+        await clearSignals(env, body.project_id, 'evals', body.traces);
+      }
       else if (body.type === 'backfill') await scanBackfillPage(env, body);
       else console.error('unknown evals message', body);
       message.ack();

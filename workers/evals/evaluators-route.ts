@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
+import { audit } from '../auth/audit.ts';
 import { EvaluatorCreate, EvaluatorOut, EvaluatorPatch } from '../../schema/wire/evaluators.ts';
 import { FeedbackOut } from '../../schema/wire/feedback.ts';
 import { createEvaluator, deleteEvaluator, evaluatorOut, getEvaluator, listEvaluators, listVersions, updateEvaluator } from './evaluators.ts';
@@ -46,7 +47,9 @@ evaluatorRoutes.openapi(
   }),
   async (c) => {
     const auth = c.get('auth');
-    return c.json(await createEvaluator(c.env, auth.projectId, c.req.valid('json'), auth.principalId), 201);
+    const created = await createEvaluator(c.env, auth.projectId, c.req.valid('json'), auth.principalId);
+    await audit(c.env, auth, 'evaluator.created', { type: 'evaluator', id: created.id, details: { name: created.name, version: created.version } });
+    return c.json(created, 201);
   },
 );
 
@@ -79,7 +82,9 @@ evaluatorRoutes.openapi(
   }),
   async (c) => {
     const auth = c.get('auth');
-    return c.json(await updateEvaluator(c.env, auth.projectId, c.req.valid('param').id, c.req.valid('json'), auth.principalId), 200);
+    const updated = await updateEvaluator(c.env, auth.projectId, c.req.valid('param').id, c.req.valid('json'), auth.principalId);
+    await audit(c.env, auth, 'evaluator.updated', { type: 'evaluator', id: updated.id, details: { version: updated.version, fields: Object.keys(c.req.valid('json')).filter((k) => k !== 'secret') } });
+    return c.json(updated, 200);
   },
 );
 
@@ -97,6 +102,7 @@ evaluatorRoutes.openapi(
   }),
   async (c) => {
     await deleteEvaluator(c.env, c.get('auth').projectId, c.req.valid('param').id);
+    await audit(c.env, c.get('auth'), 'evaluator.deleted', { type: 'evaluator', id: c.req.valid('param').id });
     return c.json({ deleted: true as const }, 200);
   },
 );

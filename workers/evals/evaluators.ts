@@ -7,14 +7,14 @@
 import type { z } from 'zod';
 import { EvaluatorConfig, EvaluatorTarget, type EvaluatorCreate, type EvaluatorOut, type EvaluatorPatch } from '../../schema/wire/evaluators.ts';
 import { FeedbackKey } from '../../schema/wire/feedback.ts';
-import { dbFor } from '../platform/db.ts';
+import { projectDatabases, dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';
 import { ApiError, fromZodError } from '../platform/errors.ts';
 import { findTemplate } from './templates.ts';
 import { providerExists } from '../llm/providers.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';
 import { schemaValidator } from './checks.ts';
-import { decryptSecret, encryptSecret } from '../platform/secrets.ts';
+import { currentKeyPrefix, decryptSecret, encryptSecret, reencryptSecret, type RotationCount } from '../platform/secrets.ts';
 
 /** A stored evaluator version, ready to run. */
 export interface EvaluatorVersion {
@@ -226,6 +226,22 @@ export async function loadEvaluator(env: Env, projectId: string, id: string, ver
   return row ? fromRow(row) : null;
 }
 
+/**
+ * The version rules run: the agreement gate's live version when the evaluator has a gate
+ * (table evaluator_gates, kept by workers/calibration/gates.ts), else the newest. Read here
+ * in SQL so the evals consumer never imports the room above it.
+ */
+export async function loadRunnableEvaluator(env: Env, projectId: string, id: string): Promise<EvaluatorVersion | null> {
+  const row = await dbFor(env, projectId)
+    .prepare(
+      `${SELECT_VERSION} WHERE v.project_id = ?1 AND v.evaluator_id = ?2
+        AND v.version = COALESCE((SELECT g.live_version FROM evaluator_gates g WHERE g.project_id = ?1 AND g.evaluator_id = ?2), e.version)`,
+    )
+    .bind(projectId, id)
+    .first<VersionRow>();
+  return row ? fromRow(row) : null;
+}
+
 /** Like loadEvaluator, but a 404 when missing. */
 export async function getEvaluator(env: Env, projectId: string, id: string, version?: number): Promise<EvaluatorVersion> {
   const e = await loadEvaluator(env, projectId, id, version);
@@ -307,4 +323,69 @@ export async function draftEvaluator(env: Env, projectId: string, body: z.output
   const sealed = d.config.type === 'webhook' && body.secret ? await encryptSecret(env, body.secret, secretContext(projectId, id)) : null;
   const now = Date.now();
   return { id, version: 0, ...d, kind: d.config.type, secretCiphertext: sealed, createdAt: now, updatedAt: now, deletedAt: null };
+}
+
+/**
+ * A saved evaluator with a patch applied (the PATCH body), as an unsaved runnable version
+ * (number 0): what the version would be, for an alignment run before saving it.
+ */
+export async function patchedDraft(env: Env, projectId: string, id: string, patch: z.output<typeof EvaluatorPatch>, pathPrefix: string): Promise<EvaluatorVersion> {
+  const current = await getEvaluator(env, projectId, id);
+  const cur = current.config as unknown as Record<string, unknown>;
+  const same = patch.config && (patch.config.type ?? cur.type) === cur.type && (cur.type !== 'code' || (patch.config.check ?? cur.check) === cur.check);
+  const config = patch.config ? (same ? mergeConfig(cur, patch.config) : patch.config) : cur;
+  const d = await validateDefinition(
+    env,
+    projectId,
+    { name: patch.name ?? current.name, key: patch.key ?? current.key, description: patch.description === undefined ? current.description : patch.description, target: patch.target ?? current.target, config },
+    pathPrefix,
+  );
+  d.template = current.template;
+  return { id, version: 0, ...d, kind: d.config.type, secretCiphertext: current.secretCiphertext, createdAt: Date.now(), updatedAt: Date.now(), deletedAt: null };
+}
+
+/**
+ * Re-encrypts up to `limit` webhook signing secrets the current ENCRYPTION_KEY did not make
+ * (key rotation), for one project or the whole instance. The secret sits in every version's
+ * stored config; re-sealing it changes no version's meaning (the plaintext is the same), so
+ * this is the one edit a version row ever gets. Compare-and-set, like the provider pass.
+ */
+export async function reencryptWebhookSecrets(env: Env, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
+  const total: RotationCount = { reencrypted: 0, failed: 0, remaining: 0 };
+  for (const db of opts.projectId ? [dbFor(env, opts.projectId)] : projectDatabases(env)) {
+    const one = await reencryptWebhookSecretsIn(env, db, opts);
+    total.reencrypted += one.reencrypted;
+    total.failed += one.failed;
+    total.remaining += one.remaining;
+  }
+  return total;
+}
+
+async function reencryptWebhookSecretsIn(env: Env, db: D1Database, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
+  const prefix = await currentKeyPrefix(env);
+  const sealedOf = "json_extract(config, '$.secret_ciphertext')";
+  const where = `${sealedOf} IS NOT NULL AND substr(${sealedOf}, 1, ${prefix.length}) != ?${opts.projectId ? ' AND project_id = ?' : ''}`;
+  const binds = opts.projectId ? [prefix, opts.projectId] : [prefix];
+  const { results } = await db
+    .prepare(`SELECT project_id, evaluator_id, version, ${sealedOf} AS sealed FROM evaluator_versions WHERE ${where} LIMIT ?`)
+    .bind(...binds, opts.limit)
+    .all<{ project_id: string; evaluator_id: string; version: number; sealed: string }>();
+  let reencrypted = 0;
+  let failed = 0;
+  for (const r of results) {
+    // A ciphertext neither key opens (a key lost before its pass finished) is counted and
+    // left as it is, so one bad row cannot stop the pass for every other.
+    const sealed = await reencryptSecret(env, r.sealed, secretContext(r.project_id, r.evaluator_id)).catch(() => {
+      failed++;
+      return null;
+    });
+    if (!sealed) continue;
+    const res = await db
+      .prepare(`UPDATE evaluator_versions SET config = json_set(config, '$.secret_ciphertext', ?) WHERE project_id = ? AND evaluator_id = ? AND version = ? AND ${sealedOf} = ?`)
+      .bind(sealed, r.project_id, r.evaluator_id, r.version, r.sealed)
+      .run();
+    reencrypted += res.meta.changes;
+  }
+  const left = await db.prepare(`SELECT count(*) AS n FROM evaluator_versions WHERE ${where}`).bind(...binds).first<{ n: number }>();
+  return { reencrypted, failed, remaining: left?.n ?? 0 };
 }

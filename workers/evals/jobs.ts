@@ -15,7 +15,7 @@ import { getTraces } from '../store/trace-query.ts';
 import { writeFeedback, type FeedbackInput } from '../store/feedback.ts';
 import { QUEUE_POLICY } from '../platform/outbound.ts';
 import { EvalError } from './errors.ts';
-import { loadEvaluator, type EvaluatorVersion } from './evaluators.ts';
+import { loadRunnableEvaluator, type EvaluatorVersion } from './evaluators.ts';
 import { RunContext, evaluate, targetSpanIds, MAX_SPANS_PER_TRACE, type Evaluation } from './run.ts';
 import { evaluatorFeedbackId } from './scores.ts';
 import { addJudgeCost } from '../llm/spend.ts';
@@ -92,7 +92,8 @@ async function runProjectJobs(env: Env, projectId: string, group: Message<Evalua
   const evaluators = new Map<string, Promise<EvaluatorVersion | null>>();
   const evaluatorOf = (id: string) => {
     let p = evaluators.get(id);
-    if (!p) evaluators.set(id, (p = loadEvaluator(env, projectId, id)));
+    // The gate's live version when the evaluator is gated on agreement, else the newest.
+    if (!p) evaluators.set(id, (p = loadRunnableEvaluator(env, projectId, id)));
     return p;
   };
 

@@ -9,7 +9,7 @@ import type { NormalizedSpan } from '../../schema/wire/span.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
 import { controlDb } from '../platform/db.ts';
 import { getTrace } from '../store/trace-query.ts';
-import { writeSpanBatch } from '../store/batch-writer.ts';
+import { writeIndexedSpanBatch } from '../store/batch-writer.ts';
 import { ApiError } from '../platform/errors.ts';
 import type { JudgeExchange } from './judge.ts';
 import { SYSTEM_PROJECT_PREFIX } from '../../schema/db/tenancy.ts';
@@ -110,11 +110,15 @@ export function judgeCallSpans(r: JudgeCallRecord): NormalizedSpan[] {
   ];
 }
 
-/** Writes judge-call spans into the system project (one R2 batch for a whole consumer batch). */
+/**
+ * Writes judge-call spans into the system project (one R2 batch for a whole consumer
+ * batch) and indexes them before returning, so the scores written after this carry a
+ * `judge_trace_id` that already resolves: the link never dangles while the queue catches up.
+ */
 export async function recordJudgeCalls(env: Env, sourceProjectId: string, records: JudgeCallRecord[]): Promise<void> {
   if (!records.length) return;
   const systemProjectId = await systemProjectFor(env, sourceProjectId);
-  await writeSpanBatch(env, systemProjectId, records.flatMap(judgeCallSpans), 'judge');
+  await writeIndexedSpanBatch(env, systemProjectId, records.flatMap(judgeCallSpans), 'judge');
 }
 
 /** A judge-call trace, if it was made for `projectId` (else 404, as if it did not exist). */

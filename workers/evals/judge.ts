@@ -116,8 +116,21 @@ export function callCost(provider: JudgeProvider, model: string, usage: JudgeAns
 export const DEFAULT_JUDGE_SYSTEM =
   'You are a careful, impartial evaluator of an AI assistant. Judge only what you are shown. Explain your reasoning step by step in `reasoning`, then give your verdict.';
 
-/** Runs a judge on the subject. Never throws: failures come back as `error`. */
-export async function runJudge(cfg: JudgeConfig, subject: TraceSubject, provider: JudgeProvider, policy: Omit<HttpPolicy, 'timeoutMs'>): Promise<JudgeOutcome> {
+/**
+ * Puts the few-shot examples block where the template asks for it (`{{examples}}`), or
+ * after the system prompt when neither message mentions it.
+ */
+export function withExamples(cfg: JudgeConfig, values: Record<string, string>, examples: string): { system: string; user: string } {
+  const asks = /\{\{\s*examples\s*\}\}/;
+  const systemTemplate = cfg.prompt.system ?? DEFAULT_JUDGE_SYSTEM;
+  const placed = asks.test(systemTemplate) || asks.test(cfg.prompt.user);
+  const all = { ...values, examples };
+  const system = renderPrompt(systemTemplate, all);
+  return { system: !placed && examples ? `${system}\n\n${examples}` : system, user: renderPrompt(cfg.prompt.user, all) };
+}
+
+/** Runs a judge on the subject, with a few-shot `examples` block when given. Never throws: failures come back as `error`. */
+export async function runJudge(cfg: JudgeConfig, subject: TraceSubject, provider: JudgeProvider, policy: Omit<HttpPolicy, 'timeoutMs'>, examples = ''): Promise<JudgeOutcome> {
   const model = cfg.model ?? provider.defaultModel;
   if (!model) return { error: new EvalError('invalid_config', `no model: set config.model or the provider's default_model`), exchange: null };
   let values: Record<string, string>;
@@ -126,8 +139,7 @@ export async function runJudge(cfg: JudgeConfig, subject: TraceSubject, provider
   } catch (err) {
     return { error: asEvalError(err), exchange: null };
   }
-  const system = renderPrompt(cfg.prompt.system ?? DEFAULT_JUDGE_SYSTEM, values);
-  const user = renderPrompt(cfg.prompt.user, values);
+  const { system, user } = withExamples(cfg, values, examples);
   const schema = answerSchema(cfg.output);
   const exchange: JudgeExchange = {
     provider: provider.type,

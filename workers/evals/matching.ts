@@ -1,7 +1,8 @@
 /**
  * Rules meet traces: completed traces (from the indexer's message) and backfill pages are
  * matched against each rule's filter, sampled per trace, recorded in `eval_matches`, and
- * fanned out as one `evaluate` job per (trace, evaluator) on the evals queue.
+ * fanned out as one `evaluate` job per (trace, evaluator) on the evals queue; a rule with a
+ * dataset action also sends its sampled matches to the datasets queue.
  *
  * Redelivery: matches insert idempotently; jobs are sent for sampled matches whose
  * `queued_at` is still empty and marked only after the send succeeded, so a crash in
@@ -16,6 +17,7 @@ import { isSampled, matchTraces, ruleWhere } from '../store/matching.ts';
 import { activeRules, getRule, loadRule, type Rule } from './rules.ts';
 import { runOut, type RunRow } from './run-log.ts';
 import { scoreCompletedExperimentRuns } from './experiment-jobs.ts';
+import { sendToDataset } from './dataset-action.ts';
 
 /** Traces per backfill page (one queue message each). */
 export const BACKFILL_PAGE = 500;
@@ -105,6 +107,8 @@ export async function matchCompletedTraces(env: Env, msg: TracesCompletedMessage
     matched += hits.length;
     await db.batch(matchStatements(env, projectId, rule, 'online', hits, now));
     await dispatchUnqueued(env, projectId, rule, 'online', hits.map((h) => h.traceId));
+    // Sent on every delivery (not only the first): the add is idempotent per trace, so a crash after matching re-sends rather than loses.
+    await sendToDataset(env, projectId, rule, hits.filter((h) => h.sampled).map((h) => h.traceId));
   }
   return { complete: complete.length, matched };
 }
@@ -174,5 +178,6 @@ export async function scanBackfillPage(env: Env, msg: BackfillMessage, now = Dat
   const written = await db.batch(statements);
   if (!written[written.length - 1].meta.changes) return; // a duplicate message already scanned this page
   if (page.length) await dispatchUnqueued(env, projectId, rule, runId, page.map((p) => p.trace_id));
+  await sendToDataset(env, projectId, rule, sampled.filter((p) => p.sampled).map((p) => p.traceId));
   if (!finished) await sendEvalMessages(env, [msg]);
 }

@@ -6,6 +6,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
+import { audit } from '../auth/audit.ts';
 import { ApiError, commonErrors, notFound } from '../platform/errors.ts';
 import { BackfillCreate, RunOut, RunResultOut } from '../../schema/wire/runs.ts';
 import { RuleCreate, RuleOut, RulePatch } from '../../schema/wire/rules.ts';
@@ -39,13 +40,17 @@ ruleRoutes.openapi(
     tags: ['rules'],
     summary: 'Create a rule',
     description:
-      'Runs its evaluators on every new trace that matches `filter` (checked once the trace is complete: root span ended, then a quiet period), sampled at `sampling_rate` (decided per trace, so reruns agree). A filter that does not parse is rejected with its position.',
+      'Runs its evaluators on every new trace that matches `filter` (checked once the trace is complete: root span ended, then a quiet period), sampled at `sampling_rate` (decided per trace, so reruns agree). A filter that does not parse is rejected with its position. With `add_to_dataset` (a dataset id or name in this project) matching traces are also added to that dataset as examples, each trace once; such a rule may have no evaluators.',
     security: [{ apiKey: [] }],
     middleware: [requireAuth('admin')] as const,
     request: { body: { content: { 'application/json': { schema: RuleCreate } }, required: true } },
     responses: { 201: json(RuleOut, 'Created'), ...commonErrors },
   }),
-  async (c) => c.json(await createRule(c.env, c.get('auth').projectId, c.req.valid('json')), 201),
+  async (c) => {
+    const created = await createRule(c.env, c.get('auth').projectId, c.req.valid('json'));
+    await audit(c.env, c.get('auth'), 'rule.created', { type: 'rule', id: created.id, details: { name: created.name } });
+    return c.json(created, 201);
+  },
 );
 
 ruleRoutes.openapi(
@@ -74,7 +79,11 @@ ruleRoutes.openapi(
     request: { params: Id, body: { content: { 'application/json': { schema: RulePatch } }, required: true } },
     responses: { 200: json(RuleOut, 'Updated'), ...commonErrors, ...notFound },
   }),
-  async (c) => c.json(await updateRule(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json')), 200),
+  async (c) => {
+    const updated = await updateRule(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json'));
+    await audit(c.env, c.get('auth'), 'rule.updated', { type: 'rule', id: updated.id, details: { fields: Object.keys(c.req.valid('json')) } });
+    return c.json(updated, 200);
+  },
 );
 
 ruleRoutes.openapi(
@@ -91,6 +100,7 @@ ruleRoutes.openapi(
   }),
   async (c) => {
     await deleteRule(c.env, c.get('auth').projectId, c.req.valid('param').id);
+    await audit(c.env, c.get('auth'), 'rule.deleted', { type: 'rule', id: c.req.valid('param').id });
     return c.json({ deleted: true as const }, 200);
   },
 );

@@ -1,6 +1,7 @@
 /**
  * Online rules: a filter in the shared language (rejected at write time if it does not
- * parse), a sampling rate, the evaluators to run, an active flag. Each rule has one
+ * parse), a sampling rate, the evaluators to run, optionally a dataset to add matching
+ * traces to (the "add to dataset" action), an active flag. Each rule has one
  * `online` run (new traces as they complete) and any number of backfill runs.
  */
 import type { z } from 'zod';
@@ -17,6 +18,8 @@ export interface Rule {
   filter: string;
   samplingRate: number;
   evaluatorIds: string[];
+  /** The dataset action: matching traces are added to this dataset (id); null: none. */
+  datasetId: string | null;
   active: boolean;
   createdAt: number;
   updatedAt: number;
@@ -28,6 +31,7 @@ interface RuleRow {
   filter: string;
   sampling_rate: number;
   evaluator_ids: string;
+  dataset_id: string | null;
   active: number;
   created_at: number;
   updated_at: number;
@@ -39,6 +43,7 @@ const fromRow = (r: RuleRow): Rule => ({
   filter: r.filter,
   samplingRate: r.sampling_rate,
   evaluatorIds: JSON.parse(r.evaluator_ids),
+  datasetId: r.dataset_id,
   active: r.active === 1,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -52,6 +57,7 @@ export function ruleOut(r: Rule): RuleOut {
     filter: r.filter,
     sampling_rate: r.samplingRate,
     evaluator_ids: r.evaluatorIds,
+    add_to_dataset: r.datasetId,
     active: r.active,
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
@@ -68,22 +74,37 @@ async function checkRule(env: Env, projectId: string, filter: string | undefined
   }
 }
 
+/**
+ * The dataset a rule's action names (id or name), in this project, as its id. Read from the
+ * datasets table directly: evals sits below datasets, so it reads the shared table rather
+ * than importing the datasets room (the add itself is a message to the datasets queue).
+ */
+async function resolveDataset(env: Env, projectId: string, nameOrId: string): Promise<string> {
+  const r = await dbFor(env, projectId)
+    .prepare('SELECT id FROM datasets WHERE project_id = ? AND (id = ? OR name = ?) ORDER BY id = ? DESC LIMIT 1')
+    .bind(projectId, nameOrId, nameOrId, nameOrId)
+    .first<{ id: string }>();
+  if (!r) throw new ApiError(400, 'invalid_request', `add_to_dataset: no dataset '${nameOrId}' in this project`, 'add_to_dataset');
+  return r.id;
+}
+
 /** Creates a rule and its online run. */
 export async function createRule(env: Env, projectId: string, body: z.output<typeof RuleCreate>): Promise<RuleOut> {
   const evaluatorIds = [...new Set(body.evaluator_ids)];
   await checkRule(env, projectId, body.filter, evaluatorIds);
+  const datasetId = body.add_to_dataset ? await resolveDataset(env, projectId, body.add_to_dataset) : null;
   const id = `rule_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
   const now = Date.now();
   const db = dbFor(env, projectId);
   await db.batch([
     db
-      .prepare('INSERT INTO eval_rules (project_id, id, name, filter, sampling_rate, evaluator_ids, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .bind(projectId, id, body.name, body.filter.trim(), body.sampling_rate, JSON.stringify(evaluatorIds), body.active ? 1 : 0, now, now),
+      .prepare('INSERT INTO eval_rules (project_id, id, name, filter, sampling_rate, evaluator_ids, dataset_id, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .bind(projectId, id, body.name, body.filter.trim(), body.sampling_rate, JSON.stringify(evaluatorIds), datasetId, body.active ? 1 : 0, now, now),
     db
       .prepare("INSERT INTO eval_runs (project_id, rule_id, id, kind, status, scanned, created_at, updated_at) VALUES (?, ?, 'online', 'online', ?, 0, ?, ?)")
       .bind(projectId, id, body.active ? 'active' : 'paused', now, now),
   ]);
-  return ruleOut({ id, name: body.name, filter: body.filter.trim(), samplingRate: body.sampling_rate, evaluatorIds, active: body.active, createdAt: now, updatedAt: now });
+  return ruleOut({ id, name: body.name, filter: body.filter.trim(), samplingRate: body.sampling_rate, evaluatorIds, datasetId, active: body.active, createdAt: now, updatedAt: now });
 }
 
 /** The project's rules, newest first. */
@@ -122,14 +143,16 @@ export async function updateRule(env: Env, projectId: string, id: string, patch:
     filter: patch.filter?.trim() ?? current.filter,
     samplingRate: patch.sampling_rate ?? current.samplingRate,
     evaluatorIds: evaluatorIds ?? current.evaluatorIds,
+    datasetId: patch.add_to_dataset === undefined ? current.datasetId : patch.add_to_dataset === null ? null : await resolveDataset(env, projectId, patch.add_to_dataset),
     active: patch.active ?? current.active,
     updatedAt: Date.now(),
   };
+  if (!next.evaluatorIds.length && !next.datasetId) throw new ApiError(400, 'invalid_request', 'evaluator_ids: give at least one evaluator, or add_to_dataset', 'evaluator_ids');
   const db = dbFor(env, projectId);
   await db.batch([
     db
-      .prepare('UPDATE eval_rules SET name = ?, filter = ?, sampling_rate = ?, evaluator_ids = ?, active = ?, updated_at = ? WHERE project_id = ? AND id = ?')
-      .bind(next.name, next.filter, next.samplingRate, JSON.stringify(next.evaluatorIds), next.active ? 1 : 0, next.updatedAt, projectId, id),
+      .prepare('UPDATE eval_rules SET name = ?, filter = ?, sampling_rate = ?, evaluator_ids = ?, dataset_id = ?, active = ?, updated_at = ? WHERE project_id = ? AND id = ?')
+      .bind(next.name, next.filter, next.samplingRate, JSON.stringify(next.evaluatorIds), next.datasetId, next.active ? 1 : 0, next.updatedAt, projectId, id),
     db.prepare("UPDATE eval_runs SET status = ?, updated_at = ? WHERE project_id = ? AND rule_id = ? AND id = 'online'").bind(next.active ? 'active' : 'paused', next.updatedAt, projectId, id),
   ]);
   return ruleOut(next);

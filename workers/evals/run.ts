@@ -17,6 +17,7 @@ import type { JudgeProvider } from '../llm/types.ts';
 import type { HttpPolicy } from '../platform/outbound.ts';
 import { reserveJudgeCall, spendCaps, type SpendCaps } from '../llm/spend.ts';
 import type { TraceSubject } from '../../schema/values/read.ts';
+import { chooseExamples, examplesBlock, fewShotPool, type FewShotExample } from './few-shot.ts';
 
 /** A counting semaphore: at most `max` holders at once. */
 export class Limiter {
@@ -41,6 +42,7 @@ export class RunContext {
   private readonly providers = new Map<string, Promise<JudgeProvider | null>>();
   private readonly limiters = new Map<string, Limiter>();
   private caps: Promise<SpendCaps> | null = null;
+  private readonly fewShot = new Map<string, Promise<FewShotExample[]>>();
   /** Providers that answered 429/5xx with a wait: further calls in this batch wait too instead of piling on. */
   readonly cooling = new Map<string, EvalError>();
 
@@ -64,6 +66,13 @@ export class RunContext {
 
   spendCaps(): Promise<SpendCaps> {
     return (this.caps ??= spendCaps(this.env, this.projectId));
+  }
+
+  /** People's labelled examples under `key`, read once per batch. */
+  fewShotPool(key: string): Promise<FewShotExample[]> {
+    let p = this.fewShot.get(key);
+    if (!p) this.fewShot.set(key, (p = fewShotPool(this.env, this.projectId, key)));
+    return p;
   }
 }
 
@@ -95,9 +104,14 @@ export async function evaluate(ctx: RunContext, evaluator: EvaluatorVersion, sub
         }
         // Workers allow 6 simultaneous outbound connections per invocation; the provider's own limit is lower or equal.
         // Timed inside the limiter: the run log's duration is the judge's work, not the wait for a slot.
+        let examples = '';
+        if (c.few_shot) {
+          const pool = await ctx.fewShotPool(c.few_shot.human_key ?? evaluator.key);
+          examples = examplesBlock(chooseExamples(pool, c.few_shot, c.output, { traceId: subject.tree.trace.id, input: subject.tree.trace.input_preview ?? '' }));
+        }
         const { outcome, ms } = await ctx.limiter(`provider:${provider.id}`, provider.maxConcurrency).run(async () => {
           const t = Date.now();
-          const outcome = await runJudge(c, subject, provider, ctx.policy);
+          const outcome = await runJudge(c, subject, provider, ctx.policy, examples);
           return { outcome, ms: Date.now() - t };
         });
         if (outcome.error?.retryable && outcome.error.retryAfterMs) ctx.cooling.set(provider.id, outcome.error);

@@ -13,6 +13,7 @@ import { hex, sha256, stableId } from '../platform/ids.ts';
 import { writeFeedback, type FeedbackInput } from '../store/feedback.ts';
 import type { RunScores } from './runs.ts';
 import { checkEvaluators, scoreRecordedRuns } from './score-runs.ts';
+import { langsmithRunsToRecord } from './langsmith-runs.ts';
 
 interface ExperimentRow {
   id: string;
@@ -116,6 +117,14 @@ export async function createExperiment(
   return getExperiment(env, projectId, id);
 }
 
+/** Replaces an experiment's free metadata (LangSmith's session update sends it whole). */
+export async function setExperimentMetadata(env: Env, projectId: string, id: string, metadata: Record<string, unknown>, now = Date.now()): Promise<void> {
+  await dbFor(env, projectId)
+    .prepare('UPDATE experiments SET metadata = ?3, updated_at = ?4 WHERE project_id = ?1 AND id = ?2')
+    .bind(projectId, id, Object.keys(metadata).length ? JSON.stringify(metadata) : null, now)
+    .run();
+}
+
 /** Marks an experiment completed (runners call it after the last run; more runs may still come, e.g. a resume). */
 export async function endExperiment(env: Env, projectId: string, id: string, now = Date.now()): Promise<ExperimentOut> {
   const e = await getExperiment(env, projectId, id);
@@ -200,6 +209,9 @@ ORDER BY r.example_id, r.repetition, f.updated_at`;
 
 /** An experiment's runs with their scores, as the API shows them. */
 export async function listRuns(env: Env, projectId: string, experimentId: string): Promise<ExperimentRunOut[]> {
+  // Runs a LangSmith SDK posted join once their traces are indexed (see langsmith-runs.ts).
+  const fromLangsmith = await langsmithRunsToRecord(env, projectId, experimentId);
+  if (fromLangsmith.length) await recordRuns(env, projectId, experimentId, fromLangsmith);
   const { results } = await dbFor(env, projectId).prepare(RUNS_WITH_SCORES).bind(projectId, experimentId).all<RunRow>();
   const out = new Map<string, ExperimentRunOut>();
   for (const row of results) {
@@ -240,6 +252,9 @@ type RunScoreRow = [string, number, string, string | null, number | null, number
  * over 10,000-example experiments): the same scores as listRuns, newest per key.
  */
 export async function loadRunScores(env: Env, projectId: string, experimentId: string): Promise<RunScores[]> {
+  // As listRuns: runs a LangSmith SDK posted join once their traces are indexed.
+  const fromLangsmith = await langsmithRunsToRecord(env, projectId, experimentId);
+  if (fromLangsmith.length) await recordRuns(env, projectId, experimentId, fromLangsmith);
   const db = dbFor(env, projectId);
   const rows = await db.prepare(RUN_SCORES).bind(projectId, experimentId).raw<RunScoreRow>();
   const out: RunScores[] = [];

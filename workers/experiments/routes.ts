@@ -20,6 +20,7 @@ import {
   ExperimentTargetOut,
   GateIn,
   GateOut,
+  TrajectoryDiffOut,
 } from '../../schema/wire/experiments.ts';
 import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, loadRunScores, pinBaseline, recordRuns } from './experiments.ts';
 import { compareStored, diffStored, gateStored } from './comparisons.ts';
@@ -103,25 +104,6 @@ experimentRoutes.openapi(
   },
 );
 
-const Call = z.object({ name: z.string(), args: z.unknown() });
-const Side = z.object({ experiment_id: z.string(), trace_id: z.string(), error: z.string().nullable(), scores: z.record(z.string(), z.number()), calls: z.array(Call) });
-const TrajectoryDiffOut = z
-  .object({
-    example_id: z.string(),
-    repetition: z.number(),
-    baseline: Side,
-    candidate: Side,
-    diff: z.object({
-      steps: z.array(z.object({ op: z.enum(['same', 'changed', 'removed', 'added']), a: z.number().optional(), b: z.number().optional(), name: z.string(), args: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), a: z.unknown().optional(), b: z.unknown().optional() })).optional() })),
-      firstDivergence: z.number().nullable(),
-      added: z.number(),
-      removed: z.number(),
-      changed: z.number(),
-      output: z.array(z.object({ op: z.enum(['same', 'added', 'removed']), text: z.string() })),
-      outputEqual: z.boolean(),
-    }),
-  })
-  .meta({ id: 'TrajectoryDiff' });
 
 experimentRoutes.openapi(
   createRoute({

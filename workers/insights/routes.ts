@@ -8,7 +8,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { commonErrors, notFound } from '../platform/errors.ts';
-import { PatternOut, ReportOut, ReportRow, ReportRun } from '../../schema/wire/insights.ts';
+import { PatternOut, ReportOut, ReportRow, ReportRun, TrackedOut as Tracked } from '../../schema/wire/insights.ts';
 import { getReportRow, listReportRows } from './reports.ts';
 import { readReport, startReport } from './service.ts';
 import { getQueue } from '../review/queues.ts';
@@ -21,7 +21,7 @@ import { reportProvider } from './llm-path.ts';
 import { createEvaluator } from '../evals/evaluators.ts';
 import { EvaluatorCreate } from '../../schema/wire/evaluators.ts';
 import { hasScope } from '../platform/context.ts';
-import { getTracked, listTracked, trackPattern } from './tracking.ts';
+import { getTracked, listTracked, trackPattern, untrackPattern } from './tracking.ts';
 import { getSchedule, putSchedule, ScheduleIn, ScheduleOut } from './schedule.ts';
 
 export const insightsRoutes = newRouter();
@@ -194,19 +194,6 @@ insightsRoutes.openapi(
   },
 );
 
-const Tracked = z.object({
-  id: z.string(),
-  report_id: z.string(),
-  pattern_key: z.string(),
-  label: z.string(),
-  filter: z.string().nullable(),
-  threshold: z.number(),
-  status: z.enum(['open', 'fixed']),
-  reports: z.array(z.object({ report_id: z.string(), created_at: z.number(), support: z.number(), failures: z.number(), rate: z.number() })),
-  releases: z.array(z.object({ release: z.string().nullable(), traces: z.number(), failures: z.number(), rate: z.number() })),
-  created_at: z.number(),
-});
-
 insightsRoutes.openapi(
   createRoute({
     method: 'post',
@@ -217,11 +204,12 @@ insightsRoutes.openapi(
     security: [{ apiKey: [] }],
     middleware: [requireAuth('ingest')] as const,
     request: { body: { content: { 'application/json': { schema: z.strictObject({ report_id: z.string().min(1).max(64), pattern: z.string().min(1).max(16), threshold: z.number().min(0).max(1).optional() }) } }, required: true } },
-    responses: { 201: json(Tracked, 'Tracked'), ...commonErrors, ...notFound },
+    responses: { 200: json(Tracked, 'Already tracked (a threshold given replaces the old one)'), 201: json(Tracked, 'Tracked'), ...commonErrors, ...notFound },
   }),
   async (c) => {
     const b = c.req.valid('json');
-    return c.json(await trackPattern(c.env, c.get('auth').projectId, b.report_id, b.pattern, b.threshold), 201);
+    const { tracked, created } = await trackPattern(c.env, c.get('auth').projectId, b.report_id, b.pattern, b.threshold);
+    return created ? c.json(tracked, 201) : c.json(tracked, 200);
   },
 );
 
@@ -250,4 +238,21 @@ insightsRoutes.openapi(
     responses: { 200: json(Tracked, 'The tracked pattern'), ...commonErrors, ...notFound },
   }),
   async (c) => c.json(await getTracked(c.env, c.get('auth').projectId, c.req.valid('param').id), 200),
+);
+
+insightsRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/v1/insights/tracked/{id}',
+    tags: ['insights'],
+    summary: 'Stop tracking a pattern',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: Id },
+    responses: { 204: { description: 'No longer tracked' }, ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    await untrackPattern(c.env, c.get('auth').projectId, c.req.valid('param').id);
+    return c.body(null, 204);
+  },
 );

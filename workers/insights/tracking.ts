@@ -8,10 +8,12 @@
  */
 import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
+import { stableId } from '../platform/ids.ts';
 import { compileQuery } from '../store/filter.ts';
 import { DEFAULT_FAILURE_SQL, getReportRow, r2Key } from './reports.ts';
 import { readReport } from './service.ts';
 import type { InsightsReport } from './engine/report.ts';
+import type { TrackedOut } from '../../schema/wire/insights.ts';
 
 interface Row {
   project_id: string;
@@ -25,32 +27,32 @@ interface Row {
   created_at: number;
 }
 
-export interface TrackedOut {
-  id: string;
-  report_id: string;
-  pattern_key: string;
-  label: string;
-  filter: string | null;
-  threshold: number;
-  status: 'open' | 'fixed';
-  reports: { report_id: string; created_at: number; support: number; failures: number; rate: number }[];
-  releases: { release: string | null; traces: number; failures: number; rate: number }[];
-  created_at: number;
-}
-
-/** Tracks pattern `patternId` (p1, ...) of a finished report. */
-export async function trackPattern(env: Env, projectId: string, reportId: string, patternId: string, threshold?: number): Promise<TrackedOut> {
+/**
+ * Tracks pattern `patternId` (p1, ...) of a finished report. Idempotent: the id is derived
+ * from the report and the pattern's key, so tracking it again (a double click, a retried
+ * request) lands on the same row; a threshold given again replaces the old one.
+ */
+export async function trackPattern(env: Env, projectId: string, reportId: string, patternId: string, threshold?: number): Promise<{ tracked: TrackedOut; created: boolean }> {
   const row = await getReportRow(env, projectId, reportId);
   const report = await readReport(env, projectId, row);
   if (!report) throw new ApiError(409, 'not_ready', `report '${reportId}' is ${row.status}: its patterns exist once it is done`, 'report_id');
   const p = report.patterns.find((x) => x.id === patternId);
   if (!p) throw new ApiError(400, 'invalid_request', `pattern: report '${reportId}' has no pattern '${patternId}'`, 'pattern');
-  const id = `it_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  await dbFor(env, projectId)
-    .prepare('INSERT INTO insight_tracked (project_id, id, report_id, pattern_key, label, filter, failure_filter, threshold, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+  const id = await stableId('it_', `${reportId}\n${p.key}`);
+  const db = dbFor(env, projectId);
+  const inserted = await db
+    .prepare('INSERT INTO insight_tracked (project_id, id, report_id, pattern_key, label, filter, failure_filter, threshold, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, id) DO NOTHING')
     .bind(projectId, id, reportId, p.key, p.label, p.filter, row.failure_filter, threshold ?? report.baseRate ?? 0, Date.now())
     .run();
-  return getTracked(env, projectId, id);
+  const created = inserted.meta.changes > 0;
+  if (!created && threshold !== undefined) await db.prepare('UPDATE insight_tracked SET threshold = ? WHERE project_id = ? AND id = ?').bind(threshold, projectId, id).run();
+  return { tracked: await getTracked(env, projectId, id), created };
+}
+
+/** Stops tracking (the reports it was measured in are untouched). */
+export async function untrackPattern(env: Env, projectId: string, id: string): Promise<void> {
+  const res = await dbFor(env, projectId).prepare('DELETE FROM insight_tracked WHERE project_id = ? AND id = ?').bind(projectId, id).run();
+  if (!res.meta.changes) throw new ApiError(404, 'not_found', `tracked pattern '${id}' not found in this project`, 'id');
 }
 
 async function history(env: Env, projectId: string, t: Row): Promise<TrackedOut['reports']> {

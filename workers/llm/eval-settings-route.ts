@@ -2,6 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
+import { audit } from '../auth/audit.ts';
 import { EvalSettingsIn, EvalSettingsOut } from '../../schema/wire/eval-settings.ts';
 import { spendCaps, spendToday, updateSpendCaps } from './spend.ts';
 import { commonErrors } from '../platform/errors.ts';
@@ -42,6 +43,7 @@ evalSettingsRoutes.openapi(
   async (c) => {
     const projectId = c.get('auth').projectId;
     await updateSpendCaps(c.env, projectId, c.req.valid('json'));
+    await audit(c.env, c.get('auth'), 'eval_settings.updated', { type: 'eval_settings', details: c.req.valid('json') });
     return c.json(await settings(c.env, projectId), 200);
   },
 );

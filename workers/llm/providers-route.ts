@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
+import { audit } from '../auth/audit.ts';
 import { ProviderCreate, ProviderOut, ProviderPatch } from '../../schema/wire/providers.ts';
 import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers.ts';
 import { commonErrors, notFound } from '../platform/errors.ts';
@@ -40,7 +41,12 @@ providerRoutes.openapi(
     request: { body: { content: { 'application/json': { schema: ProviderCreate } }, required: true } },
     responses: { 201: json(ProviderOut, 'Created'), ...commonErrors },
   }),
-  async (c) => c.json(await createProvider(c.env, c.get('auth').projectId, c.req.valid('json')), 201),
+  async (c) => {
+    const auth = c.get('auth');
+    const created = await createProvider(c.env, auth.projectId, c.req.valid('json'));
+    await audit(c.env, auth, 'provider.created', { type: 'provider', id: created.id, details: { name: created.name, type: created.type, base_url: created.base_url } });
+    return c.json(created, 201);
+  },
 );
 
 providerRoutes.openapi(
@@ -69,7 +75,14 @@ providerRoutes.openapi(
     request: { params: Id, body: { content: { 'application/json': { schema: ProviderPatch } }, required: true } },
     responses: { 200: json(ProviderOut, 'Updated'), ...commonErrors, ...notFound },
   }),
-  async (c) => c.json(await updateProvider(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json')), 200),
+  async (c) => {
+    const auth = c.get('auth');
+    const patch = c.req.valid('json');
+    const updated = await updateProvider(c.env, auth.projectId, c.req.valid('param').id, patch);
+    // The fields changed, never the key itself.
+    await audit(c.env, auth, 'provider.updated', { type: 'provider', id: updated.id, details: { fields: Object.keys(patch) } });
+    return c.json(updated, 200);
+  },
 );
 
 providerRoutes.openapi(
@@ -86,6 +99,7 @@ providerRoutes.openapi(
   }),
   async (c) => {
     await deleteProvider(c.env, c.get('auth').projectId, c.req.valid('param').id);
+    await audit(c.env, c.get('auth'), 'provider.deleted', { type: 'provider', id: c.req.valid('param').id });
     return c.json({ deleted: true as const }, 200);
   },
 );

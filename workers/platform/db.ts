@@ -13,3 +13,8 @@ export function dbFor(env: Env, _projectId: string): D1Database {
 export function controlDb(env: Env): D1Database {
   return env.DB;
 }
+
+/** Every database that holds projects (one today): what a cross-project pass walks (the sweepers, re-encryption after a key rotation). */
+export function projectDatabases(env: Env): D1Database[] {
+  return [env.DB];
+}

@@ -4,25 +4,45 @@
  * belongs by associated data (e.g. `provider:<project>:<id>`), so a ciphertext copied to
  * another row or project does not decrypt. Plaintext never leaves this module except to
  * the code that calls the provider.
+ *
+ * Rotation without downtime: a ciphertext names the key that made it
+ * (`v2:<key id>:<base64>`, the key id being the first 8 hex of the key's SHA-256, which
+ * says nothing useful about a 256-bit key). To rotate, set ENCRYPTION_KEY_PREVIOUS to the
+ * old key, then ENCRYPTION_KEY to the new one: reads accept both, writes use the new one,
+ * and the re-encryption pass (every minute while ENCRYPTION_KEY_PREVIOUS is set, or
+ * POST /v1/secrets/reencrypt) rewrites what the old key made. Once nothing is left under
+ * it, remove ENCRYPTION_KEY_PREVIOUS. Ciphertexts from before key ids (bare base64) are
+ * tried with the current key, then the previous one. docs/auth.md has the steps.
  */
 
 /** The ENCRYPTION_KEY is missing or malformed (a deployment problem, not a client one). */
 export class SecretsUnavailableError extends Error {}
 
-const keyCache = new Map<string, Promise<CryptoKey>>();
+type SecretEnv = { ENCRYPTION_KEY?: string; ENCRYPTION_KEY_PREVIOUS?: string };
 
-function importKey(base64: string | undefined): Promise<CryptoKey> {
-  if (!base64) throw new SecretsUnavailableError('ENCRYPTION_KEY is not set: add it as a Worker secret (base64 of 32 random bytes)');
+interface LoadedKey {
+  id: string;
+  key: CryptoKey;
+}
+
+const keyCache = new Map<string, Promise<LoadedKey>>();
+
+function importKey(base64: string | undefined, name = 'ENCRYPTION_KEY'): Promise<LoadedKey> {
+  if (!base64) throw new SecretsUnavailableError(`${name} is not set: add it as a Worker secret (base64 of 32 random bytes)`);
   let cached = keyCache.get(base64);
   if (!cached) {
     let raw: Uint8Array;
     try {
       raw = Uint8Array.from(atob(base64.trim()), (c) => c.charCodeAt(0));
     } catch {
-      throw new SecretsUnavailableError('ENCRYPTION_KEY is not valid base64');
+      throw new SecretsUnavailableError(`${name} is not valid base64`);
     }
-    if (raw.length !== 32) throw new SecretsUnavailableError(`ENCRYPTION_KEY must decode to 32 bytes (got ${raw.length})`);
-    cached = crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    if (raw.length !== 32) throw new SecretsUnavailableError(`${name} must decode to 32 bytes (got ${raw.length})`);
+    cached = (async () => {
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', raw));
+      const id = [...digest.slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      return { id, key: await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']) };
+    })();
     keyCache.set(base64, cached);
   }
   return cached;
@@ -31,9 +51,14 @@ function importKey(base64: string | undefined): Promise<CryptoKey> {
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
-/** Encrypts `plaintext` for the place named by `context`; returns base64(iv || ciphertext). */
-export async function encryptSecret(env: Pick<Env, 'ENCRYPTION_KEY'>, plaintext: string, context: string): Promise<string> {
-  const key = await importKey(env.ENCRYPTION_KEY);
+/** The prefix every ciphertext made with the current ENCRYPTION_KEY starts with (`v2:<key id>:`). */
+export async function currentKeyPrefix(env: SecretEnv): Promise<string> {
+  return `v2:${(await importKey(env.ENCRYPTION_KEY)).id}:`;
+}
+
+/** Encrypts `plaintext` for the place named by `context` with the current key; returns `v2:<key id>:base64(iv || ciphertext)`. */
+export async function encryptSecret(env: SecretEnv, plaintext: string, context: string): Promise<string> {
+  const { id, key } = await importKey(env.ENCRYPTION_KEY);
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = new Uint8Array(
     await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(context) }, key, new TextEncoder().encode(plaintext)),
@@ -41,15 +66,49 @@ export async function encryptSecret(env: Pick<Env, 'ENCRYPTION_KEY'>, plaintext:
   const out = new Uint8Array(iv.length + sealed.length);
   out.set(iv);
   out.set(sealed, iv.length);
-  return toBase64(out);
+  return `v2:${id}:${toBase64(out)}`;
 }
 
-/** Decrypts what encryptSecret made for the same `context`; throws if it was tampered with or moved. */
-export async function decryptSecret(env: Pick<Env, 'ENCRYPTION_KEY'>, sealed: string, context: string): Promise<string> {
-  const key = await importKey(env.ENCRYPTION_KEY);
-  const bytes = fromBase64(sealed);
+async function open(key: CryptoKey, body: string, context: string): Promise<string> {
+  const bytes = fromBase64(body);
   const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, 12), additionalData: new TextEncoder().encode(context) }, key, bytes.slice(12));
   return new TextDecoder().decode(plain);
+}
+
+/**
+ * Decrypts what encryptSecret made for the same `context`, with whichever of ENCRYPTION_KEY
+ * and ENCRYPTION_KEY_PREVIOUS made it; throws if it was tampered with, moved, or made by a
+ * key that is set as neither.
+ */
+export async function decryptSecret(env: SecretEnv, sealed: string, context: string): Promise<string> {
+  const current = await importKey(env.ENCRYPTION_KEY);
+  const previous = env.ENCRYPTION_KEY_PREVIOUS ? await importKey(env.ENCRYPTION_KEY_PREVIOUS, 'ENCRYPTION_KEY_PREVIOUS') : null;
+  const m = /^v2:([0-9a-f]{8}):(.+)$/.exec(sealed);
+  if (m) {
+    const key = [current, previous].find((k) => k?.id === m[1]);
+    if (!key) throw new SecretsUnavailableError(`this secret was encrypted with a key (id ${m[1]}) that is neither ENCRYPTION_KEY (${current.id}) nor ENCRYPTION_KEY_PREVIOUS${previous ? ` (${previous.id})` : ' (not set)'}`);
+    return open(key.key, m[2], context);
+  }
+  // Before key ids: try the current key, then the previous one.
+  try {
+    return await open(current.key, sealed, context);
+  } catch (err) {
+    if (!previous) throw err;
+    return open(previous.key, sealed, context);
+  }
+}
+
+/** The same secret sealed with the current key (for rotation); null when it already is. */
+export async function reencryptSecret(env: SecretEnv, sealed: string, context: string): Promise<string | null> {
+  if (sealed.startsWith(await currentKeyPrefix(env))) return null;
+  return encryptSecret(env, await decryptSecret(env, sealed, context), context);
+}
+
+/** What a re-encryption pass over one kind of secret did: rewritten, unreadable by both keys, still under an old key. */
+export interface RotationCount {
+  reencrypted: number;
+  failed: number;
+  remaining: number;
 }
 
 /** Removes every occurrence of `secrets` from a text that may be shown or logged (provider error bodies echo keys). */

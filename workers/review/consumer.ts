@@ -8,12 +8,14 @@
 import { ReviewRouteMessage } from '../../schema/queues.ts';
 import { byProject, retryDelaySeconds, validMessages } from '../platform/queues.ts';
 import { routeTraces } from './routing.ts';
+import { clearSignals } from '../store/signal-ledger.ts';
 
 /** Handles a batch from the "review" queue. */
 export async function consumeReviewRouting(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const [projectId, messages] of byProject(validMessages(batch.messages, ReviewRouteMessage, batch.queue))) {
     try {
       await routeTraces(env, projectId, messages.flatMap((m) => m.body.trace_ids));
+      await clearSignals(env, projectId, 'review', messages.flatMap((m) => m.body.trace_ids.map((t) => [t, m.body.at] as const)));
       for (const m of messages) m.ack();
     } catch (err) {
       console.error(`review routing for project ${projectId} failed (attempt ${messages[0].attempts})`, err);

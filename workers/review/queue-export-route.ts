@@ -31,7 +31,8 @@ queueExportRoutes.openapi(
     const format = c.req.valid('query').format;
     const rows = await hubFor(c.env, projectId).exportRows(q.id);
     const name = `${q.name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '') || q.id}.${format}`;
-    const headers = { 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' };
+    // Reviewers' text is untrusted: an attachment the browser never sniffs into a page.
+    const headers = { 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
     if (format === 'csv') return c.body(toCsv(q.rubric, rows), 200, { ...headers, 'content-type': 'text/csv; charset=utf-8' });
     return c.body(toJsonl(q.id, rows), 200, { ...headers, 'content-type': 'application/x-ndjson; charset=utf-8' });
   },

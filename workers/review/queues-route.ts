@@ -7,6 +7,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
+import { audit } from '../auth/audit.ts';
 import { ItemOut, QueueCreate, QueueOut, QueuePatch, QueueStats } from '../../schema/wire/review.ts';
 import { commonErrors, notFound } from '../platform/errors.ts';
 import { createQueue, deleteQueue, getQueue, hubFor, hubQueue, listQueues, queueOut, updateQueue } from './queues.ts';
@@ -105,6 +106,7 @@ queueRoutes.openapi(
   }),
   async (c) => {
     await deleteQueue(c.env, c.get('auth').projectId, c.req.valid('param').id);
+    await audit(c.env, c.get('auth'), 'review_queue.deleted', { type: 'review_queue', id: c.req.valid('param').id });
     return c.json({ deleted: true as const }, 200);
   },
 );

@@ -7,6 +7,7 @@ import type { QueueCreate, QueueOut, QueuePatch, QueueProgress, RubricKey } from
 import type { ReviewRole } from '../../schema/db/review.ts';
 import { dbFor, controlDb } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
+import { datasetPort } from './dataset-port.ts';
 import type { HubQueue, HubResult } from './hub/contract.ts';
 import type { ReviewHub } from './hub/hub.ts';
 
@@ -21,6 +22,8 @@ export interface Queue {
   reviewRole: ReviewRole;
   assignedReviewers: string[];
   leaseSeconds: number;
+  /** The dataset finished items become examples of (datasets/from-review.ts), or null. */
+  datasetId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -35,6 +38,7 @@ interface QueueRow {
   review_role: ReviewRole;
   assigned_reviewers: string;
   lease_seconds: number;
+  dataset_id: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -49,6 +53,7 @@ const fromRow = (r: QueueRow): Queue => ({
   reviewRole: r.review_role,
   assignedReviewers: JSON.parse(r.assigned_reviewers),
   leaseSeconds: r.lease_seconds,
+  datasetId: r.dataset_id ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -65,6 +70,7 @@ export function queueOut(q: Queue, progress?: QueueProgress): QueueOut {
     review_role: q.reviewRole,
     assigned_reviewers: q.assignedReviewers,
     lease_seconds: q.leaseSeconds,
+    dataset_id: q.datasetId,
     created_at: new Date(q.createdAt).toISOString(),
     updated_at: new Date(q.updatedAt).toISOString(),
     ...(progress ? { progress } : {}),
@@ -85,7 +91,7 @@ export function hubFor(env: Env, projectId: string): HubApi {
 
 /** What the hub needs to know about a queue for one call. */
 export function hubQueue(projectId: string, q: Queue): HubQueue {
-  return { projectId, id: q.id, reviewersPerItem: q.reviewersPerItem, leaseMs: q.leaseSeconds * 1000, rubric: q.rubric };
+  return { projectId, id: q.id, reviewersPerItem: q.reviewersPerItem, leaseMs: q.leaseSeconds * 1000, rubric: q.rubric, datasetId: q.datasetId };
 }
 
 /** The value of a hub answer, or its refusal as an API error. */
@@ -108,9 +114,21 @@ async function checkAssigned(env: Env, orgId: string, ids: string[]): Promise<st
   return unique;
 }
 
+/**
+ * The dataset a queue names, by id or name, in this project only: its id, or a 404 naming
+ * `dataset_id` (a dataset of another project answers exactly like a missing one).
+ */
+async function checkDataset(env: Env, projectId: string, nameOrId: string | null): Promise<string | null> {
+  if (nameOrId === null) return null;
+  const id = await datasetPort().resolve(env, projectId, nameOrId);
+  if (!id) throw new ApiError(404, 'not_found', `dataset_id: dataset '${nameOrId}' not found in this project`, 'dataset_id');
+  return id;
+}
+
 /** Creates a queue. */
 export async function createQueue(env: Env, projectId: string, orgId: string, body: QueueCreate): Promise<Queue> {
   const assigned = await checkAssigned(env, orgId, body.assigned_reviewers);
+  const datasetId = await checkDataset(env, projectId, body.dataset_id ?? null);
   const now = Date.now();
   const q: Queue = {
     id: `rq_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`,
@@ -122,15 +140,16 @@ export async function createQueue(env: Env, projectId: string, orgId: string, bo
     reviewRole: body.review_role,
     assignedReviewers: assigned,
     leaseSeconds: body.lease_seconds,
+    datasetId,
     createdAt: now,
     updatedAt: now,
   };
   await dbFor(env, projectId)
     .prepare(
-      `INSERT INTO review_queues (project_id, id, name, instructions, rubric, correction, reviewers_per_item, review_role, assigned_reviewers, lease_seconds, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO review_queues (project_id, id, name, instructions, rubric, correction, reviewers_per_item, review_role, assigned_reviewers, lease_seconds, dataset_id, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(projectId, q.id, q.name, q.instructions, JSON.stringify(q.rubric), q.correction ? 1 : 0, q.reviewersPerItem, q.reviewRole, JSON.stringify(q.assignedReviewers), q.leaseSeconds, now, now)
+    .bind(projectId, q.id, q.name, q.instructions, JSON.stringify(q.rubric), q.correction ? 1 : 0, q.reviewersPerItem, q.reviewRole, JSON.stringify(q.assignedReviewers), q.leaseSeconds, q.datasetId, now, now)
     .run();
   return q;
 }
@@ -161,14 +180,15 @@ export async function updateQueue(env: Env, projectId: string, orgId: string, id
     reviewRole: patch.review_role ?? current.reviewRole,
     assignedReviewers: patch.assigned_reviewers ? await checkAssigned(env, orgId, patch.assigned_reviewers) : current.assignedReviewers,
     leaseSeconds: patch.lease_seconds ?? current.leaseSeconds,
+    datasetId: patch.dataset_id !== undefined ? await checkDataset(env, projectId, patch.dataset_id) : current.datasetId,
     updatedAt: Date.now(),
   };
   await dbFor(env, projectId)
     .prepare(
-      `UPDATE review_queues SET name = ?, instructions = ?, rubric = ?, correction = ?, reviewers_per_item = ?, review_role = ?, assigned_reviewers = ?, lease_seconds = ?, updated_at = ?
+      `UPDATE review_queues SET name = ?, instructions = ?, rubric = ?, correction = ?, reviewers_per_item = ?, review_role = ?, assigned_reviewers = ?, lease_seconds = ?, dataset_id = ?, updated_at = ?
         WHERE project_id = ? AND id = ?`,
     )
-    .bind(next.name, next.instructions, JSON.stringify(next.rubric), next.correction ? 1 : 0, next.reviewersPerItem, next.reviewRole, JSON.stringify(next.assignedReviewers), next.leaseSeconds, next.updatedAt, projectId, id)
+    .bind(next.name, next.instructions, JSON.stringify(next.rubric), next.correction ? 1 : 0, next.reviewersPerItem, next.reviewRole, JSON.stringify(next.assignedReviewers), next.leaseSeconds, next.datasetId, next.updatedAt, projectId, id)
     .run();
   if (next.reviewersPerItem < current.reviewersPerItem) await hubFor(env, projectId).reconcile(hubQueue(projectId, next));
   return next;

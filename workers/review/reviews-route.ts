@@ -17,6 +17,15 @@ import { checkValues } from './rubric.ts';
 
 export const reviewRoutes = newRouter();
 
+/** A correction is only taken where the queue asks for one, and must fit one feedback row. */
+function checkCorrection(q: { correction: boolean }, correction: unknown): void {
+  if (correction !== undefined && !q.correction) throw new ApiError(400, 'invalid_review', 'correction: this queue does not ask for a correction', 'correction');
+  // D1 (and Durable Object SQLite): ~2 MB per row, and the correction is one column of one feedback row.
+  if (correction !== undefined && JSON.stringify(correction).length > MAX_CORRECTION_CHARS) {
+    throw new ApiError(400, 'invalid_review', `correction: at most ${MAX_CORRECTION_CHARS.toLocaleString('en-US')} characters of JSON`, 'correction');
+  }
+}
+
 /** Largest correction a review may carry (as JSON text). */
 const MAX_CORRECTION_CHARS = 1_000_000;
 
@@ -87,11 +96,7 @@ reviewRoutes.openapi(
     const reviewer = assertMayReview(auth, q);
     const body = c.req.valid('json');
     const { values, entries } = checkValues(q.rubric, body.values, { requireAll: true });
-    if (body.correction !== undefined && !q.correction) throw new ApiError(400, 'invalid_review', 'correction: this queue does not ask for a correction', 'correction');
-    // D1 (and Durable Object SQLite): ~2 MB per row, and the correction is one column of one feedback row.
-    if (body.correction !== undefined && JSON.stringify(body.correction).length > MAX_CORRECTION_CHARS) {
-      throw new ApiError(400, 'invalid_review', `correction: at most ${MAX_CORRECTION_CHARS.toLocaleString('en-US')} characters of JSON`, 'correction');
-    }
+    checkCorrection(q, body.correction);
     const comment = body.comment?.trim() || null;
     const result = unwrap(
       await hubFor(c.env, auth.projectId).submit(hubQueue(auth.projectId, q), traceId, reviewer, { idempotencyKey: body.idempotency_key ?? null, values, entries, correction: body.correction, comment }),
@@ -174,6 +179,7 @@ reviewRoutes.openapi(
     const adjudicator = assertMayAdjudicate(auth);
     const body = c.req.valid('json');
     const { values, entries } = checkValues(q.rubric, body.values, { requireAll: false });
-    return c.json(unwrap(await hubFor(c.env, auth.projectId).adjudicate(hubQueue(auth.projectId, q), traceId, adjudicator, values, entries, body.comment?.trim() || null)), 200);
+    checkCorrection(q, body.correction);
+    return c.json(unwrap(await hubFor(c.env, auth.projectId).adjudicate(hubQueue(auth.projectId, q), traceId, adjudicator, { values, entries, comment: body.comment?.trim() || null, correction: body.correction })), 200);
   },
 );

@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
+import { audit } from '../auth/audit.ts';
 import { RoutingRuleCreate, RoutingRuleOut, RoutingRulePatch } from '../../schema/wire/review.ts';
 import { commonErrors, notFound } from '../platform/errors.ts';
 import { getQueue } from './queues.ts';
@@ -41,7 +42,7 @@ routingRuleRoutes.openapi(
     tags: ['review'],
     summary: 'Add a routing rule to a queue',
     description:
-      'Traces matching `filter` (the shared filter language) enter the queue, sampled at `sampling_rate` (decided per trace, so a trace matched again gets the same answer). Rules are checked when a trace completes and again whenever feedback or scores arrive on it, e.g. `feedback.thumbs=0 or score.helpfulness<0.5`. A trace enters a queue at most once.',
+      'Traces matching `filter` (the shared filter language) enter the queue, sampled at `sampling_rate` (decided per trace, so a trace matched again gets the same answer). Rules are checked when a trace completes and again whenever feedback or scores arrive on it, e.g. `feedback.thumbs=0 or score.helpfulness<0.5`. With `calibration`, only matches where an evaluator needs people enter: it and a person disagree, its score is near a threshold, or the trace falls in the calibration sample of judged traces. A trace enters a queue at most once.',
     security: [{ apiKey: [] }],
     middleware: [requireAuth('admin')] as const,
     request: { params: Id, body: { content: { 'application/json': { schema: RoutingRuleCreate } }, required: true } },
@@ -90,6 +91,7 @@ routingRuleRoutes.openapi(
     const { id, ruleId } = c.req.valid('param');
     const q = await getQueue(c.env, projectId, id);
     await deleteRoutingRule(c.env, projectId, q.id, ruleId);
+    await audit(c.env, c.get('auth'), 'routing_rule.deleted', { type: 'routing_rule', id: ruleId, details: { queue_id: q.id } });
     return c.json({ deleted: true as const }, 200);
   },
 );

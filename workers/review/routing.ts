@@ -14,6 +14,7 @@ import { ApiError } from '../platform/errors.ts';
 import { matchTraces } from '../store/matching.ts';
 import { hubFor, type Queue } from './queues.ts';
 import type { NewItem } from './hub/contract.ts';
+import { calibrationHits, checkCalibrationOption, type CalibrationOption } from './calibration-routing.ts';
 
 /** A routing rule as stored. */
 export interface RoutingRule {
@@ -23,6 +24,8 @@ export interface RoutingRule {
   filter: string;
   samplingRate: number;
   active: boolean;
+  /** Route only traces where an evaluator needs people (calibration-routing.ts). */
+  calibration: CalibrationOption | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -34,6 +37,7 @@ interface RuleRow {
   filter: string;
   sampling_rate: number;
   active: number;
+  calibration: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -45,6 +49,7 @@ const fromRow = (r: RuleRow): RoutingRule => ({
   filter: r.filter,
   samplingRate: r.sampling_rate,
   active: r.active === 1,
+  calibration: r.calibration ? JSON.parse(r.calibration) : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -58,6 +63,7 @@ export function routingRuleOut(r: RoutingRule): RoutingRuleOut {
     filter: r.filter,
     sampling_rate: r.samplingRate,
     active: r.active,
+    calibration: r.calibration,
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
   };
@@ -67,6 +73,7 @@ export function routingRuleOut(r: RoutingRule): RoutingRuleOut {
 export async function createRoutingRule(env: Env, projectId: string, queue: Queue, body: z.output<typeof RoutingRuleCreate>): Promise<RoutingRule> {
   const filter = body.filter.trim();
   compileQuery(filter, 'traces', projectId, Date.now(), 'filter');
+  if (body.calibration) await checkCalibrationOption(env, projectId, body.calibration);
   const now = Date.now();
   const rule: RoutingRule = {
     id: `rr_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`,
@@ -75,12 +82,13 @@ export async function createRoutingRule(env: Env, projectId: string, queue: Queu
     filter,
     samplingRate: body.sampling_rate,
     active: body.active,
+    calibration: body.calibration ?? null,
     createdAt: now,
     updatedAt: now,
   };
   await dbFor(env, projectId)
-    .prepare('INSERT INTO review_routing_rules (project_id, id, queue_id, name, filter, sampling_rate, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .bind(projectId, rule.id, rule.queueId, rule.name, rule.filter, rule.samplingRate, rule.active ? 1 : 0, now, now)
+    .prepare('INSERT INTO review_routing_rules (project_id, id, queue_id, name, filter, sampling_rate, active, calibration, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .bind(projectId, rule.id, rule.queueId, rule.name, rule.filter, rule.samplingRate, rule.active ? 1 : 0, rule.calibration ? JSON.stringify(rule.calibration) : null, now, now)
     .run();
   return rule;
 }
@@ -108,17 +116,19 @@ export async function getRoutingRule(env: Env, projectId: string, queueId: strin
 export async function updateRoutingRule(env: Env, projectId: string, queueId: string, id: string, patch: z.output<typeof RoutingRulePatch>): Promise<RoutingRule> {
   const current = await getRoutingRule(env, projectId, queueId, id);
   if (patch.filter !== undefined) compileQuery(patch.filter.trim(), 'traces', projectId, Date.now(), 'filter');
+  if (patch.calibration) await checkCalibrationOption(env, projectId, patch.calibration);
   const next: RoutingRule = {
     ...current,
     name: patch.name ?? current.name,
     filter: patch.filter?.trim() ?? current.filter,
     samplingRate: patch.sampling_rate ?? current.samplingRate,
     active: patch.active ?? current.active,
+    calibration: patch.calibration === undefined ? current.calibration : patch.calibration,
     updatedAt: Date.now(),
   };
   await dbFor(env, projectId)
-    .prepare('UPDATE review_routing_rules SET name = ?, filter = ?, sampling_rate = ?, active = ?, updated_at = ? WHERE project_id = ? AND id = ?')
-    .bind(next.name, next.filter, next.samplingRate, next.active ? 1 : 0, next.updatedAt, projectId, id)
+    .prepare('UPDATE review_routing_rules SET name = ?, filter = ?, sampling_rate = ?, active = ?, calibration = ?, updated_at = ? WHERE project_id = ? AND id = ?')
+    .bind(next.name, next.filter, next.samplingRate, next.active ? 1 : 0, next.calibration ? JSON.stringify(next.calibration) : null, next.updatedAt, projectId, id)
     .run();
   return next;
 }
@@ -148,7 +158,13 @@ export async function routeTraces(env: Env, projectId: string, traceIds: string[
   const items: NewItem[] = [];
   for (const rule of results.map(fromRow)) {
     const hits = await matchTraces(db, projectId, rule, traceIds, now, { completedOnly: true, what: 'review routing rule' });
-    for (const h of hits) if (h.sampled) items.push({ queueId: rule.queueId, traceId: h.traceId, source: 'rule', sourceRef: rule.id });
+    const sampled = hits.filter((h) => h.sampled).map((h) => h.traceId);
+    if (rule.calibration) {
+      // Of the matches, only those where the judge needs people, each noting why.
+      for (const c of await calibrationHits(env, projectId, rule.id, rule.calibration, sampled)) items.push({ queueId: rule.queueId, traceId: c.traceId, source: 'rule', sourceRef: rule.id, note: c.note });
+    } else {
+      for (const traceId of sampled) items.push({ queueId: rule.queueId, traceId, source: 'rule', sourceRef: rule.id });
+    }
   }
   if (!items.length) return { matched: 0, added: 0 };
   // Two rules of one queue may match the same trace; it enters once either way.

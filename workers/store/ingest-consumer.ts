@@ -1,6 +1,7 @@
 /**
  * Consumers of the "ingest" queue and its dead-letter queue.
- * A message is acked only after its batch is committed to D1; a failure retries it with
+ * A message is acked only after its batch is committed to D1 and taken off the ledger
+ * (workers/store/sweeper.ts re-sends what is left there); a failure retries it with
  * backoff (the indexer is idempotent, so redelivery never duplicates). After max_retries
  * the platform moves it to the dead-letter queue, whose consumer records it in D1
  * (`ingest_failures`); the R2 object is never deleted, so it can be replayed.
@@ -10,6 +11,7 @@ import { controlDb } from '../platform/db.ts';
 import { retryDelaySeconds, sendInBatches, validMessages } from '../platform/queues.ts';
 import { indexBatch } from './indexer.ts';
 import { signalRouting } from './review-signal.ts';
+import { recordSignals } from './signal-ledger.ts';
 
 /** Handles a batch from the "ingest" queue. */
 export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -17,10 +19,13 @@ export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Pro
     try {
       const { completed } = await indexBatch(env, message.body);
       await signalCompleted(env, message.body.project_id, completed);
+      // Off the ledger once committed. If this delete is lost, the sweeper re-sends the
+      // batch and the indexer runs it again idempotently: redone, never doubled.
+      const db = controlDb(env);
+      const done = [db.prepare('DELETE FROM ingest_batches WHERE key = ?').bind(message.body.key)];
+      if (message.attempts > 1 || message.body.swept) done.push(db.prepare('DELETE FROM ingest_failures WHERE key = ?').bind(message.body.key));
+      await db.batch(done).catch((err) => console.error(`ledger: ${message.body.key} indexed but not cleared (the sweeper will redo it)`, err));
       message.ack();
-      if (message.attempts > 1) {
-        await controlDb(env).prepare('DELETE FROM ingest_failures WHERE key = ?').bind(message.body.key).run().catch(() => {});
-      }
     } catch (err) {
       console.error(`indexing ${message.body.key} failed (attempt ${message.attempts})`, err);
       await recordFailure(env, message.body, message.attempts, String((err as Error)?.message ?? err), null).catch(() => {});
@@ -46,6 +51,8 @@ export async function signalCompleted(env: Env, projectId: string, completed: [s
   for (let i = 0; i < completed.length; i += MAX_TRACES_PER_COMPLETED_MESSAGE) {
     evals.push({ v: 1, type: 'traces_completed', project_id: projectId, traces: completed.slice(i, i + MAX_TRACES_PER_COMPLETED_MESSAGE) });
   }
+  // In the ledger first: a delayed message is the one a crash most easily loses.
+  await recordSignals(env, projectId, 'evals', completed, Date.now() + delaySeconds * 1000);
   await sendInBatches(env.EVAL_QUEUE, evals, { delaySeconds });
   await signalRouting(env, projectId, completed.map(([traceId]) => traceId), 'completed', { delaySeconds });
 }

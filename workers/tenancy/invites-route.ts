@@ -12,6 +12,9 @@ import { ErrorBody } from '../../schema/wire/errors.ts';
 import { InviteAcceptIn, InviteCreated, InviteCreateIn, InviteOut, InvitePreview, SessionOut } from '../../schema/wire/accounts.ts';
 import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite } from './invites.ts';
 import { requireOrgManager } from './members-route.ts';
+import { enforceCredentialRateLimit } from '../auth/rate-limit.ts';
+import { audit } from '../auth/audit.ts';
+import { normalizeEmail } from '../auth/login.ts';
 
 export const inviteRoutes = newRouter();
 
@@ -45,6 +48,7 @@ inviteRoutes.openapi(
     const auth = c.get('auth');
     const body = c.req.valid('json');
     const invite = await createInvite(c.env, { orgId: auth.orgId, actorRole: auth.role, actorId: auth.principalId, role: body.role, email: body.email, expiresInHours: body.expires_in_hours });
+    await audit(c.env, auth, 'invite.created', { type: 'invite', id: invite.id, scope: 'org', details: { role: invite.role, email: invite.email, expires_at: invite.expires_at } });
     return c.json({ ...invite, url: `${new URL(c.req.url).origin}/invite/${invite.token}` }, 201);
   },
 );
@@ -61,6 +65,7 @@ inviteRoutes.openapi(
   }),
   async (c) => {
     if (!(await revokeInvite(c.env, c.get('auth').orgId, c.req.valid('param').id))) throw new ApiError(404, 'not_found', 'no pending invite with that id in this organisation', 'id');
+    await audit(c.env, c.get('auth'), 'invite.revoked', { type: 'invite', id: c.req.valid('param').id, scope: 'org' });
     return c.json({ revoked: true as const }, 200);
   },
 );
@@ -97,11 +102,15 @@ inviteRoutes.openapi(
       404: err('Unknown link'),
       409: err('Already a member'),
       410: err('Expired, revoked or used'),
+      429: err('Too many attempts for this account or from this address (Retry-After)'),
     },
   }),
   async (c) => {
     assertSameOrigin(c);
+    await enforceCredentialRateLimit(c.env, c.req.raw, 'invite', c.req.valid('json').email);
     const joined = await acceptInvite(c.env, c.req.valid('param').token, c.req.valid('json'));
+    // The new member is the actor: the entry is the organisation's (no project was picked yet).
+    await audit(c.env, { orgId: joined.orgId, projectId: '', via: 'session', principalId: joined.userId, email: normalizeEmail(c.req.valid('json').email) }, 'invite.accepted', { type: 'member', id: joined.userId, scope: 'org', details: { role: joined.role, invite_id: joined.inviteId, new_account: joined.created } });
     const { cookie, session } = await openSession(c.env, joined.userId, c.req.header('user-agent') ?? null);
     c.header('set-cookie', cookie);
     c.header('cache-control', 'no-store');

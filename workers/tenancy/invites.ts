@@ -147,7 +147,7 @@ export async function acceptInvite(
   token: string,
   input: { email: string; password: string; name?: string | null },
   now = Date.now(),
-): Promise<{ userId: string; orgId: string; role: Role; created: boolean }> {
+): Promise<{ userId: string; orgId: string; role: Role; created: boolean; inviteId: string }> {
   const db = controlDb(env);
   const invite = await findByToken(db, token);
   if (!invite) throw new ApiError(404, 'not_found', 'this invite link is not valid', 'token');
@@ -185,5 +185,5 @@ export async function acceptInvite(
   ];
   const results = await db.batch(statements);
   if (!results[0].meta.changes) throw new ApiError(410, 'invite_accepted', 'this invite link has already been used', 'token');
-  return { userId, orgId: invite.org_id, role: invite.role, created: !existing };
+  return { userId, orgId: invite.org_id, role: invite.role, created: !existing, inviteId: invite.id };
 }

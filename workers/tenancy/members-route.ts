@@ -12,6 +12,7 @@ import { ErrorBody } from '../../schema/wire/errors.ts';
 import { MemberOut, MemberUpdateIn } from '../../schema/wire/accounts.ts';
 import { isManagerRole } from '../../schema/roles.ts';
 import { listMembers, removeMember, setMemberRole } from './members.ts';
+import { audit } from '../auth/audit.ts';
 
 export const memberRoutes = newRouter();
 
@@ -52,7 +53,9 @@ memberRoutes.openapi(
   }),
   async (c) => {
     const auth = c.get('auth');
-    return c.json(await setMemberRole(c.env, auth.orgId, auth.role, c.req.valid('param').user_id, c.req.valid('json').role), 200);
+    const { member, from } = await setMemberRole(c.env, auth.orgId, auth.role, c.req.valid('param').user_id, c.req.valid('json').role);
+    if (from !== member.role) await audit(c.env, auth, 'member.role_changed', { type: 'member', id: member.user_id, scope: 'org', details: { email: member.email, from, to: member.role } });
+    return c.json(member, 200);
   },
 );
 
@@ -69,7 +72,8 @@ memberRoutes.openapi(
   }),
   async (c) => {
     const auth = c.get('auth');
-    await removeMember(c.env, auth.orgId, auth.role, c.req.valid('param').user_id);
+    const removed = await removeMember(c.env, auth.orgId, auth.role, c.req.valid('param').user_id);
+    await audit(c.env, auth, 'member.removed', { type: 'member', id: c.req.valid('param').user_id, scope: 'org', details: removed });
     return c.json({ removed: true as const }, 200);
   },
 );

@@ -46,7 +46,7 @@ async function memberRole(db: D1Database, orgId: string, userId: string): Promis
  * Changes a member's role. The guard against removing the last owner runs inside the
  * UPDATE itself, so two concurrent demotions cannot leave the organisation ownerless.
  */
-export async function setMemberRole(env: Env, orgId: string, actorRole: Role | undefined, userId: string, role: Role): Promise<MemberOut> {
+export async function setMemberRole(env: Env, orgId: string, actorRole: Role | undefined, userId: string, role: Role): Promise<{ member: MemberOut; from: Role }> {
   const db = controlDb(env);
   const current = await memberRole(db, orgId, userId);
   if (!current) throw new ApiError(404, 'not_found', 'no such member in this organisation', 'user_id');
@@ -61,11 +61,11 @@ export async function setMemberRole(env: Env, orgId: string, actorRole: Role | u
     .run();
   if (!res.meta.changes) throw new ApiError(409, 'last_owner', 'an organisation needs at least one owner; make someone else owner first', 'role');
   const member = (await listMembers(env, orgId)).find((m) => m.user_id === userId);
-  return member!;
+  return { member: member!, from: current };
 }
 
 /** Removes a member from the organisation (their account stays; their other memberships too). */
-export async function removeMember(env: Env, orgId: string, actorRole: Role | undefined, userId: string): Promise<void> {
+export async function removeMember(env: Env, orgId: string, actorRole: Role | undefined, userId: string): Promise<{ email: string | null; role: Role }> {
   const db = controlDb(env);
   const current = await memberRole(db, orgId, userId);
   if (!current) throw new ApiError(404, 'not_found', 'no such member in this organisation', 'user_id');
@@ -78,4 +78,6 @@ export async function removeMember(env: Env, orgId: string, actorRole: Role | un
     .bind(orgId, userId)
     .run();
   if (!res.meta.changes) throw new ApiError(409, 'last_owner', 'an organisation needs at least one owner; make someone else owner first', 'user_id');
+  const user = await db.prepare('SELECT email FROM users WHERE id = ?').bind(userId).first<{ email: string }>();
+  return { email: user?.email ?? null, role: current };
 }

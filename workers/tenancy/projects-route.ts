@@ -11,6 +11,7 @@ import { ProjectCreateIn, ProjectOut } from '../../schema/wire/accounts.ts';
 import { createProject, listProjects } from './projects.ts';
 import { SYSTEM_PROJECT_PREFIX } from '../../schema/db/tenancy.ts';
 import { requireOrgManager } from './members-route.ts';
+import { audit } from '../auth/audit.ts';
 
 export const projectRoutes = newRouter();
 
@@ -46,6 +47,8 @@ projectRoutes.openapi(
     const name = c.req.valid('json').name.trim();
     if (name.startsWith(SYSTEM_PROJECT_PREFIX)) throw new ApiError(400, 'invalid_request', `project names starting with '${SYSTEM_PROJECT_PREFIX}' are reserved for Loupe`, 'name');
     if ((await listProjects(c.env, orgId)).some((p) => p.name === name)) throw new ApiError(409, 'conflict', `a project named '${name}' already exists`, 'name');
-    return c.json(await createProject(c.env, orgId, name), 201);
+    const project = await createProject(c.env, orgId, name);
+    await audit(c.env, c.get('auth'), 'project.created', { type: 'project', id: project.id, scope: 'org', details: { name } });
+    return c.json(project, 201);
   },
 );

@@ -44,22 +44,23 @@ export interface ApiKeyOut {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  expires_at: string | null;
 }
 
 /** The project's keys, newest first, revoked ones included (marked). */
 export async function listApiKeys(env: Env, projectId: string): Promise<ApiKeyOut[]> {
   const { results } = await controlDb(env)
-    .prepare('SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys WHERE project_id = ? ORDER BY created_at DESC')
+    .prepare('SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at, expires_at FROM api_keys WHERE project_id = ? ORDER BY created_at DESC')
     .bind(projectId)
-    .all<{ id: string; name: string; prefix: string; scopes: string; created_at: number; last_used_at: number | null; revoked_at: number | null }>();
+    .all<{ id: string; name: string; prefix: string; scopes: string; created_at: number; last_used_at: number | null; revoked_at: number | null; expires_at: number | null }>();
   const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
-  return results.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, scopes: [...parseScopes(r.scopes)], created_at: iso(r.created_at)!, last_used_at: iso(r.last_used_at), revoked_at: iso(r.revoked_at) }));
+  return results.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, scopes: [...parseScopes(r.scopes)], created_at: iso(r.created_at)!, last_used_at: iso(r.last_used_at), revoked_at: iso(r.revoked_at), expires_at: iso(r.expires_at) }));
 }
 
 /** Issues a key for the project; the plaintext is returned once. */
-export async function issueApiKey(env: Env, projectId: string, name: string, scopes: ApiKeyScope[], createdBy: string | null) {
-  const created = await createApiKey(controlDb(env), { projectId, name, scopes, createdBy });
-  return { id: created.id, name, prefix: created.prefix, scopes, key: created.key, created_at: new Date(created.createdAt).toISOString() };
+export async function issueApiKey(env: Env, projectId: string, name: string, scopes: ApiKeyScope[], createdBy: string | null, expiresAt: number | null = null) {
+  const created = await createApiKey(controlDb(env), { projectId, name, scopes, createdBy, expiresAt });
+  return { id: created.id, name, prefix: created.prefix, scopes, key: created.key, created_at: new Date(created.createdAt).toISOString(), expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() };
 }
 
 /** Revokes a key of this project; false when the project has no such active key. */

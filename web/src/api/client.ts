@@ -51,15 +51,16 @@ export function nextSessionEpoch(): void {
   state.epoch += 1;
 }
 
-/** Calls the API; `body` objects go as JSON. Throws ApiError on 4xx/5xx. */
+/** Calls the API; `body` objects go as JSON, a Blob (an uploaded file) as it is, with its type. Throws ApiError on 4xx/5xx. */
 export async function api<T>(path: string, opts: { method?: string; body?: unknown; signal?: AbortSignal; project?: boolean } = {}): Promise<T> {
   const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const blob = opts.body instanceof Blob ? opts.body : null;
+  if (opts.body !== undefined) headers['content-type'] = blob ? blob.type || 'application/octet-stream' : 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-loupe-csrf'] = state.csrf;
   if (opts.project !== false && state.projectId) headers['x-loupe-project'] = state.projectId;
   const epoch = state.epoch;
-  const res = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), credentials: 'same-origin', signal: opts.signal });
+  const res = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : (blob ?? JSON.stringify(opts.body)), credentials: 'same-origin', signal: opts.signal });
   const text = await res.text();
   let json: unknown = null;
   try {

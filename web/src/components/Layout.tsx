@@ -21,6 +21,8 @@ export function Layout() {
           <NavLink to="/providers">Providers</NavLink>
           <NavLink to="/queues">Queues</NavLink>
           <NavLink to="/insights">Insights</NavLink>
+          <NavLink to="/datasets">Datasets</NavLink>
+          <NavLink to="/experiments">Experiments</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">

@@ -43,7 +43,7 @@ export function rangeBounds(range: string, from: string | null, to: string | nul
 }
 
 /** `2026-01-31T12:00` for a datetime-local input, in local time. */
-function toLocalInput(iso: string | null): string {
+export function toLocalInput(iso: string | null): string {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';

@@ -92,22 +92,29 @@ export interface PendingPatch {
   body: string;
 }
 
+/** A created run; `example` when it is a root run that names a dataset example (an experiment's run). */
+export interface CreatedRun {
+  runId: string;
+  traceId: string;
+  example?: { exampleId: string; sessionName: string | null; sessionId: string | null };
+}
+
 /**
  * Records created runs (after their batch is durable) and, in the same transaction,
  * resolves pending feedback for them; returns the pending patches they unblock.
  */
-export async function recordRuns(env: Env, projectId: string, runs: { runId: string; traceId: string }[], now = Date.now()): Promise<PendingPatch[]> {
+export async function recordRuns(env: Env, projectId: string, runs: CreatedRun[], now = Date.now()): Promise<PendingPatch[]> {
   if (!runs.length) return [];
   const db = dbFor(env, projectId);
   const ids = json(runs.map((r) => r.runId));
   const [, feedback, patches] = await db.batch([
     db
       .prepare(
-        `INSERT INTO langsmith_runs (project_id, run_id, trace_id, created_at)
-         SELECT ?1, j.value ->> 0, j.value ->> 1, ?3 FROM json_each(?2) j WHERE true
+        `INSERT INTO langsmith_runs (project_id, run_id, trace_id, created_at, session_name, session_id, reference_example_id)
+         SELECT ?1, j.value ->> 0, j.value ->> 1, ?3, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each(?2) j WHERE true
          ON CONFLICT (project_id, run_id) DO NOTHING`,
       )
-      .bind(projectId, json(runs.map((r) => [r.runId, r.traceId])), now),
+      .bind(projectId, json(runs.map((r) => [r.runId, r.traceId, r.example?.sessionName ?? null, r.example?.sessionId ?? null, r.example?.exampleId ?? null])), now),
     db.prepare(RESOLVABLE_FEEDBACK).bind(projectId, ids),
     db.prepare(`SELECT id, run_id, body FROM langsmith_pending WHERE project_id = ?1 AND kind = 'patch' AND run_id IN (SELECT value FROM json_each(?2))`).bind(projectId, ids),
   ]);
@@ -179,4 +186,30 @@ export async function clearPendingPatches(env: Env, projectId: string, patches: 
     .bind(projectId, json(patches.map((p) => p.id)))
     .run();
   await env.BLOBS.delete(patches.map((p) => p.body).filter((k) => isPendingPatchOf(projectId, k)));
+}
+
+/** A root run that named a dataset example, as recorded at its create. */
+export interface ExampleRun {
+  runId: string;
+  traceId: string;
+  exampleId: string;
+  createdAt: number;
+}
+
+/**
+ * The runs created in a LangSmith session (by its name or id) that named a dataset example:
+ * what evaluate() posts for an experiment. Runs of other sessions (the SDKs send their
+ * evaluators' own runs to a session named `evaluators`) are not among them.
+ */
+export async function exampleRunsOfSession(env: Env, projectId: string, session: { name: string; id: string }): Promise<ExampleRun[]> {
+  // Two indexed lookups (an OR across the two columns would scan).
+  const { results } = await dbFor(env, projectId)
+    .prepare(
+      `SELECT run_id, trace_id, reference_example_id, created_at FROM langsmith_runs WHERE project_id = ?1 AND session_name = ?2 AND reference_example_id IS NOT NULL
+       UNION SELECT run_id, trace_id, reference_example_id, created_at FROM langsmith_runs WHERE project_id = ?1 AND session_id = ?3 AND reference_example_id IS NOT NULL
+       ORDER BY created_at, run_id`,
+    )
+    .bind(projectId, session.name, session.id)
+    .all<{ run_id: string; trace_id: string; reference_example_id: string; created_at: number }>();
+  return results.map((r) => ({ runId: r.run_id, traceId: r.trace_id, exampleId: r.reference_example_id, createdAt: r.created_at }));
 }

@@ -2,7 +2,9 @@
  * GET /info (and /api/v1/info): what the LangSmith SDKs ask a server before tracing. The
  * answer tells them to batch runs into POST /runs/multipart, that gzip bodies are welcome
  * (zstd is not: Workers' DecompressionStream has no zstd), and how large a batch may be
- * (below MAX_INGEST_BYTES, since the limit applies after decompression).
+ * (below MAX_INGEST_BYTES, since the limit applies after decompression). It also says
+ * dataset examples are written through the multipart platform route
+ * (workers/datasets/langsmith-examples-multipart.ts), the SDKs' only write path for them.
  */
 import { newRouter } from '../../platform/http.ts';
 import { ingestLimits } from '../spans-route.ts';
@@ -29,7 +31,7 @@ export function serverInfo(env: Env) {
     instance_flags: {
       gzip_body_enabled: true,
       zstd_compression_enabled: false,
-      dataset_examples_multipart_enabled: false,
+      dataset_examples_multipart_enabled: true,
       examples_multipart_enabled: false,
     },
     tenant_handle: null,

@@ -15,7 +15,7 @@ import { attachmentKey } from '../../store/batch-format.ts';
 import { fitMetadata } from '../fit-metadata.ts';
 import { dbFor } from '../../platform/db.ts';
 import { writeFeedback, type FeedbackInput } from '../../store/feedback.ts';
-import { RunError, runIds, runToSpan, type AttachmentRef, type RunIds, type RunOp } from './runs.ts';
+import { exampleOf, RunError, runIds, runToSpan, type AttachmentRef, type RunIds, type RunOp } from './runs.ts';
 import { translateFeedback, type LangsmithFeedback } from './feedback.ts';
 import { clearPendingPatches, recordRuns, storePendingFeedback, storePendingPatch, tracesOfRuns, type PendingPatch } from './bookkeeping.ts';
 import type { AttachmentPart, RunBatch } from './multipart.ts';
@@ -188,7 +188,7 @@ export async function ingestRuns(env: Env, projectId: string, batch: RunBatch, n
     rejected.push({ index: order.get(op) ?? r.index, id: r.id, path, message: r.message });
   }
   const normalized = result.spans.map(fit);
-  const created = result.indexes.filter((i) => spanOps[i].op.op === 'post').map((i) => ({ runId: spanOps[i].ids.id, traceId: spanOps[i].ids.traceId }));
+  const created = result.indexes.filter((i) => spanOps[i].op.op === 'post').map((i) => ({ runId: spanOps[i].ids.id, traceId: spanOps[i].ids.traceId, example: exampleOf(spanOps[i].op, spanOps[i].ids) }));
   // Attachments never count: each belongs to a run of this request, stored only with it.
   const nothingElse = !normalized.length && !pendingPatches.length && !feedbacks.length;
   if (rejected.length && nothingElse && !duplicates.length) {

@@ -202,3 +202,15 @@ export function runToSpan(op: RunOp, ids: RunIds & { traceId: string }, attachme
   if (Object.keys(metadata).length) span.metadata = metadata;
   return span;
 }
+
+/**
+ * The dataset example a root run names (`reference_example_id`, as evaluate() and the
+ * test runners send it), with its session: recorded so an experiment can find its runs.
+ * Child runs and runs without an example name none.
+ */
+export function exampleOf(op: RunOp, ids: RunIds): { exampleId: string; sessionName: string | null; sessionId: string | null } | undefined {
+  const run = op.run;
+  if (ids.parentId || typeof run.reference_example_id !== 'string' || !run.reference_example_id) return undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 256) : null);
+  return { exampleId: run.reference_example_id.toLowerCase().slice(0, 128), sessionName: str(run.session_name), sessionId: str(run.session_id)?.toLowerCase() ?? null };
+}

@@ -88,16 +88,19 @@ export function adjudication(rubric: RubricKey[], reviews: ReviewRow[], values: 
 /** Feedback rows of one review: one per answered key, plus the correction (with the comment) or the comment. */
 export function reviewFeedback(queueId: string, traceId: string, reviewer: HubReviewer, review: ReviewInput): PendingRow[] {
   const base = { trace_id: traceId, span_id: null, source: 'human' as const, author: reviewer.email ?? reviewer.id, queue_id: queueId, metadata: { reviewer_id: reviewer.id } };
-  const material = (key: string) => ['review', queueId, traceId, reviewer.id, key].join('\u0000');
+  const material = (key: string) => reviewMaterial(queueId, traceId, reviewer.id, key);
   const rows: PendingRow[] = review.entries.map((e) => ({ ...base, key: e.key, score: e.score, value: e.value ?? undefined, id_material: material(e.key) }));
   if (review.correction !== undefined) rows.push({ ...base, key: 'correction', correction: review.correction, comment: review.comment, id_material: material('correction') });
   else if (review.comment) rows.push({ ...base, key: 'comment', comment: review.comment, id_material: material('comment') });
   return rows;
 }
 
-/** Feedback rows of a final label (multi-reviewer queues): one per key, marked `final` in metadata. */
-export function finalFeedback(queueId: string, traceId: string, entries: ReviewEntry[], info: { author: string; reviewers: number; adjudicated: boolean; comment: string | null }): PendingRow[] {
-  return entries.map((e) => ({
+/**
+ * Feedback rows of a final label (multi-reviewer queues): one per key, marked `final` in
+ * metadata, plus the adjudicator's correction when they gave one.
+ */
+export function finalFeedback(queueId: string, traceId: string, entries: ReviewEntry[], info: { author: string; reviewers: number; adjudicated: boolean; comment: string | null }, correction?: unknown): PendingRow[] {
+  const rows: PendingRow[] = entries.map((e) => ({
     trace_id: traceId,
     span_id: null,
     key: e.key,
@@ -108,6 +111,19 @@ export function finalFeedback(queueId: string, traceId: string, entries: ReviewE
     author: info.author,
     queue_id: queueId,
     metadata: { final: true, reviewers: info.reviewers, adjudicated: info.adjudicated },
-    id_material: ['final', queueId, traceId, e.key].join('\u0000'),
+    id_material: finalMaterial(queueId, traceId, e.key),
   }));
+  if (correction !== undefined) {
+    rows.push({
+      trace_id: traceId, span_id: null, key: 'correction', correction, comment: info.comment, source: 'human' as const, author: info.author, queue_id: queueId,
+      metadata: { final: true, reviewers: info.reviewers, adjudicated: info.adjudicated }, id_material: finalMaterial(queueId, traceId, 'correction'),
+    });
+  }
+  return rows;
 }
+
+/** What a final-label feedback row's id is derived from (the dataset's provenance names the row by it too). */
+export const finalMaterial = (queueId: string, traceId: string, key: string) => ['final', queueId, traceId, key].join('\u0000');
+
+/** What a review's feedback row's id is derived from. */
+export const reviewMaterial = (queueId: string, traceId: string, reviewerId: string, key: string) => ['review', queueId, traceId, reviewerId, key].join('\u0000');

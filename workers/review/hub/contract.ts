@@ -14,6 +14,8 @@ export interface HubQueue {
   reviewersPerItem: number;
   leaseMs: number;
   rubric: RubricKey[];
+  /** The dataset finished items become examples of (absent from callers deployed before it existed). */
+  datasetId?: string | null;
 }
 
 /** The caller of a hub call. */

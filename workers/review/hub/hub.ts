@@ -45,17 +45,20 @@ import { DurableObject } from 'cloudflare:workers';
 import type { ItemOut, KeyAgreement, QueueProgress, ReviewerProgress, ReviewOut } from '../../../schema/wire/review.ts';
 import { stableId } from '../../platform/ids.ts';
 import { writeFeedback, type FeedbackInput } from '../../store/feedback.ts';
-import type { ReviewEntry } from '../rubric.ts';
 import { claimItem, escalateItem, expireLeases, nextClaim, nextLeaseEnd, releaseClaim, renewLeases } from './claims.ts';
 import type { PendingFeedback } from './consensus.ts';
 import { notInQueue, type ExportRow, type HubQueue, type HubResult, type HubReviewer, type NewItem, type ReviewInput } from './contract.ts';
 import { Outbox } from './outbox.ts';
-import { adjudicateItem, settleReady, submitReview } from './reviews.ts';
+import { adjudicateItem, settleReady, submitReview, type Adjudicated, type Outboxes } from './reviews.ts';
+import type { PendingExample } from './dataset-examples.ts';
+import { datasetPort } from '../dataset-port.ts';
 import { SCHEMA, emails, insertItem, item, nextSeq, projectOf, rememberProject, rememberReviewer, reviewOf, saveSeq, type SocketInfo } from './storage.ts';
 import * as views from './views.ts';
 
 /** Outbox entries flushed per D1 batch (each is up to ~22 feedback upserts). */
 const FLUSH_ROWS = 40;
+/** Dataset examples written per flush round (each reads its trace and writes one version). */
+const FLUSH_EXAMPLES = 10;
 /** Changes within this window reach watchers as one message. */
 const BROADCAST_DELAY_MS = 30;
 
@@ -64,6 +67,12 @@ export class ReviewHub extends DurableObject<Env> {
   private sql: SqlStorage;
   /** Feedback rows for D1, stored in the same transaction as the review or label they come from. */
   private outbox: Outbox<PendingFeedback>;
+  /**
+   * Examples for queues' datasets, from finished items (dataset-examples.ts), stored in the
+   * same transaction. Its own table, so a dataset that refuses an example never holds up
+   * the feedback.
+   */
+  private examples: Outbox<PendingExample>;
   private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
   private dirtyQueues = new Set<string>();
 
@@ -73,6 +82,7 @@ export class ReviewHub extends DurableObject<Env> {
     // Idempotent DDL runs on every start (first use, or after an eviction) before any event.
     this.sql.exec(SCHEMA);
     this.outbox = new Outbox(this.sql, { table: 'outbox', batch: FLUSH_ROWS, label: 'review hub' });
+    this.examples = new Outbox(this.sql, { table: 'dataset_outbox', batch: FLUSH_EXAMPLES, label: 'review hub datasets' });
     // Keepalive pings are answered without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
   }
@@ -164,7 +174,7 @@ export class ReviewHub extends DurableObject<Env> {
   async submit(queue: HubQueue, traceId: string, reviewer: HubReviewer, review: ReviewInput, now = Date.now()): Promise<HubResult<{ review: ReviewOut; item: ItemOut; duplicate: boolean }>> {
     rememberReviewer(this.sql, reviewer);
     rememberProject(this.sql, queue.projectId);
-    const res = this.ctx.storage.transactionSync(() => submitReview(this.sql, this.outbox, queue, traceId, reviewer, review, now));
+    const res = this.ctx.storage.transactionSync(() => submitReview(this.sql, this.outboxes(), queue, traceId, reviewer, review, now));
     if ('fail' in res) return res;
     if (!res.ok.duplicate) {
       this.markDirty(queue.id);
@@ -177,7 +187,7 @@ export class ReviewHub extends DurableObject<Env> {
   /** Re-checks pending items after the queue started needing fewer reviewers. */
   async reconcile(queue: HubQueue, now = Date.now()): Promise<number> {
     rememberProject(this.sql, queue.projectId);
-    const settled = this.ctx.storage.transactionSync(() => settleReady(this.sql, this.outbox, queue, now));
+    const settled = this.ctx.storage.transactionSync(() => settleReady(this.sql, this.outboxes(), queue, now));
     if (settled) {
       this.markDirty(queue.id);
       this.kickFlush();
@@ -189,9 +199,9 @@ export class ReviewHub extends DurableObject<Env> {
    * Settles a conflict: the adjudicator's values (checked against the rubric by the route)
    * override the reviewers' on the keys given; agreed keys keep the consensus.
    */
-  async adjudicate(queue: HubQueue, traceId: string, adjudicator: HubReviewer, values: Record<string, boolean | number | string>, entries: ReviewEntry[], comment: string | null, now = Date.now()): Promise<HubResult<ItemOut>> {
+  async adjudicate(queue: HubQueue, traceId: string, adjudicator: HubReviewer, answer: Adjudicated, now = Date.now()): Promise<HubResult<ItemOut>> {
     rememberProject(this.sql, queue.projectId);
-    const res = this.ctx.storage.transactionSync(() => adjudicateItem(this.sql, this.outbox, queue, traceId, adjudicator, { values, entries, comment }, now));
+    const res = this.ctx.storage.transactionSync(() => adjudicateItem(this.sql, this.outboxes(), queue, traceId, adjudicator, answer, now));
     if ('fail' in res) return res;
     this.markDirty(queue.id);
     this.kickFlush();
@@ -328,9 +338,13 @@ export class ReviewHub extends DurableObject<Env> {
     this.scheduleAlarm();
   }
 
+  private outboxes(): Outboxes {
+    return { feedback: this.outbox, examples: this.examples };
+  }
+
   /** Points the alarm at the next lease end or outbox retry (or clears it). */
   private scheduleAlarm(): void {
-    const due = [nextLeaseEnd(this.sql), this.outbox.nextAttemptAt()].filter((at): at is number => at !== null);
+    const due = [nextLeaseEnd(this.sql), this.outbox.nextAttemptAt(), this.examples.nextAttemptAt()].filter((at): at is number => at !== null);
     if (!due.length) void this.ctx.storage.deleteAlarm();
     else void this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
   }
@@ -341,9 +355,22 @@ export class ReviewHub extends DurableObject<Env> {
     void this.flushOutbox();
   }
 
-  /** Writes the outbox to D1 (one flush at a time; rows added meanwhile go in its next round), then re-points the alarm. */
+  /**
+   * Writes the outboxes to D1 (one flush of each at a time; rows added meanwhile go in its
+   * next round), then re-points the alarm. Feedback first: the dataset's examples name it.
+   */
   flushOutbox(): Promise<void> {
-    return this.outbox.flush((bodies) => this.writeFeedback(bodies)).finally(() => this.scheduleAlarm());
+    return this.outbox
+      .flush((bodies) => this.writeFeedback(bodies))
+      .then(() => this.examples.flush((bodies) => this.writeExamples(bodies)))
+      .finally(() => this.scheduleAlarm());
+  }
+
+  /** The dataset outbox's write, through the dataset port (datasets/from-review.ts; idempotent: a re-delivered item changes nothing). */
+  private async writeExamples(bodies: PendingExample[]): Promise<void> {
+    const projectId = projectOf(this.sql);
+    if (!projectId) throw new Error('the review hub does not know its project yet');
+    await datasetPort().writeExamples(this.env, projectId, bodies);
   }
 
   /**

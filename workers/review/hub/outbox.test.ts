@@ -31,6 +31,19 @@ describe('durable outbox', () => {
     expect(written).toEqual([1]);
   });
 
+  it('a flush of an empty outbox does not stop later flushes', async () => {
+    const seen = await inObject('empty-first', async (storage) => {
+      const outbox = new Outbox<{ n: number }>(storage.sql, { table: 'empty_first_outbox' });
+      const out: number[] = [];
+      const write = async (bodies: { n: number }[]) => void out.push(...bodies.map((b) => b.n));
+      await outbox.flush(write);
+      outbox.add({ n: 1 }, Date.now());
+      await outbox.flush(write);
+      return out;
+    });
+    expect(seen).toEqual([1]);
+  });
+
   it('writes bodies oldest first in batches, and deletes them once written', async () => {
     const result = await inObject('batches', async (storage) => {
       const outbox = new Outbox<{ n: number }>(storage.sql, { table: 'batch_outbox', batch: 2 });

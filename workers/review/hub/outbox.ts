@@ -71,26 +71,28 @@ export class Outbox<Body> {
    * promise settles, `nextAttemptAt()` may have moved: the owner re-points its alarm then.
    */
   flush(write: (bodies: Body[]) => Promise<void>): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        for (;;) {
-          const rows = this.sql.exec<{ id: number; body: string; attempts: number }>(`SELECT id, body, attempts FROM ${this.table} ORDER BY id LIMIT ?`, this.batch).toArray();
-          if (!rows.length) return;
-          const ids = rows.map((r) => r.id);
-          try {
-            await write(rows.map((r) => JSON.parse(r.body) as Body));
-            this.sql.exec(`DELETE FROM ${this.table} WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
-          } catch (err) {
-            const now = Date.now();
-            console.error(`${this.label}: writing ${rows.length} entries failed; retrying`, err);
-            for (const r of rows) this.sql.exec(`UPDATE ${this.table} SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`, now + flushBackoff(r.attempts), String(err).slice(0, 500), r.id);
-            return;
-          }
+    if (this.flushing) return this.flushing;
+    // Cleared in `.finally`, which always runs after this assignment. (Clearing it inside the
+    // async body would not: on an empty outbox the body finishes before its first await, so
+    // the clear ran first and the settled promise stayed behind, joining every later flush.)
+    this.flushing = (async () => {
+      for (;;) {
+        const rows = this.sql.exec<{ id: number; body: string; attempts: number }>(`SELECT id, body, attempts FROM ${this.table} ORDER BY id LIMIT ?`, this.batch).toArray();
+        if (!rows.length) return;
+        const ids = rows.map((r) => r.id);
+        try {
+          await write(rows.map((r) => JSON.parse(r.body) as Body));
+          this.sql.exec(`DELETE FROM ${this.table} WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
+        } catch (err) {
+          const now = Date.now();
+          console.error(`${this.label}: writing ${rows.length} entries failed; retrying`, err);
+          for (const r of rows) this.sql.exec(`UPDATE ${this.table} SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`, now + flushBackoff(r.attempts), String(err).slice(0, 500), r.id);
+          return;
         }
-      } finally {
-        this.flushing = null;
       }
-    })();
+    })().finally(() => {
+      this.flushing = null;
+    });
     return this.flushing;
   }
 

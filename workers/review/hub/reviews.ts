@@ -10,10 +10,25 @@
  * status and the outbox entry promising its feedback to D1 commit together or not at all.
  */
 import { adjudication, finalFeedback, reviewFeedback, settlement, type PendingFeedback } from './consensus.ts';
+import { pendingExample, type PendingExample } from './dataset-examples.ts';
 import { fail, finished, notInQueue, type HubQueue, type HubResult, type HubReviewer, type ReviewInput } from './contract.ts';
 import type { Outbox } from './outbox.ts';
-import { claimOf, item, load, reviewOf, reviewsOf } from './storage.ts';
+import { claimOf, emails, item, load, reviewOf, reviewsOf } from './storage.ts';
 import type { ReviewEntry } from '../rubric.ts';
+
+/** An adjudicator's answer: values (checked against the rubric by the route), their entries, a comment, and optionally the correction. */
+export interface Adjudicated {
+  values: Record<string, boolean | number | string>;
+  entries: ReviewEntry[];
+  comment: string | null;
+  correction?: unknown;
+}
+
+/** Where a change's writes to D1 wait: feedback rows, and examples for the queue's dataset. */
+export interface Outboxes {
+  feedback: Outbox<PendingFeedback>;
+  examples: Outbox<PendingExample>;
+}
 
 /**
  * Stores a review exactly once. A retry with the same idempotency key finds the stored
@@ -21,7 +36,7 @@ import type { ReviewEntry } from '../rubric.ts';
  * The reviewer must hold the item (a claim, or one whose lease ran out that nobody else
  * took since). The claim ends, the review's feedback goes to the outbox, and the item settles.
  */
-export function submitReview(sql: SqlStorage, outbox: Outbox<PendingFeedback>, queue: HubQueue, traceId: string, reviewer: HubReviewer, review: ReviewInput, now: number): HubResult<{ duplicate: boolean }> {
+export function submitReview(sql: SqlStorage, outboxes: Outboxes, queue: HubQueue, traceId: string, reviewer: HubReviewer, review: ReviewInput, now: number): HubResult<{ duplicate: boolean }> {
   const existing = reviewOf(sql, queue.id, traceId, reviewer.id);
   if (existing) {
     if (review.idempotencyKey && existing.idempotency_key === review.idempotencyKey) return { ok: { duplicate: true } };
@@ -41,13 +56,13 @@ export function submitReview(sql: SqlStorage, outbox: Outbox<PendingFeedback>, q
     review.correction === undefined ? null : JSON.stringify(review.correction), review.comment, now,
   );
   sql.exec('DELETE FROM claims WHERE queue_id = ? AND trace_id = ? AND reviewer_id = ?', queue.id, traceId, reviewer.id);
-  outbox.add({ trace_id: traceId, queue_id: queue.id, rows: reviewFeedback(queue.id, traceId, reviewer, review) }, now);
-  settle(sql, outbox, queue, traceId, now);
+  outboxes.feedback.add({ trace_id: traceId, queue_id: queue.id, rows: reviewFeedback(queue.id, traceId, reviewer, review) }, now);
+  settle(sql, outboxes, queue, traceId, now);
   return { ok: { duplicate: false } };
 }
 
 /** Settles the pending items that already have the reviews they need (the queue started needing fewer); how many. */
-export function settleReady(sql: SqlStorage, outbox: Outbox<PendingFeedback>, queue: HubQueue, now: number): number {
+export function settleReady(sql: SqlStorage, outboxes: Outboxes, queue: HubQueue, now: number): number {
   const ready = sql
     .exec<{ trace_id: string }>(
       `SELECT i.trace_id FROM items i WHERE i.queue_id = ? AND i.status = 'pending'
@@ -55,7 +70,7 @@ export function settleReady(sql: SqlStorage, outbox: Outbox<PendingFeedback>, qu
       queue.id, queue.reviewersPerItem,
     )
     .toArray();
-  for (const r of ready) settle(sql, outbox, queue, r.trace_id, now);
+  for (const r of ready) settle(sql, outboxes, queue, r.trace_id, now);
   return ready.length;
 }
 
@@ -65,11 +80,11 @@ export function settleReady(sql: SqlStorage, outbox: Outbox<PendingFeedback>, qu
  */
 export function adjudicateItem(
   sql: SqlStorage,
-  outbox: Outbox<PendingFeedback>,
+  outboxes: Outboxes,
   queue: HubQueue,
   traceId: string,
   adjudicator: HubReviewer,
-  answer: { values: Record<string, boolean | number | string>; entries: ReviewEntry[]; comment: string | null },
+  answer: Adjudicated,
   now: number,
 ): HubResult<true> {
   const it = item(sql, queue.id, traceId);
@@ -84,13 +99,17 @@ export function adjudicateItem(
     `UPDATE items SET status = 'complete', completed_at = ?, final = ?, final_entries = ?, adjudicated_by = ?, conflicts = NULL WHERE queue_id = ? AND trace_id = ?`,
     now, JSON.stringify(final), JSON.stringify(entries), author, queue.id, traceId,
   );
-  outbox.add({ trace_id: traceId, queue_id: queue.id, rows: finalFeedback(queue.id, traceId, entries, { author, reviewers: reviews.length, adjudicated: true, comment: answer.comment }) }, now);
+  const info = { author, reviewers: reviews.length, adjudicated: true, comment: answer.comment };
+  outboxes.feedback.add({ trace_id: traceId, queue_id: queue.id, rows: finalFeedback(queue.id, traceId, entries, info, answer.correction) }, now);
+  addExample(sql, outboxes, queue, traceId, reviews, final, now, { by: author, comment: answer.comment, ...(answer.correction !== undefined ? { correction: answer.correction } : {}) });
   return { ok: true };
 }
 
 /** Writes what an item's reviews decide (`settlement`): complete, in conflict, or nothing yet. */
-function settle(sql: SqlStorage, outbox: Outbox<PendingFeedback>, queue: HubQueue, traceId: string, now: number): void {
-  const s = settlement(queue, traceId, reviewsOf(sql, queue.id, traceId));
+function settle(sql: SqlStorage, outboxes: Outboxes, queue: HubQueue, traceId: string, now: number): void {
+  const reviews = reviewsOf(sql, queue.id, traceId);
+  const s = settlement(queue, traceId, reviews);
+  if (s.status === 'complete') addExample(sql, outboxes, queue, traceId, reviews, s.final, now);
   if (s.status === 'conflict') {
     sql.exec(`UPDATE items SET status = 'conflict', completed_at = ?, conflicts = ? WHERE queue_id = ? AND trace_id = ?`, now, JSON.stringify(s.conflicts), queue.id, traceId);
   } else if (s.status === 'complete' && !s.entries) {
@@ -101,6 +120,12 @@ function settle(sql: SqlStorage, outbox: Outbox<PendingFeedback>, queue: HubQueu
       `UPDATE items SET status = 'complete', completed_at = ?, final = ?, final_entries = ?, conflicts = NULL WHERE queue_id = ? AND trace_id = ?`,
       now, JSON.stringify(s.final), JSON.stringify(s.entries), queue.id, traceId,
     );
-    if (s.feedback) outbox.add({ trace_id: traceId, queue_id: queue.id, rows: s.feedback }, now);
+    if (s.feedback) outboxes.feedback.add({ trace_id: traceId, queue_id: queue.id, rows: s.feedback }, now);
   }
+}
+
+/** Promises the finished item's example to the queue's dataset, if it names one and the item has something to teach. */
+function addExample(sql: SqlStorage, outboxes: Outboxes, queue: HubQueue, traceId: string, reviews: ReturnType<typeof reviewsOf>, final: Record<string, unknown>, now: number, adjudicated?: Parameters<typeof pendingExample>[6]): void {
+  const body = pendingExample(queue, traceId, reviews, emails(sql), final, now, adjudicated);
+  if (body) outboxes.examples.add(body, now);
 }

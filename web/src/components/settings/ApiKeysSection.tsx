@@ -1,6 +1,6 @@
 /**
- * Settings: the current project's API keys. A new key is shown once; a revoked key stops
- * working at once.
+ * Settings: the current project's API keys. A new key is shown once, optionally with an
+ * expiry; a revoked or expired key stops working at once.
  */
 import { useState, type FormEvent } from 'react';
 import type { ApiKeyCreated, ApiKeyOut } from '../../../../schema/wire/accounts.ts';
@@ -10,7 +10,7 @@ import { useApi } from '../../api/use-api.ts';
 import { Problem } from '../Problem.tsx';
 import { DeleteButton } from '../DeleteButton.tsx';
 import { SecretOnce } from '../SecretOnce.tsx';
-import { formatAgo } from '../../lib/format.ts';
+import { formatAgo, formatTime } from '../../lib/format.ts';
 
 /** The create-key form and the project's keys with revoke buttons. */
 export function ApiKeysSection({ projectName }: { projectName: string }) {
@@ -18,13 +18,15 @@ export function ApiKeysSection({ projectName }: { projectName: string }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Record<string, boolean>>({ ingest: true, read: true, admin: false });
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
+  const [days, setDays] = useState('');
   const action = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const chosen = Object.entries(scopes)
       .filter(([, on]) => on)
       .map(([s]) => s);
-    const key = await action.run(() => api<ApiKeyCreated>('/v1/api-keys', { body: { name: name.trim() || 'unnamed', scopes: chosen } }));
+    const expires_at = days ? new Date(Date.now() + Number(days) * 86_400_000).toISOString() : null;
+    const key = await action.run(() => api<ApiKeyCreated>('/v1/api-keys', { body: { name: name.trim() || 'unnamed', scopes: chosen, expires_at } }));
     if (key) {
       setCreated(key);
       setName('');
@@ -43,6 +45,16 @@ export function ApiKeysSection({ projectName }: { projectName: string }) {
             <input type="checkbox" checked={scopes[s]} onChange={(e) => setScopes({ ...scopes, [s]: e.target.checked })} /> {s}
           </label>
         ))}
+        <label>
+          Expires{' '}
+          <select aria-label="Key expiry" value={days} onChange={(e) => setDays(e.target.value)}>
+            <option value="">never</option>
+            <option value="7">in 7 days</option>
+            <option value="30">in 30 days</option>
+            <option value="90">in 90 days</option>
+            <option value="365">in a year</option>
+          </select>
+        </label>
         <button type="submit" className="button primary" disabled={action.busy}>
           Create key
         </button>
@@ -62,6 +74,7 @@ export function ApiKeysSection({ projectName }: { projectName: string }) {
                 <th>Key</th>
                 <th>Scopes</th>
                 <th className="hide-narrow">Last used</th>
+                <th className="hide-narrow">Expires</th>
                 <th />
               </tr>
             </thead>
@@ -72,6 +85,9 @@ export function ApiKeysSection({ projectName }: { projectName: string }) {
                   <td className="mono">{k.prefix}…</td>
                   <td>{k.scopes.join(', ')}</td>
                   <td className="hide-narrow">{k.last_used_at ? formatAgo(k.last_used_at) : 'never'}</td>
+                  <td className="hide-narrow" title={k.expires_at ? formatTime(k.expires_at) : undefined}>
+                    {!k.expires_at ? 'never' : Date.parse(k.expires_at) <= Date.now() ? <span className="muted">expired</span> : formatTime(k.expires_at)}
+                  </td>
                   <td>
                     {k.revoked_at ? (
                       <span className="muted">revoked</span>

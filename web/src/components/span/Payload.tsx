@@ -3,11 +3,12 @@
  * tool calls and results), text as safe markdown, anything else as a JSON tree. "Raw"
  * shows the exact JSON.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { toConversation, type ChatMessage, type MessagePart } from '../../../../schema/payload/messages.ts';
 import { JsonView } from '../JsonView.tsx';
 import { Markdown } from '../Markdown.tsx';
 import { FoldText } from '../FoldText.tsx';
+import { inlineImage, isSafeUrl } from '../../lib/safe-url.ts';
 
 /** Text (markdown, folded when long), a conversation, or JSON. */
 export function Payload({ value, title, kind }: { value: unknown; title: string; kind?: string }) {
@@ -86,10 +87,37 @@ function Part({ part, short }: { part: MessagePart; short?: boolean }) {
         </div>
       );
     case 'image':
-      return <img className="message-image" src={part.url} alt="" loading="lazy" referrerPolicy="no-referrer" />;
+      return <MessageImage url={part.url} />;
     default:
       return <JsonView value={part.value} openDepth={1} />;
   }
+}
+
+/**
+ * An image a message carried. A web URL loads as an image; a base64 raster data: URL is
+ * decoded into a blob: URL (lib/safe-url.ts: no data: URL reaches the document); anything
+ * else (javascript:, an SVG data: URL, a typo) is shown as its text.
+ */
+function MessageImage({ url }: { url: string }) {
+  const inline = useMemo(() => inlineImage(url), [url]);
+  const [blobUrl, setBlobUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!inline) return;
+    const made = URL.createObjectURL(new Blob([inline.bytes as BlobPart], { type: inline.type }));
+    setBlobUrl(made);
+    return () => {
+      URL.revokeObjectURL(made);
+      setBlobUrl(null);
+    };
+  }, [inline]);
+  const src = blobUrl ?? (/^https?:/i.test(url.trim()) && isSafeUrl(url) ? url.trim() : null);
+  if (src) return <img className="message-image" src={src} alt="" loading="lazy" referrerPolicy="no-referrer" />;
+  if (inline) return null;
+  return (
+    <div className="message-image-url muted small">
+      image: <code>{url.length > 200 ? `${url.slice(0, 200)}…` : url}</code>
+    </div>
+  );
 }
 
 /** Tool arguments and results: JSON text is shown as a tree, other text as text. */

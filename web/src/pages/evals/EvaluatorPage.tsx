@@ -1,7 +1,8 @@
 /**
  * /evaluators/:id: one evaluator. Tabs (in the URL as ?tab=): its definition and the rules
  * running it; "Try it" on chosen traces (?trace= preselects one, ?version= picks a version);
- * its recent scores, refreshing as they arrive; its version history with what each version
+ * its recent scores, refreshing as they arrive; its agreement with people (matrix, trend,
+ * disagreements, an alignment runner); its version history with what each version
  * changed. Owners and admins edit it (a new version) or delete it.
  */
 import { useEffect, useState } from 'react';
@@ -20,6 +21,7 @@ import { JsonView } from '../../components/JsonView.tsx';
 import { EvaluatorEditor } from '../../components/evals/EvaluatorEditor.tsx';
 import { EvaluatorView } from '../../components/evals/EvaluatorView.tsx';
 import { TryPanel } from '../../components/evals/TryPanel.tsx';
+import { AgreementTab } from '../../components/evals/AgreementTab.tsx';
 import { KindBadge, ReadOnlyNote, ScoreValue, useCanManage } from '../../components/evals/common.tsx';
 import { changedPaths, versionShape } from '../../lib/config-diff.ts';
 import { formatAgo, formatTime } from '../../lib/format.ts';
@@ -28,6 +30,7 @@ const TABS = [
   { id: 'overview', label: 'Definition' },
   { id: 'try', label: 'Try it' },
   { id: 'scores', label: 'Scores' },
+  { id: 'agreement', label: 'Agreement' },
   { id: 'versions', label: 'Versions' },
 ] as const;
 
@@ -168,6 +171,7 @@ export function EvaluatorPage() {
           )}
           {tab === 'try' && <TryTab evaluator={e} canEdit={canEdit} version={Number(params.get('version')) || undefined} trace={params.get('trace')} onVersion={(v) => go('try', v ? { version: String(v) } : {})} />}
           {tab === 'scores' && <ScoresTab evaluator={e} />}
+          {tab === 'agreement' && <AgreementTab evaluator={e} canEdit={canEdit && !deleted} />}
           {tab === 'versions' && <VersionsTab evaluator={e} onTry={(v) => go('try', { version: String(v) })} />}
         </>
       )}

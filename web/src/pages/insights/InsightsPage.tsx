@@ -2,11 +2,12 @@
  * /insights: Insights reports (running ones with their progress, polled), a form to run
  * one, and /insights/:reportId: the intent hierarchy with sizes and failure rates, the
  * failure patterns ranked by lift with their interval and support, each opening its
- * traces on the traces page through its membership filter, and sending them to a queue.
+ * traces on the traces page through its membership filter, sending them to a queue, and
+ * tracking it (the tracked patterns, open or fixed, are listed on /insights).
  */
 import { Fragment, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import type { ClusterOut, PatternOut, ReportOut, ReportRow } from '../../../../schema/wire/insights.ts';
+import type { ClusterOut, PatternOut, ReportOut, ReportRow, TrackedOut } from '../../../../schema/wire/insights.ts';
 import type { QueueOut } from '../../../../schema/wire/review.ts';
 import { api } from '../../api/client.ts';
 import { useApi, usePolling } from '../../api/use-api.ts';
@@ -19,6 +20,77 @@ function progressText(r: ReportRow): string {
   if (r.status === 'done') return 'done';
   if (r.status === 'failed') return `failed: ${r.error ?? ''}`;
   return r.progress.total ? `${r.progress.step} ${r.progress.done}/${r.progress.total}` : r.status;
+}
+
+/** Rates oldest first: by later report when two or more ranked it, else per release (as the server decides `fixed`). */
+function trackedSeries(t: TrackedOut): string {
+  if (t.reports.length >= 2) return t.reports.map((r) => pct(r.rate)).join(' → ');
+  if (t.releases.length) return t.releases.map((r) => `${r.release ?? '(no release)'} ${pct(r.rate)}`).join(' → ');
+  return t.reports.map((r) => pct(r.rate)).join(' → ') || '–';
+}
+
+function TrackedPatterns() {
+  const list = useApi<{ tracked: TrackedOut[] }>('/v1/insights/tracked');
+  if (!list.data?.tracked.length) return list.error ? <ErrorNote error={list.error} /> : null;
+  const untrack = async (id: string) => {
+    await api(`/v1/insights/tracked/${id}`, { method: 'DELETE' });
+    list.reload();
+  };
+  return (
+    <>
+      <h2>Tracked patterns</h2>
+      <table className="table insights-tracked">
+        <thead>
+          <tr>
+            <th>Pattern</th>
+            <th>Status</th>
+            <th>Fixed below</th>
+            <th>Failure rate over time</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {list.data.tracked.map((t) => (
+            <tr key={t.id} data-tracked={t.id}>
+              <td>
+                {t.label} <span className="muted small">from <Link to={`/insights/${t.report_id}`}>{t.report_id}</Link></span>
+              </td>
+              <td className={`tracked-${t.status}`}>{t.status}</td>
+              <td>{pct(t.threshold)}</td>
+              <td>{trackedSeries(t)}</td>
+              <td>
+                {t.filter && <Link to={tracesLink(t.filter)}>traces</Link>}{' '}
+                <button type="button" className="button" onClick={() => untrack(t.id)}>
+                  Stop tracking
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function TrackButton({ reportId, pattern }: { reportId: string; pattern: string }) {
+  const [status, setStatus] = useState<string>();
+  const track = async () => {
+    try {
+      const t = await api<TrackedOut>('/v1/insights/tracked', { body: { report_id: reportId, pattern } });
+      setStatus(`Tracked (${t.status})`);
+    } catch (err) {
+      setStatus((err as Error).message);
+    }
+  };
+  return status ? (
+    <span className="small muted" role="status">
+      {status}
+    </span>
+  ) : (
+    <button type="button" className="button" onClick={track}>
+      Track
+    </button>
+  );
 }
 
 export function InsightsPage() {
@@ -95,6 +167,7 @@ export function InsightsPage() {
           </tbody>
         </table>
       )}
+      <TrackedPatterns />
     </div>
   );
 }
@@ -177,7 +250,7 @@ function PatternRow({ reportId, p }: { reportId: string; p: PatternOut }) {
         <Link to={tracesLink(p.membership_filter)} className="open-traces">
           Open traces
         </Link>{' '}
-        <SendToQueue reportId={reportId} cluster={p.id} />
+        <SendToQueue reportId={reportId} cluster={p.id} /> <TrackButton reportId={reportId} pattern={p.id} />
       </td>
     </tr>
   );

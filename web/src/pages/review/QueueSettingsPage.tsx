@@ -2,12 +2,14 @@
  * /queues/new and /queues/:queueId/settings: a queue's name, instructions, rubric (each
  * key boolean, categorical with labelled options, a number range or free text; required or
  * optional; with what its values mean), correction, reviewers per item, who may review,
- * assigned reviewers, lease; and its routing rules (filter + sampling). Owners and admins.
+ * assigned reviewers, lease; the dataset finished reviews' corrections go to; and its
+ * routing rules (filter + sampling). Owners and admins.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { QueueOut, RoutingRuleOut } from '../../../../schema/wire/review.ts';
 import type { MemberOut } from '../../../../schema/wire/accounts.ts';
+import type { DatasetListItem } from '../../../../schema/wire/datasets.ts';
 import { api, ApiError } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
@@ -63,6 +65,7 @@ export function QueueSettingsPage() {
   const navigate = useNavigate();
   const existing = useApi<QueueOut>(queueId ? `/v1/review-queues/${encodeURIComponent(queueId)}` : null);
   const members = useApi<{ members: MemberOut[] }>('/v1/members');
+  const datasets = useApi<{ datasets: DatasetListItem[] }>('/v1/datasets');
   const [name, setName] = useState('');
   const [instructions, setInstructions] = useState('');
   const [keys, setKeys] = useState<KeyDraft[]>([{ ...emptyKey(), key: 'correct', label: 'Is the answer correct?' }]);
@@ -71,6 +74,8 @@ export function QueueSettingsPage() {
   const [role, setRole] = useState<'reviewer' | 'domain_expert' | 'both'>('reviewer');
   const [assigned, setAssigned] = useState<string[]>([]);
   const [lease, setLease] = useState(1800);
+  const [datasetId, setDatasetId] = useState('');
+  const [datasetTouched, setDatasetTouched] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const [saved, setSaved] = useState(false);
 
@@ -85,13 +90,18 @@ export function QueueSettingsPage() {
     setRole(q.review_role);
     setAssigned(q.assigned_reviewers);
     setLease(q.lease_seconds);
+    setDatasetId((q as { dataset_id?: string | null }).dataset_id ?? '');
   }, [existing.data]);
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     setSaved(false);
-    const body = { name, instructions, rubric: keys.map(fromDraft), correction, reviewers_per_item: perItem, review_role: role, assigned_reviewers: assigned, lease_seconds: lease };
+    const body: Record<string, unknown> = { name, instructions, rubric: keys.map(fromDraft), correction, reviewers_per_item: perItem, review_role: role, assigned_reviewers: assigned, lease_seconds: lease };
+    // `dataset_id` is sent once the picker is used (or the queue has one), so a queue that
+    // never had one saves without the field.
+    const hadDataset = (existing.data as { dataset_id?: string | null } | undefined)?.dataset_id;
+    if (datasetId || datasetTouched || hadDataset) body.dataset_id = datasetId || null;
     try {
       if (queueId) {
         await api(`/v1/review-queues/${encodeURIComponent(queueId)}`, { method: 'PATCH', body });
@@ -195,6 +205,24 @@ export function QueueSettingsPage() {
             Lease (s) <input type="number" min={30} max={86400} value={lease} onChange={(e) => setLease(Number(e.target.value))} aria-label="Lease seconds" size={6} />
           </label>
         </div>
+        <label className="block">
+          Dataset <span className="muted small">(every finished review with a correction or written criteria adds or updates an example there; the correction is its expected output)</span>{' '}
+          <select
+            value={datasetId}
+            onChange={(e) => {
+              setDatasetId(e.target.value);
+              setDatasetTouched(true);
+            }}
+            aria-label="Dataset for corrections"
+          >
+            <option value="">none</option>
+            {datasets.data?.datasets.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </select>
+        </label>
         <fieldset className="assigned">
           <legend>Assigned reviewers (none: anyone with the role)</legend>
           {members.data?.members

@@ -1,6 +1,6 @@
 /**
  * /settings: the organisation's members and their roles, invite links, the current
- * project's API keys, projects, and the user's own password. Owners and admins change
+ * project's API keys, projects, the user's own password, and (owners and admins) the audit log. Owners and admins change
  * things; everyone else sees what they may see, and the API answers 403 to the rest.
  */
 import { isManagerRole } from '../../../../schema/roles.ts';
@@ -12,6 +12,7 @@ import { ApiKeysSection } from '../../components/settings/ApiKeysSection.tsx';
 import { ProjectsSection } from '../../components/settings/ProjectsSection.tsx';
 import { OrgsSection } from '../../components/settings/OrgsSection.tsx';
 import { PasswordSection } from '../../components/settings/PasswordSection.tsx';
+import { AuditSection } from '../../components/settings/AuditSection.tsx';
 
 export function SettingsPage() {
   const { project } = useSession();
@@ -29,6 +30,7 @@ export function SettingsPage() {
       <ProjectsSection manager={manager} />
       <OrgsSection />
       <PasswordSection />
+      {manager && <AuditSection />}
     </div>
   );
 }

@@ -18,6 +18,7 @@ import { FeedbackBadges } from '../../components/FeedbackBadges.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { loadSpan } from '../../api/span-payloads.ts';
 import { AddToQueue } from '../../components/AddToQueue.tsx';
+import { AddTraceToDataset } from '../../components/datasets/AddToDataset.tsx';
 
 export function TracePage() {
   const { traceId = '' } = useParams();
@@ -167,6 +168,7 @@ export function TracePage() {
           <FeedbackBadges feedback={t.feedback} />
         </div>
         <AddToQueue traceId={t.id} />
+        <AddTraceToDataset trace={t} selectedSpan={selectedSpan && selectedSpan.id !== t.root_span_id ? { id: selectedSpan.id, name: selectedSpan.name } : undefined} />
       </header>
       <div className="trace-split">
         <SpanTimeline tree={tree} rows={rows} selectedId={selectedId} collapsed={collapsed} onSelect={select} onToggle={toggle} />

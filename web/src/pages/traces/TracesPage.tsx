@@ -14,6 +14,7 @@ import { TimeRange, rangeBounds } from '../../components/TimeRange.tsx';
 import { TraceTable, type TraceSort } from '../../components/TraceTable.tsx';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { AddToQueue } from '../../components/AddToQueue.tsx';
+import { AddMatchesToDataset } from '../../components/datasets/AddToDataset.tsx';
 
 const SORTS: TraceSort[] = ['start_time', 'latency', 'tokens', 'cost', 'spans'];
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -74,6 +75,7 @@ export function TracesPage() {
           {loading ? 'Loading…' : data ? `${data.traces.length} trace${data.traces.length === 1 ? '' : 's'}${cursor ? ' (later page)' : ''}` : ''}
         </span>
         {data && data.traces.length > 0 && <AddToQueue filter={{ q, from: bounds.from, to: bounds.to }} />}
+        {data && data.traces.length > 0 && <AddMatchesToDataset filter={{ q, from: bounds.from, to: bounds.to }} />}
       </div>
       {data && (
         <TraceTable

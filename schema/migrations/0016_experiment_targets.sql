@@ -29,4 +29,13 @@ CREATE TABLE `experiment_targets` (
 	PRIMARY KEY(`project_id`, `experiment_id`)
 );
 --> statement-breakpoint
-CREATE INDEX `experiment_targets_status` ON `experiment_targets` (`status`,`updated_at`);
+CREATE INDEX `experiment_targets_status` ON `experiment_targets` (`status`,`updated_at`);--> statement-breakpoint
+CREATE TABLE `experiment_version_baselines` (
+	`project_id` text NOT NULL,
+	`dataset_id` text NOT NULL,
+	`dataset_version` integer NOT NULL,
+	`experiment_id` text NOT NULL,
+	`pinned_at` integer NOT NULL,
+	`pinned_by` text,
+	PRIMARY KEY(`project_id`, `dataset_id`, `dataset_version`)
+);

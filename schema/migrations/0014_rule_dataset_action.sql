@@ -1,0 +1,1 @@
+ALTER TABLE `eval_rules` ADD `dataset_id` text;

@@ -1,0 +1,1 @@
+ALTER TABLE `review_queues` ADD `dataset_id` text;
