@@ -27,6 +27,8 @@ export default defineConfig(async () => ({
                 'loupe-evals-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
                 'loupe-review': { maxBatchSize: 100, maxBatchTimeout: 0.02, maxRetries: 10, deadLetterQueue: 'loupe-review-dlq' },
                 'loupe-review-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
+                'loupe-experiments': { maxBatchSize: 1, maxBatchTimeout: 0.02, maxRetries: 10, deadLetterQueue: 'loupe-experiments-dlq' },
+                'loupe-experiments-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
                 'loupe-datasets': { maxBatchSize: 20, maxBatchTimeout: 0.02, maxRetries: 10, deadLetterQueue: 'loupe-datasets-dlq' },
                 'loupe-datasets-dlq': { maxBatchSize: 20, maxBatchTimeout: 0.02 },
               },

@@ -6,6 +6,7 @@ interface __BaseEnv_Env {
 	DB: D1Database;
 	INGEST_QUEUE: Queue;
 	EVAL_QUEUE: Queue;
+	EXPERIMENT_QUEUE: Queue;
 	REVIEW_QUEUE: Queue;
 	DATASET_QUEUE: Queue;
 	INGEST_RATE_LIMITER: RateLimit;

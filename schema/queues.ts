@@ -89,6 +89,20 @@ export type ReviewRouteMessage = z.infer<typeof ReviewRouteMessage>;
 export const MAX_TRACES_PER_ROUTE_MESSAGE = 500;
 
 /**
+ * Queue "experiments": one worker slot of a server-side experiment. The consumer claims the
+ * next pending run in D1 (at most the target's concurrency running at once), calls the
+ * target, records the run, and sends the slot on. The runs live in D1, so a lost slot is
+ * re-driven by the scheduled handler; a duplicate slot finds the concurrency taken and ends.
+ */
+export const ExperimentSlotMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('slot'),
+  project_id: Id,
+  experiment_id: Id,
+});
+export type ExperimentSlotMessage = z.infer<typeof ExperimentSlotMessage>;
+
+/**
  * Queue "datasets", sent by the evals matcher for a rule with an "add to dataset" action:
  * add these completed, matched traces to the dataset. The example id is derived from
  * (dataset, trace) and an existing one is left alone, so redelivery adds nothing twice.

@@ -6,6 +6,8 @@ import { consumeIngest, consumeIngestDeadLetters } from './store/ingest-consumer
 import { consumeEvalDeadLetters, consumeEvals } from './evals/consumer.ts';
 import { consumeReviewDeadLetters, consumeReviewRouting } from './review/consumer.ts';
 import { runDueSchedules } from './insights/schedule.ts';
+import { consumeExperimentSlotDeadLetters, consumeExperimentSlots } from './experiments/target-slots.ts';
+import { redriveTargets } from './experiments/target.ts';
 import { sweepTraceSignals, sweepUnindexedBatches } from './store/sweeper.ts';
 import { sweepEvalWork } from './evals/sweeper.ts';
 import { continueKeyRotation } from './evals/secret-rotation.ts';
@@ -36,6 +38,10 @@ async function queue(batch: MessageBatch, env: Env): Promise<void> {
       return consumeReviewRouting(batch, env);
     case 'loupe-review-dlq':
       return consumeReviewDeadLetters(batch);
+    case 'loupe-experiments':
+      return consumeExperimentSlots(batch, env);
+    case 'loupe-experiments-dlq':
+      return consumeExperimentSlotDeadLetters(batch);
     case 'loupe-datasets':
       return consumeDatasetAdds(batch, env);
     case 'loupe-datasets-dlq':
@@ -51,7 +57,8 @@ const HOURLY_CRON = '0 * * * *';
 
 /**
  * Cron Triggers (wrangler.toml [triggers]): every minute the sweepers re-send what lost
- * queue messages left behind (unindexed batches, trace signals, evaluation jobs) and,
+ * queue messages left behind (unindexed batches, trace signals, evaluation jobs, server-side
+ * experiments' worker slots) and,
  * during a key rotation, secrets are re-encrypted; hourly, the pass over scheduled
  * Insights reports.
  */
@@ -59,7 +66,7 @@ async function scheduled(controller: ScheduledController, env: Env): Promise<voi
   if (controller.cron === HOURLY_CRON) return void (await runDueSchedules(env));
   // Each on its own: one failing must not keep the others from running.
   // continueKeyRotation only does work while ENCRYPTION_KEY_PREVIOUS is set.
-  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), continueKeyRotation(env)]);
+  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), continueKeyRotation(env), redriveTargets(env)]);
   for (const r of results) if (r.status === 'rejected') console.error('sweep failed', r.reason);
 }
 

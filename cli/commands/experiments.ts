@@ -14,6 +14,7 @@ import { CliError, EXIT } from '../errors.ts';
 import { jsonOutput, print } from '../output.ts';
 import type { GlobalFlags } from '../flags.ts';
 import { runExperiment, type RunFlags } from './experiments-run.ts';
+import { scoreCommand } from './experiments-score.ts';
 
 /** The gate's exit codes. */
 export const GATE_EXIT = { pass: 0, fail: 1, usage: 2 } as const;
@@ -48,6 +49,7 @@ function numberFlag(value: string | undefined, flag: string, whole = false): num
 export function gateBody(flags: GateFlags): { candidate: string; body: Record<string, unknown> } {
   if (!flags.candidate) throw usage('--candidate <experiment> is required');
   if (flags.baseline !== undefined && flags.baselineTag !== undefined) throw usage('--baseline and --baseline-tag name the baseline two ways: give one');
+  if (flags.baselineTag !== undefined && !flags.baselineTag.trim()) throw usage('--baseline-tag needs a dataset tag, e.g. prod');
   const maxRegressions = numberFlag(flags.maxRegressions, '--max-regressions', true);
   if (maxRegressions !== undefined && maxRegressions < 0) throw usage('--max-regressions must be >= 0');
   const minDelta = numberFlag(flags.minDelta, '--min-delta');
@@ -60,6 +62,7 @@ export function gateBody(flags: GateFlags): { candidate: string; body: Record<st
     candidate: flags.candidate,
     body: {
       ...(flags.baseline !== undefined ? { baseline: flags.baseline } : {}),
+      ...(flags.baselineTag !== undefined ? { baseline_tag: flags.baselineTag } : {}),
       ...(metrics.length ? { metrics } : {}),
       ...(maxRegressions !== undefined ? { max_regressions: maxRegressions } : {}),
       ...(minDelta !== undefined ? { min_delta: minDelta } : {}),
@@ -72,7 +75,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** Registers the `experiments` commands. */
 export function experimentsCommands(program: Command): void {
-  const experiments = program.command('experiments').description('list, compare and gate experiments (a candidate run over a dataset version)');
+  const experiments = program.command('experiments').description('run, score, list, compare and gate experiments (a candidate run over a dataset version)');
 
   experiments
     .command('run')
@@ -88,6 +91,8 @@ export function experimentsCommands(program: Command): void {
     .option('--commit <sha>', "the candidate's commit or version")
     .option('--check <check>', 'score each run in the CLI: exact_match (output equals the example outputs)')
     .action(async (flags: RunFlags, cmd: Command) => runExperiment(flags, cmd.optsWithGlobals<GlobalFlags>()));
+
+  scoreCommand(experiments);
 
   experiments
     .command('list')
@@ -121,7 +126,7 @@ export function experimentsCommands(program: Command): void {
     .description('gate a candidate on its baseline: exit 0 pass, 1 fail, 2 usage. Markdown for a pull request or $GITHUB_STEP_SUMMARY, or --format json')
     .option('--candidate <experiment>', 'the candidate experiment (id or name)')
     .option('--baseline <experiment>', "the baseline (default: the dataset's pinned baseline)")
-    .addOption(new Option('--baseline-tag <tag>', 'the baseline by dataset tag (not supported yet: use --baseline or the pinned baseline)'))
+    .addOption(new Option('--baseline-tag <tag>', "the baseline pinned for the dataset version this tag names (e.g. prod); not with --baseline"))
     .option('--metric <key>', 'gate on this feedback key (repeatable; default every key)', collect)
     .option('--max-regressions <n>', 'at most n examples may regress or error')
     .option('--min-delta <x>', "the paired delta's lower bound must reach x (negative: a non-inferiority margin)")
@@ -129,7 +134,6 @@ export function experimentsCommands(program: Command): void {
     .action(async (flags: GateFlags, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalFlags>();
       const { candidate, body } = gateBody(flags);
-      if (flags.baselineTag !== undefined) throw usage('--baseline-tag is not supported yet: name the baseline with --baseline, or pin one (POST /v1/experiments/{id}/baseline)');
       const conn = await resolveConnection(g);
       let result;
       try {

@@ -81,3 +81,81 @@ export const experimentBaselines = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.datasetId] })],
 );
+
+/**
+ * The baseline pinned for one dataset version: what `--baseline-tag <tag>` gates against
+ * (the tag names a version). Pinning writes this row and the dataset-wide one together.
+ */
+export const experimentVersionBaselines = sqliteTable(
+  'experiment_version_baselines',
+  {
+    projectId: text('project_id').notNull(),
+    datasetId: text('dataset_id').notNull(),
+    datasetVersion: integer('dataset_version').notNull(),
+    experimentId: text('experiment_id').notNull(),
+    pinnedAt: integer('pinned_at').notNull(),
+    pinnedBy: text('pinned_by'),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.datasetId, t.datasetVersion] })],
+);
+
+/** Where a server-side experiment's target stands. */
+export const TARGET_STATUSES = ['running', 'done'] as const;
+
+/** What a server-side experiment calls: a deployed endpoint, or an LLM provider replaying the examples' chat messages. */
+export const TARGET_KINDS = ['endpoint', 'replay'] as const;
+
+/**
+ * A server-side experiment's target: the deployed endpoint Loupe calls once per example
+ * and repetition through the "experiments" queue (or, for a prompt replay, the provider). The signing secret is sealed with
+ * ENCRYPTION_KEY (never returned). The run state below lives in D1, not in the queue, so
+ * a lost message is re-driven (scheduled handler) instead of losing the runs it carried.
+ */
+export const experimentTargets = sqliteTable(
+  'experiment_targets',
+  {
+    projectId: text('project_id').notNull(),
+    experimentId: text('experiment_id').notNull(),
+    kind: text('kind', { enum: TARGET_KINDS }).notNull(),
+    /** The endpoint (kind endpoint). */
+    url: text('url'),
+    /** JSON: the replay's provider, model, system prompt and parameters (kind replay). */
+    replay: text('replay'),
+    /** Sealed HMAC secret (platform/secrets.ts), or null for unsigned calls. */
+    secretCiphertext: text('secret_ciphertext'),
+    /** JSON object of extra request headers. */
+    headers: text('headers'),
+    timeoutMs: integer('timeout_ms').notNull(),
+    /** Calls in flight at once for this experiment (checked in D1 at each claim). */
+    concurrency: integer('concurrency').notNull(),
+    maxAttempts: integer('max_attempts').notNull(),
+    status: text('status', { enum: TARGET_STATUSES }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.experimentId] }), index('experiment_targets_status').on(t.status, t.updatedAt)],
+);
+
+/** Where one target call stands. */
+export const TARGET_RUN_STATES = ['pending', 'running', 'done', 'errored'] as const;
+
+/** One call of a target: an example times a repetition, claimed with a lease so a crashed call is taken again. */
+export const experimentTargetRuns = sqliteTable(
+  'experiment_target_runs',
+  {
+    projectId: text('project_id').notNull(),
+    experimentId: text('experiment_id').notNull(),
+    exampleId: text('example_id').notNull(),
+    repetition: integer('repetition').notNull(),
+    state: text('state', { enum: TARGET_RUN_STATES }).notNull(),
+    attempts: integer('attempts').notNull(),
+    /** Epoch ms: a pending run waits until then (retry backoff); a running one is free to take again after it (lease). */
+    notBefore: integer('not_before').notNull(),
+    lastError: text('last_error'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.experimentId, t.exampleId, t.repetition] }),
+    index('experiment_target_runs_state').on(t.projectId, t.experimentId, t.state, t.notBefore),
+  ],
+);

@@ -10,10 +10,22 @@ import type { FeedbackOut } from '../wire/feedback.ts';
 import { parseValueSource, type ParsedSource } from './source.ts';
 import { renderTrace } from '../render/trajectory.ts';
 
+/** The dataset example an experiment run was made from: what `example.*` sources read. */
+export interface SubjectExample {
+  id: string;
+  inputs: unknown;
+  outputs: unknown;
+  criteria: string | null;
+  expected_trajectory: unknown;
+  metadata: unknown;
+}
+
 /** What a value source is read from: a trace, and the span in focus (null for the whole trace; for evaluators, the span being evaluated). */
 export interface TraceSubject {
   tree: TraceTree;
   span: SpanOut | null;
+  /** The example, when the trace is an experiment run (absent otherwise: `example.*` reads nothing). */
+  example?: SubjectExample | null;
 }
 
 /** How to render the trajectory variable. */
@@ -47,9 +59,25 @@ export function readSource(subject: TraceSubject, source: string, opts: SourceOp
   return readParsed(subject, parsed, opts);
 }
 
+/** Why `source` read nothing, as a sentence tail: "the trace has no X" (and, for example.*, that it is no experiment run). */
+export function missingSource(subject: TraceSubject, source: string): string {
+  const what = `the ${subject.span ? 'span' : 'trace'} has no ${source}`;
+  return source.includes('example.') && !subject.example ? `${what} (it is not a run of an experiment on a Loupe dataset, so it has no example)` : what;
+}
+
 function readParsed(subject: TraceSubject, p: ParsedSource, opts: SourceOptions): unknown {
   const { tree } = subject;
   switch (p.root) {
+    case 'first':
+      for (const option of p.options) {
+        const v = readParsed(subject, option, opts);
+        if (v !== undefined && v !== null) return v;
+      }
+      return undefined;
+    case 'example': {
+      const v = subject.example?.[p.field];
+      return v === null || v === undefined ? undefined : walk(v, p.path);
+    }
     case 'target':
     case 'trace': {
       const span = p.root === 'target' && subject.span ? subject.span : rootSpan(tree);

@@ -12,8 +12,13 @@ const TARGET_FIELDS = ['input', 'output', 'metadata', 'error', 'name'] as const;
 /** Feedback parts `feedback.<key>.<part>` can read (default: the score, else the value). */
 const FEEDBACK_PARTS = ['score', 'value', 'comment', 'correction'] as const;
 
+/** Fields of the dataset example a run belongs to (experiment runs only). */
+const EXAMPLE_FIELDS = ['inputs', 'outputs', 'criteria', 'expected_trajectory', 'metadata'] as const;
+
 /** A parsed value source. `path` walks into JSON: object keys, array indexes (-1 = last). */
 export type ParsedSource =
+  | { root: 'example'; field: (typeof EXAMPLE_FIELDS)[number]; path: string[] }
+  | { root: 'first'; options: ParsedSource[] }
   | { root: 'target'; field: (typeof TARGET_FIELDS)[number]; path: string[] }
   | { root: 'trace'; field: (typeof TARGET_FIELDS)[number]; path: string[] }
   | { root: 'trajectory' }
@@ -27,6 +32,17 @@ export type ParsedSource =
  * `feedback.outcome.score`. Returns an error sentence for anything else.
  */
 export function parseValueSource(text: string): ParsedSource | string {
+  // `a|b`: the first alternative the subject carries, e.g. `example.outputs|trace.metadata.reference`
+  // reads the experiment's example when the trace is an experiment run, else the trace's own reference.
+  if (text.includes('|')) {
+    const options: ParsedSource[] = [];
+    for (const alt of text.split('|')) {
+      const p = parseValueSource(alt.trim());
+      if (typeof p === 'string') return `'${alt.trim()}' ${p}`;
+      options.push(p);
+    }
+    return { root: 'first', options };
+  }
   const parts = text.split('.');
   if (parts.some((p) => p === '')) return 'has an empty segment';
   const [head, ...rest] = parts;
@@ -48,7 +64,13 @@ export function parseValueSource(text: string): ParsedSource | string {
     if (part !== null && !(FEEDBACK_PARTS as readonly string[]).includes(part)) return `feedback.<key>.<part> takes one of ${FEEDBACK_PARTS.join(', ')}`;
     return { root: 'feedback', key: rest[0], part: part as (typeof FEEDBACK_PARTS)[number] | null };
   }
-  return `unknown source '${head}': use input, output, metadata, error, name, trace.<field>, trajectory, retrieved_context, correction or feedback.<key>`;
+  if (head === 'example') {
+    const field = rest[0];
+    if (!(EXAMPLE_FIELDS as readonly string[]).includes(field ?? '')) return `example.<field> takes one of ${EXAMPLE_FIELDS.join(', ')}`;
+    if ((field === 'criteria') && rest.length > 1) return 'example.criteria takes no path';
+    return { root: 'example', field: field as (typeof EXAMPLE_FIELDS)[number], path: rest.slice(1) };
+  }
+  return `unknown source '${head}': use input, output, metadata, error, name, trace.<field>, trajectory, retrieved_context, correction, feedback.<key> or example.<field>`;
 }
 
 /** Where a value comes from; see parseValueSource. */
@@ -63,6 +85,6 @@ export const ValueSource = z
   .meta({
     id: 'ValueSource',
     description:
-      'Where a value is read from: `input`, `output`, `metadata`, `error`, `name` (of the evaluated trace root or span, with an optional JSON path like `output.answer` or `input.messages.-1.content`), `trace.<field>` (the trace root even when evaluating a span), `trajectory` (the rendered steps), `retrieved_context` (outputs of retriever spans), `correction` (the latest correction feedback), `feedback.<key>[.score|.value|.comment|.correction]`.',
+      'Where a value is read from: `input`, `output`, `metadata`, `error`, `name` (of the evaluated trace root or span, with an optional JSON path like `output.answer` or `input.messages.-1.content`), `trace.<field>` (the trace root even when evaluating a span), `trajectory` (the rendered steps), `retrieved_context` (outputs of retriever spans), `correction` (the latest correction feedback), `feedback.<key>[.score|.value|.comment|.correction]`, `example.<inputs|outputs|criteria|expected_trajectory|metadata>` (the dataset example of an experiment run). Alternatives separated by `|` read the first one present, e.g. `example.outputs|trace.metadata.reference`.',
     example: 'trace.metadata.reference',
   });

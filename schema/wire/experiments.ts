@@ -17,6 +17,41 @@ export const Candidate = z
   .strict()
   .meta({ id: 'Candidate', example: { name: 'support-agent', commit: '3f2a91c', metadata: { model: 'gpt-4.1' } } });
 
+/**
+ * A deployed endpoint Loupe calls server-side for each example (and repetition), through a
+ * queue: POST the example's inputs as JSON, signed with HMAC-SHA256 (docs/experiments.md).
+ */
+export const ExperimentTarget = z
+  .object({
+    url: z.url().max(2000).meta({ description: 'HTTPS endpoint (plain http only for localhost)' }),
+    secret: z.string().min(16).max(256).optional().meta({ description: 'HMAC-SHA256 signing secret (write-only): `x-loupe-signature: t=<unix s>,v1=<hex of HMAC(secret, "<t>.<body>")>`' }),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().max(1000)).optional().meta({ description: 'Extra non-secret headers' }),
+    timeout_ms: z.number().int().min(100).max(300_000).default(30_000),
+    concurrency: z.number().int().min(1).max(32).default(4).meta({ description: 'Calls in flight at once for this experiment' }),
+    max_attempts: z.number().int().min(1).max(10).default(3).meta({ description: 'Attempts per run on 5xx, 429, timeouts and network errors before it is recorded as errored' }),
+  })
+  .strict()
+  .meta({ id: 'ExperimentTarget' });
+
+/**
+ * Prompt and model replay: re-run each example's chat messages (a dataset of LLM calls)
+ * through a configured provider, with the system prompt, model or parameters changed.
+ */
+export const ExperimentReplay = z
+  .object({
+    provider_id: z.string().min(1).max(64).meta({ description: 'A provider connection of the project (GET /v1/providers)' }),
+    model: z.string().min(1).max(256).optional().meta({ description: "Default: the provider's default model" }),
+    system: z.string().max(100_000).nullable().optional().meta({ description: 'Replaces the system message of every example (null removes it; absent keeps each example\'s own)' }),
+    temperature: z.number().min(0).max(2).default(0),
+    max_tokens: z.number().int().min(1).max(32_000).default(1024),
+    messages_path: z.string().min(1).max(256).default('messages').meta({ description: "Where the chat messages are in the example's inputs (dot path; the inputs themselves when they are a list)" }),
+    timeout_ms: z.number().int().min(1000).max(300_000).default(60_000),
+    concurrency: z.number().int().min(1).max(32).default(4).meta({ description: "Calls in flight at once (also bounded by the provider's max_concurrency)" }),
+    max_attempts: z.number().int().min(1).max(10).default(3),
+  })
+  .strict()
+  .meta({ id: 'ExperimentReplay' });
+
 export const ExperimentCreate = z
   .object({
     name: z.string().min(1).max(256),
@@ -27,6 +62,8 @@ export const ExperimentCreate = z
     repetitions: z.number().int().min(1).max(100).default(1),
     evaluators: z.array(z.string().min(1).max(64)).max(50).default([]),
     metadata: z.record(z.string(), z.unknown()).optional(),
+    target: ExperimentTarget.optional().meta({ description: 'Run server-side against this endpoint, one call per example and repetition (needs a Loupe dataset)' }),
+    replay: ExperimentReplay.optional().meta({ description: "Run server-side as a prompt replay: each example's chat messages through a provider (needs a Loupe dataset; not with target)" }),
   })
   .strict()
   .meta({ id: 'ExperimentCreate' });
@@ -176,6 +213,7 @@ export type ComparisonOut = z.infer<typeof ComparisonOut>;
 export const GateIn = z
   .object({
     baseline: z.string().min(1).max(256).optional().meta({ description: "Baseline experiment (id or name); default the dataset's pinned baseline" }),
+    baseline_tag: z.string().min(1).max(128).optional().meta({ description: 'The baseline pinned for the dataset version this tag names (the candidate\'s dataset); not with `baseline`' }),
     metrics: z.array(FeedbackKey).max(50).optional(),
     max_regressions: z.number().optional(),
     min_delta: z.number().optional(),
@@ -190,6 +228,8 @@ export const GateOut = z
     reasons: z.array(z.string()),
     baseline: z.string(),
     candidate: z.string(),
+    /** How the baseline was chosen. */
+    baseline_from: z.enum(['named', 'pinned', 'tag']).optional(),
     confidence: z.number(),
     metrics: z.array(
       z.object({
@@ -211,6 +251,48 @@ export const GateOut = z
   })
   .meta({ id: 'GateResult' });
 export type GateOut = z.infer<typeof GateOut>;
+
+/** Score an existing experiment with more evaluators (POST /v1/experiments/{id}/score). */
+export const ExperimentScoreIn = z
+  .object({
+    evaluators: z.array(z.string().min(1).max(64)).min(1).max(50).meta({ description: 'Evaluator ids; each is added to the experiment and scores every run that has a trace' }),
+  })
+  .strict()
+  .meta({ id: 'ExperimentScoreIn' });
+
+export const ExperimentScoreOut = z
+  .object({
+    experiment_id: z.string(),
+    evaluators: z.array(z.string()),
+    queued: z.number().meta({ description: 'Jobs sent; a run already scored by the same evaluator version keeps its one score' }),
+    runs_without_trace: z.number(),
+  })
+  .meta({ id: 'ExperimentScoreResult' });
+
+export const ExperimentScoringOut = z
+  .object({
+    experiment_id: z.string(),
+    evaluators: z.array(z.object({ evaluator_id: z.string(), queued: z.number(), scored: z.number(), failed: z.number(), skipped: z.number() })),
+    done: z.boolean(),
+  })
+  .meta({ id: 'ExperimentScoring' });
+
+/** A server-side experiment's progress (GET /v1/experiments/{id}/target). */
+export const ExperimentTargetOut = z
+  .object({
+    experiment_id: z.string(),
+    kind: z.enum(['endpoint', 'replay']),
+    url: z.string().nullable(),
+    signed: z.boolean(),
+    replay: z.object({ provider_id: z.string(), model: z.string().nullable(), system: z.string().nullable().optional(), temperature: z.number(), max_tokens: z.number() }).nullable(),
+    timeout_ms: z.number(),
+    concurrency: z.number(),
+    max_attempts: z.number(),
+    status: z.enum(['running', 'done']),
+    runs: z.object({ pending: z.number(), running: z.number(), done: z.number(), errored: z.number() }),
+  })
+  .meta({ id: 'ExperimentTargetProgress' });
+export type ExperimentTargetOut = z.infer<typeof ExperimentTargetOut>;
 
 /** One example's trajectory diff: both runs' tool calls and the aligned steps (workers/experiments/trajectory-diff.ts). */
 const DiffCall = z.object({ name: z.string(), args: z.unknown() });

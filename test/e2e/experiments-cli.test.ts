@@ -1,7 +1,7 @@
 /**
- * `loupe experiments list|compare|gate` as a process against a real local Loupe: the
+ * `loupe experiments list|compare|gate|score` as a process against a real local Loupe: the
  * gate's exit codes (0 pass, 1 fail, 2 usage), its markdown for a pull request and its
- * JSON.
+ * JSON, the baseline by dataset tag, and re-scoring with another evaluator.
  */
 import { describe, it, expect, inject, beforeAll } from 'vitest';
 import { cleanEnv, runCli } from './run-cli.ts';
@@ -107,5 +107,58 @@ describe('loupe experiments compare and list', () => {
     const run = await runCli(['experiments', 'list', '--dataset', dataset], { env: env() });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`\\| ${names.base} \\|.*\\| running \\(baseline\\) \\|`));
+  });
+});
+
+describe('loupe experiments gate --baseline-tag and score', () => {
+  /** A Loupe dataset of two examples tagged `prod` at version 1, a pinned baseline on it and a candidate. */
+  async function tagged(label: string) {
+    const ds = await call('/v1/datasets', { name: `cli-tagged-${label}-${suffix}` });
+    const added = await call(`/v1/datasets/${ds.id}/examples`, { examples: [{ inputs: { q: 'France' }, outputs: { answer: 'Paris' } }, { inputs: { q: 'Italy' }, outputs: { answer: 'Rome' } }] });
+    await fetch(`${loupe.url}/v1/datasets/${ds.id}/tags/prod`, { method: 'PUT', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ version: added.version }) });
+    const [a, b] = added.examples.map((e: any) => e.id);
+    const make = async (name: string, scores: number[]) => {
+      const e = await call('/v1/experiments', { name, dataset_id: ds.id });
+      await call(`/v1/experiments/${e.id}/runs`, { runs: [a, b].map((example_id, i) => ({ example_id, trace_id: `${name}-${i}`, output: { answer: i === 0 ? 'Paris' : 'Milan' }, scores: { correct: scores[i] } })) });
+      return e;
+    };
+    const base = await make(`cli-tag-base-${label}-${suffix}`, [1, 1]);
+    await call(`/v1/experiments/${base.id}/baseline`, {});
+    const cand = await make(`cli-tag-cand-${label}-${suffix}`, [1, 0]);
+    return { ds, base, cand, examples: [a, b] as string[] };
+  }
+
+  it('gates against the baseline pinned for the tagged version, and exits 2 for a tag with none', async () => {
+    const { base, cand } = await tagged('gate');
+    const run = await runCli(['--format', 'json', 'experiments', 'gate', '--candidate', cand.name, '--baseline-tag', 'prod', '--max-regressions', '0'], { env: env() });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ baseline: base.id, baseline_from: 'tag', pass: false });
+    const none = await runCli(['experiments', 'gate', '--candidate', cand.name, '--baseline-tag', 'staging'], { env: env() });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("no tag 'staging'");
+    const pin = await fetch(`${loupe.url}/v1/experiments/${cand.id}/baseline`, { method: 'POST', headers: { authorization: `Bearer ${loupe.apiKey}` } });
+    expect(pin.status).toBe(409);
+  });
+
+  it('scores an existing experiment with another evaluator, once however often asked', async () => {
+    const { cand, examples } = await tagged('score');
+    const ev = await call('/v1/evaluators', { name: `exact ${suffix}`, key: `exact_${suffix}`, config: { type: 'code', check: 'exact_match', value: 'output.answer', expected_from: 'example.outputs.answer' } });
+    const spans = [0, 1].map((i) => ({ id: `root${i}`, trace_id: `${cand.name}-${i}`, name: 'agent', kind: 'agent', start_time: '2026-01-01T00:00:00.000Z', end_time: '2026-01-01T00:00:01.000Z', output: { answer: i === 0 ? 'Paris' : 'Milan' } }));
+    await call('/v1/spans', { spans });
+    await expect.poll(async () => (await fetch(`${loupe.url}/v1/traces/${cand.name}-1`, { headers: { authorization: `Bearer ${loupe.apiKey}` } })).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const run = await runCli(['experiments', 'score', cand.name, '--evaluator', ev.id, '--wait', '--timeout', '60'], { env: env() });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('| evaluator | queued | scored | failed | skipped |');
+      expect(run.stdout).toContain(`| ${ev.id} | 0 | 2 | 0 | 0 |`);
+    }
+    const runs = (await call(`/v1/experiments/${cand.id}/runs`)).runs;
+    const byExample = Object.fromEntries(runs.map((r: any) => [r.example_id, r.scores[`exact_${suffix}`]]));
+    expect(byExample).toEqual({ [examples[0]]: 1, [examples[1]]: 0 });
+    const trace = await call(`/v1/traces/${cand.name}-1`);
+    expect(trace.feedback.filter((f: any) => f.key === `exact_${suffix}`)).toHaveLength(1);
+    const bad = await runCli(['experiments', 'score', cand.name], { env: env() });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--evaluator');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { Validator, type Schema } from '@cfworker/json-schema';
 import type { CodeCheck } from '../../schema/wire/evaluators.ts';
-import { asText, parseJsonText, readSource, subtree, type TraceSubject } from '../../schema/values/read.ts';
+import { asText, missingSource, parseJsonText, readSource, subtree, type TraceSubject } from '../../schema/values/read.ts';
 import { expectedCall, findLoops, jsonEqual, matchSequence, toolCallsOf, callMatches } from './trajectory.ts';
 import { EvalError } from './errors.ts';
 
@@ -111,7 +111,7 @@ export function runCodeCheck(check: CodeCheck, subject: TraceSubject): Verdict {
       let raw: unknown = check.expected;
       if (raw === undefined) {
         raw = readSource(subject, check.expected_from!);
-        if (raw === undefined) throw new EvalError('missing_reference', `the trace has no ${check.expected_from} (the expected tool calls)`);
+        if (raw === undefined) throw new EvalError('missing_reference', `${missingSource(subject, check.expected_from!)} (the expected tool calls)`);
         if (typeof raw === 'string') raw = parseJsonText(raw);
         if (!Array.isArray(raw)) throw new EvalError('missing_reference', `${check.expected_from} is not a list of tool calls`);
       }
@@ -146,7 +146,7 @@ export function runCodeCheck(check: CodeCheck, subject: TraceSubject): Verdict {
 function reference(check: { expected?: unknown; expected_from?: string }, subject: TraceSubject): unknown {
   if (check.expected !== undefined) return check.expected;
   const v = readSource(subject, check.expected_from!);
-  if (v === undefined) throw new EvalError('missing_reference', `the trace has no ${check.expected_from} to compare with`);
+  if (v === undefined) throw new EvalError('missing_reference', `${missingSource(subject, check.expected_from!)} to compare with`);
   return v;
 }
 

@@ -22,6 +22,8 @@ import { addJudgeCost } from '../llm/spend.ts';
 import { recordJudgeCalls, type JudgeCallRecord } from './judge-traces.ts';
 import { RESCORE_RUN_PREFIX, sendEvalMessages } from './matching.ts';
 import type { Verdict } from './checks.ts';
+import { examplesOfTraces } from './examples.ts';
+import type { SubjectExample } from '../../schema/values/read.ts';
 
 /**
  * Jobs in flight at once per consumer invocation. Most of a code check's time is waiting
@@ -119,13 +121,14 @@ async function runProjectJobs(env: Env, projectId: string, group: Message<Evalua
       ids.add(group[order[start]].body.trace_id);
       chunk.push(order[start++]);
     }
-    const trees = await getTraces(env, projectId, [...ids]);
+    const [trees, examples] = await Promise.all([getTraces(env, projectId, [...ids]), examplesOfTraces(env, projectId, [...ids])]);
     const treeOf = async (id: string) => trees.get(id) ?? null;
+    const exampleOf = (id: string) => examples.get(id) ?? null;
     let next = 0;
     const worker = async () => {
       while (next < chunk.length) {
         const i = chunk[next++];
-        outcomes[i] = await runJob(env, projectId, ctx, group[i], { evaluatorOf, treeOf, prior: priorOf.get(JSON.stringify(keys[i])), maxAttempts: limit });
+        outcomes[i] = await runJob(env, projectId, ctx, group[i], { evaluatorOf, treeOf, exampleOf, prior: priorOf.get(JSON.stringify(keys[i])), maxAttempts: limit });
       }
     };
     await Promise.all(Array.from({ length: Math.min(JOB_CONCURRENCY, chunk.length) }, worker));
@@ -160,6 +163,8 @@ async function runProjectJobs(env: Env, projectId: string, group: Message<Evalua
 interface JobDeps {
   evaluatorOf(id: string): Promise<EvaluatorVersion | null>;
   treeOf(id: string): Promise<TraceTree | null>;
+  /** The dataset example when the trace is an experiment run. */
+  exampleOf(id: string): SubjectExample | null;
   prior?: { status: string; evaluator_version: number | null };
   maxAttempts: number;
 }
@@ -198,6 +203,8 @@ async function runJob(env: Env, projectId: string, ctx: RunContext, message: Mes
     return out;
   }
 
+  const example = deps.exampleOf(job.trace_id);
+
   // A span-targeted evaluator's trace job fans out to the matching spans.
   if (ev.target.type === 'span' && job.span_id === undefined) {
     const all = await targetSpanIds(env, projectId, ev, tree);
@@ -211,7 +218,7 @@ async function runJob(env: Env, projectId: string, ctx: RunContext, message: Mes
       for (const spanId of spanIds) {
         const span = tree.spans.find((s) => s.id === spanId)!;
         const feedbackId = await evaluatorFeedbackId(ev.id, ev.version, job.trace_id, spanId);
-        settle(out, row, ev, spanId, feedbackId, await evaluate(ctx, ev, { tree, span }, feedbackId), deps.maxAttempts, message.attempts);
+        settle(out, row, ev, spanId, feedbackId, await evaluate(ctx, ev, { tree, span, example }, feedbackId), deps.maxAttempts, message.attempts);
       }
       // A span that only fails transiently cannot be retried alone inline; record it failed rather than redo the others.
       delete out.retryAfterSeconds;
@@ -236,7 +243,7 @@ async function runJob(env: Env, projectId: string, ctx: RunContext, message: Mes
     out.results.push(row(job.span_id ?? '', ev, 'skipped', { code: 'already_scored', error: `version ${ev.version} already scored this ${job.span_id ? 'span' : 'trace'} (backfill with rescore: true to score it again)`, feedbackId }));
     return out;
   }
-  const e = await evaluate(ctx, ev, { tree, span }, feedbackId);
+  const e = await evaluate(ctx, ev, { tree, span, example }, feedbackId);
   settle(out, row, ev, job.span_id ?? '', feedbackId, e, deps.maxAttempts, message.attempts);
   return out;
 }

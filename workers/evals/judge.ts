@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { JudgeConfig, JudgeOutput } from '../../schema/wire/evaluators.ts';
-import { asText, readSource, type TraceSubject } from '../../schema/values/read.ts';
+import { asText, missingSource, readSource, type TraceSubject } from '../../schema/values/read.ts';
 import { EvalError, asEvalError } from './errors.ts';
 import type { HttpPolicy } from '../platform/outbound.ts';
 import type { JudgeAnswer, JudgeProvider } from '../llm/types.ts';
@@ -98,7 +98,7 @@ export function judgeVariables(cfg: JudgeConfig, subject: TraceSubject): Record<
   for (const [name, source] of Object.entries(cfg.variables)) {
     const v = readSource(subject, source, { trajectoryMaxTokens: cfg.trajectory_max_tokens });
     if (v === undefined || v === null || v === '') {
-      throw new EvalError('missing_variable', `variable '${name}': the ${subject.span ? 'span' : 'trace'} has no ${source}`);
+      throw new EvalError('missing_variable', `variable '${name}': ${missingSource(subject, source)}`);
     }
     values[name] = asText(v);
   }

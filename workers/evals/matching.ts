@@ -16,6 +16,7 @@ import { ApiError } from '../platform/errors.ts';
 import { isSampled, matchTraces, ruleWhere } from '../store/matching.ts';
 import { activeRules, getRule, loadRule, type Rule } from './rules.ts';
 import { runOut, type RunRow } from './run-log.ts';
+import { scoreCompletedExperimentRuns } from './experiment-jobs.ts';
 import { sendToDataset } from './dataset-action.ts';
 
 /** Traces per backfill page (one queue message each). */
@@ -95,6 +96,8 @@ export async function matchCompletedTraces(env: Env, msg: TracesCompletedMessage
   // A later batch touched the trace: its own message (sent with a fresh delay) will match it.
   const complete = results.filter((r) => r.updated_at <= (expected.get(r.trace_id) ?? -1)).map((r) => r.trace_id);
   if (!complete.length) return { complete: 0, matched: 0 };
+  // Experiment runs are scored by their experiment's evaluators, rules or not.
+  await scoreCompletedExperimentRuns(env, projectId, complete);
   const rules = await activeRules(env, projectId);
   if (!rules.length) return { complete: complete.length, matched: 0 };
   let matched = 0;

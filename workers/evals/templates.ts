@@ -97,7 +97,7 @@ export const EVALUATOR_TEMPLATES: readonly EvaluatorTemplate[] = [
     name: 'Correctness against a reference',
     key: 'correctness',
     description: 'Does the answer agree with the reference answer? True or false.',
-    needs: ['trace.metadata.reference (or change the variable to `correction` to use reviewer corrections)'],
+    needs: ["the example's outputs (experiment runs) or trace.metadata.reference (or change the variable to `correction` to use reviewer corrections)"],
     config: {
       prompt: {
         system: SYSTEM('grading answers against a reference'),
@@ -106,7 +106,7 @@ export const EVALUATOR_TEMPLATES: readonly EvaluatorTemplate[] = [
           'wording, order and extra harmless detail do not matter; a contradiction or a missing key fact makes it incorrect.\n\n' +
           '<question>\n{{input}}\n</question>\n\n<reference_answer>\n{{reference}}\n</reference_answer>\n\n<answer>\n{{output}}\n</answer>',
       },
-      variables: { input: 'input', output: 'output', reference: 'trace.metadata.reference' },
+      variables: { input: 'input', output: 'output', reference: 'example.outputs|trace.metadata.reference' },
       output: { type: 'boolean' },
     },
   }),
@@ -115,7 +115,7 @@ export const EVALUATOR_TEMPLATES: readonly EvaluatorTemplate[] = [
     name: 'Criteria (per example)',
     key: 'criteria',
     description: "Does the answer meet this trace's own success criteria? Scores 0 to 1.",
-    needs: ['trace.metadata.criteria: the success criteria of this conversation, in words'],
+    needs: ["the example's criteria (experiment runs) or trace.metadata.criteria: the success criteria of this conversation, in words"],
     config: {
       prompt: {
         system: SYSTEM('checking answers against success criteria'),
@@ -123,7 +123,7 @@ export const EVALUATOR_TEMPLATES: readonly EvaluatorTemplate[] = [
           'Check the conversation against each success criterion below. Score = criteria met / all criteria.\n\n' +
           '<criteria>\n{{criteria}}\n</criteria>\n\n<conversation>\n{{trajectory}}\n</conversation>\n\n<final_answer>\n{{output}}\n</final_answer>',
       },
-      variables: { criteria: 'trace.metadata.criteria', trajectory: 'trajectory', output: 'output' },
+      variables: { criteria: 'example.criteria|trace.metadata.criteria', trajectory: 'trajectory', output: 'output' },
       output: { type: 'number', min: 0, max: 1 },
     },
   }),
@@ -174,9 +174,9 @@ export const EVALUATOR_TEMPLATES: readonly EvaluatorTemplate[] = [
     key: 'expected_tool_calls',
     kind: 'code',
     description: "Were all of this trace's expected tool calls made with matching arguments (extra calls allowed)? The tau-bench style check.",
-    needs: ['trace.metadata.expected_actions: a list of {name, args|kwargs}'],
+    needs: ["the example's expected_trajectory (experiment runs) or trace.metadata.expected_actions: a list of {name, args|kwargs}"],
     target: { type: 'trace' },
-    config: { type: 'code', check: 'tool_sequence', expected_from: 'trace.metadata.expected_actions', mode: 'superset', args_match: 'subset' },
+    config: { type: 'code', check: 'tool_sequence', expected_from: 'example.expected_trajectory|trace.metadata.expected_actions', mode: 'superset', args_match: 'subset' },
   },
   {
     id: 'error_free',

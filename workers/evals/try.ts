@@ -10,6 +10,7 @@ import { ApiError } from '../platform/errors.ts';
 import { INTERACTIVE_POLICY } from '../platform/outbound.ts';
 import { RunContext, evaluate, targetSpanIds } from './run.ts';
 import type { EvaluatorVersion } from './evaluators.ts';
+import { examplesOfTraces } from './examples.ts';
 
 /** Span-targeted evaluators score at most this many spans per trace in try-it. */
 const TRY_SPANS_PER_TRACE = 10;
@@ -29,13 +30,14 @@ export async function tryEvaluator(env: Env, projectId: string, evaluator: Evalu
       }
       throw err;
     }
+    const example = (await examplesOfTraces(env, projectId, [traceId])).get(traceId) ?? null;
     const spanIds = evaluator.target.type === 'span' ? (await targetSpanIds(env, projectId, evaluator, tree)).slice(0, TRY_SPANS_PER_TRACE) : [null];
     if (!spanIds.length) {
       results.push({ trace_id: traceId, span_id: null, score: null, value: null, comment: null, error_code: 'no_matching_span', error: 'no span of this trace matches the target filter', duration_ms: 0 });
     }
     for (const spanId of spanIds) {
       const span = spanId ? (tree.spans.find((s) => s.id === spanId) ?? null) : null;
-      const e = await evaluate(ctx, evaluator, { tree, span }, `try:${traceId}:${spanId ?? ''}`);
+      const e = await evaluate(ctx, evaluator, { tree, span, example }, `try:${traceId}:${spanId ?? ''}`);
       const x = e.exchange;
       results.push({
         trace_id: traceId,

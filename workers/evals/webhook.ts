@@ -35,6 +35,8 @@ export async function runWebhook(cfg: WebhookConfig, secret: string | null, subj
     spans: subject.tree.spans,
     feedback: subject.tree.feedback,
     span_id: subject.span?.id ?? null,
+    // The dataset example when the trace is an experiment run (reference outputs, criteria, expected trajectory).
+    example: subject.example ?? null,
   });
   const timestamp = Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {

@@ -9,7 +9,7 @@ import type { ComparisonOut, GateIn, GateOut } from '../../schema/wire/experimen
 import { ApiError } from '../platform/errors.ts';
 import { compareExperiments } from './compare.ts';
 import { gate, GateUsageError } from './gate.ts';
-import { baselineOf, getExperiment, listRuns, recordGate, runScores } from './experiments.ts';
+import { baselineOf, getExperiment, listRuns, loadRunScores, recordGate, versionBaselineOf } from './experiments.ts';
 import type { RunScores } from './runs.ts';
 import type { ExperimentOut } from '../../schema/wire/experiments.ts';
 import { getTrace } from '../store/trace-query.ts';
@@ -21,6 +21,8 @@ export interface DatasetExamples {
   /** The example ids of a version; null when the dataset is not a Loupe dataset. */
   exampleIds(projectId: string, datasetId: string, version: number): Promise<string[] | null>;
   pinnedIds(projectId: string, datasetId: string, version: number): Promise<string[]>;
+  /** The version a dataset tag names; null when the dataset has no such tag (or is not a Loupe dataset). */
+  tagVersion(projectId: string, datasetId: string, tag: string): Promise<number | null>;
 }
 
 /** The example ids both experiments must have run: the shared ones of their versions. */
@@ -63,7 +65,7 @@ export async function compareStored(
   if (ids.length < 2) throw new ApiError(400, 'invalid_request', 'ids: name at least two experiments, the baseline first', 'ids');
   const experiments = await Promise.all(ids.map((id) => getExperiment(env, projectId, id)));
   checkSameDataset(experiments);
-  const runs = await Promise.all(experiments.map((e) => listRuns(env, projectId, e.id).then(runScores)));
+  const runs = await Promise.all(experiments.map((e) => loadRunScores(env, projectId, e.id)));
   const [base, ...candidates] = experiments;
   const out: ComparisonOut[] = [];
   for (const [i, cand] of candidates.entries()) {
@@ -81,21 +83,45 @@ export async function compareStored(
 }
 
 /**
+ * The baseline a dataset tag names: the experiment pinned for the version the tag points
+ * at, in the candidate's dataset. Never the latest run: nothing pinned is a 400 saying so.
+ */
+async function taggedBaseline(env: Env, projectId: string, cand: ExperimentOut, tag: string, datasets?: DatasetExamples): Promise<ExperimentOut> {
+  const version = datasets ? await datasets.tagVersion(projectId, cand.dataset_id, tag) : null;
+  if (version === null) throw new ApiError(400, 'invalid_request', `baseline_tag: dataset ${cand.dataset_id} has no tag '${tag}'`, 'baseline_tag');
+  const base = await versionBaselineOf(env, projectId, cand.dataset_id, version);
+  if (!base) {
+    throw new ApiError(400, 'invalid_request', `baseline_tag: no experiment is pinned as baseline for dataset ${cand.dataset_id} at tag '${tag}' (version ${version}); pin one run on that version`, 'baseline_tag');
+  }
+  return base;
+}
+
+/**
  * Gates a candidate against the named baseline or the dataset's pinned one, and records
  * the verdict on the candidate (a failed candidate cannot be pinned).
  */
 export async function gateStored(env: Env, projectId: string, candidateId: string, body: z.output<typeof GateIn>, datasets?: DatasetExamples): Promise<GateOut> {
   const options = { metrics: body.metrics, maxRegressions: body.max_regressions, minDelta: body.min_delta, confidence: body.confidence };
   const cand = await getExperiment(env, projectId, candidateId);
+  if (body.baseline !== undefined && body.baseline_tag !== undefined) {
+    throw new ApiError(400, 'invalid_request', 'baseline_tag: baseline and baseline_tag name the baseline two ways: give one', 'baseline_tag');
+  }
   let base: ExperimentOut | null;
-  if (body.baseline !== undefined) base = await getExperiment(env, projectId, body.baseline);
-  else {
+  let from: 'named' | 'pinned' | 'tag';
+  if (body.baseline !== undefined) {
+    base = await getExperiment(env, projectId, body.baseline);
+    from = 'named';
+  } else if (body.baseline_tag !== undefined) {
+    base = await taggedBaseline(env, projectId, cand, body.baseline_tag, datasets);
+    from = 'tag';
+  } else {
     base = await baselineOf(env, projectId, cand.dataset_id);
     if (!base) throw new ApiError(400, 'invalid_request', `baseline: dataset ${cand.dataset_id} has no pinned baseline; pin one or name it`, 'baseline');
+    from = 'pinned';
   }
   if (base.id === cand.id) throw new ApiError(400, 'invalid_request', 'baseline: the candidate cannot be its own baseline', 'baseline');
   checkSameDataset([base, cand]);
-  const [baseRuns, candRuns] = await Promise.all([listRuns(env, projectId, base.id).then(runScores), listRuns(env, projectId, cand.id).then(runScores)]);
+  const [baseRuns, candRuns] = await Promise.all([loadRunScores(env, projectId, base.id), loadRunScores(env, projectId, cand.id)]);
   const examples = await sharedExamples(projectId, base, cand, baseRuns, candRuns, datasets);
   const pinned = datasets ? await datasets.pinnedIds(projectId, cand.dataset_id, cand.dataset_version) : [];
   let g;
@@ -111,6 +137,7 @@ export async function gateStored(env: Env, projectId: string, candidateId: strin
     reasons: g.reasons,
     baseline: base.id,
     candidate: cand.id,
+    baseline_from: from,
     confidence: g.confidence,
     metrics: g.metrics,
     regressed: g.regressed.map((e) => e.exampleId),

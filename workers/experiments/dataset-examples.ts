@@ -7,6 +7,7 @@
  */
 import { findDataset, listExamples, resolveVersion } from '../datasets/examples.ts';
 import type { DatasetExamples } from './comparisons.ts';
+import { ApiError } from '../platform/errors.ts';
 
 /** Every example of a version (paged by the contract's 1,000 per call). */
 async function examplesOf(env: Env, projectId: string, datasetId: string, version: number) {
@@ -30,6 +31,15 @@ export function datasetExamples(env: Env): DatasetExamples {
     async pinnedIds(projectId, datasetId, version) {
       if (!(await findDataset(env, projectId, datasetId))) return [];
       return (await examplesOf(env, projectId, datasetId, version)).filter((e) => e.tags.includes('pinned')).map((e) => e.id);
+    },
+    async tagVersion(projectId, datasetId, tag) {
+      if (!(await findDataset(env, projectId, datasetId))) return null;
+      try {
+        return await resolveVersion(env, projectId, datasetId, { tag });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
     },
   };
 }

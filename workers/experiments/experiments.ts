@@ -12,6 +12,7 @@ import { ApiError } from '../platform/errors.ts';
 import { hex, sha256, stableId } from '../platform/ids.ts';
 import { writeFeedback, type FeedbackInput } from '../store/feedback.ts';
 import type { RunScores } from './runs.ts';
+import { checkEvaluators, scoreRecordedRuns } from './score-runs.ts';
 import { langsmithRunsToRecord } from './langsmith-runs.ts';
 
 interface ExperimentRow {
@@ -84,15 +85,16 @@ export async function listExperiments(env: Env, projectId: string, opts: { datas
 export async function createExperiment(
   env: Env,
   projectId: string,
-  body: z.output<typeof ExperimentCreate> & { dataset_version: number },
-  opts: { id?: string; now?: number } = {},
+  body: Omit<z.output<typeof ExperimentCreate>, 'target'> & { dataset_version: number },
+  opts: { id?: string; now?: number; also?: D1PreparedStatement[] } = {},
 ): Promise<ExperimentOut> {
   const now = opts.now ?? Date.now();
   const id = opts.id ?? crypto.randomUUID();
   const db = dbFor(env, projectId);
   const taken = await db.prepare('SELECT id FROM experiments WHERE project_id = ?1 AND name = ?2').bind(projectId, body.name).first();
   if (taken) throw new ApiError(409, 'conflict', `an experiment named ${body.name} already exists`, 'name');
-  await db
+  await checkEvaluators(env, projectId, body.evaluators ?? []);
+  const insert = db
     .prepare(
       `INSERT INTO experiments (project_id, id, name, dataset_id, dataset_version, description, candidate, repetitions, evaluators, metadata, status, created_at, updated_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'running', ?11, ?11)`,
@@ -109,8 +111,9 @@ export async function createExperiment(
       JSON.stringify(body.evaluators ?? []),
       body.metadata && Object.keys(body.metadata).length ? JSON.stringify(body.metadata) : null,
       now,
-    )
-    .run();
+    );
+  // The experiment and what comes with it (a server-side target and its runs) commit together.
+  await db.batch([insert, ...(opts.also ?? [])]);
   return getExperiment(env, projectId, id);
 }
 
@@ -179,6 +182,8 @@ export async function recordRuns(env: Env, projectId: string, experimentId: stri
     db.prepare('UPDATE experiments SET updated_at = ?3 WHERE project_id = ?1 AND id = ?2').bind(projectId, e.id, now),
   ];
   await writeFeedback(env, projectId, feedback, { also: statements, now });
+  // The experiment's evaluators score the runs whose trace is already complete; the rest when it completes.
+  await scoreRecordedRuns(env, projectId, e, rows.map((r) => r[2] as string));
   return { recorded: runs.length };
 }
 
@@ -231,6 +236,63 @@ export async function listRuns(env: Env, projectId: string, experimentId: string
   return [...out.values()];
 }
 
+// The comparison's read: no outputs (compare never looks at them), rows as arrays, and
+// feedback read through its covering index (project_id, trace_id, key, score) only; the
+// rare run with two scores of one key is settled by a second, small query.
+const RUN_SCORES = `SELECT r.example_id, r.repetition, r.trace_id, r.error, r.latency_ms, r.tokens, r.cost_usd, f.key, f.score
+FROM experiment_runs r
+LEFT JOIN feedback f ON f.project_id = r.project_id AND f.trace_id = r.trace_id AND f.score IS NOT NULL
+WHERE r.project_id = ?1 AND r.experiment_id = ?2
+ORDER BY r.example_id, r.repetition`;
+
+type RunScoreRow = [string, number, string, string | null, number | null, number | null, number | null, string | null, number | null];
+
+/**
+ * An experiment's runs in the comparison core's shape, read for speed (compare and gate
+ * over 10,000-example experiments): the same scores as listRuns, newest per key.
+ */
+export async function loadRunScores(env: Env, projectId: string, experimentId: string): Promise<RunScores[]> {
+  // As listRuns: runs a LangSmith SDK posted join once their traces are indexed.
+  const fromLangsmith = await langsmithRunsToRecord(env, projectId, experimentId);
+  if (fromLangsmith.length) await recordRuns(env, projectId, experimentId, fromLangsmith);
+  const db = dbFor(env, projectId);
+  const rows = await db.prepare(RUN_SCORES).bind(projectId, experimentId).raw<RunScoreRow>();
+  const out: RunScores[] = [];
+  const byTrace = new Map<string, RunScores[]>();
+  const twice = new Set<string>();
+  let last: RunScores | null = null;
+  let lastId = '';
+  for (const [exampleId, repetition, traceId, error, latencyMs, tokens, cost, key, score] of rows) {
+    const id = `${exampleId}\u0000${repetition}`;
+    if (!last || id !== lastId) {
+      last = { exampleId, repetition, scores: {}, error, latencyMs, tokens, cost };
+      lastId = id;
+      out.push(last);
+      const list = byTrace.get(traceId);
+      if (list) list.push(last);
+      else byTrace.set(traceId, [last]);
+    }
+    if (key === null || score === null) continue;
+    if (key in last.scores) {
+      twice.add(traceId);
+      continue;
+    }
+    last.scores[key] = score;
+  }
+  if (twice.size) {
+    // D1: 100 bound parameters per statement, so the ids go in as one JSON parameter.
+    const ids = [...twice];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const fix = await db
+        .prepare('SELECT trace_id, key, score FROM feedback WHERE project_id = ?1 AND trace_id IN (SELECT value FROM json_each(?2)) AND score IS NOT NULL ORDER BY updated_at')
+        .bind(projectId, JSON.stringify(ids.slice(i, i + 1000)))
+        .raw<[string, string, number]>();
+      for (const [traceId, key, score] of fix) for (const run of byTrace.get(traceId) ?? []) run.scores[key] = score;
+    }
+  }
+  return out;
+}
+
 /** An experiment's runs in the comparison core's shape. */
 export function runScores(runs: readonly ExperimentRunOut[]): RunScores[] {
   return runs.map((r) => ({ exampleId: r.example_id, repetition: r.repetition, scores: r.scores, error: r.error, latencyMs: r.latency_ms, tokens: r.tokens, cost: r.cost }));
@@ -240,13 +302,22 @@ export function runScores(runs: readonly ExperimentRunOut[]): RunScores[] {
 export async function pinBaseline(env: Env, projectId: string, experimentId: string, by: string | null, now = Date.now()): Promise<ExperimentOut> {
   const e = await getExperiment(env, projectId, experimentId);
   if (e.gate_failed) throw new ApiError(409, 'conflict', `experiment ${e.name} failed its gate and cannot become the baseline`, 'experiment');
-  await dbFor(env, projectId)
-    .prepare(
-      `INSERT INTO experiment_baselines (project_id, dataset_id, experiment_id, pinned_at, pinned_by) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (project_id, dataset_id) DO UPDATE SET experiment_id = excluded.experiment_id, pinned_at = excluded.pinned_at, pinned_by = excluded.pinned_by`,
-    )
-    .bind(projectId, e.dataset_id, e.id, now, by)
-    .run();
+  const db = dbFor(env, projectId);
+  // The dataset-wide pin and the pin of the experiment's own version, in one transaction.
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO experiment_baselines (project_id, dataset_id, experiment_id, pinned_at, pinned_by) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (project_id, dataset_id) DO UPDATE SET experiment_id = excluded.experiment_id, pinned_at = excluded.pinned_at, pinned_by = excluded.pinned_by`,
+      )
+      .bind(projectId, e.dataset_id, e.id, now, by),
+    db
+      .prepare(
+        `INSERT INTO experiment_version_baselines (project_id, dataset_id, dataset_version, experiment_id, pinned_at, pinned_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (project_id, dataset_id, dataset_version) DO UPDATE SET experiment_id = excluded.experiment_id, pinned_at = excluded.pinned_at, pinned_by = excluded.pinned_by`,
+      )
+      .bind(projectId, e.dataset_id, e.dataset_version, e.id, now, by),
+  ]);
   return getExperiment(env, projectId, e.id);
 }
 
@@ -255,6 +326,15 @@ export async function baselineOf(env: Env, projectId: string, datasetId: string)
   const row = await dbFor(env, projectId)
     .prepare('SELECT experiment_id FROM experiment_baselines WHERE project_id = ?1 AND dataset_id = ?2')
     .bind(projectId, datasetId)
+    .first<{ experiment_id: string }>();
+  return row ? getExperiment(env, projectId, row.experiment_id) : null;
+}
+
+/** The experiment pinned as the baseline of one dataset version, or null. */
+export async function versionBaselineOf(env: Env, projectId: string, datasetId: string, version: number): Promise<ExperimentOut | null> {
+  const row = await dbFor(env, projectId)
+    .prepare('SELECT experiment_id FROM experiment_version_baselines WHERE project_id = ?1 AND dataset_id = ?2 AND dataset_version = ?3')
+    .bind(projectId, datasetId, version)
     .first<{ experiment_id: string }>();
   return row ? getExperiment(env, projectId, row.experiment_id) : null;
 }

@@ -13,15 +13,21 @@ import {
   ExperimentOut,
   ExperimentRunOut,
   ExperimentRunsIn,
+  ExperimentScoreIn,
+  ExperimentScoreOut,
+  ExperimentScoringOut,
   ExperimentSummaryOut,
+  ExperimentTargetOut,
   GateIn,
   GateOut,
   TrajectoryDiffOut,
 } from '../../schema/wire/experiments.ts';
-import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, pinBaseline, recordRuns, runScores } from './experiments.ts';
+import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, loadRunScores, pinBaseline, recordRuns } from './experiments.ts';
 import { compareStored, diffStored, gateStored } from './comparisons.ts';
 import { datasetExamples, pinDatasetVersion } from './dataset-examples.ts';
 import { summarizeExperiment } from './summary.ts';
+import { rescoreExperiment, scoringStatus } from './scoring.ts';
+import { redriveTargets, startTargetExperiment, targetProgress } from './target.ts';
 
 export const experimentRoutes = newRouter();
 
@@ -54,7 +60,7 @@ experimentRoutes.openapi(
     path: '/v1/experiments',
     tags,
     summary: 'Create an experiment',
-    description: 'Pins the dataset version: a Loupe dataset (name or id) without `dataset_version` pins its latest (an unknown version is 404); another dataset id is kept as given (version 1 by default). A taken name is a 409.',
+    description: 'Pins the dataset version: a Loupe dataset (name or id) without `dataset_version` pins its latest (an unknown version is 404); another dataset id is kept as given (version 1 by default). A taken name is a 409. `evaluators` score each run once its trace completes. With `target`, Loupe runs it server-side: it POSTs each example\'s inputs to the URL (signed, through a queue, bounded concurrency, retries) and records the answers as runs (progress: GET /v1/experiments/{id}/target).',
     security: [{ apiKey: [] }],
     middleware: [requireAuth('ingest')] as const,
     request: { body: { content: { 'application/json': { schema: ExperimentCreate } }, required: true } },
@@ -64,7 +70,9 @@ experimentRoutes.openapi(
     const body = c.req.valid('json');
     const projectId = c.get('auth').projectId;
     const pinned = await pinDatasetVersion(c.env, projectId, body.dataset_id, body.dataset_version);
-    return c.json(await createExperiment(c.env, projectId, { ...body, dataset_id: pinned.datasetId, dataset_version: pinned.version }), 201);
+    const pinnedBody = { ...body, dataset_id: pinned.datasetId, dataset_version: pinned.version };
+    if (body.target || body.replay) return c.json(await startTargetExperiment(c.env, projectId, pinnedBody), 201);
+    return c.json(await createExperiment(c.env, projectId, pinnedBody), 201);
   },
 );
 
@@ -137,7 +145,7 @@ experimentRoutes.openapi(
   async (c) => {
     const projectId = c.get('auth').projectId;
     const e = await getExperiment(c.env, projectId, c.req.valid('param').id);
-    const summary = summarizeExperiment(runScores(await listRuns(c.env, projectId, e.id)));
+    const summary = summarizeExperiment(await loadRunScores(c.env, projectId, e.id));
     return c.json({ ...e, summary }, 200);
   },
 );
@@ -222,5 +230,71 @@ experimentRoutes.openapi(
   async (c) => {
     const auth = c.get('auth');
     return c.json(await pinBaseline(c.env, auth.projectId, c.req.valid('param').id, auth.email ?? auth.principalId), 200);
+  },
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/experiments/{id}/score',
+    tags,
+    summary: 'Score an experiment with more evaluators',
+    description:
+      "Adds the evaluators to the experiment and queues one job per run with a trace and evaluator. Scores are feedback on the run traces (one per run, evaluator and version: asking again never adds a second). Evaluators read the run's example through `example.outputs`, `example.criteria`, `example.expected_trajectory`, `example.inputs`. Progress: GET /v1/experiments/{id}/scoring.",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: Id, body: { content: { 'application/json': { schema: ExperimentScoreIn } }, required: true } },
+    responses: { 202: json(ExperimentScoreOut, 'Queued'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await rescoreExperiment(c.env, c.get('auth').projectId, c.req.valid('param').id, c.req.valid('json').evaluators), 202),
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/experiments/{id}/scoring',
+    tags,
+    summary: "An experiment's scoring progress",
+    description: 'Per evaluator, runs queued, scored, failed (the run log says why) and skipped; `done` when nothing is queued.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id },
+    responses: { 200: json(ExperimentScoringOut, 'Progress'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await scoringStatus(c.env, c.get('auth').projectId, c.req.valid('param').id), 200),
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/experiments/{id}/target',
+    tags,
+    summary: "A server-side experiment's target and progress",
+    description: 'The endpoint (never its secret), its limits, and runs pending, running, done and errored. 404 for an experiment without a target.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { params: Id },
+    responses: { 200: json(ExperimentTargetOut, 'Progress'), ...commonErrors, ...notFound },
+  }),
+  async (c) => c.json(await targetProgress(c.env, c.get('auth').projectId, c.req.valid('param').id), 200),
+);
+
+experimentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/experiments/{id}/target/resume',
+    tags,
+    summary: 'Resume a server-side experiment',
+    description: 'Sends fresh worker slots when runs are left (e.g. queue messages lost in a restart). Harmless when it is still running: extra slots find the concurrency taken and end. The scheduled handler does the same for targets idle longer than their timeout plus a minute.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('ingest')] as const,
+    request: { params: Id },
+    responses: { 202: json(ExperimentTargetOut, 'Resumed'), ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const projectId = c.get('auth').projectId;
+    const progress = await targetProgress(c.env, projectId, c.req.valid('param').id);
+    await redriveTargets(c.env, { projectId, experimentId: progress.experiment_id, force: true });
+    return c.json(progress, 202);
   },
 );

@@ -52,9 +52,9 @@ function quantile(values: number[], q: number): number | null {
 }
 
 /** The estimate of one feedback key over an experiment's runs. */
-export function summarizeMetric(runs: readonly RunScores[], key: string, confidence = DEFAULT_CONFIDENCE): MetricSummary {
+export function summarizeMetric(runs: readonly RunScores[], key: string, confidence = DEFAULT_CONFIDENCE, groups: Map<string, RunScores[]> = groupByExample(runs)): MetricSummary {
   const clusters: number[][] = [];
-  for (const group of groupByExample(runs).values()) {
+  for (const group of groups.values()) {
     const s = scoresOf(group, key);
     if (s.length) clusters.push(s);
   }
@@ -88,13 +88,14 @@ export function summarizeMetric(runs: readonly RunScores[], key: string, confide
 export function summarizeExperiment(runs: readonly RunScores[], options: { metrics?: string[]; confidence?: number } = {}): ExperimentSummary {
   const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
   const latencies = runs.map((r) => r.latencyMs).filter((v): v is number => v !== null && Number.isFinite(v));
+  const groups = groupByExample(runs);
   return {
     runs: runs.length,
-    examples: groupByExample(runs).size,
+    examples: groups.size,
     errors: runs.filter((r) => r.error !== null).length,
     latencyMs: { mean: meanOf(latencies), p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
     tokens: runs.reduce((n, r) => n + (r.tokens ?? 0), 0),
     cost: runs.reduce((n, r) => n + (r.cost ?? 0), 0),
-    metrics: (options.metrics ?? metricKeys(runs)).map((k) => summarizeMetric(runs, k, confidence)),
+    metrics: (options.metrics ?? metricKeys(runs)).map((k) => summarizeMetric(runs, k, confidence, groups)),
   };
 }

@@ -10,7 +10,8 @@ import { ApiError } from '../platform/errors.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';
 import { currentKeyPrefix, decryptSecret, encryptSecret, reencryptSecret, type RotationCount } from '../platform/secrets.ts';
 import { OPENAI_BASE_URL, openAiComplete } from './openai.ts';
-import { ANTHROPIC_BASE_URL, anthropicComplete } from './anthropic.ts';
+import { ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, anthropicComplete } from './anthropic.ts';
+import { anthropicChat, openAiChat } from './chat.ts';
 import { workersAiComplete } from './workers-ai.ts';
 import type { JudgeProvider } from './types.ts';
 
@@ -160,9 +161,17 @@ export async function loadProvider(env: Env, projectId: string, id: string): Pro
   const base = { id: r.id, type: r.type, name: r.name, defaultModel: r.default_model, maxConcurrency: options.max_concurrency, prices: options.prices };
   switch (r.type) {
     case 'openai':
-      return { ...base, complete: (req) => openAiComplete({ baseUrl: r.base_url ?? OPENAI_BASE_URL, apiKey, structuredOutput: options.structured_output }, req) };
+      return {
+        ...base,
+        complete: (req) => openAiComplete({ baseUrl: r.base_url ?? OPENAI_BASE_URL, apiKey, structuredOutput: options.structured_output }, req),
+        chat: (req) => openAiChat({ baseUrl: r.base_url ?? OPENAI_BASE_URL, apiKey }, req),
+      };
     case 'anthropic':
-      return { ...base, complete: (req) => anthropicComplete({ baseUrl: r.base_url ?? ANTHROPIC_BASE_URL, apiKey }, req) };
+      return {
+        ...base,
+        complete: (req) => anthropicComplete({ baseUrl: r.base_url ?? ANTHROPIC_BASE_URL, apiKey }, req),
+        chat: (req) => anthropicChat({ baseUrl: r.base_url ?? ANTHROPIC_BASE_URL, apiKey, version: ANTHROPIC_VERSION }, req),
+      };
     case 'workers_ai':
       return { ...base, complete: (req) => workersAiComplete(env.AI as never, req) };
   }

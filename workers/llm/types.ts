@@ -4,6 +4,7 @@
  * the model did not comply), token usage, and the exact request for the judge's trace.
  */
 import type { HttpPolicy } from '../platform/outbound.ts';
+import type { ChatAnswer, ChatRequest } from './chat.ts';
 
 /** One judge request. */
 export interface JudgeRequest {
@@ -39,6 +40,8 @@ export interface JudgeProvider {
   /** USD per million tokens, by model. */
   prices: Record<string, { input_usd_per_mtok: number; output_usd_per_mtok: number }>;
   complete(req: JudgeRequest): Promise<JudgeAnswer>;
+  /** Plain chat (prompt replay); absent for providers without it (Workers AI). */
+  chat?(req: ChatRequest): Promise<ChatAnswer>;
 }
 
 /** Parses JSON text; undefined when it is not JSON. Tolerates a ```json fence some models add. */

@@ -45,6 +45,10 @@ export function describeSource(text: string): { ok: boolean; text: string } {
       return { ok: true, text: `the latest correction given as feedback${at(p.path)}` };
     case 'feedback':
       return { ok: true, text: `the ${p.part ?? 'score (else value)'} of the latest '${p.key}' feedback` };
+    case 'example':
+      return { ok: true, text: `the ${p.field}${at(p.path)} of the dataset example (experiment runs only)` };
+    case 'first':
+      return { ok: true, text: `the first present of: ${text.trim().split('|').map((t) => describeSource(t).text).join('; ')}` };
   }
 }
 
