@@ -2,7 +2,7 @@
  * The Insights page in real headless Chromium against a real `wrangler dev` with the
  * tau-bench demo: run a report from the form, watch it finish, open the top failure
  * pattern's traces on the traces page (its membership filter), send them to a queue,
- * track it and see it listed on the Insights page.
+ * add them to a dataset tagged with the pattern, track it and see it listed on the Insights page.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -32,6 +32,7 @@ describe('the Insights page', () => {
 
   it('runs a report on the demo, opens the top failure pattern’s traces and sends them to a queue', async () => {
     const queue = await call('/v1/review-queues', { name: 'Insights top pattern', rubric: [{ key: 'correct', type: 'boolean' }] });
+    const dataset = await call('/v1/datasets', { name: `insights-failure-modes-${Date.now()}` });
     const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
     const page = await newPage(context);
     await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
@@ -55,6 +56,14 @@ describe('the Insights page', () => {
     await expect.poll(() => top.getByRole('status').textContent()).toBe(`Added ${p1.support} of ${p1.support}`);
     const items = await call(`/v1/review-queues/${queue.id}/items?limit=500`);
     expect(items.items).toHaveLength(p1.support);
+
+    // Add its traces to a dataset as failure-mode examples tagged with the pattern.
+    await top.getByLabel('Dataset for p1').selectOption(dataset.id);
+    await top.getByRole('button', { name: 'Add to dataset' }).click();
+    await expect.poll(() => top.locator('.add-to-dataset [role="status"]').textContent(), { timeout: 30_000 }).toBe(`Added ${p1.support}`);
+    const examples = await call(`/v1/datasets/${dataset.id}/examples?limit=1000&q=${encodeURIComponent(`tag="insight:${reportId}:p1"`)}`);
+    expect(examples.examples).toHaveLength(p1.support);
+    expect(examples.examples[0].tags).toContain(p1.label.slice(0, 200));
 
     // Track it: the Insights page lists it with its status and rate.
     await top.getByRole('button', { name: 'Track' }).click();

@@ -2,13 +2,14 @@
  * /insights: Insights reports (running ones with their progress, polled), a form to run
  * one, and /insights/:reportId: the intent hierarchy with sizes and failure rates, the
  * failure patterns ranked by lift with their interval and support, each opening its
- * traces on the traces page through its membership filter, sending them to a queue, and
- * tracking it (the tracked patterns, open or fixed, are listed on /insights).
+ * traces on the traces page through its membership filter, sending them to a queue, adding
+ * them to a dataset (tagged with the pattern), and tracking it (the tracked patterns, open or fixed, are listed on /insights).
  */
 import { Fragment, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { ClusterOut, PatternOut, ReportOut, ReportRow, TrackedOut } from '../../../../schema/wire/insights.ts';
 import type { QueueOut } from '../../../../schema/wire/review.ts';
+import type { DatasetListItem } from '../../../../schema/wire/datasets.ts';
 import { api } from '../../api/client.ts';
 import { useApi, usePolling } from '../../api/use-api.ts';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
@@ -204,6 +205,44 @@ function SendToQueue({ reportId, cluster }: { reportId: string; cluster: string 
   );
 }
 
+/**
+ * Adds the pattern's traces to a dataset as failure-mode examples tagged with the pattern
+ * (`insight:<report>:<pattern>` and its label), through from-filter with the membership
+ * filter; a second click adds only the traces not there yet.
+ */
+function AddToDataset({ reportId, cluster, label }: { reportId: string; cluster: string; label: string }) {
+  const datasets = useApi<{ datasets: DatasetListItem[] }>('/v1/datasets');
+  const [datasetId, setDatasetId] = useState('');
+  const [message, setMessage] = useState<string>();
+  if (!datasets.data?.datasets.length) return null;
+  const add = async () => {
+    if (!datasetId) return setMessage('Pick a dataset');
+    try {
+      const tags = [`insight:${reportId}:${cluster}`, label.slice(0, 200)];
+      const res = await api<{ version: number; added: number; skipped: number; more: boolean }>(`/v1/datasets/${datasetId}/examples/from-filter`, { body: { filter: `insight.${reportId}=${cluster}`, tags } });
+      setMessage(`Added ${res.added}${res.skipped ? ` (${res.skipped} already there)` : ''}${res.more ? '; more: click again' : ''}`);
+    } catch (err) {
+      setMessage((err as Error).message);
+    }
+  };
+  return (
+    <span className="add-to-dataset">
+      <select aria-label={`Dataset for ${cluster}`} value={datasetId} onChange={(e) => setDatasetId(e.target.value)}>
+        <option value="">Dataset…</option>
+        {datasets.data.datasets.map((d) => (
+          <option key={d.id} value={d.id}>
+            {d.name}
+          </option>
+        ))}
+      </select>
+      <button type="button" className="button" onClick={add}>
+        Add to dataset
+      </button>
+      {message && <span className="small muted" role="status">{message}</span>}
+    </span>
+  );
+}
+
 function ClusterRows({ clusters, depth }: { clusters: ClusterOut[]; depth: number }) {
   return (
     <>
@@ -250,7 +289,7 @@ function PatternRow({ reportId, p }: { reportId: string; p: PatternOut }) {
         <Link to={tracesLink(p.membership_filter)} className="open-traces">
           Open traces
         </Link>{' '}
-        <SendToQueue reportId={reportId} cluster={p.id} /> <TrackButton reportId={reportId} pattern={p.id} />
+        <SendToQueue reportId={reportId} cluster={p.id} /> <AddToDataset reportId={reportId} cluster={p.id} label={p.label} /> <TrackButton reportId={reportId} pattern={p.id} />
       </td>
     </tr>
   );
