@@ -10,6 +10,8 @@ import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, loginInBrowser, newPage, screenshot } from './browser.ts';
 import { compareLink } from '../../schema/render/experiments.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const loupe = inject('loupe');
 const suffix = crypto.randomUUID().slice(0, 8);
@@ -210,5 +212,46 @@ describe('the experiments screens', () => {
     await page.goto(compareLink(loupe.url, [base.id, `nope-${suffix}`]));
     await expect.poll(() => page.getByRole('alert').first().textContent()).toBe(`experiment nope-${suffix} not found`);
     expect(page.errors).toEqual([]);
+  });
+
+  it('starts a server-side experiment against an endpoint from the form; the endpoint gets each example signed', async () => {
+    const received: { body: unknown; signature: string | undefined }[] = [];
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        received.push({ body: JSON.parse(raw), signature: req.headers['x-loupe-signature'] as string | undefined });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ answer: 'done' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const context = await browser.newContext({ viewport: { width: 1400, height: 950 } });
+      const page = await newPage(context);
+      await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+      await page.goto(`${loupe.url}/experiments`);
+      await page.getByText('Start a server-side experiment').click();
+      await page.getByLabel('Experiment name').fill(`staging-${suffix}`);
+      await page.getByLabel('Experiment dataset').selectOption(base.dataset_id);
+      await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${port}/agent`);
+      await page.getByLabel('Signing secret').fill('a-signing-secret-of-16+');
+      // A bad URL first: the API's 400 names the field, nothing is started.
+      await page.getByLabel('Endpoint URL').fill('not a url');
+      await page.getByRole('button', { name: 'Start experiment' }).click();
+      await expect.poll(() => page.locator('.start-experiment').textContent()).toContain('target.url');
+      await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${port}/agent`);
+      await page.getByRole('button', { name: 'Start experiment' }).click();
+      await page.waitForURL(/\/experiments\/[^/]+$/);
+      const id = decodeURIComponent(page.url().split('/').pop()!);
+      const live = (await call(`/v1/datasets/${base.dataset_id}/examples?limit=100`)).examples.length;
+      await expect.poll(async () => (await call(`/v1/experiments/${encodeURIComponent(id)}/target`)).runs.done, { timeout: 60_000 }).toBe(live);
+      expect(received).toHaveLength(live);
+      expect(received.every((r) => /^t=\d+,v1=[0-9a-f]{64}$/.test(r.signature ?? ''))).toBe(true);
+      expect(received.map((r) => (r.body as { question?: string }).question ?? JSON.stringify(r.body)).join(' ')).toContain('Refund order 7');
+      expect(page.errors).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -2,7 +2,8 @@
  * /experiments (?dataset=<id> for one dataset): the experiments of each dataset, newest
  * first, with their summary metrics (mean and interval), errors, latency and cost, a
  * sparkline of each metric over time, and a selection to compare two or more (the pinned
- * baseline first, else the oldest selected).
+ * baseline first, else the oldest selected), and a form that starts a server-side
+ * experiment (against an endpoint, or a prompt replay).
  */
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -15,6 +16,7 @@ import { Sparkline } from '../../components/experiments/Sparkline.tsx';
 import { formatAgo, formatCost, formatDuration } from '../../lib/format.ts';
 import { comparePath, formatMetric } from '../../lib/experiments.ts';
 import { useExperiments, type ExperimentWithSummary } from '../../api/use-experiments.ts';
+import { StartExperiment } from '../../components/experiments/StartExperiment.tsx';
 
 type WithSummary = ExperimentWithSummary;
 
@@ -42,6 +44,7 @@ export function ExperimentsPage() {
         <h1>Experiments</h1>
         {only && <Link to="/experiments">All datasets</Link>}
       </div>
+      <StartExperiment />
       {experiments.error && <ErrorNote error={experiments.error} />}
       {experiments.data && !groups.length && (
         <div className="empty">
