@@ -6,7 +6,9 @@ import { ACCOUNT_LIMIT, IP_LIMIT } from '../workers/auth/rate-limit.ts';
 // The binding's windows are aligned to the clock, so a window may roll over mid-test: each
 // test sends attempts until the first 429 (at most two windows' worth) instead of assuming
 // the exact attempt that is refused.
-const ip = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+// A fresh address per call: the limits are per address, so two calls must never share one by chance.
+let lastIp = 0;
+const ip = () => `198.51.${100 + Math.floor(++lastIp / 250)}.${(lastIp % 250) + 1}`;
 
 async function untilLimited(send: () => Promise<{ status: number }>, limit: number, allowed: number[]) {
   for (let i = 0; i < 2 * limit + 2; i++) {

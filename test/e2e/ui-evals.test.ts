@@ -109,11 +109,11 @@ describe('the review UI: evaluators and rules', () => {
     await page.getByRole('link', { name: 'Evaluators', exact: true }).click();
     await page.getByRole('link', { name: 'New evaluator' }).click();
     const card = page.locator('[data-template="expected_tool_calls"]');
-    expect(await card.textContent()).toContain('Needs trace.metadata.expected_actions');
+    expect(await card.textContent()).toContain("Needs the example's expected_trajectory (experiment runs) or trace.metadata.expected_actions");
     await card.getByRole('link', { name: /Use the/ }).click();
     const form = page.getByRole('form', { name: 'New evaluator' });
     expect(await form.getByLabel('Check').inputValue()).toBe('tool_sequence');
-    expect(await form.getByLabel('Expected (read from the trace)').inputValue()).toBe('trace.metadata.expected_actions');
+    expect(await form.getByLabel('Expected (read from the trace)').inputValue()).toBe('example.expected_trajectory|trace.metadata.expected_actions');
     expect(await form.getByLabel('Mode').inputValue()).toBe('superset');
     expect(await form.getByLabel('Argument matching').inputValue()).toBe('subset');
 

@@ -19,6 +19,11 @@ import { XSS_ALL, XSS_CORPUS, XSS_URLS } from '../fixtures/xss-corpus.ts';
 import { startFakeProvider, type FakeProvider } from '../node/fake-provider.ts';
 
 const loupe = inject('loupe');
+/**
+ * Its own project (and API key) in the shared Loupe: the hostile corpus must not crowd the
+ * demo project's lists, metadata keys and phone layouts that the other browser tests read.
+ */
+const own = { projectId: '', apiKey: '' };
 const RUN = Date.now().toString(36);
 const TAG = `xss-${RUN}`;
 const P = XSS_CORPUS.map((p) => p.text);
@@ -33,7 +38,7 @@ const TOOLS = ['lookup"><img src=x onerror=__xss(8)>', 'refund<svg onload=__xss(
 async function call(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
   const res = await fetch(`${loupe.url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json', ...headers },
+    headers: { authorization: `Bearer ${own.apiKey}`, 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -143,15 +148,22 @@ describe('hostile content in every view', () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
+    const admin = await loginOverHttp(loupe.url, loupe.email, loupe.password);
+    const project = await admin.call('/v1/projects', { body: { name: `hostile-${RUN}` } });
+    expect(project.status, JSON.stringify(project.json)).toBe(201);
+    const key = await admin.call('/v1/api-keys', { body: { name: 'hostile content test', scopes: ['ingest', 'read', 'admin'] }, project: project.json.id });
+    expect(key.status, JSON.stringify(key.json)).toBe(201);
+    own.projectId = project.json.id;
+    own.apiKey = key.json.key;
     fake = await startFakeProvider();
     const hostileReasoning = XSS_ALL;
     await fetch(`${fake.url}/__scenarios/${TAG}`, { method: 'PUT', body: JSON.stringify({ steps: [], then: { verdict: { reasoning: hostileReasoning, verdict: false } } }) });
 
     // Every ingest path.
     await call('/v1/spans', { spans: [...nativeGallery(ids.native), ...smallTraces()] });
-    const otlp = await fetch(`${loupe.url}/otel/v1/traces`, { method: 'POST', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(otlpBody(ids.otlp)) });
+    const otlp = await fetch(`${loupe.url}/otel/v1/traces`, { method: 'POST', headers: { authorization: `Bearer ${own.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(otlpBody(ids.otlp)) });
     expect(otlp.status).toBe(200);
-    const ls = await fetch(`${loupe.url}/runs/batch`, { method: 'POST', headers: { 'x-api-key': loupe.apiKey, 'content-type': 'application/json' }, body: JSON.stringify(langsmithBody(ids.langsmith)) });
+    const ls = await fetch(`${loupe.url}/runs/batch`, { method: 'POST', headers: { 'x-api-key': own.apiKey, 'content-type': 'application/json' }, body: JSON.stringify(langsmithBody(ids.langsmith)) });
     expect(ls.status, await ls.clone().text()).toBeLessThan(300);
     await until('the native gallery indexed', () => call(`/v1/traces/${ids.native}`), (t) => t.spans.length === PAIRS.length + 1);
     for (const id of [ids.otlp, ids.langsmith]) await until(`trace ${id} indexed`, () => call(`/v1/traces/${id}`), (t) => t.spans.length === GROUPS.length + 1);
@@ -172,9 +184,9 @@ describe('hostile content in every view', () => {
     });
     await call(`/v1/review-queues/${queue.id}/items`, { trace_ids: [ids.native, ids.otlp, ids.langsmith] });
     const owner = await loginOverHttp(loupe.url, loupe.email, loupe.password);
-    const next = await owner.call(`/v1/review-queues/${queue.id}/next`, { method: 'POST', project: loupe.projectId });
+    const next = await owner.call(`/v1/review-queues/${queue.id}/next`, { method: 'POST', project: own.projectId });
     expect(next.status, JSON.stringify(next.json)).toBe(200);
-    const review = await owner.call(`/v1/review-queues/${queue.id}/items/${encodeURIComponent(next.json.item.trace_id)}/review`, { body: { values: { verdict: 'v1', ok: false }, comment: XSS_ALL, correction: { answer: XSS_ALL } }, project: loupe.projectId });
+    const review = await owner.call(`/v1/review-queues/${queue.id}/items/${encodeURIComponent(next.json.item.trace_id)}/review`, { body: { values: { verdict: 'v1', ok: false }, comment: XSS_ALL, correction: { answer: XSS_ALL } }, project: own.projectId });
     expect(review.status, JSON.stringify(review.json)).toBe(201);
 
     // A dataset with hostile examples, two experiments over it with hostile names, outputs and errors.
@@ -207,7 +219,7 @@ describe('hostile content in every view', () => {
 
     // Exports are attachments, never HTML a browser would render.
     for (const path of [`/v1/review-queues/${queue.id}/export?format=csv`, `/v1/review-queues/${queue.id}/export?format=jsonl`, `/v1/datasets/${dataset.id}/export?format=csv`, `/v1/datasets/${dataset.id}/export?format=jsonl`]) {
-      const res = await fetch(`${loupe.url}${path}`, { headers: { authorization: `Bearer ${loupe.apiKey}` } });
+      const res = await fetch(`${loupe.url}${path}`, { headers: { authorization: `Bearer ${own.apiKey}` } });
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).not.toMatch(/html|xml|javascript/);
       expect(res.headers.get('content-disposition'), path).toMatch(/^attachment/);
@@ -270,6 +282,8 @@ describe('hostile content in every view', () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     if (!csp) await withoutCsp(context);
     const hits = await watchForXss(context);
+    // The UI opens the project it remembers: this test's own.
+    await context.addInitScript((id) => localStorage.setItem('loupe.project', id), own.projectId);
     const page = await newPage(context);
     await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
     // The environment is what this walk claims: an inline script the test adds itself runs only without the CSP.
