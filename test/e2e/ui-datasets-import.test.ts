@@ -6,19 +6,11 @@
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, loginInBrowser, newPage, screenshot } from './browser.ts';
+import { apiClient } from './api.ts';
 
 const loupe = inject('loupe');
 
-async function call(path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${loupe.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
-  return JSON.parse(text);
-}
+const call = apiClient(loupe);
 
 describe('dataset import in the UI', () => {
   let browser: Browser;
