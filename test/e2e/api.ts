@@ -15,3 +15,14 @@ export function apiClient(loupe: { url: string; apiKey: string }) {
     return text ? JSON.parse(text) : null;
   };
 }
+
+/** Polls `check` every 500 ms until it returns a value (not undefined), or throws after `timeoutMs`. */
+export async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

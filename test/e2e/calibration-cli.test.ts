@@ -5,30 +5,12 @@
  */
 import { describe, it, expect, inject } from 'vitest';
 import { cleanEnv, runCli } from './run-cli.ts';
+import { apiClient, until } from './api.ts';
 
 const loupe = inject('loupe');
 const env = () => cleanEnv({ LOUPE_URL: loupe.url, LOUPE_API_KEY: loupe.apiKey });
 
-async function call(path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${loupe.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const call = apiClient(loupe);
 
 describe('loupe evaluators agreement', () => {
   it('prints the agreement of a check with people, and the disagreement with the reviewer comment', async () => {

@@ -10,31 +10,13 @@ import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeProvider, type FakeProvider } from '../node/fake-provider.ts';
 import { launchBrowser, loginInBrowser, newPage, screenshot } from './browser.ts';
+import { apiClient, until } from './api.ts';
 
 const loupe = inject('loupe');
 const RUN = Date.now().toString(36);
 const KEY = `relevance_cal_${RUN}`;
 
-async function call(path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${loupe.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const call = apiClient(loupe);
 
 async function scenario(fake: FakeProvider, id: string, verdict: boolean, reasoning: string) {
   await fetch(`${fake.url}/__scenarios/${id}`, { method: 'PUT', body: JSON.stringify({ steps: [], then: { verdict: { reasoning, verdict } } }) });
