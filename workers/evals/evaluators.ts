@@ -7,14 +7,14 @@
 import type { z } from 'zod';
 import { EvaluatorConfig, EvaluatorTarget, type EvaluatorCreate, type EvaluatorOut, type EvaluatorPatch } from '../../schema/wire/evaluators.ts';
 import { FeedbackKey } from '../../schema/wire/feedback.ts';
-import { projectDatabases, dbFor } from '../platform/db.ts';
+import { dbFor } from '../platform/db.ts';
 import { compileQuery } from '../store/filter.ts';
 import { ApiError, fromZodError } from '../platform/errors.ts';
 import { findTemplate } from './templates.ts';
 import { providerExists } from '../llm/providers.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';
 import { schemaValidator } from './checks.ts';
-import { currentKeyPrefix, decryptSecret, encryptSecret, reencryptSecret, type RotationCount } from '../platform/secrets.ts';
+import { currentKeyPrefix, decryptSecret, encryptSecret, reencryptRows, rotateAcross, type RotationCount } from '../platform/secrets.ts';
 
 /** A stored evaluator version, ready to run. */
 export interface EvaluatorVersion {
@@ -351,14 +351,7 @@ export async function patchedDraft(env: Env, projectId: string, id: string, patc
  * this is the one edit a version row ever gets. Compare-and-set, like the provider pass.
  */
 export async function reencryptWebhookSecrets(env: Env, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
-  const total: RotationCount = { reencrypted: 0, failed: 0, remaining: 0 };
-  for (const db of opts.projectId ? [dbFor(env, opts.projectId)] : projectDatabases(env)) {
-    const one = await reencryptWebhookSecretsIn(env, db, opts);
-    total.reencrypted += one.reencrypted;
-    total.failed += one.failed;
-    total.remaining += one.remaining;
-  }
-  return total;
+  return rotateAcross(env, opts.projectId, (db) => reencryptWebhookSecretsIn(env, db, opts));
 }
 
 async function reencryptWebhookSecretsIn(env: Env, db: D1Database, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
@@ -370,22 +363,19 @@ async function reencryptWebhookSecretsIn(env: Env, db: D1Database, opts: { proje
     .prepare(`SELECT project_id, evaluator_id, version, ${sealedOf} AS sealed FROM evaluator_versions WHERE ${where} LIMIT ?`)
     .bind(...binds, opts.limit)
     .all<{ project_id: string; evaluator_id: string; version: number; sealed: string }>();
-  let reencrypted = 0;
-  let failed = 0;
-  for (const r of results) {
-    // A ciphertext neither key opens (a key lost before its pass finished) is counted and
-    // left as it is, so one bad row cannot stop the pass for every other.
-    const sealed = await reencryptSecret(env, r.sealed, secretContext(r.project_id, r.evaluator_id)).catch(() => {
-      failed++;
-      return null;
-    });
-    if (!sealed) continue;
-    const res = await db
-      .prepare(`UPDATE evaluator_versions SET config = json_set(config, '$.secret_ciphertext', ?) WHERE project_id = ? AND evaluator_id = ? AND version = ? AND ${sealedOf} = ?`)
-      .bind(sealed, r.project_id, r.evaluator_id, r.version, r.sealed)
-      .run();
-    reencrypted += res.meta.changes;
-  }
+  const done = await reencryptRows(
+    env,
+    results,
+    (r) => r.sealed,
+    (r) => secretContext(r.project_id, r.evaluator_id),
+    async (r, sealed) =>
+      (
+        await db
+          .prepare(`UPDATE evaluator_versions SET config = json_set(config, '$.secret_ciphertext', ?) WHERE project_id = ? AND evaluator_id = ? AND version = ? AND ${sealedOf} = ?`)
+          .bind(sealed, r.project_id, r.evaluator_id, r.version, r.sealed)
+          .run()
+      ).meta.changes,
+  );
   const left = await db.prepare(`SELECT count(*) AS n FROM evaluator_versions WHERE ${where}`).bind(...binds).first<{ n: number }>();
-  return { reencrypted, failed, remaining: left?.n ?? 0 };
+  return { ...done, remaining: left?.n ?? 0 };
 }

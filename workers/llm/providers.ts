@@ -5,10 +5,10 @@
  */
 import type { z } from 'zod';
 import { ProviderCreate, ProviderOptions, ProviderPatch, type ProviderOut } from '../../schema/wire/providers.ts';
-import { projectDatabases, dbFor } from '../platform/db.ts';
+import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';
-import { currentKeyPrefix, decryptSecret, encryptSecret, reencryptSecret, type RotationCount } from '../platform/secrets.ts';
+import { currentKeyPrefix, decryptSecret, encryptSecret, reencryptRows, rotateAcross, type RotationCount } from '../platform/secrets.ts';
 import { OPENAI_BASE_URL, openAiComplete } from './openai.ts';
 import { ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, anthropicComplete } from './anthropic.ts';
 import { anthropicChat, openAiChat } from './chat.ts';
@@ -184,14 +184,7 @@ export async function loadProvider(env: Env, projectId: string, id: string): Pro
  * is already under the new key). Returns how many were rewritten and how many remain.
  */
 export async function reencryptProviderKeys(env: Env, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
-  const total: RotationCount = { reencrypted: 0, failed: 0, remaining: 0 };
-  for (const db of opts.projectId ? [dbFor(env, opts.projectId)] : projectDatabases(env)) {
-    const one = await reencryptProviderKeysIn(env, db, opts);
-    total.reencrypted += one.reencrypted;
-    total.failed += one.failed;
-    total.remaining += one.remaining;
-  }
-  return total;
+  return rotateAcross(env, opts.projectId, (db) => reencryptProviderKeysIn(env, db, opts));
 }
 
 async function reencryptProviderKeysIn(env: Env, db: D1Database, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
@@ -199,19 +192,13 @@ async function reencryptProviderKeysIn(env: Env, db: D1Database, opts: { project
   const where = `key_ciphertext IS NOT NULL AND substr(key_ciphertext, 1, ${prefix.length}) != ?${opts.projectId ? ' AND project_id = ?' : ''}`;
   const binds = opts.projectId ? [prefix, opts.projectId] : [prefix];
   const { results } = await db.prepare(`SELECT project_id, id, key_ciphertext FROM eval_providers WHERE ${where} LIMIT ?`).bind(...binds, opts.limit).all<{ project_id: string; id: string; key_ciphertext: string }>();
-  let reencrypted = 0;
-  let failed = 0;
-  for (const r of results) {
-    // A ciphertext neither key opens (a key lost before its pass finished) is counted and
-    // left as it is, so one bad row cannot stop the pass for every other.
-    const sealed = await reencryptSecret(env, r.key_ciphertext, keyContext(r.project_id, r.id)).catch(() => {
-      failed++;
-      return null;
-    });
-    if (!sealed) continue;
-    const res = await db.prepare('UPDATE eval_providers SET key_ciphertext = ? WHERE project_id = ? AND id = ? AND key_ciphertext = ?').bind(sealed, r.project_id, r.id, r.key_ciphertext).run();
-    reencrypted += res.meta.changes;
-  }
+  const done = await reencryptRows(
+    env,
+    results,
+    (r) => r.key_ciphertext,
+    (r) => keyContext(r.project_id, r.id),
+    async (r, sealed) => (await db.prepare('UPDATE eval_providers SET key_ciphertext = ? WHERE project_id = ? AND id = ? AND key_ciphertext = ?').bind(sealed, r.project_id, r.id, r.key_ciphertext).run()).meta.changes,
+  );
   const left = await db.prepare(`SELECT count(*) AS n FROM eval_providers WHERE ${where}`).bind(...binds).first<{ n: number }>();
-  return { reencrypted, failed, remaining: left?.n ?? 0 };
+  return { ...done, remaining: left?.n ?? 0 };
 }

@@ -14,6 +14,7 @@
  * it, remove ENCRYPTION_KEY_PREVIOUS. Ciphertexts from before key ids (bare base64) are
  * tried with the current key, then the previous one. docs/auth.md has the steps.
  */
+import { dbFor, projectDatabases } from './db.ts';
 
 /** The ENCRYPTION_KEY is missing or malformed (a deployment problem, not a client one). */
 export class SecretsUnavailableError extends Error {}
@@ -109,6 +110,40 @@ export interface RotationCount {
   reencrypted: number;
   failed: number;
   remaining: number;
+}
+
+/**
+ * A rotation pass over one kind of secret, for one project's database or (no `projectId`)
+ * every database holding projects, adding up what each database's `pass` did.
+ */
+export async function rotateAcross(env: Env, projectId: string | undefined, pass: (db: D1Database) => Promise<RotationCount>): Promise<RotationCount> {
+  const total: RotationCount = { reencrypted: 0, failed: 0, remaining: 0 };
+  for (const db of projectId ? [dbFor(env, projectId)] : projectDatabases(env)) {
+    const one = await pass(db);
+    total.reencrypted += one.reencrypted;
+    total.failed += one.failed;
+    total.remaining += one.remaining;
+  }
+  return total;
+}
+
+/**
+ * Re-seals each row's secret under the current key and hands it to `write` (a
+ * compare-and-set update answering how many rows it changed). A ciphertext neither key
+ * opens (a key lost before its pass finished) is counted as failed and left as it is, so
+ * one bad row cannot stop the pass for every other.
+ */
+export async function reencryptRows<R>(env: SecretEnv, rows: readonly R[], sealedOf: (r: R) => string, contextOf: (r: R) => string, write: (r: R, sealed: string) => Promise<number>): Promise<Pick<RotationCount, 'reencrypted' | 'failed'>> {
+  let reencrypted = 0;
+  let failed = 0;
+  for (const r of rows) {
+    const sealed = await reencryptSecret(env, sealedOf(r), contextOf(r)).catch(() => {
+      failed++;
+      return null;
+    });
+    if (sealed) reencrypted += await write(r, sealed);
+  }
+  return { reencrypted, failed };
 }
 
 /** Removes every occurrence of `secrets` from a text that may be shown or logged (provider error bodies echo keys). */
