@@ -69,7 +69,11 @@ function TraceExampleForm({ trace, selectedSpan: spanAtOpen, onDone, onCancel }:
   // The span selected when the form opened: moving through the tree afterwards does not change the offer.
   const [selectedSpan] = useState(spanAtOpen);
   const sourceSpan = spanId ?? trace.root_span_id;
-  const [draft, setDraft] = useState<ExampleDraft | null>(null);
+  // The draft remembers which span it was made from: a cached span resolves in the same tick
+  // as the switch, so React may never render the in-between "loading" state, and an editor
+  // that outlived the switch would keep showing the previous span's payloads.
+  const [loaded, setDraft] = useState<{ span: string | null; draft: ExampleDraft } | null>(null);
+  const draft = loaded && loaded.span === sourceSpan ? loaded.draft : null;
   const [loadError, setLoadError] = useState<string | null>(null);
 
   // The editor starts from the chosen span's payloads, loaded as the span panel loads them.
@@ -82,7 +86,7 @@ function TraceExampleForm({ trace, selectedSpan: spanAtOpen, onDone, onCancel }:
     // The trace's expected tool calls are the whole trace's: a single span starts without them.
     const trajectory = spanId ? null : trajectoryFromMetadata(metadata);
     const start = (input: unknown, output: unknown) =>
-      live && setDraft(draftOf({ inputs: payloadObject(input, 'input') ?? {}, outputs: payloadObject(output, 'output'), expected_trajectory: trajectory, metadata: {}, tags: [], splits: ['base'] }));
+      live && setDraft({ span: sourceSpan, draft: draftOf({ inputs: payloadObject(input, 'input') ?? {}, outputs: payloadObject(output, 'output'), expected_trajectory: trajectory, metadata: {}, tags: [], splits: ['base'] }) });
     setDraft(null);
     if (!sourceSpan) start(undefined, undefined);
     else
@@ -120,6 +124,7 @@ function TraceExampleForm({ trace, selectedSpan: spanAtOpen, onDone, onCancel }:
         <p className="muted">Loading the trace’s input and output…</p>
       ) : (
         <ExampleEditor
+          key={sourceSpan ?? ''}
           label="Example from this trace"
           initial={draft}
           saveLabel="Add to dataset"
