@@ -79,6 +79,29 @@ describe('experiments', () => {
     expect(diff.json.error.message).toMatch(/different datasets/);
   });
 
+  it('page the compared examples (by status, by id) while the metrics cover them all, and show a re-score at once', async () => {
+    const { key } = await makeProject();
+    const base = await experiment(key, 'p1');
+    const cand = await experiment(key, 'p2');
+    const ids = Array.from({ length: 7 }, (_, i) => `x${i}`);
+    await post(key, base.id, runsOf(Object.fromEntries(ids.map((id) => [id, 1]))));
+    await post(key, cand.id, runsOf(Object.fromEntries(ids.map((id, i) => [id, i < 3 ? 0 : 1]))));
+    const first = (await api(`/v1/experiments/compare?ids=${base.id},${cand.id}&examples_limit=2`, { key })).json.comparisons[0];
+    expect(first).toMatchObject({ shared: 7, examples_total: 7, next_offset: 2, counts: { regressed: 3, unchanged: 4 } });
+    expect(first.examples.map((e: any) => e.status)).toEqual(['regressed', 'regressed']);
+    expect(first.metrics[0].candidate.examples).toBe(7);
+    const last = (await api(`/v1/experiments/compare?ids=${base.id},${cand.id}&status=unchanged&examples_limit=3&examples_offset=3`, { key })).json.comparisons[0];
+    expect(last).toMatchObject({ examples_total: 4, next_offset: null });
+    expect(last.examples.map((e: any) => e.status)).toEqual(['unchanged']);
+    const one = (await api(`/v1/experiments/compare?ids=${base.id},${cand.id}&example_id=x5`, { key })).json.comparisons[0];
+    expect(one.examples.map((e: any) => [e.exampleId, e.status])).toEqual([['x5', 'unchanged']]);
+    expect((await api(`/v1/experiments/compare?ids=${base.id},${cand.id}&status=worse`, { key })).status).toBe(400);
+    // Read again after the candidate's runs are re-scored: the comparison reflects the new scores.
+    await post(key, cand.id, runsOf({ x0: 1, x1: 1 }));
+    const again = (await api(`/v1/experiments/compare?ids=${base.id},${cand.id}`, { key })).json.comparisons[0];
+    expect(again.counts).toMatchObject({ regressed: 1, unchanged: 6 });
+  });
+
   it('compare different dataset versions on the examples both ran', async () => {
     const { key } = await makeProject();
     const base = await experiment(key, 'old', { dataset_version: 1 });

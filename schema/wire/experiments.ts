@@ -159,6 +159,7 @@ export type ExperimentSummaryOut = z.infer<typeof ExperimentSummaryOut>;
 export type MetricSummaryOut = z.infer<typeof MetricSummaryOut>;
 
 export const ExampleStatus = z.enum(['regressed', 'errored', 'missing', 'improved', 'unchanged']);
+export type ExampleStatus = z.infer<typeof ExampleStatus>;
 
 export const ExampleComparisonOut = z
   .object({
@@ -204,8 +205,10 @@ export const ComparisonOut = z
     shared: z.number().meta({ description: 'Examples compared: both experiments ran them (different dataset versions: the shared ones)' }),
     same_version: z.boolean(),
     metrics: z.array(MetricComparisonOut),
-    examples: z.array(ExampleComparisonOut),
+    examples: z.array(ExampleComparisonOut).meta({ description: 'One page of the compared examples (regressions first), narrowed by status or example_id when asked' }),
     counts: z.record(ExampleStatus, z.number()),
+    examples_total: z.number().meta({ description: 'Examples the status / example_id narrowing matches, over all pages' }),
+    next_offset: z.number().nullable().meta({ description: 'examples_offset of the next page; null on the last' }),
   })
   .meta({ id: 'Comparison' });
 export type ComparisonOut = z.infer<typeof ComparisonOut>;

@@ -5,7 +5,7 @@
  * pure core (compare.ts, gate.ts).
  */
 import type { z } from 'zod';
-import type { ComparisonOut, GateIn, GateOut } from '../../schema/wire/experiments.ts';
+import type { ComparisonOut, ExampleComparisonOut, ExampleStatus, GateIn, GateOut } from '../../schema/wire/experiments.ts';
 import { ApiError } from '../platform/errors.ts';
 import { compareExperiments } from './compare.ts';
 import { gate, GateUsageError } from './gate.ts';
@@ -55,12 +55,30 @@ function checkSameDataset(experiments: readonly ExperimentOut[]): void {
   }
 }
 
+/** Which compared examples a comparison answers with: a page, optionally of some statuses or one example. */
+export interface ExamplePage {
+  status?: readonly ExampleStatus[];
+  exampleId?: string;
+  limit: number;
+  offset: number;
+}
+
+/** The default page: the first 200 examples, regressions first (a 10,000-example list is 2.5 MB of JSON). */
+export const FIRST_PAGE: ExamplePage = { limit: 200, offset: 0 };
+
+function pageOf(examples: readonly ExampleComparisonOut[], page: ExamplePage) {
+  const status = page.status?.length ? new Set(page.status) : null;
+  const matched = status || page.exampleId !== undefined ? examples.filter((e) => (!status || status.has(e.status)) && (page.exampleId === undefined || e.exampleId === page.exampleId)) : examples;
+  const end = page.offset + page.limit;
+  return { examples: matched.slice(page.offset, end), examples_total: matched.length, next_offset: end < matched.length ? end : null };
+}
+
 /** Compares each candidate with the first experiment (the baseline). */
 export async function compareStored(
   env: Env,
   projectId: string,
   ids: readonly string[],
-  opts: { metrics?: string[]; confidence?: number; datasets?: DatasetExamples } = {},
+  opts: { metrics?: string[]; confidence?: number; datasets?: DatasetExamples; page?: ExamplePage } = {},
 ): Promise<ComparisonOut[]> {
   if (ids.length < 2) throw new ApiError(400, 'invalid_request', 'ids: name at least two experiments, the baseline first', 'ids');
   const experiments = await Promise.all(ids.map((id) => getExperiment(env, projectId, id)));
@@ -77,7 +95,7 @@ export async function compareStored(
       if (e instanceof RangeError) throw new ApiError(400, 'invalid_request', e.message, 'confidence');
       throw e;
     }
-    out.push({ baseline: base.id, candidate: cand.id, same_version: base.dataset_version === cand.dataset_version, ...c });
+    out.push({ baseline: base.id, candidate: cand.id, same_version: base.dataset_version === cand.dataset_version, ...c, ...pageOf(c.examples, opts.page ?? FIRST_PAGE) });
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { requireAuth } from '../auth/middleware.ts';
 import { commonErrors, notFound } from '../platform/errors.ts';
 import {
   ComparisonOut,
+  ExampleStatus,
   ExperimentCreate,
   ExperimentOut,
   ExperimentRunOut,
@@ -23,7 +24,7 @@ import {
   TrajectoryDiffOut,
 } from '../../schema/wire/experiments.ts';
 import { createExperiment, endExperiment, getExperiment, listExperiments, listRuns, loadRunScores, pinBaseline, recordRuns } from './experiments.ts';
-import { compareStored, diffStored, gateStored } from './comparisons.ts';
+import { compareStored, diffStored, FIRST_PAGE, gateStored } from './comparisons.ts';
 import { datasetExamples, pinDatasetVersion } from './dataset-examples.ts';
 import { summarizeExperiment } from './summary.ts';
 import { rescoreExperiment, scoringStatus } from './scoring.ts';
@@ -92,6 +93,15 @@ experimentRoutes.openapi(
         ids: z.string().min(1).max(4000).meta({ description: 'Comma-separated experiment ids or names, baseline first' }),
         metric: z.union([z.string(), z.array(z.string())]).optional(),
         confidence: z.coerce.number().gt(0).lt(1).default(0.95),
+        status: z
+          .string()
+          .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+          .pipe(z.array(ExampleStatus))
+          .optional()
+          .meta({ description: 'Only examples of these statuses (comma-separated: regressed, errored, missing, improved, unchanged)' }),
+        example_id: z.string().min(1).max(512).optional().meta({ description: 'Only this example (its verdict, e.g. for a detail view)' }),
+        examples_limit: z.coerce.number().int().min(1).max(1000).default(FIRST_PAGE.limit).meta({ description: 'Examples per page (the metrics always cover every example)' }),
+        examples_offset: z.coerce.number().int().min(0).default(0),
       }),
     },
     responses: { 200: json(z.object({ comparisons: z.array(ComparisonOut) }), 'One comparison per candidate'), ...commonErrors, ...notFound },
@@ -100,7 +110,8 @@ experimentRoutes.openapi(
     const q = c.req.valid('query');
     const ids = q.ids.split(',').map((s) => s.trim()).filter(Boolean);
     const metrics = q.metric === undefined ? undefined : Array.isArray(q.metric) ? q.metric : [q.metric];
-    return c.json({ comparisons: await compareStored(c.env, c.get('auth').projectId, ids, { metrics, confidence: q.confidence, datasets: datasetExamples(c.env) }) }, 200);
+    const page = { status: q.status, exampleId: q.example_id, limit: q.examples_limit, offset: q.examples_offset };
+    return c.json({ comparisons: await compareStored(c.env, c.get('auth').projectId, ids, { metrics, confidence: q.confidence, datasets: datasetExamples(c.env), page }) }, 200);
   },
 );
 

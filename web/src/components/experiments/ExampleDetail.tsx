@@ -76,7 +76,10 @@ export function ExampleDetail({
   // experiment over a dataset kept outside Loupe has none, and the panel goes without.
   const stored = useApi<Example>(baseline ? `/v1/datasets/${encodeURIComponent(baseline.dataset_id)}/examples/${encodeURIComponent(exampleId)}${query({ version: baseline.dataset_version })}` : null);
   const diff = useApi<TrajectoryDiffOut>(`/v1/experiments/compare/diff${query({ baseline: c.baseline, candidate: c.candidate, example_id: exampleId, repetition })}`);
-  const verdict = c.examples.find((e) => e.exampleId === exampleId);
+  // The comparison holds one page of examples: an example beyond it is asked for by id.
+  const onPage = c.examples.find((e) => e.exampleId === exampleId);
+  const byId = useApi<{ comparisons: ComparisonOut[] }>(onPage ? null : `/v1/experiments/compare${query({ ids: `${c.baseline},${c.candidate}`, example_id: exampleId })}`);
+  const verdict = onPage ?? byId.data?.comparisons[0]?.examples[0];
   const ref = useRef<HTMLElement>(null);
   // A block body: newer Chromium's scrollIntoView returns a promise, and an effect that
   // returns one has React call it as a cleanup when the next example replaces this one.
@@ -109,7 +112,7 @@ export function ExampleDetail({
           Close
         </button>
       </div>
-      {!verdict && <p className="notice">This example is not among the {c.shared} compared.</p>}
+      {!verdict && (onPage || byId.data) && <p className="notice">This example is not among the {c.shared} compared.</p>}
       {stored.data && <ExampleReference example={stored.data} />}
       {diff.error && <ErrorNote error={diff.error} />}
       {d && outputs && (

@@ -7,10 +7,10 @@
  * missing, regressions first. `example` opens that example: both outputs and the
  * trajectory diff of the two runs.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { ComparisonOut, ExampleComparisonOut, MetricComparisonOut } from '../../../../schema/wire/experiments.ts';
-import { query } from '../../api/client.ts';
+import { api, query } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { MetricValue } from '../../components/experiments/MetricValue.tsx';
@@ -20,8 +20,8 @@ import { formatCost, formatDuration, formatScore } from '../../lib/format.ts';
 import { deltaDirection, EXAMPLE_STATUSES, formatDelta, formatDeltaInterval, formatMetric, parseIds, type ExampleStatus } from '../../lib/experiments.ts';
 import { useExperiments, type ExperimentWithSummary } from '../../api/use-experiments.ts';
 
-// Rendering every example of a 10,000-example comparison at once stalls the page; the
-// status filter narrows, "show more" pages.
+// Rendering every example of a 10,000-example comparison at once stalls the page (and the
+// API pages them): the status filter narrows, "show more" reads the next page.
 const PAGE = 200;
 
 export function ComparePage() {
@@ -217,26 +217,52 @@ function CandidateCells({ m, reference }: { m: MetricComparisonOut; reference: M
   );
 }
 
+/** One page of a comparison's examples, of one status or all, read from the API (it pages: a 10,000-example list is 2.5 MB). */
+async function examplePage(c: ComparisonOut, status: ExampleStatus | 'all', offset: number) {
+  const path = `/v1/experiments/compare${query({ ids: `${c.baseline},${c.candidate}`, status: status === 'all' ? undefined : status, examples_offset: offset, examples_limit: PAGE })}`;
+  const [page] = (await api<{ comparisons: ComparisonOut[] }>(path)).comparisons;
+  return page;
+}
+
 function Examples({ comparison: c, name, selected, onOpen }: { comparison: ComparisonOut; name(id: string): string; selected: string | null; onOpen(id: string): void }) {
   const [status, setStatus] = useState<ExampleStatus | 'all'>('all');
-  const [limit, setLimit] = useState(PAGE);
+  // The first page of "all" came with the comparison; other statuses and further pages are read on demand.
+  const [shown, setShown] = useState({ examples: c.examples, next: c.next_offset, total: c.examples_total });
+  const [error, setError] = useState<Error>();
+  useEffect(() => {
+    setStatus('all');
+    setShown({ examples: c.examples, next: c.next_offset, total: c.examples_total });
+  }, [c]);
+  const load = (s: ExampleStatus | 'all', offset: number, before: readonly ExampleComparisonOut[]) =>
+    examplePage(c, s, offset).then(
+      (p) => {
+        setShown({ examples: [...before, ...p.examples], next: p.next_offset, total: p.examples_total });
+        setError(undefined);
+      },
+      (err: Error) => setError(err),
+    );
+  const pick = (s: ExampleStatus | 'all') => {
+    setStatus(s);
+    setShown({ examples: [], next: null, total: s === 'all' ? c.examples_total : (c.counts[s] ?? 0) });
+    void load(s, 0, []);
+  };
   const keys = c.metrics.map((m) => m.key);
-  const shown = useMemo(() => (status === 'all' ? c.examples : c.examples.filter((e) => e.status === status)), [c, status]);
   return (
     <section className="compare-examples">
       <h2>
         Examples <span className="muted small">{name(c.candidate)} against {name(c.baseline)}</span>
       </h2>
       <div className="status-filters" role="group" aria-label="Status">
-        <button type="button" className={`button${status === 'all' ? ' primary' : ''}`} onClick={() => (setStatus('all'), setLimit(PAGE))}>
-          all {c.examples.length}
+        <button type="button" className={`button${status === 'all' ? ' primary' : ''}`} onClick={() => pick('all')}>
+          all {c.examples_total}
         </button>
         {EXAMPLE_STATUSES.map((s) => (
-          <button key={s} type="button" className={`button status-filter status-${s}${status === s ? ' primary' : ''}`} disabled={!c.counts[s]} onClick={() => (setStatus(s), setLimit(PAGE))}>
+          <button key={s} type="button" className={`button status-filter status-${s}${status === s ? ' primary' : ''}`} disabled={!c.counts[s]} onClick={() => pick(s)}>
             {s} {c.counts[s] ?? 0}
           </button>
         ))}
       </div>
+      {error && <ErrorNote error={error} />}
       <div className="table-wrap">
         <table className="compare-examples-table">
           <thead>
@@ -252,15 +278,15 @@ function Examples({ comparison: c, name, selected, onOpen }: { comparison: Compa
             </tr>
           </thead>
           <tbody>
-            {shown.slice(0, limit).map((e) => (
+            {shown.examples.map((e) => (
               <ExampleRow key={e.exampleId} e={e} keys={keys} selected={selected === e.exampleId} onOpen={onOpen} />
             ))}
           </tbody>
         </table>
       </div>
-      {shown.length > limit && (
-        <button type="button" className="button" onClick={() => setLimit(limit + PAGE)}>
-          Show more ({shown.length - limit} left)
+      {shown.next !== null && (
+        <button type="button" className="button" onClick={() => void load(status, shown.next!, shown.examples)}>
+          Show more ({shown.total - shown.examples.length} left)
         </button>
       )}
     </section>
