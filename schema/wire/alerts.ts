@@ -19,14 +19,14 @@ export const AlertCreate = z
     comparator: Comparator.meta({ description: 'Fires when `metric <comparator> threshold`' }),
     threshold: z.number().finite(),
     window_minutes: z.number().int().min(1).max(10_080).meta({ description: 'The metric is computed over traces started in the last this many minutes (up to 7 days)' }),
-    filter: z.string().max(4000).default('').meta({ description: "Traces counted, in the filter language ('' = every trace), e.g. environment=production" }),
+    filter: z.string().max(4000).default('').meta({ description: "Traces counted, in the filter language ('' = every trace), e.g. env=production" }),
     webhook_url: z.string().max(2000).meta({ description: 'HTTPS endpoint (plain http only for localhost)' }),
     format: z.enum(['slack', 'json']).default('json').meta({ description: 'slack: a Slack-compatible {text, blocks} body; json: the alert, value and state' }),
     cooldown_minutes: z.number().int().min(0).max(10_080).default(60).meta({ description: 'After a notice, no other notice for this long (state changes wait)' }),
     active: z.boolean().default(true),
   })
   .strict()
-  .meta({ id: 'AlertCreate', example: { name: 'errors in production', metric: 'error_rate', comparator: 'gt', threshold: 0.05, window_minutes: 60, filter: 'environment=production', webhook_url: 'https://hooks.slack.com/services/T/B/X', format: 'slack', cooldown_minutes: 60 } });
+  .meta({ id: 'AlertCreate', example: { name: 'errors in production', metric: 'error_rate', comparator: 'gt', threshold: 0.05, window_minutes: 60, filter: 'env=production', webhook_url: 'https://hooks.slack.com/services/T/B/X', format: 'slack', cooldown_minutes: 60 } });
 
 /** PATCH /v1/alerts/{id}. */
 export const AlertPatch = z
