@@ -45,6 +45,7 @@ import { secretRoutes } from './evals/secrets-route.ts';
 import { langsmithDatasetApi } from './datasets/langsmith-routes.ts';
 import { langsmithSessionRoutes } from './experiments/langsmith-sessions-route.ts';
 import { langsmithLinkRoutes } from './experiments/langsmith-link-route.ts';
+import { alertRoutes } from './monitoring/alerts-route.ts';
 
 export const app = newRouter();
 
@@ -96,6 +97,7 @@ app.route('/', insightsRoutes);
 app.route('/', auditRoutes);
 app.route('/', passwordResetRoutes);
 app.route('/', secretRoutes);
+app.route('/', alertRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

@@ -14,6 +14,7 @@ import { continueKeyRotation } from './evals/secret-rotation.ts';
 import { consumeDatasetAdds, consumeDatasetDeadLetters } from './datasets/consumer.ts';
 import { connectDatasets } from './review/dataset-port.ts';
 import { reviewDatasetPort } from './datasets/from-review.ts';
+import { checkAlerts } from './monitoring/alert-check.ts';
 
 // Review reaches datasets (a higher floor) through a port: queues naming a dataset, finished reviews becoming examples.
 connectDatasets(reviewDatasetPort);
@@ -66,7 +67,7 @@ async function scheduled(controller: ScheduledController, env: Env): Promise<voi
   if (controller.cron === HOURLY_CRON) return void (await runDueSchedules(env));
   // Each on its own: one failing must not keep the others from running.
   // continueKeyRotation only does work while ENCRYPTION_KEY_PREVIOUS is set.
-  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), continueKeyRotation(env), redriveTargets(env)]);
+  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), continueKeyRotation(env), redriveTargets(env), checkAlerts(env)]);
   for (const r of results) if (r.status === 'rejected') console.error('sweep failed', r.reason);
 }
 

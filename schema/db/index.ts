@@ -11,3 +11,4 @@ export * from './experiments.ts';
 export * from './calibration.ts';
 export * from './insights.ts';
 export * from './audit.ts';
+export * from './monitoring.ts';

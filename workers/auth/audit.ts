@@ -39,6 +39,9 @@ export const AUDIT_ACTIONS = [
   'routing_rule.deleted',
   'eval_settings.updated',
   'secrets.reencrypted',
+  'alert.created',
+  'alert.updated',
+  'alert.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
