@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detect, type DetectorName } from './detectors.ts';
+import { redactSpans, unsafePattern } from './redact.ts';
 
 // [detector, text, what must be found (empty: nothing)]
 const TABLE: [DetectorName, string, string[]][] = [
@@ -39,5 +40,30 @@ const TABLE: [DetectorName, string, string[]][] = [
 describe('redaction detectors', () => {
   it.each(TABLE)('%s in %j finds %j', (name, text, want) => {
     expect(detect(name, text)).toEqual(want);
+  });
+});
+
+describe('custom pattern check at save', () => {
+  it.each([
+    ['(a+)+$', 'nested'],
+    ['(\\w*)*x', 'nested'],
+    ['(a|ab)*c', 'alternation'],
+    ['(x)\\1', 'backreferences'],
+    ['[', 'valid'],
+    ['a*', 'empty'],
+  ])('refuses %j', (p, why) => {
+    expect(unsafePattern(p)).toContain(why);
+  });
+  it.each(['ORD-\\d{6}', 'cust_[a-z0-9]{8}', '\\bACME-[A-Z]{3}-\\d+'])('accepts %j', (p) => {
+    expect(unsafePattern(p)).toBeNull();
+  });
+});
+
+describe('redactSpans', () => {
+  it('masks and counts per detector, leaving metadata keys alone', async () => {
+    const [s] = await redactSpans([{ id: 's', trace_id: 't', name: 'mail a@b.com', input: { to: ['a@b.com', 'x'] }, metadata: { 'a@b.com': 'card 4111111111111111' } }], { mode: 'mask', detectors: new Set(['email', 'card']), custom: [] });
+    expect(s.name).toBe('mail [EMAIL]');
+    expect(s.input).toEqual({ to: ['[EMAIL]', 'x'] });
+    expect(s.metadata).toEqual({ 'a@b.com': 'card [CARD]', 'loupe.redacted': { email: 2, card: 1 } });
   });
 });
