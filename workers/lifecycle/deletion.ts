@@ -1,0 +1,155 @@
+/**
+ * Deletion jobs: a trace, the traces matching a filter, every trace of an end user, or a
+ * retention pass. A job runs in chunks of CHUNK traces from the every-minute cron: the chunk is
+ * written to the job row (`pending`) before anything is deleted, and cleared after, so a
+ * step killed halfway (CPU limit, deploy, crash) is redone on exactly the same traces on the
+ * next tick and no trace is left half deleted (purgeTraces is idempotent).
+ */
+import { dbFor, projectDatabases } from '../platform/db.ts';
+import { ApiError } from '../platform/errors.ts';
+import { compileNode, parseQuery } from '../store/filter.ts';
+import { purgeTraces } from './purge.ts';
+import { queueRetentionPasses } from './retention.ts';
+import type { DeletionIn, DeletionOut } from '../../schema/wire/lifecycle.ts';
+
+/**
+ * Traces per step. Each step reads every R2 batch its traces touch and re-packs the mixed
+ * ones, so a chunk stays small enough for one Worker invocation's subrequest and CPU budget.
+ */
+export const CHUNK = 25;
+/** Wall-clock budget of one cron tick's lifecycle work (the cron runs every minute). */
+const TICK_BUDGET_MS = 20_000;
+
+type Kind = DeletionOut['kind'];
+interface JobRow {
+  id: string;
+  project_id: string;
+  kind: Kind;
+  target: string;
+  status: DeletionOut['status'];
+  pending: string | null;
+  deleted_traces: number;
+  rewritten_objects: number;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export function jobOut(r: JobRow): DeletionOut {
+  return {
+    id: r.id,
+    kind: r.kind,
+    target: r.target,
+    status: r.status,
+    deleted_traces: r.deleted_traces,
+    rewritten_objects: r.rewritten_objects,
+    error: r.error,
+    created_at: new Date(r.created_at).toISOString(),
+    finished_at: r.finished_at == null ? null : new Date(r.finished_at).toISOString(),
+  };
+}
+
+/** Validates a deletion request (exactly one of trace_id, filter, user_id; the filter must parse) and queues the job. */
+export async function createDeletion(env: Env, projectId: string, body: DeletionIn, now = Date.now()): Promise<DeletionOut> {
+  const given = (['trace_id', 'filter', 'user_id'] as const).filter((k) => body[k] !== undefined);
+  if (given.length !== 1) throw new ApiError(400, 'invalid_request', 'give exactly one of trace_id, filter or user_id', given[1] ?? 'trace_id');
+  const kind: Kind = given[0] === 'trace_id' ? 'trace' : given[0] === 'filter' ? 'filter' : 'user';
+  const target = body[given[0]]!;
+  // Compiling now turns an unparsable filter (or an unknown field) into a 400 naming `filter`.
+  if (kind === 'filter') compileNode(parseQuery(target, 'filter'), 'traces', projectId, now, 'filter');
+  return insertJob(env, projectId, kind, target, now);
+}
+
+export async function insertJob(env: Env, projectId: string, kind: Kind, target: string, now = Date.now()): Promise<DeletionOut> {
+  const id = `del_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  const row = await dbFor(env, projectId)
+    .prepare(`INSERT INTO deletion_jobs (id, project_id, kind, target, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?) RETURNING *`)
+    .bind(id, projectId, kind, target, now, now)
+    .first<JobRow>();
+  return jobOut(row!);
+}
+
+export async function getDeletion(env: Env, projectId: string, id: string): Promise<DeletionOut | null> {
+  const row = await dbFor(env, projectId).prepare('SELECT * FROM deletion_jobs WHERE project_id = ? AND id = ?').bind(projectId, id).first<JobRow>();
+  return row ? jobOut(row) : null;
+}
+
+/** The next chunk of trace ids a job still has to delete (deleted traces drop out, so no cursor is needed). */
+async function nextChunk(env: Env, job: JobRow): Promise<string[]> {
+  const db = dbFor(env, job.project_id);
+  const p = job.project_id;
+  let stmt: D1PreparedStatement;
+  if (job.kind === 'trace') {
+    stmt = db
+      .prepare('SELECT ?2 AS trace_id WHERE EXISTS (SELECT 1 FROM traces WHERE project_id = ?1 AND trace_id = ?2) OR EXISTS (SELECT 1 FROM spans WHERE project_id = ?1 AND trace_id = ?2) OR EXISTS (SELECT 1 FROM feedback WHERE project_id = ?1 AND trace_id = ?2)')
+      .bind(p, job.target);
+  } else if (job.kind === 'user') {
+    stmt = db
+      .prepare(`SELECT trace_id FROM traces WHERE project_id = ?1 AND user_id = ?2 UNION SELECT trace_id FROM spans WHERE project_id = ?1 AND user_id = ?2 LIMIT ${CHUNK}`)
+      .bind(p, job.target);
+  } else if (job.kind === 'filter') {
+    // Relative times in the filter ("start_time > -7d") are read as of the job's creation.
+    const { where, params } = compileNode(parseQuery(job.target, 'filter'), 'traces', p, job.created_at, 'filter');
+    stmt = db.prepare(`SELECT t.trace_id FROM traces t WHERE t.project_id = ? AND (${where}) LIMIT ${CHUNK}`).bind(p, ...params);
+  } else {
+    const { cutoff, reviewed_cutoff } = JSON.parse(job.target) as { cutoff: number; reviewed_cutoff: number | null };
+    const sql = db.prepare(retentionChunkSql(reviewed_cutoff));
+    stmt = reviewed_cutoff == null ? sql.bind(p, cutoff) : sql.bind(p, cutoff, reviewed_cutoff);
+  }
+  const { results } = await stmt.all<{ trace_id: string }>();
+  return results.map((r) => r.trace_id);
+}
+
+/** Human feedback: a reviewer or signed-in user, or any review given through an annotation queue. */
+const HUMAN_FEEDBACK = `SELECT 1 FROM feedback f WHERE f.project_id = t.project_id AND f.trace_id = t.trace_id AND (f.source IN ('human', 'user') OR f.queue_id IS NOT NULL)`;
+
+/** Due traces, oldest first, on the (project_id, start_time) index; ?3 is the reviewed traces' cut-off when they are kept longer. */
+export function retentionChunkSql(reviewedCutoff: number | null): string {
+  const keep = reviewedCutoff == null ? '' : ` AND (t.start_time < ?3 OR NOT EXISTS (${HUMAN_FEEDBACK}))`;
+  return `SELECT t.trace_id FROM traces t WHERE t.project_id = ?1 AND t.start_time < ?2${keep} ORDER BY t.start_time LIMIT ${CHUNK}`;
+}
+
+/** Runs one step of a job: a stored chunk is redone, otherwise the next chunk is stored then deleted. Returns false once the job is done. */
+export async function stepJob(env: Env, job: JobRow, now = Date.now()): Promise<boolean> {
+  const db = dbFor(env, job.project_id);
+  let ids: string[];
+  if (job.pending) ids = JSON.parse(job.pending) as string[];
+  else {
+    ids = await nextChunk(env, job);
+    if (!ids.length) {
+      await db.prepare(`UPDATE deletion_jobs SET status = 'done', pending = NULL, error = NULL, updated_at = ?2, finished_at = ?2 WHERE id = ?1`).bind(job.id, now).run();
+      job.status = 'done';
+      return false;
+    }
+    await db.prepare(`UPDATE deletion_jobs SET status = 'running', pending = ?2, updated_at = ?3 WHERE id = ?1`).bind(job.id, JSON.stringify(ids), now).run();
+  }
+  const r = await purgeTraces(env, job.project_id, ids);
+  await db
+    .prepare(`UPDATE deletion_jobs SET pending = NULL, error = NULL, deleted_traces = deleted_traces + ?2, rewritten_objects = rewritten_objects + ?3, updated_at = ?4 WHERE id = ?1`)
+    .bind(job.id, r.traces, r.objectsRewritten, now)
+    .run();
+  job.pending = null;
+  return true;
+}
+
+/**
+ * The cron's lifecycle pass: queues due retention passes, then steps unfinished jobs, oldest
+ * first, until the tick's budget is spent. A failing step records its error and is retried
+ * on the next tick (its chunk is still stored).
+ */
+export async function runLifecycle(env: Env, now = Date.now(), budgetMs = TICK_BUDGET_MS): Promise<void> {
+  const start = Date.now();
+  for (const db of projectDatabases(env)) {
+    await queueRetentionPasses(env, db, now);
+    const { results: jobs } = await db.prepare(`SELECT * FROM deletion_jobs WHERE status IN ('queued', 'running') ORDER BY created_at LIMIT 20`).all<JobRow>();
+    for (const job of jobs) {
+      try {
+        while (Date.now() - start < budgetMs && (await stepJob(env, job, now)));
+      } catch (err) {
+        console.error(`deletion job ${job.id} step failed; retried next tick`, err);
+        await db.prepare('UPDATE deletion_jobs SET error = ?2, updated_at = ?3 WHERE id = ?1').bind(job.id, String(err).slice(0, 500), now).run();
+      }
+      if (Date.now() - start >= budgetMs) return;
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Deletes a chunk of traces for real: their D1 rows (traces, spans, feedback, full-text rows,
+ * signal ledger, eval results, insight memberships, LangSmith run links) and their bytes in R2.
+ * An R2 batch holds many traces: a batch holding only deleted traces is deleted; a mixed one
+ * is re-packed without them under a new key, the surviving spans' refs are moved to it, and
+ * only then is the old object deleted. Every step is idempotent, so a chunk interrupted
+ * anywhere is simply redone (the caller stores the chunk before calling).
+ */
+import { dbFor } from '../platform/db.ts';
+import { formatRef, isBatchOf, parseBatch, parseRef } from '../store/batch-format.ts';
+
+export interface PurgeResult {
+  traces: number;
+  objectsDeleted: number;
+  objectsRewritten: number;
+}
+
+/**
+ * The key a re-packed batch gets: derived from the old key only, so a redone chunk writes the
+ * same bytes to the same key (offsets in refs already moved stay right). Chunks are stored
+ * before they start, so a redo always drops the same traces.
+ */
+export function repackKey(key: string): string {
+  const m = /-r(\d+)\.ndjson$/.exec(key);
+  return m ? key.slice(0, m.index) + `-r${Number(m[1]) + 1}.ndjson` : key.replace(/\.ndjson$/, '') + '-r1.ndjson';
+}
+
+// D1: 100 bound parameters per statement, so id lists go in as one JSON parameter.
+const IN_CHUNK = 'IN (SELECT value FROM json_each(?2))';
+
+export async function purgeTraces(env: Env, projectId: string, traceIds: readonly string[]): Promise<PurgeResult> {
+  const result: PurgeResult = { traces: traceIds.length, objectsDeleted: 0, objectsRewritten: 0 };
+  if (!traceIds.length) return result;
+  const db = dbFor(env, projectId);
+  const ids = JSON.stringify(traceIds);
+  const doomed = new Set(traceIds);
+
+  // 1. R2: every object a span of these traces points into.
+  const { results: refRows } = await db
+    .prepare(`SELECT input_ref, output_ref FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`)
+    .bind(projectId, ids)
+    .all<{ input_ref: string | null; output_ref: string | null }>();
+  const keys = new Set<string>();
+  for (const r of refRows) for (const ref of [r.input_ref, r.output_ref]) {
+    const p = parseRef(ref);
+    if (p && isBatchOf(projectId, p.key)) keys.add(p.key);
+  }
+  for (const key of keys) {
+    const object = await env.BLOBS.get(key);
+    if (!object) continue; // already handled by an interrupted run of this chunk
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    const lines = parseBatch(bytes);
+    const kept = lines.filter((l) => !doomed.has(l.span.trace_id));
+    if (kept.length) {
+      const newKey = repackKey(key);
+      // The surviving lines are copied byte for byte (not re-serialized), so their payloads stay exactly as stored.
+      const body = new Uint8Array(kept.reduce((n, l) => n + l.length + 1, 0));
+      const moves: [string, string][] = [];
+      let offset = 0;
+      for (const l of kept) {
+        body.set(bytes.subarray(l.offset, l.offset + l.length), offset);
+        body[offset + l.length] = 10;
+        moves.push([formatRef(key, l.offset, l.length), formatRef(newKey, offset, l.length)]);
+        offset += l.length + 1;
+      }
+      await env.BLOBS.put(newKey, body, {
+        httpMetadata: { contentType: 'application/x-ndjson' },
+        customMetadata: { ...object.customMetadata, project_id: projectId, spans: String(kept.length), repacked_from: key },
+      });
+      // Refs are moved in slices so one statement's JSON stays small (D1 statement size 100 KB).
+      const stmts: D1PreparedStatement[] = [];
+      for (let i = 0; i < moves.length; i += 200) {
+        const map = JSON.stringify(moves.slice(i, i + 200));
+        for (const col of ['input_ref', 'output_ref'])
+          stmts.push(
+            db
+              .prepare(`UPDATE spans SET ${col} = (SELECT j.value ->> 1 FROM json_each(?2) j WHERE j.value ->> 0 = spans.${col}) WHERE project_id = ?1 AND ${col} IN (SELECT j.value ->> 0 FROM json_each(?2) j)`)
+              .bind(projectId, map),
+          );
+      }
+      await db.batch(stmts);
+      result.objectsRewritten++;
+    } else result.objectsDeleted++;
+    await env.BLOBS.delete(key);
+  }
+
+  // 2. D1, in one transaction (a D1 batch): full-text rows first, keyed by the spans' rowids.
+  const bind = (sql: string) => db.prepare(sql).bind(projectId, ids);
+  await db.batch([
+    bind(`DELETE FROM spans_fts WHERE rowid IN (SELECT rowid * 2 FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK} UNION ALL SELECT rowid * 2 + 1 FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK})`),
+    bind(`DELETE FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    bind(`DELETE FROM feedback WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    bind(`DELETE FROM trace_signals WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    bind(`DELETE FROM eval_matches WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    bind(`DELETE FROM eval_results WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    bind(`DELETE FROM insight_members WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    bind(`DELETE FROM langsmith_runs WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    bind(`DELETE FROM traces WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+  ]);
+  return result;
+}
