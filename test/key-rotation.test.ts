@@ -33,6 +33,9 @@ describe('rotating ENCRYPTION_KEY', () => {
     const hookRes = await api('/v1/evaluators', { key: p.key, body: { name: 'hook', key: 'hook', config: { type: 'webhook', url: 'https://example.com/hook' }, secret: 'whsec_rotate_me_please' } });
     expect(hookRes.status, hookRes.text).toBe(201);
     const hook = hookRes.json;
+    const alertRes = await api('/v1/alerts', { key: p.key, body: { name: 'errors', metric: 'error_rate', comparator: 'gt', threshold: 0.5, window_minutes: 60, webhook_url: 'https://example.com/alert' } });
+    expect(alertRes.status, alertRes.text).toBe(201);
+    const alert = alertRes.json;
     expect(await storedWebhook(p.projectId, hook.id)).toMatch(/^v2:/);
 
     // Mid-rotation (both keys set, nothing rewritten yet): every secret still opens.
@@ -45,6 +48,9 @@ describe('rotating ENCRYPTION_KEY', () => {
     const result = await reencryptSecrets(rotated, { projectId: p.projectId });
     expect(result.providers).toEqual({ reencrypted: 2, failed: 0, remaining: 0 });
     expect(result.webhook_secrets).toEqual({ reencrypted: 1, failed: 0, remaining: 0 });
+    expect(result.alert_secrets).toEqual({ reencrypted: 1, failed: 0, remaining: 0 });
+    const sealedAlert = (await env.DB.prepare('SELECT secret_ciphertext AS s FROM alerts WHERE project_id = ? AND id = ?').bind(p.projectId, alert.id).first<{ s: string }>())!.s;
+    expect(await decryptSecret(onlyNew, sealedAlert, `alert:${p.projectId}:${alert.id}`)).toBe(alert.signing_secret);
     // Now the old key can go.
     expect(await decryptSecret(onlyNew, await stored(p.projectId, id), `provider:${p.projectId}:${id}`)).toBe('sk-rotate-me-1234');
     expect(await decryptSecret(onlyNew, await stored(p.projectId, legacy), `provider:${p.projectId}:${legacy}`)).toBe('sk-legacy-5678');

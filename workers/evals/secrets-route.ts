@@ -25,15 +25,15 @@ secretRoutes.openapi(
     security: [{ apiKey: [] }],
     middleware: [requireAuth('admin')] as const,
     responses: {
-      200: { description: 'What was done', content: { 'application/json': { schema: z.object({ key_id: z.string(), providers: Count, webhook_secrets: Count }).meta({ id: 'ReencryptResult' }) } } },
+      200: { description: 'What was done', content: { 'application/json': { schema: z.object({ key_id: z.string(), providers: Count, webhook_secrets: Count, alert_secrets: Count }).meta({ id: 'ReencryptResult' }) } } },
       ...commonErrors,
     },
   }),
   async (c) => {
     const auth = c.get('auth');
     const result = await reencryptSecrets(c.env, { projectId: auth.projectId });
-    if (result.providers.reencrypted + result.webhook_secrets.reencrypted > 0) {
-      await audit(c.env, auth, 'secrets.reencrypted', { type: 'project', id: auth.projectId, details: { key_id: result.key_id, providers: result.providers.reencrypted, webhook_secrets: result.webhook_secrets.reencrypted } });
+    if (result.providers.reencrypted + result.webhook_secrets.reencrypted + result.alert_secrets.reencrypted > 0) {
+      await audit(c.env, auth, 'secrets.reencrypted', { type: 'project', id: auth.projectId, details: { key_id: result.key_id, providers: result.providers.reencrypted, webhook_secrets: result.webhook_secrets.reencrypted, alert_secrets: result.alert_secrets.reencrypted } });
     }
     return c.json(result, 200);
   },
