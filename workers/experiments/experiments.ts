@@ -7,7 +7,6 @@
 import type { z } from 'zod';
 import type { ExperimentCreate, ExperimentOut, ExperimentRunIn, ExperimentRunOut } from '../../schema/wire/experiments.ts';
 import { ExperimentRunIn as RunInSchema } from '../../schema/wire/experiments.ts';
-import { cachedRunScores, cacheRunScores } from './run-scores-cache.ts';
 import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { hex, sha256, stableId } from '../platform/ids.ts';
@@ -252,32 +251,11 @@ type RunScoreRow = [string, number, string, string | null, number | null, number
  * An experiment's runs in the comparison core's shape, read for speed (compare and gate
  * over 10,000-example experiments): the same scores as listRuns, newest per key.
  */
-export async function loadRunScores(env: Env, projectId: string, experimentId: string): Promise<readonly RunScores[]> {
+export async function loadRunScores(env: Env, projectId: string, experimentId: string): Promise<RunScores[]> {
   // As listRuns: runs a LangSmith SDK posted join once their traces are indexed.
   const fromLangsmith = await langsmithRunsToRecord(env, projectId, experimentId);
   if (fromLangsmith.length) await recordRuns(env, projectId, experimentId, fromLangsmith);
   const db = dbFor(env, projectId);
-  const print = await db.prepare(RUN_SCORES_FINGERPRINT).bind(projectId, experimentId).raw<[string]>();
-  const fingerprint = print[0]?.[0] ?? '';
-  const cached = cachedRunScores(projectId, experimentId, fingerprint);
-  if (cached) return cached;
-  const out = await readRunScores(db, projectId, experimentId);
-  cacheRunScores(projectId, experimentId, fingerprint, out);
-  return out;
-}
-
-// What the runs' scores were read at: the runs and scored feedback rows, how many, when each
-// last changed (every write sets updated_at to its time, a delete lowers a count) and sums
-// of what compare reads (so a rewrite within the same millisecond still shows). One
-// aggregate row: it costs index lookups, not 10,000 rows handed to JavaScript.
-const RUN_SCORES_FINGERPRINT = `SELECT
-  (SELECT count(*) || ':' || ifnull(max(updated_at), 0) || ':' || count(error) || ':' || total(latency_ms) || ':' || total(cost_usd) || ':' || total(tokens)
-     FROM experiment_runs WHERE project_id = ?1 AND experiment_id = ?2) || '/' ||
-  (SELECT count(*) || ':' || ifnull(max(f.updated_at), 0) || ':' || total(f.score) FROM experiment_runs r
-     JOIN feedback f ON f.project_id = r.project_id AND f.trace_id = r.trace_id AND f.score IS NOT NULL
-     WHERE r.project_id = ?1 AND r.experiment_id = ?2)`;
-
-async function readRunScores(db: D1Database, projectId: string, experimentId: string): Promise<RunScores[]> {
   const rows = await db.prepare(RUN_SCORES).bind(projectId, experimentId).raw<RunScoreRow>();
   const out: RunScores[] = [];
   const byTrace = new Map<string, RunScores[]>();
