@@ -8,7 +8,7 @@ import { env } from 'cloudflare:workers';
 import { api, makeProject, waitForTrace } from './helpers.ts';
 import { fakeUrl, received, scenarioId, script } from './evals-helpers.ts';
 import { checkAlerts } from '../workers/monitoring/alert-check.ts';
-import { signWebhook } from '../workers/evals/webhook.ts';
+import { signWebhook } from '../workers/platform/webhook-signature.ts';
 
 const hook = (id: string) => `${fakeUrl()}/s/${id}/hook`;
 

@@ -23,7 +23,11 @@ const WORKER_ROOMS: [room: string, mayImport: string[]][] = [
   ['store', ['platform', 'auth']],
   ['llm', ['platform', 'auth', 'store']],
   ['ingest', ['platform', 'auth', 'store']],
-  ['evals', ['platform', 'auth', 'store', 'llm', 'stats']],
+  // monitoring (alerts) and lifecycle (retention, deletion) only read and rewrite the store.
+  ['monitoring', ['platform', 'auth', 'store']],
+  ['lifecycle', ['platform', 'auth', 'store']],
+  // evals reaches monitoring only for key rotation (alerts' signing secrets, evals/secret-rotation.ts).
+  ['evals', ['platform', 'auth', 'store', 'llm', 'stats', 'monitoring']],
   ['review', ['platform', 'auth', 'store', 'stats']],
   ['datasets', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review']],
   ['experiments', ['platform', 'auth', 'store', 'llm', 'stats', 'ingest', 'evals', 'review', 'datasets']],

@@ -8,16 +8,9 @@ import type { WebhookConfig } from '../../schema/wire/evaluators.ts';
 import { WebhookAnswer } from '../../schema/wire/evaluators.ts';
 import type { TraceSubject } from '../../schema/values/read.ts';
 import { OutboundError, sendWithRetry, type HttpPolicy } from '../platform/outbound.ts';
-import { hex } from '../platform/ids.ts';
+import { signWebhook } from '../platform/webhook-signature.ts';
 import { EvalError } from './errors.ts';
 import type { Verdict } from './checks.ts';
-
-/** HMAC-SHA256 of `<timestamp>.<body>` as hex. */
-export async function signWebhook(secret: string, timestamp: number, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`)));
-  return hex(mac);
-}
 
 /** Who is asking, sent with the trace. */
 export interface WebhookContext {

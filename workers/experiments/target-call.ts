@@ -8,7 +8,7 @@
  */
 import { retryAfterMs, isRetryableStatus, errorMessageOf } from '../platform/outbound.ts';
 import { redact } from '../platform/secrets.ts';
-import { signWebhook } from '../evals/webhook.ts';
+import { signWebhook } from '../platform/webhook-signature.ts';
 
 /** What the call needs to know. */
 export interface TargetRequest {

@@ -5,11 +5,10 @@
  * step killed halfway (CPU limit, deploy, crash) is redone on exactly the same traces on the
  * next tick and no trace is left half deleted (purgeTraces is idempotent).
  */
-import { dbFor, projectDatabases } from '../platform/db.ts';
+import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { compileNode, parseQuery } from '../store/filter.ts';
 import { purgeTraces } from './purge.ts';
-import { queueRetentionPasses } from './retention.ts';
 import type { DeletionIn, DeletionOut } from '../../schema/wire/lifecycle.ts';
 
 /**
@@ -18,10 +17,10 @@ import type { DeletionIn, DeletionOut } from '../../schema/wire/lifecycle.ts';
  */
 export const CHUNK = 25;
 /** Wall-clock budget of one cron tick's lifecycle work (the cron runs every minute). */
-const TICK_BUDGET_MS = 20_000;
+export const TICK_BUDGET_MS = 20_000;
 
 type Kind = DeletionOut['kind'];
-interface JobRow {
+export interface JobRow {
   id: string;
   project_id: string;
   kind: Kind;
@@ -130,26 +129,4 @@ export async function stepJob(env: Env, job: JobRow, now = Date.now()): Promise<
     .run();
   job.pending = null;
   return true;
-}
-
-/**
- * The cron's lifecycle pass: queues due retention passes, then steps unfinished jobs, oldest
- * first, until the tick's budget is spent. A failing step records its error and is retried
- * on the next tick (its chunk is still stored).
- */
-export async function runLifecycle(env: Env, now = Date.now(), budgetMs = TICK_BUDGET_MS): Promise<void> {
-  const start = Date.now();
-  for (const db of projectDatabases(env)) {
-    await queueRetentionPasses(env, db, now);
-    const { results: jobs } = await db.prepare(`SELECT * FROM deletion_jobs WHERE status IN ('queued', 'running') ORDER BY created_at LIMIT 20`).all<JobRow>();
-    for (const job of jobs) {
-      try {
-        while (Date.now() - start < budgetMs && (await stepJob(env, job, now)));
-      } catch (err) {
-        console.error(`deletion job ${job.id} step failed; retried next tick`, err);
-        await db.prepare('UPDATE deletion_jobs SET error = ?2, updated_at = ?3 WHERE id = ?1').bind(job.id, String(err).slice(0, 500), now).run();
-      }
-      if (Date.now() - start >= budgetMs) return;
-    }
-  }
 }

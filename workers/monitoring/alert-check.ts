@@ -8,7 +8,7 @@ import { dbFor, projectDatabases } from '../platform/db.ts';
 import { OutboundError, backoffMs, sendWithRetry } from '../platform/outbound.ts';
 import { decryptSecret } from '../platform/secrets.ts';
 import { compileQuery } from '../store/filter.ts';
-import { signWebhook } from '../evals/webhook.ts';
+import { signWebhook } from '../platform/webhook-signature.ts';
 import { alertSecretContext, type AlertRow } from './alerts.ts';
 
 /** Alerts checked per database per minute (a Cron invocation has 30 s of CPU; each check is one query). */
