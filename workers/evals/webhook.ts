@@ -8,7 +8,7 @@ import type { WebhookConfig } from '../../schema/wire/evaluators.ts';
 import { WebhookAnswer } from '../../schema/wire/evaluators.ts';
 import type { TraceSubject } from '../../schema/values/read.ts';
 import { OutboundError, sendWithRetry, type HttpPolicy } from '../platform/outbound.ts';
-import { signWebhook } from '../platform/webhook-signature.ts';
+import { signedHeaders } from '../platform/webhook-signature.ts';
 import { EvalError } from './errors.ts';
 import type { Verdict } from './checks.ts';
 
@@ -31,15 +31,7 @@ export async function runWebhook(cfg: WebhookConfig, secret: string | null, subj
     // The dataset example when the trace is an experiment run (reference outputs, criteria, expected trajectory).
     example: subject.example ?? null,
   });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = {
-    ...cfg.headers,
-    'content-type': 'application/json',
-    'user-agent': 'Loupe-Evaluator/1',
-    'x-loupe-delivery': ctx.deliveryId,
-    'x-loupe-timestamp': String(timestamp),
-  };
-  if (secret) headers['x-loupe-signature'] = `t=${timestamp},v1=${await signWebhook(secret, timestamp, body)}`;
+  const headers = { ...cfg.headers, ...(await signedHeaders(secret, body, ctx.deliveryId, 'Loupe-Evaluator/1')) };
   let res: Response;
   try {
     res = await sendWithRetry(cfg.url, { method: 'POST', headers, body }, { ...policy, timeoutMs: cfg.timeout_ms }, `the webhook (${new URL(cfg.url).host})`, [secret]);

@@ -8,7 +8,7 @@
  */
 import { retryAfterMs, isRetryableStatus, errorMessageOf } from '../platform/outbound.ts';
 import { redact } from '../platform/secrets.ts';
-import { signWebhook } from '../platform/webhook-signature.ts';
+import { signedHeaders } from '../platform/webhook-signature.ts';
 
 /** What the call needs to know. */
 export interface TargetRequest {
@@ -31,19 +31,14 @@ export type TargetOutcome =
 /** Calls the target once. Never throws. */
 export async function callTarget(r: TargetRequest): Promise<TargetOutcome> {
   const body = JSON.stringify(r.inputs ?? null);
-  const timestamp = Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     ...r.headers,
-    'content-type': 'application/json',
-    'user-agent': 'Loupe-Experiment/1',
-    'x-loupe-delivery': `${r.experimentId}:${r.exampleId}:${r.repetition}`,
-    'x-loupe-timestamp': String(timestamp),
+    ...(await signedHeaders(r.secret, body, `${r.experimentId}:${r.exampleId}:${r.repetition}`, 'Loupe-Experiment/1')),
     'x-loupe-experiment-id': r.experimentId,
     'x-loupe-example-id': r.exampleId,
     'x-loupe-repetition': String(r.repetition),
     traceparent: `00-${r.traceId}-${r.traceId.slice(0, 16)}-01`,
   };
-  if (r.secret) headers['x-loupe-signature'] = `t=${timestamp},v1=${await signWebhook(r.secret, timestamp, body)}`;
   const host = new URL(r.url).host;
   const started = Date.now();
   let res: Response;

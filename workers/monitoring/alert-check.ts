@@ -8,7 +8,7 @@ import { dbFor, projectDatabases } from '../platform/db.ts';
 import { OutboundError, backoffMs, sendWithRetry } from '../platform/outbound.ts';
 import { decryptSecret } from '../platform/secrets.ts';
 import { compileQuery } from '../store/filter.ts';
-import { signWebhook } from '../platform/webhook-signature.ts';
+import { signedHeaders } from '../platform/webhook-signature.ts';
 import { alertSecretContext, type AlertRow } from './alerts.ts';
 
 /** Alerts checked per database per minute (a Cron invocation has 30 s of CPU; each check is one query). */
@@ -104,14 +104,8 @@ async function deliver(e: Env, a: AlertRow, body: string, deliveryId: string): P
   }
   let error = '';
   for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'Loupe-Alerts/1',
-      'x-loupe-delivery': deliveryId,
-      'x-loupe-timestamp': String(timestamp),
-      'x-loupe-signature': `t=${timestamp},v1=${await signWebhook(secret, timestamp, body)}`,
-    };
+    // Signed afresh per attempt: a timestamp-checking receiver must not see a retry as stale.
+    const headers = await signedHeaders(secret, body, deliveryId, 'Loupe-Alerts/1');
     try {
       await sendWithRetry(a.webhook_url, { method: 'POST', headers, body }, { timeoutMs: DELIVERY_TIMEOUT_MS, inlineRetries: 0, maxInlineWaitMs: 0 }, `the alert webhook (${new URL(a.webhook_url).host})`, [secret]);
       return { delivery: 'delivered', attempts: attempt, error: null };

@@ -12,3 +12,19 @@ export async function signWebhook(secret: string, timestamp: number, body: strin
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`)));
   return hex(mac);
 }
+
+/**
+ * The headers every signed delivery carries: JSON content, who is calling, the delivery id
+ * (receivers de-duplicate retries by it), the timestamp and, with a secret, the signature.
+ */
+export async function signedHeaders(secret: string | null, body: string, deliveryId: string, userAgent: string): Promise<Record<string, string>> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': userAgent,
+    'x-loupe-delivery': deliveryId,
+    'x-loupe-timestamp': String(timestamp),
+  };
+  if (secret) headers['x-loupe-signature'] = `t=${timestamp},v1=${await signWebhook(secret, timestamp, body)}`;
+  return headers;
+}
