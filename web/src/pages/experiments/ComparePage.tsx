@@ -7,7 +7,7 @@
  * missing, regressions first. `example` opens that example: both outputs and the
  * trajectory diff of the two runs.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { ComparisonOut, ExampleComparisonOut, MetricComparisonOut } from '../../../../schema/wire/experiments.ts';
 import { api, query } from '../../api/client.ts';
