@@ -6,7 +6,10 @@
  *   each target run and evaluator run, feedback), and spans/s ingested on that path (one
  *   target span and one evaluator span per example);
  * - the time from evaluate() returning to every run being visible and scored in
- *   GET /v1/experiments/{id}/runs (indexing plus the gathering read).
+ *   GET /v1/experiments/{id}/runs (indexing plus the gathering read);
+ * - native ingest on the same Loupe for comparison: the same number of two-span traces
+ *   posted to POST /v1/spans by 8 concurrent clients, one trace per request (what evaluate()
+ *   produces per example), timed to acknowledgement as the SDK's requests are.
  *
  * Run: `npx node bench/langsmith-evaluate.ts`. Prints a summary.
  */
@@ -24,7 +27,7 @@ const log = (line: string) => console.log(`[bench:langsmith-evaluate] ${line}`);
 async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-bench-lsm-'));
   log('starting a local Loupe (wrangler dev --local)');
-  const loupe = await startLoupe({ port: 0, persistTo: dir, demo: false, vars: { SETUP_SECRET: randomBytes(16).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
+  const loupe = await startLoupe({ port: Number(process.env.BENCH_PORT ?? 0), persistTo: dir, demo: false, vars: { SETUP_SECRET: randomBytes(16).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
   try {
     process.env.LANGSMITH_TRACING = 'true';
     const client = new Client({ apiUrl: `${loupe.url}/api/v1`, apiKey: loupe.apiKey, webUrl: loupe.url });
@@ -62,6 +65,31 @@ async function main() {
     const scored = runs.filter((r) => r.scores.correct === 1).length;
     log(`evaluate(): ${EXAMPLES} examples in ${(evalMs / 1000).toFixed(1)} s = ${((EXAMPLES / evalMs) * 1000).toFixed(1)} examples/s, ${(((2 * EXAMPLES) / evalMs) * 1000).toFixed(1)} spans/s`);
     log(`all ${runs.length} runs visible and scored (${scored} correct) ${(visibleMs / 1000).toFixed(1)} s after evaluate() returned`);
+
+    let next = 0;
+    t = performance.now();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < EXAMPLES; i = next++) {
+          const trace = `native-${i}`;
+          const spans = [
+            { id: `${trace}-target`, trace_id: trace, name: 'target', kind: 'chain', start_time: new Date().toISOString(), end_time: new Date().toISOString(), input: { n: i }, output: { double: 2 * i } },
+            { id: `${trace}-eval`, trace_id: trace, parent_id: `${trace}-target`, name: 'correct', kind: 'chain', start_time: new Date().toISOString(), end_time: new Date().toISOString(), input: { double: 2 * i }, output: { key: 'correct', score: 1 } },
+          ];
+          const res = await fetch(`${loupe.url}/v1/spans`, { method: 'POST', headers: { ...auth.headers, 'content-type': 'application/json' }, body: JSON.stringify({ spans }) });
+          if (res.status !== 202) throw new Error(`POST /v1/spans: ${res.status} ${await res.text()}`);
+        }
+      }),
+    );
+    const nativeMs = performance.now() - t;
+    const evalRate = ((2 * EXAMPLES) / evalMs) * 1000;
+    const nativeRate = ((2 * EXAMPLES) / nativeMs) * 1000;
+    console.log('\n| figure | value |\n|---|---|');
+    console.log(`| evaluate(), ${EXAMPLES} examples, concurrency 8 | ${(evalMs / 1000).toFixed(1)} s, ${((EXAMPLES / evalMs) * 1000).toFixed(1)} examples/s |`);
+    console.log(`| evaluate() spans/s (target + evaluator span per example) | ${evalRate.toFixed(0)} |`);
+    console.log(`| native POST /v1/spans, same traces, 8 clients, one trace per request | ${nativeRate.toFixed(0)} spans/s |`);
+    console.log(`| evaluate() / native | ${(evalRate / nativeRate).toFixed(2)}x |`);
+    console.log(`| evaluate() returned -> all runs visible and scored | ${(visibleMs / 1000).toFixed(1)} s |`);
   } finally {
     await loupe.stop();
   }
