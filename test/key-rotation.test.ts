@@ -3,7 +3,8 @@ import { env } from 'cloudflare:workers';
 import { api, makeProject } from './helpers.ts';
 import { decryptSecret } from '../workers/platform/secrets.ts';
 import { loadProvider } from '../workers/llm/providers.ts';
-import { continueKeyRotation, reencryptSecrets } from '../workers/evals/secret-rotation.ts';
+import { startTargetExperiment } from '../workers/experiments/target.ts';
+import { continueKeyRotation, reencryptSecrets } from '../workers/secrets/rotation.ts';
 
 // The test runtime's ENCRYPTION_KEY (vitest.config.ts) is the "old" key; NEW is what it is rotated to.
 const OLD = env.ENCRYPTION_KEY;
@@ -36,6 +37,10 @@ describe('rotating ENCRYPTION_KEY', () => {
     const alertRes = await api('/v1/alerts', { key: p.key, body: { name: 'errors', metric: 'error_rate', comparator: 'gt', threshold: 0.5, window_minutes: 60, webhook_url: 'https://example.com/alert' } });
     expect(alertRes.status, alertRes.text).toBe(201);
     const alert = alertRes.json;
+    // A server-side experiment target with a signing secret; not sent, so no call goes out.
+    const ds = await api('/v1/datasets', { key: p.key, body: { name: 'rotate-targets' } });
+    const ex = await api(`/v1/datasets/${ds.json.id}/examples`, { key: p.key, body: { examples: [{ inputs: { q: 1 } }] } });
+    const target = await startTargetExperiment(env, p.projectId, { name: 'rotate', dataset_id: ds.json.id, dataset_version: ex.json.version, repetitions: 1, candidate: {}, evaluators: [], target: { url: 'https://staging.example.com/run', secret: 'target-secret-rotate-0123456789', timeout_ms: 1000, concurrency: 1, max_attempts: 1 } }, { send: false });
     expect(await storedWebhook(p.projectId, hook.id)).toMatch(/^v2:/);
 
     // Mid-rotation (both keys set, nothing rewritten yet): every secret still opens.
@@ -51,6 +56,9 @@ describe('rotating ENCRYPTION_KEY', () => {
     expect(result.alert_secrets).toEqual({ reencrypted: 1, failed: 0, remaining: 0 });
     const sealedAlert = (await env.DB.prepare('SELECT secret_ciphertext AS s FROM alerts WHERE project_id = ? AND id = ?').bind(p.projectId, alert.id).first<{ s: string }>())!.s;
     expect(await decryptSecret(onlyNew, sealedAlert, `alert:${p.projectId}:${alert.id}`)).toBe(alert.signing_secret);
+    expect(result.experiment_target_secrets).toEqual({ reencrypted: 1, failed: 0, remaining: 0 });
+    const sealedTarget = (await env.DB.prepare('SELECT secret_ciphertext AS s FROM experiment_targets WHERE project_id = ? AND experiment_id = ?').bind(p.projectId, target.id).first<{ s: string }>())!.s;
+    expect(await decryptSecret(onlyNew, sealedTarget, `experiment-target:${p.projectId}:${target.id}`)).toBe('target-secret-rotate-0123456789');
     // Now the old key can go.
     expect(await decryptSecret(onlyNew, await stored(p.projectId, id), `provider:${p.projectId}:${id}`)).toBe('sk-rotate-me-1234');
     expect(await decryptSecret(onlyNew, await stored(p.projectId, legacy), `provider:${p.projectId}:${legacy}`)).toBe('sk-legacy-5678');

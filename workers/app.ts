@@ -41,7 +41,7 @@ import { calibrationRoutes } from './calibration/agreement-route.ts';
 import { insightsRoutes } from './insights/routes.ts';
 import { auditRoutes } from './tenancy/audit-route.ts';
 import { passwordResetRoutes } from './tenancy/password-resets-route.ts';
-import { secretRoutes } from './evals/secrets-route.ts';
+import { secretRoutes } from './secrets/route.ts';
 import { langsmithDatasetApi } from './datasets/langsmith-routes.ts';
 import { langsmithSessionRoutes } from './experiments/langsmith-sessions-route.ts';
 import { langsmithLinkRoutes } from './experiments/langsmith-link-route.ts';

@@ -10,7 +10,7 @@ import { consumeExperimentSlotDeadLetters, consumeExperimentSlots } from './expe
 import { redriveTargets } from './experiments/target.ts';
 import { sweepTraceSignals, sweepUnindexedBatches } from './store/sweeper.ts';
 import { sweepEvalWork } from './evals/sweeper.ts';
-import { continueKeyRotation } from './evals/secret-rotation.ts';
+import { continueKeyRotation } from './secrets/rotation.ts';
 import { consumeDatasetAdds, consumeDatasetDeadLetters } from './datasets/consumer.ts';
 import { connectDatasets } from './review/dataset-port.ts';
 import { reviewDatasetPort } from './datasets/from-review.ts';

@@ -26,13 +26,14 @@ const WORKER_ROOMS: [room: string, mayImport: string[]][] = [
   // monitoring (alerts) and lifecycle (retention, deletion) only read and rewrite the store.
   ['monitoring', ['platform', 'auth', 'store']],
   ['lifecycle', ['platform', 'auth', 'store']],
-  // evals reaches monitoring only for key rotation (alerts' signing secrets, evals/secret-rotation.ts).
-  ['evals', ['platform', 'auth', 'store', 'llm', 'stats', 'monitoring']],
+  ['evals', ['platform', 'auth', 'store', 'llm', 'stats']],
   ['review', ['platform', 'auth', 'store', 'stats']],
   ['datasets', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review']],
   ['experiments', ['platform', 'auth', 'store', 'llm', 'stats', 'ingest', 'evals', 'review', 'datasets']],
   ['calibration', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review', 'datasets', 'experiments']],
   ['insights', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review', 'datasets']],
+  // Key rotation re-seals every room's secrets, so it stands above them all.
+  ['secrets', ['platform', 'auth', 'store', 'llm', 'monitoring', 'evals', 'experiments']],
   ['mcp', ['*']],
   // workers/app.ts and workers/index.ts wire everything.
   ['(entry)', ['*']],

@@ -14,7 +14,7 @@ import { findTemplate } from './templates.ts';
 import { providerExists } from '../llm/providers.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';
 import { schemaValidator } from './checks.ts';
-import { currentKeyPrefix, decryptSecret, encryptSecret, reencryptRows, rotateAcross, type RotationCount } from '../platform/secrets.ts';
+import { decryptSecret, encryptSecret, type SealedColumn } from '../platform/secrets.ts';
 
 /** A stored evaluator version, ready to run. */
 export interface EvaluatorVersion {
@@ -345,37 +345,14 @@ export async function patchedDraft(env: Env, projectId: string, id: string, patc
 }
 
 /**
- * Re-encrypts up to `limit` webhook signing secrets the current ENCRYPTION_KEY did not make
- * (key rotation), for one project or the whole instance. The secret sits in every version's
- * stored config; re-sealing it changes no version's meaning (the plaintext is the same), so
- * this is the one edit a version row ever gets. Compare-and-set, like the provider pass.
+ * Where webhook signing secrets are sealed, for key rotation: in every version's stored
+ * config. Re-sealing changes no version's meaning (the plaintext is the same), so this is
+ * the one edit a version row ever gets.
  */
-export async function reencryptWebhookSecrets(env: Env, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
-  return rotateAcross(env, opts.projectId, (db) => reencryptWebhookSecretsIn(env, db, opts));
-}
-
-async function reencryptWebhookSecretsIn(env: Env, db: D1Database, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
-  const prefix = await currentKeyPrefix(env);
-  const sealedOf = "json_extract(config, '$.secret_ciphertext')";
-  const where = `${sealedOf} IS NOT NULL AND substr(${sealedOf}, 1, ${prefix.length}) != ?${opts.projectId ? ' AND project_id = ?' : ''}`;
-  const binds = opts.projectId ? [prefix, opts.projectId] : [prefix];
-  const { results } = await db
-    .prepare(`SELECT project_id, evaluator_id, version, ${sealedOf} AS sealed FROM evaluator_versions WHERE ${where} LIMIT ?`)
-    .bind(...binds, opts.limit)
-    .all<{ project_id: string; evaluator_id: string; version: number; sealed: string }>();
-  const done = await reencryptRows(
-    env,
-    results,
-    (r) => r.sealed,
-    (r) => secretContext(r.project_id, r.evaluator_id),
-    async (r, sealed) =>
-      (
-        await db
-          .prepare(`UPDATE evaluator_versions SET config = json_set(config, '$.secret_ciphertext', ?) WHERE project_id = ? AND evaluator_id = ? AND version = ? AND ${sealedOf} = ?`)
-          .bind(sealed, r.project_id, r.evaluator_id, r.version, r.sealed)
-          .run()
-      ).meta.changes,
-  );
-  const left = await db.prepare(`SELECT count(*) AS n FROM evaluator_versions WHERE ${where}`).bind(...binds).first<{ n: number }>();
-  return { ...done, remaining: left?.n ?? 0 };
-}
+export const webhookSecretColumn: SealedColumn = {
+  table: 'evaluator_versions',
+  keys: ['project_id', 'evaluator_id', 'version'],
+  sealed: "json_extract(config, '$.secret_ciphertext')",
+  set: "config = json_set(config, '$.secret_ciphertext', ?)",
+  context: (r) => secretContext(r.project_id, r.evaluator_id),
+};

@@ -18,13 +18,22 @@ import type { ExperimentSlotMessage } from '../../schema/queues.ts';
 import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';
-import { encryptSecret } from '../platform/secrets.ts';
+import { encryptSecret, type SealedColumn } from '../platform/secrets.ts';
 import { sendInBatches } from '../platform/queues.ts';
 import { findDataset, listExamples } from '../datasets/examples.ts';
 import { createExperiment, getExperiment } from './experiments.ts';
 
 /** The context a target's secret is sealed under: it opens only for this project and experiment. */
 export const targetSecretContext = (projectId: string, experimentId: string) => `experiment-target:${projectId}:${experimentId}`;
+
+/** Where targets' signing secrets are sealed, for key rotation (platform/secrets.ts reencryptColumn). */
+export const targetSecretColumn: SealedColumn = {
+  table: 'experiment_targets',
+  keys: ['project_id', 'experiment_id'],
+  sealed: 'secret_ciphertext',
+  set: 'secret_ciphertext = ?',
+  context: (r) => targetSecretContext(r.project_id, r.experiment_id),
+};
 
 /** Most runs (examples x repetitions) one server-side experiment may have. */
 export const MAX_TARGET_RUNS = 100_000;

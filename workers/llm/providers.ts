@@ -8,7 +8,7 @@ import { ProviderCreate, ProviderOptions, ProviderPatch, type ProviderOut } from
 import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';
-import { currentKeyPrefix, decryptSecret, encryptSecret, reencryptRows, rotateAcross, type RotationCount } from '../platform/secrets.ts';
+import { decryptSecret, encryptSecret, type SealedColumn } from '../platform/secrets.ts';
 import { OPENAI_BASE_URL, openAiComplete } from './openai.ts';
 import { ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, anthropicComplete } from './anthropic.ts';
 import { anthropicChat, openAiChat } from './chat.ts';
@@ -177,28 +177,11 @@ export async function loadProvider(env: Env, projectId: string, id: string): Pro
   }
 }
 
-/**
- * Re-encrypts up to `limit` provider keys that the current ENCRYPTION_KEY did not make
- * (key rotation), for one project or, without `projectId`, the whole instance. Each row is
- * rewritten only if its ciphertext is still the one read (a key changed meanwhile by PATCH
- * is already under the new key). Returns how many were rewritten and how many remain.
- */
-export async function reencryptProviderKeys(env: Env, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
-  return rotateAcross(env, opts.projectId, (db) => reencryptProviderKeysIn(env, db, opts));
-}
-
-async function reencryptProviderKeysIn(env: Env, db: D1Database, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
-  const prefix = await currentKeyPrefix(env);
-  const where = `key_ciphertext IS NOT NULL AND substr(key_ciphertext, 1, ${prefix.length}) != ?${opts.projectId ? ' AND project_id = ?' : ''}`;
-  const binds = opts.projectId ? [prefix, opts.projectId] : [prefix];
-  const { results } = await db.prepare(`SELECT project_id, id, key_ciphertext FROM eval_providers WHERE ${where} LIMIT ?`).bind(...binds, opts.limit).all<{ project_id: string; id: string; key_ciphertext: string }>();
-  const done = await reencryptRows(
-    env,
-    results,
-    (r) => r.key_ciphertext,
-    (r) => keyContext(r.project_id, r.id),
-    async (r, sealed) => (await db.prepare('UPDATE eval_providers SET key_ciphertext = ? WHERE project_id = ? AND id = ? AND key_ciphertext = ?').bind(sealed, r.project_id, r.id, r.key_ciphertext).run()).meta.changes,
-  );
-  const left = await db.prepare(`SELECT count(*) AS n FROM eval_providers WHERE ${where}`).bind(...binds).first<{ n: number }>();
-  return { ...done, remaining: left?.n ?? 0 };
-}
+/** Where provider keys are sealed, for key rotation (platform/secrets.ts reencryptColumn). */
+export const providerKeyColumn: SealedColumn = {
+  table: 'eval_providers',
+  keys: ['project_id', 'id'],
+  sealed: 'key_ciphertext',
+  set: 'key_ciphertext = ?',
+  context: (r) => keyContext(r.project_id, r.id),
+};

@@ -7,7 +7,7 @@ import type { AlertCreate, AlertEventOut, AlertOut, AlertPatch } from '../../sch
 import { dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { checkEndpointUrl } from '../platform/outbound.ts';
-import { currentKeyPrefix, encryptSecret, reencryptRows, rotateAcross, type RotationCount } from '../platform/secrets.ts';
+import { encryptSecret, type SealedColumn } from '../platform/secrets.ts';
 import { compileQuery } from '../store/filter.ts';
 
 /** An alert row as D1 returns it. */
@@ -135,26 +135,11 @@ export async function listAlertEvents(env: Env, projectId: string, id: string): 
   return results.map((e) => ({ id: e.id, alert_id: e.alert_id, kind: e.kind, value: e.value, threshold: e.threshold, delivery: e.delivery, attempts: e.attempts, error: e.error, at: new Date(e.at).toISOString() }));
 }
 
-/**
- * Re-encrypts up to `limit` alert signing secrets the current ENCRYPTION_KEY did not make
- * (key rotation), for one project or the whole instance; compare-and-set, as the provider
- * and webhook passes are, so a concurrent edit is never overwritten.
- */
-export async function reencryptAlertSecrets(env: Env, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
-  return rotateAcross(env, opts.projectId, async (db) => {
-    const prefix = await currentKeyPrefix(env);
-    const where = `substr(secret_ciphertext, 1, ${prefix.length}) != ?${opts.projectId ? ' AND project_id = ?' : ''}`;
-    const binds = opts.projectId ? [prefix, opts.projectId] : [prefix];
-    const { results } = await db.prepare(`SELECT project_id, id, secret_ciphertext FROM alerts WHERE ${where} LIMIT ?`).bind(...binds, opts.limit).all<{ project_id: string; id: string; secret_ciphertext: string }>();
-    const done = await reencryptRows(
-      env,
-      results,
-      (r) => r.secret_ciphertext,
-      (r) => alertSecretContext(r.project_id, r.id),
-      async (r, sealed) =>
-        (await db.prepare('UPDATE alerts SET secret_ciphertext = ? WHERE project_id = ? AND id = ? AND secret_ciphertext = ?').bind(sealed, r.project_id, r.id, r.secret_ciphertext).run()).meta.changes,
-    );
-    const left = await db.prepare(`SELECT count(*) AS n FROM alerts WHERE ${where}`).bind(...binds).first<{ n: number }>();
-    return { ...done, remaining: left?.n ?? 0 };
-  });
-}
+/** Where alert signing secrets are sealed, for key rotation (platform/secrets.ts reencryptColumn). */
+export const alertSecretColumn: SealedColumn = {
+  table: 'alerts',
+  keys: ['project_id', 'id'],
+  sealed: 'secret_ciphertext',
+  set: 'secret_ciphertext = ?',
+  context: (r) => alertSecretContext(r.project_id, r.id),
+};

@@ -128,22 +128,48 @@ export async function rotateAcross(env: Env, projectId: string | undefined, pass
 }
 
 /**
- * Re-seals each row's secret under the current key and hands it to `write` (a
- * compare-and-set update answering how many rows it changed). A ciphertext neither key
- * opens (a key lost before its pass finished) is counted as failed and left as it is, so
- * one bad row cannot stop the pass for every other.
+ * Where one kind of sealed secret is stored, so one pass (reencryptColumn) can rotate every
+ * kind: the table, the columns naming a row (project_id first), an SQL expression reading the
+ * sealed text (a column, or json_extract into a stored config), the SET clause writing it back
+ * (one `?` for the new sealed text), and the context the secret was sealed with.
  */
-export async function reencryptRows<R>(env: SecretEnv, rows: readonly R[], sealedOf: (r: R) => string, contextOf: (r: R) => string, write: (r: R, sealed: string) => Promise<number>): Promise<Pick<RotationCount, 'reencrypted' | 'failed'>> {
-  let reencrypted = 0;
-  let failed = 0;
-  for (const r of rows) {
-    const sealed = await reencryptSecret(env, sealedOf(r), contextOf(r)).catch(() => {
-      failed++;
-      return null;
-    });
-    if (sealed) reencrypted += await write(r, sealed);
-  }
-  return { reencrypted, failed };
+export interface SealedColumn {
+  table: string;
+  keys: readonly string[];
+  sealed: string;
+  set: string;
+  context: (row: Record<string, string>) => string;
+}
+
+/**
+ * Re-encrypts up to `limit` secrets of one kind that the current ENCRYPTION_KEY did not make
+ * (key rotation), for one project or, without `projectId`, the whole instance. Each row is
+ * rewritten only if its sealed text is still the one read (compare-and-set), so an edit made
+ * meanwhile (already under the new key) is never overwritten. A ciphertext neither key opens
+ * (a key lost before its pass finished) is counted as failed and left as it is, so one bad
+ * row cannot stop the pass for every other.
+ */
+export async function reencryptColumn(env: Env, column: SealedColumn, opts: { projectId?: string; limit: number }): Promise<RotationCount> {
+  const prefix = await currentKeyPrefix(env);
+  const where = `${column.sealed} IS NOT NULL AND substr(${column.sealed}, 1, ${prefix.length}) != ?${opts.projectId ? ' AND project_id = ?' : ''}`;
+  const binds = opts.projectId ? [prefix, opts.projectId] : [prefix];
+  const keyMatch = column.keys.map((k) => `${k} = ?`).join(' AND ');
+  return rotateAcross(env, opts.projectId, async (db) => {
+    const { results } = await db.prepare(`SELECT ${column.keys.join(', ')}, ${column.sealed} AS sealed FROM ${column.table} WHERE ${where} LIMIT ?`).bind(...binds, opts.limit).all<Record<string, string>>();
+    let reencrypted = 0;
+    let failed = 0;
+    for (const r of results) {
+      const sealed = await reencryptSecret(env, r.sealed, column.context(r)).catch(() => {
+        failed++;
+        return null;
+      });
+      if (!sealed) continue;
+      const keys = column.keys.map((k) => r[k]);
+      reencrypted += (await db.prepare(`UPDATE ${column.table} SET ${column.set} WHERE ${keyMatch} AND ${column.sealed} = ?`).bind(sealed, ...keys, r.sealed).run()).meta.changes;
+    }
+    const left = await db.prepare(`SELECT count(*) AS n FROM ${column.table} WHERE ${where}`).bind(...binds).first<{ n: number }>();
+    return { reencrypted, failed, remaining: left?.n ?? 0 };
+  });
 }
 
 /** Removes every occurrence of `secrets` from a text that may be shown or logged (provider error bodies echo keys). */
