@@ -70,6 +70,16 @@ describe('LLM judge over the OpenAI wire format', () => {
     expect(res.json.results[0]).toMatchObject({ score: null, error_code: 'malformed_answer' });
   });
 
+  it('an answer over 4 MiB is refused as too large, not read into memory', async () => {
+    const { key } = await projectWithTrace();
+    const sc = scenarioId('huge');
+    await script(sc, { steps: [{ text: 'x'.repeat(5 * 1024 * 1024) }] });
+    const providerId = await fakeOpenAiProvider(key, sc);
+    const res = await tryIt(key, correctness(providerId));
+    expect(res.json.results[0]).toMatchObject({ score: null, error_code: 'response_too_large' });
+    expect(res.json.results[0].error).toContain('more than 4194304 bytes');
+  });
+
   it('a provider that does not answer in time is a timeout error', async () => {
     const { key } = await projectWithTrace();
     const sc = scenarioId('slow');

@@ -110,6 +110,19 @@ describe('server-side experiments', { timeout: 60_000 }, () => {
     expect((await api(`/v1/experiments/${c.id}`, { key })).json.summary).toMatchObject({ runs: 1, errors: 1 });
   });
 
+  it('records a target answering more than 4 MiB as an errored run, read no further and not retried', async () => {
+    const { key } = await makeProject();
+    const d = await dataset(key, 1);
+    const huge = scenarioId('target-huge');
+    await script(huge, { steps: [], then: { body: { answer: 'x'.repeat(5 * 1024 * 1024) } } });
+    const e = await start(key, d.id, 'huge', { url: hook(huge), max_attempts: 3 });
+    await finished(key, e.id);
+    expect(await received(huge)).toHaveLength(1);
+    const [run] = (await api(`/v1/experiments/${e.id}/runs`, { key })).json.runs;
+    expect(run.output).toBeNull();
+    expect(run.error).toContain('answered with more than 4194304 bytes');
+  });
+
   it('re-drives a target whose queue slots were lost, from its runs in D1', async () => {
     const { key, projectId } = await makeProject();
     const d = await dataset(key, 3);

@@ -7,7 +7,7 @@
 import type { WebhookConfig } from '../../schema/wire/evaluators.ts';
 import { WebhookAnswer } from '../../schema/wire/evaluators.ts';
 import type { TraceSubject } from '../../schema/values/read.ts';
-import { OutboundError, sendWithRetry, type HttpPolicy } from '../platform/outbound.ts';
+import { MAX_RESPONSE_BYTES, OutboundError, readBoundedText, sendWithRetry, type HttpPolicy } from '../platform/outbound.ts';
 import { signedHeaders } from '../platform/webhook-signature.ts';
 import { EvalError } from './errors.ts';
 import type { Verdict } from './checks.ts';
@@ -39,7 +39,13 @@ export async function runWebhook(cfg: WebhookConfig, secret: string | null, subj
     if (err instanceof OutboundError && err.code === 'provider_error') throw new EvalError('webhook_error', err.message);
     throw err;
   }
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await readBoundedText(res, MAX_RESPONSE_BYTES, `the webhook (${new URL(cfg.url).host})`);
+  } catch (err) {
+    if (err instanceof OutboundError && err.code === 'response_too_large') throw new EvalError('malformed_answer', err.message);
+    throw err;
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

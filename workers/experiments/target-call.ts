@@ -6,7 +6,7 @@
  * `traceparent` names the run's trace so an instrumented endpoint's spans join it.
  * No retries here: the queue retries with backoff (experiments/target-slots.ts).
  */
-import { retryAfterMs, isRetryableStatus, errorMessageOf } from '../platform/outbound.ts';
+import { retryAfterMs, isRetryableStatus, errorMessageOf, readBoundedText, MAX_RESPONSE_BYTES, OutboundError } from '../platform/outbound.ts';
 import { redact } from '../platform/secrets.ts';
 import { signedHeaders } from '../platform/webhook-signature.ts';
 
@@ -50,7 +50,14 @@ export async function callTarget(r: TargetRequest): Promise<TargetOutcome> {
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, error: `the target (${host}) did not answer within ${r.timeoutMs} ms`, retryable: true, latencyMs };
     return { ok: false, error: redact(`the target (${host}) could not be reached: ${(err as Error)?.message ?? err}`, [r.secret]), retryable: true, latencyMs };
   }
-  const text = await res.text().catch(() => '');
+  let text: string;
+  try {
+    text = await readBoundedText(res, res.ok ? MAX_RESPONSE_BYTES : 64 * 1024, `the target (${host})`);
+  } catch (err) {
+    // Too large is the target's answer, not a passing fault: recorded, not retried.
+    if (err instanceof OutboundError) return { ok: false, error: err.message, retryable: false, latencyMs: Date.now() - started };
+    text = '';
+  }
   const latencyMs = Date.now() - started;
   if (!res.ok) {
     const error = redact(`the target (${host}) answered ${res.status}: ${errorMessageOf(text)}`, [r.secret]);

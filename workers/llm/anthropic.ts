@@ -2,7 +2,7 @@
  * Anthropic Messages API. Structured output uses tool use: one tool whose input_schema is
  * the answer's schema, forced with tool_choice, so the answer arrives as the tool's input.
  */
-import { OutboundError, sendWithRetry } from '../platform/outbound.ts';
+import { MAX_RESPONSE_BYTES, OutboundError, readBoundedText, sendWithRetry } from '../platform/outbound.ts';
 import type { JudgeAnswer, JudgeRequest } from './types.ts';
 
 /** Connection details. */
@@ -36,7 +36,7 @@ export async function anthropicComplete(conn: AnthropicConnection, req: JudgeReq
   const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
   if (conn.apiKey) headers['x-api-key'] = conn.apiKey;
   const res = await sendWithRetry(url, { method: 'POST', headers, body: JSON.stringify(anthropicBody(req)) }, req.policy, `the provider (${new URL(url).host})`, [conn.apiKey]);
-  const text = await res.text();
+  const text = await readBoundedText(res, MAX_RESPONSE_BYTES, `the provider (${new URL(url).host})`);
   let body: {
     model?: string;
     content?: { type: string; name?: string; input?: unknown; text?: string }[];

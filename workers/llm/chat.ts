@@ -4,7 +4,7 @@
  * `messages` as they are (system first); Anthropic gets the system text apart and the
  * user/assistant turns. Errors are OutboundErrors, retryable for 429 / 5xx / timeouts.
  */
-import { OutboundError, sendWithRetry, type HttpPolicy } from '../platform/outbound.ts';
+import { MAX_RESPONSE_BYTES, OutboundError, readBoundedText, sendWithRetry, type HttpPolicy } from '../platform/outbound.ts';
 
 /** One chat message: text content only (a replay sends what the dataset holds). */
 export interface ChatMessage {
@@ -36,7 +36,7 @@ export async function openAiChat(conn: { baseUrl: string; apiKey: string | null 
   if (conn.apiKey) headers.authorization = `Bearer ${conn.apiKey}`;
   const body = { model: req.model, messages: req.messages, temperature: req.temperature, max_tokens: req.maxTokens };
   const res = await sendWithRetry(url, { method: 'POST', headers, body: JSON.stringify(body) }, req.policy, `the provider (${new URL(url).host})`, [conn.apiKey]);
-  const j = (await json(res)) as { model?: string; choices?: { message?: { content?: string | null }; finish_reason?: string }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const j = (await json(res, url)) as { model?: string; choices?: { message?: { content?: string | null }; finish_reason?: string }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   const choice = j.choices?.[0];
   if (!choice?.message) throw new OutboundError('malformed_answer', 'the provider answered without a message (no choices[0].message)');
   return {
@@ -62,7 +62,7 @@ export async function anthropicChat(conn: { baseUrl: string; apiKey: string | nu
     messages: req.messages.filter((m) => m.role !== 'system'),
   };
   const res = await sendWithRetry(url, { method: 'POST', headers, body: JSON.stringify(body) }, req.policy, `the provider (${new URL(url).host})`, [conn.apiKey]);
-  const j = (await json(res)) as { model?: string; content?: { type: string; text?: string }[]; usage?: { input_tokens?: number; output_tokens?: number }; stop_reason?: string };
+  const j = (await json(res, url)) as { model?: string; content?: { type: string; text?: string }[]; usage?: { input_tokens?: number; output_tokens?: number }; stop_reason?: string };
   return {
     message: { role: 'assistant', content: (j.content ?? []).filter((b) => b.type === 'text').map((b) => b.text ?? '').join('') },
     usage: { input_tokens: j.usage?.input_tokens ?? null, output_tokens: j.usage?.output_tokens ?? null },
@@ -71,8 +71,8 @@ export async function anthropicChat(conn: { baseUrl: string; apiKey: string | nu
   };
 }
 
-async function json(res: Response): Promise<unknown> {
-  const text = await res.text();
+async function json(res: Response, url: string): Promise<unknown> {
+  const text = await readBoundedText(res, MAX_RESPONSE_BYTES, `the provider (${new URL(url).host})`);
   try {
     return JSON.parse(text);
   } catch {

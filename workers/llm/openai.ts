@@ -3,7 +3,7 @@
  * Structured output via `response_format: {type: "json_schema", strict: true}`; servers
  * without json_schema support can use `json_object` (the schema then goes in the prompt).
  */
-import { OutboundError, sendWithRetry } from '../platform/outbound.ts';
+import { MAX_RESPONSE_BYTES, OutboundError, readBoundedText, sendWithRetry } from '../platform/outbound.ts';
 import { parseAnswerJson, type JudgeAnswer, type JudgeRequest } from './types.ts';
 
 /** Connection details. */
@@ -40,7 +40,7 @@ export async function openAiComplete(conn: OpenAiConnection, req: JudgeRequest):
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (conn.apiKey) headers.authorization = `Bearer ${conn.apiKey}`;
   const res = await sendWithRetry(url, { method: 'POST', headers, body: JSON.stringify(openAiBody(req, conn.structuredOutput)) }, req.policy, `the provider (${new URL(url).host})`, [conn.apiKey]);
-  const text = await res.text();
+  const text = await readBoundedText(res, MAX_RESPONSE_BYTES, `the provider (${new URL(url).host})`);
   let body: {
     model?: string;
     choices?: { message?: { content?: string | null; refusal?: string | null }; finish_reason?: string }[];

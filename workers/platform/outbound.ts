@@ -9,7 +9,17 @@ import { redact } from './secrets.ts';
 import { backoff } from './retry.ts';
 
 /** Stable codes of a failed outbound call. */
-export type OutboundErrorCode = 'rate_limited' | 'provider_unavailable' | 'timeout' | 'network' | 'provider_error' | 'malformed_answer';
+export type OutboundErrorCode = 'rate_limited' | 'provider_unavailable' | 'timeout' | 'network' | 'provider_error' | 'malformed_answer' | 'response_too_large';
+
+/**
+ * Largest answer Loupe reads from a server it does not control (a provider, webhook
+ * evaluator or experiment target). A Worker has 128 MB of memory shared by every request
+ * in the isolate; a judge verdict or a target's output is kilobytes, so 4 MiB is generous
+ * and a hostile or broken server cannot exhaust the isolate.
+ */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** An error body is only read for its message. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /**
  * An outbound call that did not give a usable answer. `retryable` failures (429, 5xx,
@@ -91,7 +101,7 @@ export async function sendWithRetry(url: string, init: RequestInit, policy: Http
       throw new OutboundError('network', redact(`${what} could not be reached: ${(err as Error)?.message ?? err}`, secrets), true);
     }
     if (res.ok) return res;
-    const body = await res.text().catch(() => '');
+    const body = await readBoundedText(res, MAX_ERROR_BODY_BYTES, what).catch(() => '');
     if (!isRetryableStatus(res.status)) {
       throw new OutboundError('provider_error', redact(`${what} answered ${res.status}: ${errorMessageOf(body)}`, secrets));
     }
@@ -105,6 +115,37 @@ export async function sendWithRetry(url: string, init: RequestInit, policy: Http
     const after = asked !== undefined ? `; retry after ${Math.ceil(asked / 1000)} s` : '';
     throw new OutboundError(code, redact(`${what} answered ${res.status}${after}: ${errorMessageOf(body)}`, secrets), true, asked);
   }
+}
+
+/**
+ * The response body as text, read as a stream and given up (the rest cancelled) once it
+ * passes `maxBytes`: a declared Content-Length over the limit is refused before reading.
+ * Throws OutboundError `response_too_large`, which is not retryable (the same server would
+ * answer the same way).
+ */
+export async function readBoundedText(res: Response, maxBytes: number, what: string): Promise<string> {
+  const tooLarge = () => new OutboundError('response_too_large', `${what} answered with more than ${maxBytes} bytes; Loupe reads at most ${maxBytes}`);
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 /** The error message inside a provider's error body ({error: {message}} in OpenAI and Anthropic), or the text cut short. */
