@@ -12,11 +12,9 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { startLoupe, type LocalLoupe } from '../../scripts/local.ts';
-import { BASE_TIME, traceSteps, type Workload } from '../compat-workload.ts';
-import { buildOtlpRequests } from '../ingest-otlp.ts';
-import { buildLangsmithRequests } from '../ingest-langsmith.ts';
+import { request, type Path } from './requests.ts';
 
 const ROUNDS = Number(process.env.SOAK_ROUNDS ?? 10);
 const WAIT_S = Number(process.env.SOAK_WAIT_S ?? 300);
@@ -24,7 +22,6 @@ const CLIENTS = 4;
 const TRACES_PER_REQUEST = 2;
 const SPANS_PER_TRACE = 50;
 const log = (line: string) => console.log(`[soak:crash] ${line}`);
-type Path = 'native' | 'otlp' | 'langsmith';
 
 interface Sent {
   tag: string;
@@ -32,44 +29,6 @@ interface Sent {
   round: number;
   spans: number;
   traces: number;
-}
-
-function workload(tag: string): Workload {
-  return { traces: TRACES_PER_REQUEST, spansPerTrace: SPANS_PER_TRACE, batchSize: TRACES_PER_REQUEST * SPANS_PER_TRACE, concurrency: 1, tag };
-}
-
-/** One request's body for `path`, with fresh ids and `tag` on every root. */
-function request(path: Path, tag: string, loupe: LocalLoupe): () => Promise<Response> {
-  if (path === 'otlp') {
-    const body = buildOtlpRequests(workload(tag)).bodies[0];
-    return () => fetch(`${loupe.url}/otel/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${loupe.apiKey}` }, body: body as unknown as BodyInit });
-  }
-  if (path === 'langsmith') {
-    const { body, boundary } = buildLangsmithRequests(workload(tag)).bodies[0];
-    return () => fetch(`${loupe.url}/runs/multipart`, { method: 'POST', headers: { 'x-api-key': loupe.apiKey, 'content-type': `multipart/form-data; boundary=${boundary}` }, body: body as unknown as BodyInit });
-  }
-  const spans = [];
-  for (let t = 0; t < TRACES_PER_REQUEST; t++) {
-    const traceId = randomUUID();
-    const t0 = BASE_TIME + t * 10;
-    for (const step of traceSteps(t, SPANS_PER_TRACE)) {
-      spans.push({
-        id: step.index === 0 ? 'root' : `s${step.index}`,
-        trace_id: traceId,
-        parent_id: step.index === 0 ? null : 'root',
-        name: step.name,
-        kind: step.kind,
-        start_time: t0 + step.start,
-        end_time: t0 + step.end,
-        input: step.input,
-        output: step.output,
-        ...(step.model ? { model: step.model, usage: step.usage } : {}),
-        ...(step.index === 0 ? { tags: [tag] } : {}),
-      });
-    }
-  }
-  const body = JSON.stringify({ spans });
-  return () => fetch(`${loupe.url}/v1/spans`, { method: 'POST', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body });
 }
 
 /** Posts until `stop` resolves; records every request answered 2xx. A request cut by the kill is not counted (it was never acknowledged). */
@@ -80,7 +39,7 @@ async function client(n: number, round: number, loupe: LocalLoupe, stopped: () =
     const path = paths[(n + i) % paths.length];
     const tag = `soak-${round}-${n}-${i}-${randomBytes(3).toString('hex')}`;
     try {
-      const res = await request(path, tag, loupe)();
+      const res = await request(path, tag, loupe, TRACES_PER_REQUEST, SPANS_PER_TRACE)();
       await res.arrayBuffer();
       sent++;
       if (res.ok) acked.push({ tag, path, round, spans: TRACES_PER_REQUEST * SPANS_PER_TRACE, traces: TRACES_PER_REQUEST });
