@@ -123,7 +123,7 @@ async function main() {
         continue;
       }
       if (!res.ok) continue;
-      const page = JSON.parse(text) as { traces: { trace_id: string }[]; next_cursor: string | null };
+      const page = JSON.parse(text) as { traces: { id: string }[]; next_cursor: string | null };
       cursor = page.next_cursor ?? undefined;
       const pick = page.traces[(n + reviews) % Math.max(1, page.traces.length)];
       if (!pick) {
@@ -131,14 +131,14 @@ async function main() {
         continue;
       }
       const t1 = performance.now();
-      const trace = await fetch(`${loupe.url}/v1/traces/${encodeURIComponent(pick.trace_id)}`, { headers: auth });
+      const trace = await fetch(`${loupe.url}/v1/traces/${encodeURIComponent(pick.id)}`, { headers: auth });
       await trace.arrayBuffer();
       readMs.push(performance.now() - t1);
       count(reads, 'GET /v1/traces/{id}', trace);
       const fb = await fetch(`${loupe.url}/v1/feedback`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ trace_id: pick.trace_id, key: 'reviewed', score: (n + reviews) % 2, comment: `reader ${n}`, source: 'human', author: `reviewer-${n}@example.com` }),
+        body: JSON.stringify({ trace_id: pick.id, key: 'reviewed', score: (n + reviews) % 2, comment: `reader ${n}`, source: 'human', author: `reviewer-${n}@example.com` }),
       });
       await fb.arrayBuffer();
       count(reads, 'POST /v1/feedback', fb);
