@@ -12,3 +12,4 @@ export * from './calibration.ts';
 export * from './insights.ts';
 export * from './audit.ts';
 export * from './monitoring.ts';
+export * from './redaction.ts';

@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'review_queue.deleted',
   'routing_rule.deleted',
   'eval_settings.updated',
+  'redaction.updated',
   'secrets.reencrypted',
   'alert.created',
   'alert.updated',

@@ -2,7 +2,8 @@
  * Re-encrypting secrets after ENCRYPTION_KEY is rotated (workers/platform/secrets.ts). Every
  * room that seals a secret says where (a SealedColumn): provider keys (llm/), webhook
  * evaluators' signing secrets (evals/), alerts' signing secrets (monitoring/) and
- * server-side experiment targets' signing secrets (experiments/). This room sits above all
+ * server-side experiment targets' signing secrets (experiments/) and the redaction hash keys
+ * (store/redaction/). This room sits above all
  * of them so none has to reach sideways for another's table. Runs from the every-minute cron
  * while ENCRYPTION_KEY_PREVIOUS is set, and on demand for one project (POST /v1/secrets/reencrypt).
  */
@@ -11,6 +12,7 @@ import { providerKeyColumn } from '../llm/providers.ts';
 import { webhookSecretColumn } from '../evals/evaluators.ts';
 import { alertSecretColumn } from '../monitoring/alerts.ts';
 import { targetSecretColumn } from '../experiments/target.ts';
+import { redactionKeyColumn } from '../store/redaction/policy.ts';
 
 /** Rows each kind of secret gets per pass: each is a decrypt, an encrypt and one D1 write, well inside one invocation. */
 export const ROTATION_BATCH = 200;
@@ -21,9 +23,10 @@ const SEALED: Record<SecretKind, SealedColumn> = {
   webhook_secrets: webhookSecretColumn,
   alert_secrets: alertSecretColumn,
   experiment_target_secrets: targetSecretColumn,
+  redaction_keys: redactionKeyColumn,
 };
 
-export const SECRET_KINDS = ['providers', 'webhook_secrets', 'alert_secrets', 'experiment_target_secrets'] as const;
+export const SECRET_KINDS = ['providers', 'webhook_secrets', 'alert_secrets', 'experiment_target_secrets', 'redaction_keys'] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 
 /** What a pass did, per kind of secret, and the id of the key everything is moving to. */

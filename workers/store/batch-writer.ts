@@ -11,6 +11,7 @@ import type { IngestMessage } from '../../schema/queues.ts';
 import { batchKey, encodeBatch, parseBatch } from './batch-format.ts';
 import { prepareBatch, writeBatches } from './indexer.ts';
 import { controlDb, dbFor } from '../platform/db.ts';
+import { redactBatch } from './redaction/policy.ts';
 
 /** Which API a batch came in through (kept as R2 object metadata, for debugging). */
 export type IngestOrigin = 'native' | 'otlp' | 'langsmith' | 'demo' | 'judge';
@@ -18,7 +19,8 @@ export type IngestOrigin = 'native' | 'otlp' | 'langsmith' | 'demo' | 'judge';
 /** Writes the batch to R2 and enqueues it for indexing; resolves once both are durable. */
 export async function writeSpanBatch(env: Env, projectId: string, spans: readonly NormalizedSpan[], origin: IngestOrigin): Promise<{ key: string }> {
   const key = batchKey(projectId);
-  await env.BLOBS.put(key, encodeBatch(spans), {
+  // PII redaction (off unless the project switched it on) before the first byte is stored.
+  await env.BLOBS.put(key, encodeBatch(await redactBatch(env, projectId, spans)), {
     httpMetadata: { contentType: 'application/x-ndjson' },
     customMetadata: { project_id: projectId, spans: String(spans.length), origin },
   });
@@ -49,7 +51,7 @@ async function enqueueBatch(env: Env, projectId: string, key: string, spans: num
  */
 export async function writeIndexedSpanBatch(env: Env, projectId: string, spans: readonly NormalizedSpan[], origin: IngestOrigin): Promise<{ key: string; indexed: boolean }> {
   const key = batchKey(projectId);
-  const body = new TextEncoder().encode(encodeBatch(spans));
+  const body = new TextEncoder().encode(encodeBatch(await redactBatch(env, projectId, spans)));
   await env.BLOBS.put(key, body, {
     httpMetadata: { contentType: 'application/x-ndjson' },
     customMetadata: { project_id: projectId, spans: String(spans.length), origin },

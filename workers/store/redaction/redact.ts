@@ -1,8 +1,9 @@
 /**
  * Applies a project's redaction policy to normalized spans, before the batch is encoded
  * for R2 (so neither the raw log, the D1 index nor full-text search ever sees the value).
- * Walks name, error, input, output and metadata values (metadata keys are kept: they are
- * field names, not data). Each span gets `metadata["loupe.redacted"] = { detector: count }`.
+ * Walks name, error, input, output, tags and metadata values (metadata keys are kept: they
+ * are field names, not data; ids, model, environment, release, session and user ids are kept:
+ * they are what traces are found and deleted by). Each span gets `metadata["loupe.redacted"] = { detector: count }`.
  */
 import type { NormalizedSpan } from '../../../schema/wire/span.ts';
 import { findMatches, type CustomRule } from './detectors.ts';
@@ -35,6 +36,7 @@ function fields(span: NormalizedSpan, f: Walk): NormalizedSpan {
   if (typeof span.error === 'string') out.error = f(span.error);
   if (span.input !== undefined) out.input = walk(span.input, f);
   if (span.output !== undefined) out.output = walk(span.output, f);
+  if (span.tags !== undefined) out.tags = span.tags.map(f);
   if (span.metadata !== undefined) out.metadata = walk(span.metadata, f) as Record<string, unknown>;
   return out;
 }

@@ -5,7 +5,10 @@
  * order ids and timestamps are not masked. Known misses are listed in docs/redaction.md.
  */
 
-export const DETECTORS = ['email', 'phone', 'card', 'iban', 'ssn', 'ip', 'secret'] as const;
+import { REDACTION_DETECTORS } from '../../../schema/wire/redaction.ts';
+
+/** The built-in detectors (the wire schema's list, so the API and the engine never disagree). */
+export const DETECTORS = REDACTION_DETECTORS;
 export type DetectorName = (typeof DETECTORS)[number];
 
 export interface Match {
