@@ -58,7 +58,7 @@ export async function benchNative(loupe: BenchLoupe, workload: Workload): Promis
 }
 
 /** Starts a fresh local Loupe (its own state), so each path starts from the same empty store. */
-async function freshLoupe(port: number) {
+export async function freshLoupe(port: number) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-bench-compat-'));
   const loupe = await startLoupe({ port, persistTo: dir, demo: false, vars: { SETUP_SECRET: randomBytes(16).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
   return {
