@@ -8,8 +8,9 @@
  *   reviewer's feedback on it (a score and a comment), over and over.
  * Figures: answers by status (anything but 2xx and 429-with-Retry-After is an error), ack
  * latency p50/p95/p99 per minute (the last minute's p99 against the first's: aim within 2x),
- * read latency, workerd's resident memory sampled every 5 s (first full minute against the
- * last), and at the end how long until every acknowledged span is in D1 (read from the local
+ * read latency, the Worker isolate's JS heap (after a full GC at minute 1 and at the end, via the
+ * DevTools inspector) and workerd's resident memory sampled every 5 s (first full minute against
+ * the last; it includes the local D1/R2 simulators), and at the end how long until every acknowledged span is in D1 (read from the local
  * D1 file, counted by this run's tag: aim all of them).
  *
  * Run: `npm run soak -- load` (SOAK_SPANS=100000 for a shorter run). Prints the figures and
@@ -21,7 +22,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
-import { startLoupe, type LocalLoupe } from '../../scripts/local.ts';
+import { freePort, startLoupe, type LocalLoupe } from '../../scripts/local.ts';
+import { Inspector } from '../lib/inspector.ts';
 import { localD1File } from '../lib/local-d1.ts';
 import { request, type Path } from './requests.ts';
 
@@ -73,7 +75,8 @@ function workerdRssKiB(rootPid: number): number {
 async function main() {
   const persistTo = await mkdtemp(join(tmpdir(), 'loupe-soak-load-'));
   const runTag = `load-${randomBytes(4).toString('hex')}`;
-  const loupe: LocalLoupe = await startLoupe({ persistTo, port: 0, demo: false, vars: { SETUP_SECRET: randomBytes(16).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
+  const inspectorPort = await freePort();
+  const loupe: LocalLoupe = await startLoupe({ persistTo, port: 0, demo: false, inspectorPort, vars: { SETUP_SECRET: randomBytes(16).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
   const auth = { authorization: `Bearer ${loupe.apiKey}` };
   const started = performance.now();
   const minute = () => Math.floor((performance.now() - started) / 60_000);
@@ -86,7 +89,26 @@ async function main() {
   let reviews = 0;
   let done = false;
 
-  const sampler = setInterval(() => memory.push({ s: Math.round((performance.now() - started) / 1000), kib: workerdRssKiB(loupe.child.pid!) }), 5_000);
+  // The Worker isolate's own JS heap, through the DevTools inspector: workerd's RSS also holds
+  // the local D1 and R2 simulators (SQLite pages grow with the store), so it cannot say
+  // whether the Worker leaks; the heap can. A full GC before the first-minute and the end
+  // readings makes those two comparable (live objects only).
+  const inspector = await Inspector.connect(inspectorPort);
+  const heap: { s: number; mib: number }[] = [];
+  const heapAfterGc = async () => {
+    await inspector.send('HeapProfiler.collectGarbage');
+    return ((await inspector.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize / 2 ** 20;
+  };
+  let heapAtMinute1: number | null = null;
+  const sampler = setInterval(() => {
+    const s = Math.round((performance.now() - started) / 1000);
+    memory.push({ s, kib: workerdRssKiB(loupe.child.pid!) });
+    void inspector.send('Runtime.getHeapUsage').then((h: { usedSize: number }) => heap.push({ s, mib: h.usedSize / 2 ** 20 }));
+    if (heapAtMinute1 === null && s >= 60) {
+      heapAtMinute1 = -1;
+      void heapAfterGc().then((mib) => (heapAtMinute1 = mib));
+    }
+  }, 5_000);
   const progress = setInterval(() => log(`${acked.toLocaleString()} spans acknowledged, ${reviews} reviews, ${(performance.now() - started) / 1000 | 0} s`), 30_000);
 
   const paths: Path[] = ['native', 'otlp', 'langsmith'];
@@ -167,6 +189,8 @@ async function main() {
     const indexLagS = (performance.now() - waitStart) / 1000;
     db.close();
     clearInterval(sampler);
+    const heapAtEnd = await heapAfterGc();
+    inspector.close();
 
     const minutes = [...new Set(acks.map((a) => a.minute))].sort((a, b) => a - b);
     const perMinute = minutes.map((m) => {
@@ -196,13 +220,19 @@ async function main() {
       ack_p99_last_over_first: Number((full[full.length - 1].p99 / full[0].p99).toFixed(2)),
       read_ms: { p50: Math.round(pct(readMs, 50)), p95: Math.round(pct(readMs, 95)), p99: Math.round(pct(readMs, 99)) },
       workerd_rss_mib: { second_minute: Math.round(mean(memFirst) / 1024), last_minute: Math.round(mean(memLast) / 1024), max: Math.round(Math.max(...memory.map((m) => m.kib)) / 1024) },
+      worker_heap_mib: {
+        after_gc_at_minute_1: heapAtMinute1 === null || heapAtMinute1 < 0 ? null : Number((heapAtMinute1 as number).toFixed(1)),
+        after_gc_at_end: Number(heapAtEnd.toFixed(1)),
+        max_used: heap.length ? Number(Math.max(...heap.map((h) => h.mib)).toFixed(1)) : null,
+        samples: heap.length,
+      },
       indexed_spans: indexed,
       lost_spans: acked - indexed,
       index_lag_after_last_ack_s: Number(indexLagS.toFixed(1)),
     };
     log(JSON.stringify(result, null, 2));
     await mkdir(new URL('../results/', import.meta.url), { recursive: true });
-    await writeFile(new URL(`../results/soak-load-${result.at.replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify({ ...result, memory }, null, 2));
+    await writeFile(new URL(`../results/soak-load-${result.at.replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify({ ...result, memory, heap }, null, 2));
     const failed = result.errors_other_than_429.length > 0 || result.responses_429_without_retry_after > 0 || result.lost_spans !== 0;
     if (failed) process.exitCode = 1;
   } finally {
