@@ -204,6 +204,49 @@ describe('the review UI: accounts and access', () => {
     await context.close();
   });
 
+  it('an admin switches on redaction with a custom pattern from Settings; a pattern that can backtrack is refused with its reason, and new spans arrive masked', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await newPage(context);
+    await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+    await page.goto(`${loupe.url}/settings`);
+    const form = page.getByRole('form', { name: 'PII redaction' });
+    await form.getByLabel('Redact personal data at ingest').check();
+    // Only a custom pattern, so the browser tests running beside this one (same project) see no other masking.
+    for (const box of await form.locator('.detector-list input[type=checkbox]').all()) await box.uncheck();
+    await form.getByRole('button', { name: 'Add a pattern' }).click();
+    await form.getByLabel('Name').fill('ticket');
+    await form.getByLabel('Regex').fill('(ZQ+)+X');
+    await form.getByRole('button', { name: 'Save redaction' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/custom\[0\]\.pattern \(ticket\): nested quantifiers/);
+    await form.getByLabel('Regex').fill('ZQX-\\d{6}');
+    await form.getByRole('button', { name: 'Save redaction' }).click();
+    await page.getByText('Saved. New spans are redacted').waitFor();
+    try {
+      const trace = `redact-ui-${Date.now()}`;
+      const posted = await fetch(`${loupe.url}/v1/spans`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ spans: [{ id: 'root', trace_id: trace, name: 'support', kind: 'chain', start_time: new Date().toISOString(), input: 'ticket ZQX-123456 please' }] }),
+      });
+      expect(posted.status).toBe(202);
+      // Indexing is write-behind: reopen the trace until it is there.
+      await expect
+        .poll(
+          async () => {
+            await page.goto(`${loupe.url}/traces/${trace}`);
+            await page.getByText('ticket', { exact: false }).first().waitFor({ timeout: 3_000 }).catch(() => undefined);
+            return (await page.locator('main').textContent()) ?? '';
+          },
+          { timeout: 20_000 },
+        )
+        .toContain('[CUSTOM:TICKET]');
+      expect(await page.locator('main').textContent()).not.toContain('ZQX-123456');
+    } finally {
+      await fetch(`${loupe.url}/v1/redaction`, { method: 'PUT', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: false }) });
+      await context.close();
+    }
+  });
+
   it('sends someone whose session expired back to log in, then to where they were', async () => {
     const context = await browser.newContext();
     const page = await newPage(context);

@@ -1,6 +1,6 @@
 /**
  * /settings: the organisation's members and their roles, invite links, the current
- * project's API keys, projects, the user's own password, and (owners and admins) the audit log. Owners and admins change
+ * project's API keys, projects, the project's PII redaction, the user's own password, and (owners and admins) the audit log. Owners and admins change
  * things; everyone else sees what they may see, and the API answers 403 to the rest.
  */
 import { isManagerRole } from '../../../../schema/roles.ts';
@@ -13,6 +13,7 @@ import { ProjectsSection } from '../../components/settings/ProjectsSection.tsx';
 import { OrgsSection } from '../../components/settings/OrgsSection.tsx';
 import { PasswordSection } from '../../components/settings/PasswordSection.tsx';
 import { AuditSection } from '../../components/settings/AuditSection.tsx';
+import { RedactionSection } from '../../components/settings/RedactionSection.tsx';
 
 export function SettingsPage() {
   const { project } = useSession();
@@ -28,6 +29,7 @@ export function SettingsPage() {
       <InvitesSection manager={manager} myRole={project.org.role} />
       <ApiKeysSection projectName={project.name} />
       <ProjectsSection manager={manager} />
+      <RedactionSection manager={manager} />
       <OrgsSection />
       <PasswordSection />
       {manager && <AuditSection />}
