@@ -47,6 +47,7 @@ import { langsmithSessionRoutes } from './experiments/langsmith-sessions-route.t
 import { langsmithLinkRoutes } from './experiments/langsmith-link-route.ts';
 import { alertRoutes } from './monitoring/alerts-route.ts';
 import { redactionRoutes } from './ingest/redaction-route.ts';
+import { lifecycleRoutes } from './lifecycle/routes.ts';
 
 export const app = newRouter();
 
@@ -100,6 +101,7 @@ app.route('/', passwordResetRoutes);
 app.route('/', secretRoutes);
 app.route('/', alertRoutes);
 app.route('/', redactionRoutes);
+app.route('/', lifecycleRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

@@ -13,3 +13,4 @@ export * from './insights.ts';
 export * from './audit.ts';
 export * from './monitoring.ts';
 export * from './redaction.ts';
+export * from './lifecycle.ts';

@@ -23,11 +23,12 @@ const WORKER_ROOMS: [room: string, mayImport: string[]][] = [
   ['store', ['platform', 'auth']],
   ['llm', ['platform', 'auth', 'store']],
   ['ingest', ['platform', 'auth', 'store']],
-  // monitoring (alerts) and lifecycle (retention, deletion) only read and rewrite the store.
+  // monitoring (alerts) only reads the store.
   ['monitoring', ['platform', 'auth', 'store']],
-  ['lifecycle', ['platform', 'auth', 'store']],
   ['evals', ['platform', 'auth', 'store', 'llm', 'stats']],
   ['review', ['platform', 'auth', 'store', 'stats']],
+  // lifecycle (retention, deletion) rewrites the store and tells the review hub to forget deleted traces.
+  ['lifecycle', ['platform', 'auth', 'store', 'review']],
   ['datasets', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review']],
   ['experiments', ['platform', 'auth', 'store', 'llm', 'stats', 'ingest', 'evals', 'review', 'datasets']],
   ['calibration', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review', 'datasets', 'experiments']],

@@ -5,7 +5,7 @@
  * step killed halfway (CPU limit, deploy, crash) is redone on exactly the same traces on the
  * next tick and no trace is left half deleted (purgeTraces is idempotent).
  */
-import { dbFor } from '../platform/db.ts';
+import { controlDb, dbFor } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { compileNode, parseQuery } from '../store/filter.ts';
 import { purgeTraces } from './purge.ts';
@@ -100,12 +100,20 @@ async function nextChunk(env: Env, job: JobRow): Promise<string[]> {
 }
 
 /** Human feedback: a reviewer or signed-in user, or any review given through an annotation queue. */
+/** Experiments keep their runs (as datasets keep their examples): retention passes skip run traces. */
+const EXPERIMENT_RUN = `SELECT 1 FROM experiment_runs r WHERE r.project_id = t.project_id AND r.trace_id = t.trace_id`;
+
 const HUMAN_FEEDBACK = `SELECT 1 FROM feedback f WHERE f.project_id = t.project_id AND f.trace_id = t.trace_id AND (f.source IN ('human', 'user') OR f.queue_id IS NOT NULL)`;
 
 /** Due traces, oldest first, on the (project_id, start_time) index; ?3 is the reviewed traces' cut-off when they are kept longer. */
 export function retentionChunkSql(reviewedCutoff: number | null): string {
   const keep = reviewedCutoff == null ? '' : ` AND (t.start_time < ?3 OR NOT EXISTS (${HUMAN_FEEDBACK}))`;
-  return `SELECT t.trace_id FROM traces t WHERE t.project_id = ?1 AND t.start_time < ?2${keep} ORDER BY t.start_time LIMIT ${CHUNK}`;
+  return `SELECT t.trace_id FROM traces t WHERE t.project_id = ?1 AND t.start_time < ?2${keep} AND NOT EXISTS (${EXPERIMENT_RUN}) ORDER BY t.start_time LIMIT ${CHUNK}`;
+}
+
+async function unindexedBefore(env: Env, job: JobRow): Promise<boolean> {
+  const row = await controlDb(env).prepare('SELECT 1 AS n FROM ingest_batches WHERE project_id = ?1 AND created_at <= ?2 LIMIT 1').bind(job.project_id, job.created_at).first();
+  return row !== null;
 }
 
 /** Runs one step of a job: a stored chunk is redone, otherwise the next chunk is stored then deleted. Returns false once the job is done. */
@@ -114,6 +122,10 @@ export async function stepJob(env: Env, job: JobRow, now = Date.now()): Promise<
   let ids: string[];
   if (job.pending) ids = JSON.parse(job.pending) as string[];
   else {
+    // Spans acknowledged before the request may still be on their way to the index (the
+    // ingest ledger holds a batch until it is indexed): wait for them, or they would bring
+    // the deleted trace back after the job said done.
+    if (job.kind !== 'retention' && (await unindexedBefore(env, job))) return false;
     ids = await nextChunk(env, job);
     if (!ids.length) {
       await db.prepare(`UPDATE deletion_jobs SET status = 'done', pending = NULL, error = NULL, updated_at = ?2, finished_at = ?2 WHERE id = ?1`).bind(job.id, now).run();

@@ -1,6 +1,7 @@
 /**
- * Deletes a chunk of traces for real: their D1 rows (traces, spans, feedback, full-text rows,
- * signal ledger, eval results, insight memberships, LangSmith run links) and their bytes in R2.
+ * Deletes a chunk of traces for real: the review hub's items, reviews and unflushed feedback of
+ * them, their D1 rows (traces, spans, feedback, full-text rows, signal ledger, eval results,
+ * insight memberships, LangSmith run links, experiment runs) and their bytes in R2.
  * An R2 batch holds many traces: a batch holding only deleted traces is deleted; a mixed one
  * is re-packed without them under a new key, the surviving spans' refs are moved to it, and
  * only then is the old object deleted. Every step is idempotent, so a chunk interrupted
@@ -8,6 +9,7 @@
  */
 import { dbFor } from '../platform/db.ts';
 import { formatRef, isBatchOf, parseBatch, parseRef } from '../store/batch-format.ts';
+import { hubFor } from '../review/queues.ts';
 
 export interface PurgeResult {
   traces: number;
@@ -84,7 +86,10 @@ export async function purgeTraces(env: Env, projectId: string, traceIds: readonl
     await env.BLOBS.delete(key);
   }
 
-  // 2. D1, in one transaction (a D1 batch): full-text rows first, keyed by the spans' rowids.
+  // 2. The review hub first: once it forgot them, no outbox flush can write their feedback back.
+  await hubFor(env, projectId).forgetTraces([...traceIds]);
+
+  // 3. D1, in one transaction (a D1 batch): full-text rows first, keyed by the spans' rowids.
   const bind = (sql: string) => db.prepare(sql).bind(projectId, ids);
   await db.batch([
     bind(`DELETE FROM spans_fts WHERE rowid IN (SELECT rowid * 2 FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK} UNION ALL SELECT rowid * 2 + 1 FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK})`),
@@ -95,6 +100,8 @@ export async function purgeTraces(env: Env, projectId: string, traceIds: readonl
     bind(`DELETE FROM eval_results WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     bind(`DELETE FROM insight_members WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     bind(`DELETE FROM langsmith_runs WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    // An experiment run keeps a copy of its output: a deleted trace takes it along (the example then reads as missing).
+    bind(`DELETE FROM experiment_runs WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     bind(`DELETE FROM traces WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
   ]);
   return result;

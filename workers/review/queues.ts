@@ -80,7 +80,7 @@ export function queueOut(q: Queue, progress?: QueueProgress): QueueOut {
 /** The hub's RPC methods as callers use them (arguments and answers are plain, structured-cloneable data). */
 export type HubApi = Pick<
   ReviewHub,
-  'enqueue' | 'dropQueue' | 'next' | 'claim' | 'release' | 'submit' | 'reconcile' | 'adjudicate' | 'escalate' | 'getItem' | 'listItems' | 'progressOf' | 'stats' | 'conflicts' | 'exportRows' | 'fetch'
+  'enqueue' | 'dropQueue' | 'forgetTraces' | 'next' | 'claim' | 'release' | 'submit' | 'reconcile' | 'adjudicate' | 'escalate' | 'getItem' | 'listItems' | 'progressOf' | 'stats' | 'conflicts' | 'exportRows' | 'fetch'
 >;
 
 /** The project's review hub (one Durable Object per project, named by the project id). */

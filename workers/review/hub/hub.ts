@@ -116,6 +116,28 @@ export class ReviewHub extends DurableObject<Env> {
     this.markDirty(queueId);
   }
 
+  /**
+   * Forgets traces that are being deleted (workers/lifecycle): their items, claims, reviews,
+   * skips and unflushed feedback in every queue, in one synchronous transaction, so no
+   * answer of the hub shows them afterwards and no outbox flush writes their feedback back
+   * after D1 dropped it. Dataset examples already taken from a review keep their own copy.
+   */
+  async forgetTraces(traceIds: string[]): Promise<{ items: number }> {
+    const ids = JSON.stringify(traceIds);
+    let items = 0;
+    const touched = new Set<string>();
+    this.ctx.storage.transactionSync(() => {
+      for (const r of this.sql.exec<{ queue_id: string }>('SELECT queue_id FROM items WHERE trace_id IN (SELECT value FROM json_each(?))', ids)) {
+        touched.add(r.queue_id);
+        items++;
+      }
+      for (const table of ['items', 'claims', 'reviews', 'skips']) this.sql.exec(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`, ids);
+      this.sql.exec("DELETE FROM outbox WHERE json_extract(body, '$.trace_id') IN (SELECT value FROM json_each(?))", ids);
+    });
+    for (const q of touched) this.markDirty(q);
+    return { items };
+  }
+
   // --- Claims (claims.ts): each is one synchronous read-then-write ---
 
   /** Claims the next item for a reviewer (see `nextClaim`), with the queue's progress so the screen needs no second call. */
