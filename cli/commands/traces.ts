@@ -1,4 +1,4 @@
-/** `loupe traces list|get|export`. */
+/** `loupe traces list|get|export` (and `delete`, `deletion`: traces-delete.ts). */
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -13,6 +13,7 @@ import { CliError, EXIT } from '../errors.ts';
 import { jsonOutput, print, tracesTable } from '../output.ts';
 import { buildListQuery, positiveInt, userFilterError, type ListFlags, type ListQuery } from '../query.ts';
 import type { GlobalFlags } from '../flags.ts';
+import { traceDeletionCommands } from './traces-delete.ts';
 
 interface TraceListFlags extends ListFlags {
   limit: number;
@@ -42,7 +43,8 @@ async function* tracePages(conn: Connection, query: ListQuery, flags: { limit?: 
 
 /** Registers the `traces` commands. */
 export function tracesCommands(program: Command): void {
-  const traces = program.command('traces').description('find, read and export traces');
+  const traces = program.command('traces').description('find, read, export and delete traces');
+  traceDeletionCommands(traces);
 
   traces
     .command('list')

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { freePort } from '../../scripts/local.ts';
 import { cleanEnv, runCli } from './run-cli.ts';
 import { weatherChat } from '../fixtures/chats.ts';
+import { until } from './api.ts';
 
 const loupe = inject('loupe');
 const env = () => cleanEnv({ LOUPE_URL: loupe.url, LOUPE_API_KEY: loupe.apiKey });
@@ -261,5 +262,48 @@ describe('the bundled CLI', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout.split('\n').filter((l) => l.startsWith('| `taubench-airline-'))).toHaveLength(2);
+  });
+});
+
+describe('loupe traces delete', () => {
+  const post = async (spans: unknown[]) => {
+    const res = await fetch(`${loupe.url}/v1/spans`, { method: 'POST', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ spans }) });
+    expect(res.status).toBe(202);
+  };
+  // The cron fires every minute locally; the test fires it itself so it need not wait.
+  const tick = () => fetch(`${loupe.url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`);
+
+  it("refuses without --yes when not at a terminal, then deletes an end user's traces and follows the job to done", async () => {
+    const user = `cli-delete-${Date.now()}`;
+    const ids = [`${user}-a`, `${user}-b`];
+    await post(ids.map((id) => ({ id: `${id}-root`, trace_id: id, name: 'support', kind: 'agent', start_time: new Date().toISOString(), user_id: user, input: 'forget me' })));
+    await until(async () => ((await apiGet(`/v1/traces?q=${encodeURIComponent(`user = "${user}"`)}`)).traces.length === 2 ? true : undefined), 20_000);
+
+    const refused = await runCli(['traces', 'delete', '--user', user], { env: env(), input: '' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('add --yes');
+    const both = await runCli(['traces', 'delete', 'env=x', '--user', user, '--yes'], { env: env() });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('exactly one of a filter, --user or --trace');
+
+    const ticking = setInterval(() => void tick(), 1_000);
+    try {
+      const run = await runCli(['--format', 'json', 'traces', 'delete', '--user', user, '--yes', '--wait'], { env: env() });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const job = JSON.parse(run.stdout);
+      expect(job).toMatchObject({ kind: 'user', target: user, status: 'done', deleted_traces: 2 });
+      const status = await runCli(['traces', 'deletion', job.id], { env: env() });
+      expect(status.stdout).toContain(`Deletion \`${job.id}\` of end user \`${user}\`: **done**, 2 traces deleted`);
+    } finally {
+      clearInterval(ticking);
+    }
+    for (const id of ids) expect((await fetch(`${loupe.url}/v1/traces/${id}`, { headers: { authorization: `Bearer ${loupe.apiKey}` } })).status).toBe(404);
+  });
+
+  it('names the problem with a filter that does not parse, and deletes nothing', async () => {
+    const run = await runCli(['traces', 'delete', 'status', '= =', 'error', '--yes'], { env: env() });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/expected a value after '='/);
   });
 });
