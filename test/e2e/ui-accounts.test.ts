@@ -247,6 +247,28 @@ describe('the review UI: accounts and access', () => {
     }
   });
 
+  it('shows the stored size and saves a retention period from Settings', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await newPage(context);
+    await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+    await page.goto(`${loupe.url}/settings`);
+    await expect.poll(async () => (await page.getByTestId('stored-size').textContent()) ?? '').toMatch(/Stored: [\d,]+ traces, [\d,]+ spans, [\d.]+ [KMG]?B of payloads in R2/);
+    const form = page.getByRole('form', { name: 'Retention' });
+    try {
+      // Longer than any demo trace's age, so nothing the other browser tests read is due.
+      await form.getByLabel('Keep traces').selectOption('400');
+      await form.getByLabel('Reviewed traces').selectOption('forever');
+      await form.getByRole('button', { name: 'Save retention' }).click();
+      await page.getByText('Saved. Older traces are deleted').waitFor();
+      await page.reload();
+      await expect.poll(() => form.getByLabel('Keep traces').inputValue()).toBe('400');
+      expect(await form.getByLabel('Reviewed traces').inputValue()).toBe('forever');
+    } finally {
+      await fetch(`${loupe.url}/v1/retention`, { method: 'PUT', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ days: 'forever' }) });
+      await context.close();
+    }
+  });
+
   it('sends someone whose session expired back to log in, then to where they were', async () => {
     const context = await browser.newContext();
     const page = await newPage(context);

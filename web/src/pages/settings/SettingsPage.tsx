@@ -1,6 +1,6 @@
 /**
  * /settings: the organisation's members and their roles, invite links, the current
- * project's API keys, projects, the project's PII redaction, the user's own password, and (owners and admins) the audit log. Owners and admins change
+ * project's API keys, projects, the project's retention and stored size, its PII redaction, the user's own password, and (owners and admins) the audit log. Owners and admins change
  * things; everyone else sees what they may see, and the API answers 403 to the rest.
  */
 import { isManagerRole } from '../../../../schema/roles.ts';
@@ -14,6 +14,7 @@ import { OrgsSection } from '../../components/settings/OrgsSection.tsx';
 import { PasswordSection } from '../../components/settings/PasswordSection.tsx';
 import { AuditSection } from '../../components/settings/AuditSection.tsx';
 import { RedactionSection } from '../../components/settings/RedactionSection.tsx';
+import { RetentionSection } from '../../components/settings/RetentionSection.tsx';
 
 export function SettingsPage() {
   const { project } = useSession();
@@ -29,6 +30,7 @@ export function SettingsPage() {
       <InvitesSection manager={manager} myRole={project.org.role} />
       <ApiKeysSection projectName={project.name} />
       <ProjectsSection manager={manager} />
+      <RetentionSection manager={manager} />
       <RedactionSection manager={manager} />
       <OrgsSection />
       <PasswordSection />
