@@ -72,6 +72,8 @@ function prefix(projectId: string, range: StatsRange, filter: string, split: Spl
     rel = ' AND t.release IN (?, ?)';
     params.push(...releases);
   }
+  // Only tag and model put one trace in several groups; the others need no DISTINCT (a sort of every trace).
+  const multi = split === 'tag' || split === 'model';
   let g: string;
   if (split === 'tag') g = 'SELECT DISTINCT tr.trace_id, tr.b, tr.d, tr.e, tr.tok, tr.c, j.value AS grp FROM tr LEFT JOIN json_each(tr.col) j';
   else if (split === 'model') {
@@ -86,7 +88,7 @@ function prefix(projectId: string, range: StatsRange, filter: string, split: Spl
         FROM traces t WHERE t.project_id = ? AND t.start_time >= ? AND t.start_time < ? AND (${where})${rel}),
     g AS (${g}),
     top AS (SELECT grp FROM g GROUP BY grp ORDER BY count(*) DESC, grp LIMIT ${MAX_STATS_GROUPS}),
-    lab AS (SELECT DISTINCT g.trace_id, g.b, g.d, g.e, g.tok, g.c,
+    lab AS (SELECT ${multi ? 'DISTINCT ' : ''}g.trace_id, g.b, g.d, g.e, g.tok, g.c,
                    CASE WHEN EXISTS (SELECT 1 FROM top WHERE top.grp IS g.grp) THEN g.grp ELSE '${OTHER_GROUP}' END AS grp,
                    NOT EXISTS (SELECT 1 FROM top WHERE top.grp IS g.grp) AS other
               FROM g)`;
@@ -128,7 +130,7 @@ async function figureRows(env: Env, projectId: string, range: StatsRange, filter
   // score.<key> is evaluator feedback, feedback.<key> every other source (as alerts count them).
   const feedbackSql = `${p.sql}
     SELECT lab.grp, lab.other, lab.b, CASE WHEN f.source = 'evaluator' THEN 'scores' ELSE 'feedback' END AS kind, f.key, AVG(f.score) AS avg, count(*) AS n
-      FROM lab JOIN feedback f ON f.project_id = ? AND f.trace_id = lab.trace_id AND f.score IS NOT NULL
+      FROM lab JOIN feedback f INDEXED BY feedback_trace_source ON f.project_id = ? AND f.trace_id = lab.trace_id AND f.score IS NOT NULL
      GROUP BY lab.grp, lab.other, lab.b, kind, f.key`;
   const db = dbFor(env, projectId);
   const [figs, fbs] = await db.batch([db.prepare(figuresSql).bind(...p.params), db.prepare(feedbackSql).bind(...p.params, projectId)]);
