@@ -17,12 +17,17 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
 const RELATIVE = /^(\d{1,6})(m|h|d|w)$/;
 
 /**
- * A time in a stats query: a duration back from now (`30m`, `24h`, `7d`, `2w`), RFC 3339 or
- * epoch ms. Answers epoch ms, or an error message.
+ * A time in a stats query: a duration back from now (`30m`, `24h`, `7d`, `2w`), a date
+ * (`2026-01-31`, UTC midnight), RFC 3339 or epoch ms. Answers epoch ms, or an error message.
  */
 export function parseStatsTime(value: string, now: number): number | string {
   const rel = RELATIVE.exec(value.trim());
   if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
+  // A bare date is its UTC midnight, as the CLI's --since takes it elsewhere.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value.trim())) {
+    const ms = Date.parse(`${value.trim()}T00:00:00Z`);
+    return Number.isNaN(ms) ? 'is not a valid date' : ms;
+  }
   const parsed = parseTimestamp(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
   return typeof parsed === 'string' ? `${parsed}, or a duration back from now such as 7d, 24h, 30m` : parsed;
 }
