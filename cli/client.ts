@@ -84,7 +84,7 @@ function apiError(status: number, json: unknown, conn: Connection, url: URL): Cl
     return new CliError(message, EXIT.notFoundOrAuth);
   }
   if (status >= 400 && status < 500) {
-    const q = url.searchParams.get('q');
+    const q = url.searchParams.get('q') ?? url.searchParams.get('filter');
     if (error?.code === 'invalid_filter' && q != null && typeof error.position === 'number') {
       return new CliError(message, EXIT.usage, { q, position: error.position, end: error.end });
     }

@@ -15,6 +15,7 @@ import { experimentsCommands, isGateCommand } from './commands/experiments.ts';
 import { calibrationCommands } from './commands/calibration.ts';
 import { insightsCommands } from './commands/insights.ts';
 import { datasetsCommands } from './commands/datasets.ts';
+import { statsCommands } from './commands/stats.ts';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   experimentsCommands(program);
   insightsCommands(program);
   datasetsCommands(program);
+  statsCommands(program);
   // Subcommands stop on their own errors too, so every error reaches run() below.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

@@ -44,7 +44,7 @@ describe('the MCP endpoint', () => {
   it('lists its tools, each describing the filter language or its limits', async () => {
     const client = await connect(key);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['add_examples_from_traces', 'add_feedback', 'compare_experiments', 'evaluator_agreement', 'get_insights_patterns', 'get_insights_report', 'get_trace', 'list_datasets', 'list_experiments', 'list_feedback_keys', 'list_insights_reports', 'list_spans', 'read_examples', 'run_insights_report', 'search_traces']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['add_examples_from_traces', 'add_feedback', 'compare_experiments', 'evaluator_agreement', 'get_insights_patterns', 'get_insights_report', 'get_trace', 'list_datasets', 'list_experiments', 'list_feedback_keys', 'list_insights_reports', 'list_spans', 'read_examples', 'run_insights_report', 'search_traces', 'stats']);
     const search = tools.find((t) => t.name === 'search_traces')!;
     expect(search.description).toContain('feedback.outcome=0 since:7d');
     expect(search.description).toContain('At most 100 traces per call');
@@ -124,6 +124,24 @@ describe('the MCP endpoint', () => {
     const tree = (await api('/v1/traces/taubench-airline-35-3', { key })).json;
     expect(tree.feedback.map((f: { key: string }) => f.key)).toEqual(['outcome']);
     await client.close();
+  });
+
+  it('stats answers figures per day by release, and the per-model table, as markdown', async () => {
+    const client = await connect(key);
+    const text = textOf(await client.callTool({ name: 'stats', arguments: { since: '30d', by: 'release', models: true } }));
+    expect(text).toContain('Stats per day (UTC)');
+    expect(text).toMatch(/^\| release \| day \| traces \| errors \| p50 \| p95 \| p99 \| tokens \| cost \| scores \| feedback \|$/m);
+    const rows = [...text.matchAll(/^\| gpt-4o-airline-v1 \| \d{4}-\d{2}-\d{2} \| (\d+) \|/gm)];
+    expect(rows.reduce((a, m) => a + Number(m[1]), 0)).toBe(2);
+    expect(text).toContain('LLM calls per model');
+    const wide = (await client.callTool({ name: 'stats', arguments: { since: '120d' } })) as CallToolResult;
+    expect(wide.isError).toBe(true);
+    expect(textOf(wide)).toContain('(since)');
+    const other = await makeProject('mcp-stats-other');
+    const elsewhere = await connect(other.key);
+    expect(textOf(await elsewhere.callTool({ name: 'stats', arguments: { since: '30d', models: true } }))).toContain('No traces in this range.');
+    await client.close();
+    await elsewhere.close();
   });
 
   it('refuses a client without a key, or with an unknown key, with 401', async () => {

@@ -48,6 +48,7 @@ import { langsmithLinkRoutes } from './experiments/langsmith-link-route.ts';
 import { alertRoutes } from './monitoring/alerts-route.ts';
 import { redactionRoutes } from './ingest/redaction-route.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
+import { statsRoutes } from './monitoring/stats-route.ts';
 
 export const app = newRouter();
 
@@ -102,6 +103,7 @@ app.route('/', secretRoutes);
 app.route('/', alertRoutes);
 app.route('/', redactionRoutes);
 app.route('/', lifecycleRoutes);
+app.route('/', statsRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

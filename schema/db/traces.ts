@@ -4,6 +4,7 @@
  * ("<r2 key>#<offset>,<length>") so a trace loads with range reads.
  * D1 limits shape this: ~2 MB per row and 10 GB per database, so rows keep previews only.
  */
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, real, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
 
 /** One span: an LLM call, tool call, retrieval or any step of an agent. */
@@ -47,6 +48,12 @@ export const spans = sqliteTable(
   (t) => [
     uniqueIndex('spans_key').on(t.projectId, t.traceId, t.spanId),
     index('spans_project_start').on(t.projectId, t.startTime),
+    // Dashboards (workers/monitoring/stats.ts): a trace's LLM calls with every figure the
+    // per-model table and the model split read, so they never open a span row. Partial
+    // (model IS NOT NULL): only LLM spans pay its write cost; docs/dashboards.md.
+    index('spans_trace_model')
+      .on(t.projectId, t.traceId, t.model, t.durationMs, t.status, t.inputTokens, t.outputTokens, t.totalTokens, t.costUsd)
+      .where(sql`model IS NOT NULL`),
   ],
 );
 
@@ -91,6 +98,10 @@ export const traces = sqliteTable(
     primaryKey({ columns: [t.projectId, t.traceId] }),
     index('traces_project_start').on(t.projectId, t.startTime, t.traceId),
     index('traces_project_updated').on(t.projectId, t.updatedAt),
+    // Dashboards (workers/monitoring/stats.ts): every trace-level figure and split field, so
+    // a 30-day chart reads index entries only; a trace row carries previews and metadata and
+    // spans several pages, which a scan of 50,000 traces would otherwise read. docs/dashboards.md.
+    index('traces_stats').on(t.projectId, t.startTime, t.durationMs, t.hasError, t.totalTokens, t.costUsd, t.release, t.environment, t.name, t.traceId),
   ],
 );
 
@@ -133,6 +144,8 @@ export const feedback = sqliteTable(
     // only this index: without key here, SQLite walked feedback_key over the whole project.
     index('feedback_trace').on(t.projectId, t.traceId, t.key, t.score),
     index('feedback_key').on(t.projectId, t.key, t.score),
+    // Dashboards: a trace's scores with their source (evaluator scores vs other feedback), read from the index alone.
+    index('feedback_trace_source').on(t.projectId, t.traceId, t.source, t.key, t.score),
     // An evaluator's scores, newest first (GET /v1/evaluators/{id}/scores).
     index('feedback_evaluator').on(t.projectId, t.evaluatorId, t.createdAt),
   ],

@@ -19,6 +19,7 @@ import { registerDatasetTools } from '../datasets/mcp-tools.ts';
 import { registerExperimentTools } from '../experiments/mcp-tools.ts';
 import { registerCalibrationTools } from '../calibration/mcp-tools.ts';
 import { registerInsightsTools } from '../insights/mcp-tools.ts';
+import { registerStatsTools } from '../monitoring/mcp-tools.ts';
 
 /** Most rows one search answers (the API allows 500; an agent's context does not). */
 export const MCP_MAX_PAGE = 100;
@@ -220,5 +221,6 @@ export function createMcpServer(env: Env, auth: AuthContext): McpServer {
   registerExperimentTools(server, env, auth, '');
   registerCalibrationTools(server, env, auth);
   registerInsightsTools(server, env, auth);
+  registerStatsTools(server, env, auth);
   return server;
 }

@@ -1,0 +1,183 @@
+/**
+ * Dashboards: p50/p95 of a 30-day dashboard's six charts (GET /v1/stats/...) with
+ * 1,000,000 spans stored, and what the dashboards' index (spans_trace_model) costs ingest.
+ *
+ * The store is the queries suite's (bench/suites/queries.ts): 99,800 ten-span traces over
+ * 60 days and feedback on every trace, loaded through the bench indexer Worker with the
+ * product's row builder and D1 writer. Then Loupe serves the charts one request at a time
+ * (each chart's figures) and all six at once (what a browser opening the page waits for).
+ * Last, the write cost: the same indexer loads fresh 500-span batches with the index and
+ * without it (dropped, then made again), alternating, and the rates are compared.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { startLoupe } from '../../scripts/local.ts';
+import { startBenchWorker, type BenchWorker } from '../lib/bench-worker.ts';
+import { benchFeedback, benchTrace } from '../lib/workload.ts';
+import { percentile, pool, type BenchSuite, type Figure } from '../lib/suite.ts';
+
+const SPANS_PER_TRACE = 10;
+const SPANS_PER_BATCH = 500;
+const BATCHES_PER_INDEX = 5;
+const RUNS = 30;
+const WARMUP = 3;
+/** Write-cost rounds: each loads WRITE_BATCHES fresh batches with the index, then without. */
+const WRITE_ROUNDS = 4;
+const WRITE_BATCHES = 20;
+const CREATE_INDEX = 'CREATE INDEX spans_trace_model ON spans (project_id, trace_id, model, duration_ms, status, input_tokens, output_tokens, total_tokens, cost_usd) WHERE model IS NOT NULL';
+
+/** The six charts of the 30-day dashboard. */
+export const DASHBOARD_CHARTS: { name: string; path: string }[] = [
+  { name: 'timeseries, no split (day)', path: '/v1/stats/timeseries?since=30d&bucket=day&split=none' },
+  { name: 'timeseries by model (day)', path: '/v1/stats/timeseries?since=30d&bucket=day&split=model' },
+  { name: 'timeseries by release (day)', path: '/v1/stats/timeseries?since=30d&bucket=day&split=release' },
+  { name: 'timeseries production (hour)', path: `/v1/stats/timeseries?since=30d&bucket=hour&split=none&filter=${encodeURIComponent('env=production')}` },
+  { name: 'models table', path: '/v1/stats/models?since=30d' },
+  { name: 'releases compare', path: `/v1/stats/releases?since=30d&a=${encodeURIComponent('airline-agent@1.6.0')}&b=${encodeURIComponent('airline-agent@1.7.0')}` },
+];
+
+/** Loads `batchCount` 500-span batches of traces [first, ...) through the bench indexer (two groups in flight). */
+async function load(worker: BenchWorker, projectId: string, opts: Parameters<typeof benchTrace>[0], firstBatch: number, batchCount: number, tag: string, onGroup?: (done: number) => void) {
+  const tracesPerBatch = SPANS_PER_BATCH / SPANS_PER_TRACE;
+  const groups: number[][] = [];
+  for (let b = firstBatch; b < firstBatch + batchCount; b += BATCHES_PER_INDEX) groups.push(Array.from({ length: Math.min(BATCHES_PER_INDEX, firstBatch + batchCount - b) }, (_, i) => b + i));
+  let done = 0;
+  await pool(groups, 2, async (group) => {
+    const batches = group.map((b) => {
+      let ndjson = '';
+      for (let t = b * tracesPerBatch; t < Math.min(opts.traces, (b + 1) * tracesPerBatch); t++) for (const span of benchTrace(opts, t)) ndjson += `${JSON.stringify(span)}\n`;
+      return { key: `spans/${projectId}/bench/${tag}-${String(b).padStart(6, '0')}.ndjson`, ndjson: new TextEncoder().encode(ndjson) };
+    });
+    await worker.load(projectId, batches);
+    done += group.length;
+    onGroup?.(done);
+  });
+}
+
+export const suite: BenchSuite = {
+  name: 'dashboards',
+  order: 35,
+  description: 'A 30-day dashboard of six charts (GET /v1/stats/...) p50/p95 with 1,000,000 spans stored, and the ingest cost of its index',
+  async run(ctx) {
+    const totalSpans = Math.round(1_000_000 / ctx.scale);
+    const traces = Math.floor((totalSpans - 2000) / SPANS_PER_TRACE);
+    const persistTo = `${ctx.tmpDir}/state`;
+    const vars = { SETUP_SECRET: randomBytes(16).toString('hex') };
+    const port = ctx.portBase;
+    const now = Date.now();
+    const seed = now % 1e9;
+    const opts = { seed, now, days: 60, spansPerTrace: SPANS_PER_TRACE, traces };
+    const batchCount = Math.ceil(traces / (SPANS_PER_BATCH / SPANS_PER_TRACE));
+
+    const first = await startLoupe({ port, persistTo, demo: false, vars });
+    const { projectId } = first;
+    await first.stop();
+
+    let worker = await startBenchWorker(persistTo, port ? port + 1 : 0);
+    const details: Record<string, unknown> = {};
+    let loadSeconds = 0;
+    try {
+      const started = performance.now();
+      await load(worker, projectId, opts, 0, batchCount, 'base', (done) => {
+        if (done % 200 < BATCHES_PER_INDEX) ctx.log(`loaded ${(done * SPANS_PER_BATCH).toLocaleString('en-US')} spans (${Math.round((performance.now() - started) / 1000)} s)`);
+      });
+      const feedback: (string | number)[][] = [];
+      for (let t = 0; t < traces; t++) for (const f of benchFeedback(opts, t)) feedback.push([f.id, f.trace_id, f.key, f.score]);
+      for (let i = 0; i < feedback.length; i += 5000) {
+        await worker.sql([
+          {
+            // Tau-bench's outcome as an evaluator score, thumbs as end-user feedback: both kinds of average.
+            sql: `INSERT INTO feedback (id, project_id, trace_id, key, score, source, created_at, updated_at)
+                  SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, CASE WHEN j.value ->> 2 = 'thumbs' THEN 'user' ELSE 'evaluator' END, ?2, ?2 FROM json_each(?3) j WHERE true`,
+            params: [projectId, now, JSON.stringify(feedback.slice(i, i + 5000))],
+          },
+        ]);
+      }
+      const [[counts]] = (await worker.sql([{ sql: "SELECT (SELECT count(*) FROM spans) AS spans, (SELECT count(*) FROM spans WHERE model IS NOT NULL) AS llm, (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM feedback) AS feedback" }])) as { spans: number; llm: number; traces: number; feedback: number }[][];
+      loadSeconds = Math.round((performance.now() - started) / 1000);
+      ctx.log(`stored ${counts.spans.toLocaleString('en-US')} spans (${counts.llm.toLocaleString('en-US')} with a model), ${counts.traces.toLocaleString('en-US')} traces, ${counts.feedback.toLocaleString('en-US')} feedback rows in ${loadSeconds} s`);
+      Object.assign(details, counts, { loadSeconds });
+    } finally {
+      await worker.stop();
+    }
+
+    const figures: Figure[] = [];
+    const loupe = await startLoupe({ port, persistTo, demo: false, vars });
+    try {
+      const headers = { authorization: `Bearer ${loupe.apiKey}` };
+      const get = async (path: string) => {
+        const t0 = performance.now();
+        const res = await fetch(`${loupe.url}${path}`, { headers });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+        return { ms: performance.now() - t0, body: JSON.parse(text), bytes: text.length };
+      };
+      for (const chart of DASHBOARD_CHARTS) {
+        const times: number[] = [];
+        let shape = '';
+        for (let i = 0; i < WARMUP + RUNS; i++) {
+          const r = await get(chart.path);
+          if (i >= WARMUP) times.push(r.ms);
+          if (i === 0) shape = r.body.series ? `${r.body.series.length} series, ${r.body.series.reduce((a: number, s: any) => a + s.points.length, 0)} points` : r.body.models ? `${r.body.models.length} models` : `${r.body.a.trace_count} vs ${r.body.b.trace_count} traces`;
+        }
+        const p50 = round1(percentile(times, 50));
+        const p95 = round1(percentile(times, 95));
+        ctx.log(`${chart.name}: p50 ${p50} ms, p95 ${p95} ms (${shape})`);
+        figures.push({ name: `chart p95: ${chart.name}`, value: p95, unit: 'ms', target: { op: '<=', value: 150 }, note: `p50 ${p50} ms; ${shape}` });
+        details[`chart:${chart.name}`] = { path: chart.path, p50, p95, shape };
+      }
+      // The page as a browser opens it: all six at once; the dashboard is ready when the last answers.
+      const walls: number[] = [];
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        const t0 = performance.now();
+        await Promise.all(DASHBOARD_CHARTS.map((c) => get(c.path)));
+        if (i >= WARMUP) walls.push(performance.now() - t0);
+      }
+      const wall = { p50: round1(percentile(walls, 50)), p95: round1(percentile(walls, 95)) };
+      ctx.log(`whole dashboard (six charts at once): p50 ${wall.p50} ms, p95 ${wall.p95} ms`);
+      figures.push({ name: 'dashboard p95: six charts at once', value: wall.p95, unit: 'ms', target: { op: '<=', value: 150 }, note: `p50 ${wall.p50} ms` });
+      details.dashboard = wall;
+    } finally {
+      await loupe.stop();
+    }
+
+    // The write cost of spans_trace_model: fresh traces indexed with it and without it, alternating.
+    worker = await startBenchWorker(persistTo, port ? port + 1 : 0);
+    try {
+      const rates: { with: number[]; without: number[] } = { with: [], without: [] };
+      const fresh = { ...opts, seed: seed + 1, traces: traces + WRITE_ROUNDS * 2 * WRITE_BATCHES * (SPANS_PER_BATCH / SPANS_PER_TRACE) };
+      let next = batchCount;
+      let createMs = 0;
+      for (let round = 0; round < WRITE_ROUNDS; round++) {
+        for (const withIndex of [true, false]) {
+          if (!withIndex) await worker.sql([{ sql: 'DROP INDEX spans_trace_model' }]);
+          const t0 = performance.now();
+          await load(worker, projectId, fresh, next, WRITE_BATCHES, 'write');
+          const s = (performance.now() - t0) / 1000;
+          next += WRITE_BATCHES;
+          rates[withIndex ? 'with' : 'without'].push((WRITE_BATCHES * SPANS_PER_BATCH) / s);
+          if (!withIndex) {
+            const c0 = performance.now();
+            await worker.sql([{ sql: CREATE_INDEX }]);
+            createMs = performance.now() - c0;
+          }
+        }
+      }
+      const withRate = Math.round(percentile(rates.with, 50));
+      const withoutRate = Math.round(percentile(rates.without, 50));
+      const overhead = round1((withoutRate / withRate - 1) * 100);
+      ctx.log(`indexing with spans_trace_model: ${withRate} spans/s, without: ${withoutRate} spans/s (${overhead}% slower with it); CREATE INDEX over the store: ${Math.round(createMs)} ms`);
+      figures.push({ name: 'ingest slowdown from the dashboards index', value: overhead, unit: '%', target: { op: '<=', value: 10 }, note: `median of ${WRITE_ROUNDS} alternating rounds of ${WRITE_BATCHES * SPANS_PER_BATCH} spans: ${withRate} vs ${withoutRate} spans/s` });
+      figures.push({ name: 'CREATE INDEX spans_trace_model over the store', value: Math.round(createMs), unit: 'ms', note: 'what migration 0018 costs a database of this size' });
+      details.write = { rates, withRate, withoutRate, overhead, createMs: Math.round(createMs) };
+    } finally {
+      await worker.stop();
+      if (!ctx.keep) rmSync(persistTo, { recursive: true, force: true });
+    }
+    return { figures, details };
+  },
+};
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
