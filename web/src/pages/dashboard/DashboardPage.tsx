@@ -32,7 +32,7 @@ const formatCount = (v: number | null) => (v == null ? '—' : Math.round(v).toL
 
 /** The time range in the URL as [since, until) epoch ms, fixed when the view is loaded. */
 function useRange(params: URLSearchParams) {
-  const range = params.get('range') ?? '7d';
+  const range = params.get('range') ?? '30d';
   const from = params.get('from');
   const to = params.get('to');
   return useMemo(() => {
@@ -76,7 +76,7 @@ export function DashboardPage() {
       </div>
       <div className="toolbar">
         <FilterBar value={q} onApply={(next) => update({ q: next || null })} facets={facets.data} serverError={filterError} />
-        <TimeRange ranges={RANGES} range={range} from={from} to={to} onChange={(r) => update({ range: r.range === '7d' ? null : r.range, from: r.from ?? null, to: r.to ?? null })} />
+        <TimeRange ranges={RANGES} range={range} from={from} to={to} onChange={(r) => update({ range: r.range === '30d' ? null : r.range, from: r.from ?? null, to: r.to ?? null })} />
         <select aria-label="Bucket" value={bucket} onChange={(e) => update({ bucket: e.target.value })}>
           <option value="hour">Per hour</option>
           <option value="day">Per day</option>
