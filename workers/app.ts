@@ -46,6 +46,7 @@ import { langsmithDatasetApi } from './datasets/langsmith-routes.ts';
 import { langsmithSessionRoutes } from './experiments/langsmith-sessions-route.ts';
 import { langsmithLinkRoutes } from './experiments/langsmith-link-route.ts';
 import { alertRoutes } from './monitoring/alerts-route.ts';
+import { statsRoutes } from './monitoring/stats-route.ts';
 
 export const app = newRouter();
 
@@ -98,6 +99,7 @@ app.route('/', auditRoutes);
 app.route('/', passwordResetRoutes);
 app.route('/', secretRoutes);
 app.route('/', alertRoutes);
+app.route('/', statsRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

@@ -4,6 +4,7 @@
  * ("<r2 key>#<offset>,<length>") so a trace loads with range reads.
  * D1 limits shape this: ~2 MB per row and 10 GB per database, so rows keep previews only.
  */
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, real, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
 
 /** One span: an LLM call, tool call, retrieval or any step of an agent. */
@@ -47,6 +48,12 @@ export const spans = sqliteTable(
   (t) => [
     uniqueIndex('spans_key').on(t.projectId, t.traceId, t.spanId),
     index('spans_project_start').on(t.projectId, t.startTime),
+    // Dashboards (workers/monitoring/stats.ts): a trace's LLM calls with every figure the
+    // per-model table and the model split read, so they never open a span row. Partial
+    // (model IS NOT NULL): only LLM spans pay its write cost; docs/dashboards.md.
+    index('spans_trace_model')
+      .on(t.projectId, t.traceId, t.model, t.durationMs, t.status, t.inputTokens, t.outputTokens, t.totalTokens, t.costUsd)
+      .where(sql`model IS NOT NULL`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `spans_trace_model` ON `spans` (`project_id`,`trace_id`,`model`,`duration_ms`,`status`,`input_tokens`,`output_tokens`,`total_tokens`,`cost_usd`) WHERE model IS NOT NULL;

@@ -1,0 +1,60 @@
+/**
+ * Dashboards: GET /v1/stats/timeseries, /v1/stats/models, /v1/stats/releases (read scope).
+ * Figures are computed on read; see docs/dashboards.md.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { newRouter } from '../platform/http.ts';
+import { requireAuth } from '../auth/middleware.ts';
+import { commonErrors } from '../platform/errors.ts';
+import { StatsModels, StatsModelsQuery, StatsReleases, StatsReleasesQuery, StatsTimeseries, StatsTimeseriesQuery } from '../../schema/wire/stats.ts';
+import { statsModels, statsReleases, statsTimeseries } from './stats.ts';
+
+export const statsRoutes = newRouter();
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+statsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/stats/timeseries',
+    tags: ['stats'],
+    summary: 'Figures over time',
+    description:
+      'Per UTC hour or day over traces started in [since, until) (at most 90 days): trace count, errors, exact latency p50/p95/p99 (nearest rank), tokens, cost, and the average of every feedback and evaluator score key. `split` gives one series per value (the 10 with most traces, then "(other)"); a trace with several models or tags is in each of their series. Buckets without traces are omitted.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { query: StatsTimeseriesQuery },
+    responses: { 200: json(StatsTimeseries, 'Series'), ...commonErrors },
+  }),
+  async (c) => c.json(await statsTimeseries(c.env, c.get('auth').projectId, c.req.valid('query')), 200),
+);
+
+statsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/stats/models',
+    tags: ['stats'],
+    summary: 'Per-model table',
+    description: 'The LLM calls (spans with a model) of the traces started in the range and matching the filter: calls, tokens, cost, exact latency p50/p95 and error rate per model, most calls first.',
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { query: StatsModelsQuery },
+    responses: { 200: json(StatsModels, 'Models'), ...commonErrors },
+  }),
+  async (c) => c.json(await statsModels(c.env, c.get('auth').projectId, c.req.valid('query')), 200),
+);
+
+statsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/stats/releases',
+    tags: ['stats'],
+    summary: 'Two releases side by side',
+    description: "Each release's figures over the traces started in the range and matching the filter (zeros for a release without traces).",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { query: StatsReleasesQuery },
+    responses: { 200: json(StatsReleases, 'Both releases'), ...commonErrors },
+  }),
+  async (c) => c.json(await statsReleases(c.env, c.get('auth').projectId, c.req.valid('query')), 200),
+);
