@@ -54,9 +54,11 @@ describe("the traces behind a dashboard point", () => {
 
   it('picks traces without the field for the null group, and the rest for "(other)"', () => {
     expect(groupClause('tag', { group: null, other: false })).toBe('not tag~""');
-    const other = groupClause('model', { group: '(other)', other: true }, ['gpt-4o', 'gpt-4.1']);
+    const other = groupClause('model', { group: '(other)', other: true }, ['gpt-4o', 'gpt-4.1'], true);
     expect(other).toBe('model~"" and model not in ("gpt-4o", "gpt-4.1")');
     expect(() => parseFilter(other)).not.toThrow();
+    // Without a series of their own, traces lacking the field are folded into "(other)" too.
+    expect(groupClause('release', { group: '(other)', other: true }, ['v1', 'v2'])).toBe('release not in ("v1", "v2")');
   });
 
   it("joins the dashboard's filter and the series' clause so an `or` in the filter stays grouped", () => {

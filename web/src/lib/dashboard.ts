@@ -59,12 +59,17 @@ export function quoteFilterValue(text: string): string {
 /**
  * The filter clause picking one series' traces: `release="v2"`; a null group (traces
  * without the field) as `not release~""` (`~` never matches a missing value); the "(other)"
- * series as the field present but none of the named groups.
+ * series as none of the named groups (`not in` also matches a missing value, so traces
+ * without the field are in it unless they have their own series, `nullShown`). A trace with
+ * a shown tag and a folded one is in both series but only the shown one's link.
  */
-export function groupClause(split: Split, series: Pick<StatsSeries, 'group' | 'other'>, named: readonly string[] = []): string {
+export function groupClause(split: Split, series: Pick<StatsSeries, 'group' | 'other'>, named: readonly string[] = [], nullShown = false): string {
   if (split === 'none') return '';
   const field = SPLIT_FIELD[split];
-  if (series.other) return named.length ? `${field}~"" and ${field} not in (${named.map(quoteFilterValue).join(', ')})` : `${field}~""`;
+  if (series.other) {
+    const notNamed = named.length ? `${field} not in (${named.map(quoteFilterValue).join(', ')})` : '';
+    return nullShown ? [`${field}~""`, notNamed].filter(Boolean).join(' and ') : notNamed;
+  }
   if (series.group === null) return `not ${field}~""`;
   return `${field}=${quoteFilterValue(series.group)}`;
 }

@@ -159,12 +159,13 @@ interface ChartsProps {
 function Charts({ data, q, since, until, bucket, split, pct, featureKey, onPct, onKey, onPoint }: ChartsProps) {
   const grid = useMemo(() => bucketGrid(since, until, bucket, data.series), [since, until, bucket, data]);
   const named = useMemo(() => data.series.filter((s) => !s.other && s.group !== null).map((s) => s.group!), [data]);
+  const nullShown = data.series.some((s) => !s.other && s.group === null);
   // Which buckets had traces (any series): the tables list only those.
   const present = useMemo(() => {
     const has = new Set(data.series.flatMap((s) => s.points.filter((p) => p.trace_count > 0).map((p) => p.t)));
     return grid.map((t) => has.has(t));
   }, [grid, data]);
-  const filterOf = useCallback((seriesIndex: number) => andFilters(q, groupClause(split, data.series[seriesIndex], named)), [q, split, data, named]);
+  const filterOf = useCallback((seriesIndex: number) => andFilters(q, groupClause(split, data.series[seriesIndex], named, nullShown)), [q, split, data, named, nullShown]);
   const link = useCallback((seriesIndex: number, i: number) => bucketTracesLink({ filter: filterOf(seriesIndex), t: grid[i], bucket, since, until }), [filterOf, grid, bucket, since, until]);
 
   /** One line per series of a figure. */
