@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { taubenchToTraces, type DemoSpan, type TauBenchItem } from './taubench.ts';
-import { tau2ToTrace, type Tau2File } from './tau2bench.ts';
+import { tau2Time, tau2ToTrace, type Tau2File } from './tau2bench.ts';
 import { TAU2_DATASET, TAU2_RUNS, TAUBENCH_FAILURES, tau2Examples, tau2Runs, taubenchFailureExamples, type DemoExample, type Tau2Domain, type Tau2Task } from './ground-truth.ts';
 
 /** What the demo holds once loaded. */
@@ -75,8 +75,16 @@ async function readJson<T>(url: URL): Promise<T> {
   return JSON.parse(await readFile(url, 'utf8')) as T;
 }
 
-/** Loads the tau2 runs as traces and experiments on the tau2 dataset (base first, pinned as the baseline). */
-async function loadTau2(call: Call, log?: (line: string) => void): Promise<{ dataset: DemoLoaded['datasets'][number]; experiments: DemoLoaded['experiments']; spans: number; traces: number }> {
+const DAY = 86_400_000;
+
+/**
+ * Loads the tau2 runs as traces and experiments on the tau2 dataset (base first, pinned as
+ * the baseline). The runs' own times are one afternoon in 2025; for the dashboard each run's
+ * simulations are moved, each whole (its own durations kept), to a week of their own: the base
+ * agent 20 to 13 days before `now`, the fine-tuned one 13 to 6 days before, as if it had
+ * been deployed then. The newest days stay tau-bench's, as the traces list's first page.
+ */
+async function loadTau2(call: Call, now: number, log?: (line: string) => void): Promise<{ dataset: DemoLoaded['datasets'][number]; experiments: DemoLoaded['experiments']; spans: number; traces: number }> {
   const dir = new URL('../../demo/tau2bench/', import.meta.url);
   const domains = Object.keys(TAU2_RUNS[0].files) as Tau2Domain[];
   const files = await Promise.all(TAU2_RUNS.map(async (run) => Object.fromEntries(await Promise.all(domains.map(async (d) => [d, await readJson<Tau2File & { tasks: Tau2Task[] }>(new URL(run.files[d], dir))]))) as Record<Tau2Domain, Tau2File & { tasks: Tau2Task[] }>));
@@ -87,10 +95,13 @@ async function loadTau2(call: Call, log?: (line: string) => void): Promise<{ dat
   let traces = 0;
   for (const [i, run] of TAU2_RUNS.entries()) {
     const runs = [];
+    const count = domains.reduce((n, d) => n + files[i][d].simulations.length, 0);
+    const weekStart = now - (20 - 7 * i) * DAY;
+    let at = 0;
     for (const d of domains) {
       const file = files[i][d];
       // The runs' traces (no outcome feedback: their score is the experiment's `reward`, so the demo's outcome counts stay tau-bench's).
-      const trees = file.simulations.map((sim) => tau2ToTrace(sim, d, run.agent, file.info.agent_info.llm).spans);
+      const trees = file.simulations.map((sim) => tau2ToTrace(sim, d, run.agent, file.info.agent_info.llm, weekStart + Math.round(((at++ + 0.5) / count) * 7 * DAY) - tau2Time(sim.start_time)).spans);
       await postSpans(call, trees.flat());
       spans += trees.reduce((n, t) => n + t.length, 0);
       traces += trees.length;
@@ -114,7 +125,8 @@ export async function loadDemo(baseUrl: string, apiKey: string, opts: { file?: s
   const call = client(baseUrl, apiKey);
   const file = opts.file ?? new URL('../../demo/taubench-airline.json', import.meta.url);
   const items = JSON.parse(await readFile(file, 'utf8')) as TauBenchItem[];
-  const { spans, feedback } = taubenchToTraces(items, opts.now ?? Date.now());
+  const now = opts.now ?? Date.now();
+  const { spans, feedback } = taubenchToTraces(items, now);
   await postSpans(call, spans);
   // Feedback posts are small; a few at a time keeps the local server responsive.
   for (let i = 0; i < feedback.length; i += 10) {
@@ -124,6 +136,6 @@ export async function loadDemo(baseUrl: string, apiKey: string, opts: { file?: s
   const failures = taubenchFailureExamples(items);
   const failed = await ensureDataset(call, TAUBENCH_FAILURES, 'The failed tau-bench airline conversations, each with its task’s expected tool calls', failures);
   opts.log?.(`Demo: dataset ${TAUBENCH_FAILURES} (${failed.examples} failed conversations with their expected tool calls)`);
-  const tau2 = await loadTau2(call, opts.log);
+  const tau2 = await loadTau2(call, now, opts.log);
   return { traces: items.length + tau2.traces, spans: spans.length + tau2.spans, datasets: [failed, tau2.dataset], experiments: tau2.experiments };
 }

@@ -54,8 +54,8 @@ export interface Tau2Simulation {
   messages: Tau2Message[];
 }
 
-/** tau2 timestamps carry no zone; they are UTC. */
-const ms = (iso: string) => Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
+/** A tau2 timestamp as epoch ms (they carry no zone; they are UTC). */
+export const tau2Time = (iso: string) => Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
 
 /** The trace id of a simulation. */
 export function tau2TraceId(domain: string, agent: string, sim: Pick<Tau2Simulation, 'task_id' | 'trial'>): string {
@@ -75,8 +75,12 @@ export function tau2Verdict(sim: Tau2Simulation): { failed: string[]; reasons: s
   return { failed, reasons };
 }
 
-/** Spans and feedback of one simulation; `agent` labels the agent (release), `model` is the model it called. */
-export function tau2ToTrace(sim: Tau2Simulation, domain: string, agent: string, model: string): { spans: DemoSpan[]; feedback: DemoFeedback[] } {
+/**
+ * Spans and feedback of one simulation; `agent` labels the agent (release), `model` is the
+ * model it called. `shift` (ms) moves every timestamp by the same amount, durations intact.
+ */
+export function tau2ToTrace(sim: Tau2Simulation, domain: string, agent: string, model: string, shift = 0): { spans: DemoSpan[]; feedback: DemoFeedback[] } {
+  const ms = (iso: string) => tau2Time(iso) + shift;
   const traceId = tau2TraceId(domain, agent, sim);
   const rootId = `${traceId}:root`;
   const spans: DemoSpan[] = [];

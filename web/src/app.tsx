@@ -1,6 +1,6 @@
 /**
  * The routes of the review UI. Other tools link to these paths, so they are stable:
- * /traces, /traces/:traceId (?span=<spanId>), /settings, /login, /invite/:token,
+ * /traces, /traces/:traceId (?span=<spanId>), /dashboard (?q=&range=&from=&to=&bucket=&split=&key=&pct=&a=&b=), /settings, /login, /invite/:token,
  * /evaluators[/new|/:id], /rules[/new|/:id|/:id/runs/:runId], /providers, /judge-traces/:id,
  * /queues, /queues/new, /queues/:queueId (/review, /settings), /insights, /insights/:reportId.
  * /datasets, /datasets/:datasetId (?version=|tag=|as_of=, split, search, tab=versions&from=&to=).
@@ -36,6 +36,8 @@ const RulePage = lazy(() => import('./pages/evals/RulePage.tsx').then((m) => ({ 
 const RunPage = lazy(() => import('./pages/evals/RunPage.tsx').then((m) => ({ default: m.RunPage })));
 const ProvidersPage = lazy(() => import('./pages/evals/ProvidersPage.tsx').then((m) => ({ default: m.ProvidersPage })));
 const JudgeTracePage = lazy(() => import('./pages/evals/JudgeTracePage.tsx').then((m) => ({ default: m.JudgeTracePage })));
+// The dashboard loads on first use (it brings uPlot and its stylesheet).
+const DashboardPage = lazy(() => import('./pages/dashboard/DashboardPage.tsx').then((m) => ({ default: m.DashboardPage })));
 // The experiments screens also load on first use (they bring the diff views).
 const ExperimentsPage = lazy(() => import('./pages/experiments/ExperimentsPage.tsx').then((m) => ({ default: m.ExperimentsPage })));
 const ExperimentPage = lazy(() => import('./pages/experiments/ExperimentPage.tsx').then((m) => ({ default: m.ExperimentPage })));
@@ -63,6 +65,7 @@ export function App() {
         <Route element={<Layout />}>
           <Route path="/traces" element={<TracesPage />} />
           <Route path="/traces/:traceId" element={<TracePage />} />
+          <Route path="/dashboard" element={later(<DashboardPage />)} />
           <Route path="/settings" element={<SettingsPage />} />
           <Route path="/evaluators" element={later(<EvaluatorsPage />)} />
           <Route path="/evaluators/new" element={later(<EvaluatorNewPage />)} />

@@ -24,12 +24,11 @@ export function timePresets(...ids: string[]): TimePreset[] {
   return ids.map((id) => TIME_PRESETS.find((p) => p.id === id)!);
 }
 
-/** The traces list's choices and their length in ms (null: no bound). */
-const RANGES: { id: string; label: string; ms: number | null }[] = [
-  ...timePresets('1h', '24h', '7d', '30d'),
-  { id: 'all', label: 'All time', ms: null },
-  { id: 'custom', label: 'Custom…', ms: null },
-];
+/** The custom from/to choice. */
+export const CUSTOM_RANGE = { id: 'custom', label: 'Custom…' } as const;
+
+/** The traces list's choices. */
+const RANGES: readonly { id: string; label: string }[] = [...timePresets('1h', '24h', '7d', '30d'), { id: 'all', label: 'All time' }, CUSTOM_RANGE];
 
 /** The range in the URL as API `from`/`to` (epoch ms), given `now`. */
 export function rangeBounds(range: string, from: string | null, to: string | null, now: number): { from?: number; to?: number } {
@@ -38,8 +37,8 @@ export function rangeBounds(range: string, from: string | null, to: string | nul
     const t = to ? Date.parse(to) : NaN;
     return { from: Number.isNaN(f) ? undefined : f, to: Number.isNaN(t) ? undefined : t };
   }
-  const preset = RANGES.find((r) => r.id === range);
-  return preset?.ms ? { from: now - preset.ms } : {};
+  const preset = TIME_PRESETS.find((r) => r.id === range);
+  return preset ? { from: now - preset.ms } : {};
 }
 
 /** `2026-01-31T12:00` for a datetime-local input, in local time. */
@@ -64,11 +63,14 @@ export function RangeSelect({ ranges, value, label, onChange }: { ranges: readon
   );
 }
 
-/** Preset select plus from/to inputs for a custom range. */
-export function TimeRange({ range, from, to, onChange }: { range: string; from: string | null; to: string | null; onChange(next: { range: string; from?: string | null; to?: string | null }): void }) {
+/**
+ * Preset select plus from/to inputs for a custom range. `ranges` replaces the traces list's
+ * choices (the dashboard's have no "all time": its API reads at most 90 days).
+ */
+export function TimeRange({ range, from, to, onChange, ranges = RANGES }: { range: string; from: string | null; to: string | null; onChange(next: { range: string; from?: string | null; to?: string | null }): void; ranges?: readonly { id: string; label: string }[] }) {
   return (
     <div className="time-range">
-      <RangeSelect ranges={RANGES} value={range} label="Time range" onChange={(id) => onChange({ range: id, from: null, to: null })} />
+      <RangeSelect ranges={ranges} value={range} label="Time range" onChange={(id) => onChange({ range: id, from: null, to: null })} />
       {range === 'custom' && (
         <>
           <input type="datetime-local" aria-label="From" value={toLocalInput(from)} onChange={(e) => onChange({ range, from: e.target.value ? new Date(e.target.value).toISOString() : null, to })} />
