@@ -46,6 +46,7 @@ import { langsmithDatasetApi } from './datasets/langsmith-routes.ts';
 import { langsmithSessionRoutes } from './experiments/langsmith-sessions-route.ts';
 import { langsmithLinkRoutes } from './experiments/langsmith-link-route.ts';
 import { alertRoutes } from './monitoring/alerts-route.ts';
+import { threadRoutes } from './store/threads-route.ts';
 
 export const app = newRouter();
 
@@ -65,6 +66,7 @@ app.route('/', langsmithLinkRoutes);
 app.route('/', facetRoutes);
 app.route('/', traceRoutes);
 app.route('/', traceSpanRoutes);
+app.route('/', threadRoutes);
 app.route('/', attachmentRoutes);
 app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);

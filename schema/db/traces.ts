@@ -91,6 +91,9 @@ export const traces = sqliteTable(
     primaryKey({ columns: [t.projectId, t.traceId] }),
     index('traces_project_start').on(t.projectId, t.startTime, t.traceId),
     index('traces_project_updated').on(t.projectId, t.updatedAt),
+    // Threads (traces sharing a session_id): one thread's turns in time order are one range
+    // of this index, for GET /v1/threads and the idle-thread evaluator sweep.
+    index('traces_project_session').on(t.projectId, t.sessionId, t.startTime),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `traces_project_session` ON `traces` (`project_id`,`session_id`,`start_time`);
