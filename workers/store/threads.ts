@@ -14,6 +14,7 @@ import { feedbackOut, type FeedbackRow, type TraceRow } from './rows.ts';
 import { loadLines } from './payloads.ts';
 import { traceLevelTexts } from '../../schema/filter/index.ts';
 import { formatTimestamp } from '../../schema/wire/time.ts';
+import type { ConversationTurn } from '../../schema/render/conversation.ts';
 import { MAX_THREAD_TURNS, type ThreadDetail, type ThreadList, type ThreadOut, type ThreadTurn } from '../../schema/wire/threads.ts';
 
 /** Options for listing threads. Times are epoch ms and bound the traces that must match, not the thread. */
@@ -186,23 +187,18 @@ function turnOut(r: TraceRow): ThreadTurn {
   };
 }
 
-/** One turn as a thread evaluator reads it: the trace's root input and output in full (from R2). */
-export interface ConversationTurn {
-  trace_id: string;
-  start_time: number | null;
-  name: string | null;
-  input: unknown;
-  output: unknown;
-}
-
 /**
- * The turns of a thread with their root spans' full inputs and outputs, in time order:
+ * The latest `maxTurns` turns of a thread with their root spans' full inputs and outputs
+ * (in time order), and how many turns it has:
  * what a thread evaluator's judge reads. Only the root span of each trace is loaded (one
  * R2 range read per payload, merged by batch), and at most the last `maxTurns` turns,
  * since every payload is held in memory (Workers: 128 MB) and a judge's budget is small.
  */
-export async function threadConversation(env: Env, projectId: string, threadId: string, maxTurns: number): Promise<ConversationTurn[]> {
-  const { results } = await dbFor(env, projectId)
+export async function threadConversation(env: Env, projectId: string, threadId: string, maxTurns: number): Promise<{ turns: ConversationTurn[]; totalTurns: number }> {
+  const db = dbFor(env, projectId);
+  const [count, { results }] = await db.batch([
+    db.prepare('SELECT count(*) AS n FROM traces WHERE project_id = ? AND session_id = ?').bind(projectId, threadId),
+    db
     .prepare(
       `SELECT * FROM (
          SELECT t.trace_id, t.start_time, t.name, s.input_ref, s.output_ref, s.input_preview, s.output_preview FROM traces t
@@ -210,15 +206,16 @@ export async function threadConversation(env: Env, projectId: string, threadId: 
           WHERE t.project_id = ? AND t.session_id = ? ORDER BY +t.start_time DESC, t.trace_id DESC LIMIT ?)
         ORDER BY start_time, trace_id`,
     )
-    .bind(projectId, threadId, maxTurns)
-    .all<{ trace_id: string; start_time: number | null; name: string | null; input_ref: string | null; output_ref: string | null; input_preview: string | null; output_preview: string | null }>();
+    .bind(projectId, threadId, maxTurns),
+  ]) as [D1Result<{ n: number }>, D1Result<{ trace_id: string; start_time: number | null; name: string | null; input_ref: string | null; output_ref: string | null; input_preview: string | null; output_preview: string | null }>];
   const refs = results.flatMap((r) => [r.input_ref, r.output_ref]).filter((r): r is string => !!r);
   const lines = refs.length ? await loadLines(env.BLOBS, refs) : new Map();
-  return results.map((r) => ({
+  const turns = results.map((r) => ({
     trace_id: r.trace_id,
     start_time: r.start_time,
     name: r.name,
     input: r.input_ref ? lines.get(r.input_ref)?.input : (r.input_preview ?? undefined),
     output: r.output_ref ? lines.get(r.output_ref)?.output : (r.output_preview ?? undefined),
   }));
+  return { turns, totalTurns: count.results[0]?.n ?? turns.length };
 }
