@@ -16,6 +16,7 @@ export function Layout() {
         </NavLink>
         <nav className="nav">
           <NavLink to="/traces">Traces</NavLink>
+          <NavLink to="/threads">Threads</NavLink>
           <NavLink to="/evaluators">Evaluators</NavLink>
           <NavLink to="/rules">Rules</NavLink>
           <NavLink to="/providers">Providers</NavLink>
