@@ -67,7 +67,7 @@ describe('evaluators', () => {
     const { key } = await makeProject();
     const templates = (await api('/v1/evaluator-templates', { key })).json.templates;
     expect(templates.filter((t: any) => t.kind === 'judge').map((t: any) => t.id)).toEqual([
-      'helpfulness', 'relevance', 'tone', 'groundedness', 'correctness', 'criteria', 'hallucination', 'trajectory_quality',
+      'helpfulness', 'relevance', 'tone', 'groundedness', 'correctness', 'criteria', 'hallucination', 'trajectory_quality', 'conversation_resolved',
     ]);
     const providerId = await fakeOpenAiProvider(key, scenarioId('tpl'));
     const ev = await createEvaluator(key, { template: 'correctness', key: 'correct', config: { provider_id: providerId, model: 'gpt-4.1', variables: { input: 'input', output: 'output', reference: 'correction' } } });

@@ -49,6 +49,7 @@ import { alertRoutes } from './monitoring/alerts-route.ts';
 import { redactionRoutes } from './ingest/redaction-route.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
 import { statsRoutes } from './monitoring/stats-route.ts';
+import { threadRoutes } from './store/threads-route.ts';
 
 export const app = newRouter();
 
@@ -68,6 +69,7 @@ app.route('/', langsmithLinkRoutes);
 app.route('/', facetRoutes);
 app.route('/', traceRoutes);
 app.route('/', traceSpanRoutes);
+app.route('/', threadRoutes);
 app.route('/', attachmentRoutes);
 app.route('/', spanSearchRoutes);
 app.route('/', feedbackRoutes);

@@ -10,6 +10,7 @@ import { consumeExperimentSlotDeadLetters, consumeExperimentSlots } from './expe
 import { redriveTargets } from './experiments/target.ts';
 import { sweepTraceSignals, sweepUnindexedBatches } from './store/sweeper.ts';
 import { sweepEvalWork } from './evals/sweeper.ts';
+import { sweepIdleThreads } from './evals/threads.ts';
 import { continueKeyRotation } from './secrets/rotation.ts';
 import { consumeDatasetAdds, consumeDatasetDeadLetters } from './datasets/consumer.ts';
 import { connectDatasets } from './review/dataset-port.ts';
@@ -60,7 +61,7 @@ const HOURLY_CRON = '0 * * * *';
 /**
  * Cron Triggers (wrangler.toml [triggers]): every minute the sweepers re-send what lost
  * queue messages left behind (unindexed batches, trace signals, evaluation jobs, server-side
- * experiments' worker slots) and,
+ * experiments' worker slots), thread rules pick up conversations that have gone idle, and,
  * during a key rotation, secrets are re-encrypted; retention passes and deletion jobs take
  * their next chunks (workers/lifecycle); hourly, the pass over scheduled
  * Insights reports.
@@ -69,7 +70,7 @@ async function scheduled(controller: ScheduledController, env: Env): Promise<voi
   if (controller.cron === HOURLY_CRON) return void (await runDueSchedules(env));
   // Each on its own: one failing must not keep the others from running.
   // continueKeyRotation only does work while ENCRYPTION_KEY_PREVIOUS is set.
-  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), continueKeyRotation(env), redriveTargets(env), checkAlerts(env), runLifecycle(env)]);
+  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), sweepIdleThreads(env), continueKeyRotation(env), redriveTargets(env), checkAlerts(env), runLifecycle(env)]);
   for (const r of results) if (r.status === 'rejected') console.error('sweep failed', r.reason);
 }
 

@@ -83,7 +83,11 @@ export const evalProviders = sqliteTable(
   (t) => [primaryKey({ columns: [t.projectId, t.id] })],
 );
 
-/** An online rule: which traces (filter, sampling) get which evaluators. */
+/** What an online rule evaluates: each trace, or each thread (conversation) once idle. */
+export const RULE_TARGETS = ['trace', 'thread'] as const;
+export type RuleTarget = (typeof RULE_TARGETS)[number];
+
+/** An online rule: which traces or threads (filter, sampling) get which evaluators. */
 export const evalRules = sqliteTable(
   'eval_rules',
   {
@@ -98,6 +102,13 @@ export const evalRules = sqliteTable(
     evaluatorIds: text('evaluator_ids').notNull(),
     /** The rule's dataset action: matching traces are added to this dataset (its id) as they complete; null: none. */
     datasetId: text('dataset_id'),
+    /**
+     * What the rule evaluates: `trace` (each matching trace as it completes) or `thread`
+     * (a conversation of traces sharing a session_id, once it has been idle `idle_minutes`).
+     */
+    target: text('target', { enum: RULE_TARGETS }).notNull().default('trace'),
+    /** Thread rules: minutes without a new turn after which the thread is evaluated. */
+    idleMinutes: integer('idle_minutes'),
     active: integer('active').notNull(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),

@@ -102,6 +102,9 @@ export const traces = sqliteTable(
     // a 30-day chart reads index entries only; a trace row carries previews and metadata and
     // spans several pages, which a scan of 50,000 traces would otherwise read. docs/dashboards.md.
     index('traces_stats').on(t.projectId, t.startTime, t.durationMs, t.hasError, t.totalTokens, t.costUsd, t.release, t.environment, t.name, t.traceId),
+    // Threads (traces sharing a session_id): one thread's turns in time order are one range
+    // of this index, for GET /v1/threads and the idle-thread evaluator sweep.
+    index('traces_project_session').on(t.projectId, t.sessionId, t.startTime),
   ],
 );
 

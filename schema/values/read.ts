@@ -9,6 +9,7 @@ import type { SpanOut } from '../wire/span.ts';
 import type { FeedbackOut } from '../wire/feedback.ts';
 import { parseValueSource, type ParsedSource } from './source.ts';
 import { renderTrace } from '../render/trajectory.ts';
+import { renderConversation, type ConversationTurn } from '../render/conversation.ts';
 
 /** The dataset example an experiment run was made from: what `example.*` sources read. */
 export interface SubjectExample {
@@ -26,6 +27,16 @@ export interface TraceSubject {
   span: SpanOut | null;
   /** The example, when the trace is an experiment run (absent otherwise: `example.*` reads nothing). */
   example?: SubjectExample | null;
+  /** The conversation, when a thread rule evaluates the thread the trace ends (what `conversation` reads). */
+  thread?: SubjectThread | null;
+}
+
+/** A thread being evaluated: its id and its (latest) turns in time order. */
+export interface SubjectThread {
+  id: string;
+  turns: ConversationTurn[];
+  /** Turns the thread has (more than `turns` when only the latest were loaded). */
+  totalTurns: number;
 }
 
 /** How to render the trajectory variable. */
@@ -90,6 +101,15 @@ function readParsed(subject: TraceSubject, p: ParsedSource, opts: SourceOptions)
         spanRef: (id) => `span ${id}`,
         expandHint: (id) => `the whole trace ${id} is in Loupe`,
       });
+    case 'conversation': {
+      const maxTokens = opts.trajectoryMaxTokens ?? 4000;
+      if (subject.thread) return renderConversation(subject.thread.turns, { maxTokens, totalTurns: subject.thread.totalTurns });
+      // A trace outside a thread rule is a one-turn conversation: its root's input and output.
+      const root = rootSpan(tree);
+      if (!root) return undefined;
+      const start = tree.trace.start_time ? Date.parse(tree.trace.start_time) : null;
+      return renderConversation([{ trace_id: tree.trace.id, start_time: start, name: tree.trace.name, input: root.input ?? tree.trace.input_preview, output: root.output ?? tree.trace.output_preview }], { maxTokens });
+    }
     case 'retrieved_context':
       return retrievedContext(subtree(tree, subject.span));
     case 'correction': {

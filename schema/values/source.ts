@@ -22,6 +22,7 @@ export type ParsedSource =
   | { root: 'target'; field: (typeof TARGET_FIELDS)[number]; path: string[] }
   | { root: 'trace'; field: (typeof TARGET_FIELDS)[number]; path: string[] }
   | { root: 'trajectory' }
+  | { root: 'conversation' }
   | { root: 'retrieved_context' }
   | { root: 'correction'; path: string[] }
   | { root: 'feedback'; key: string; part: (typeof FEEDBACK_PARTS)[number] | null };
@@ -52,7 +53,7 @@ export function parseValueSource(text: string): ParsedSource | string {
     if (!isField(rest[0])) return `trace.<field> takes one of ${TARGET_FIELDS.join(', ')}`;
     return { root: 'trace', field: rest[0], path: rest.slice(1) };
   }
-  if (head === 'trajectory' || head === 'retrieved_context') {
+  if (head === 'trajectory' || head === 'retrieved_context' || head === 'conversation') {
     if (rest.length) return `${head} takes no path`;
     return { root: head };
   }
@@ -70,7 +71,7 @@ export function parseValueSource(text: string): ParsedSource | string {
     if ((field === 'criteria') && rest.length > 1) return 'example.criteria takes no path';
     return { root: 'example', field: field as (typeof EXAMPLE_FIELDS)[number], path: rest.slice(1) };
   }
-  return `unknown source '${head}': use input, output, metadata, error, name, trace.<field>, trajectory, retrieved_context, correction, feedback.<key> or example.<field>`;
+  return `unknown source '${head}': use input, output, metadata, error, name, trace.<field>, trajectory, conversation, retrieved_context, correction, feedback.<key> or example.<field>`;
 }
 
 /** Where a value comes from; see parseValueSource. */
@@ -85,6 +86,6 @@ export const ValueSource = z
   .meta({
     id: 'ValueSource',
     description:
-      'Where a value is read from: `input`, `output`, `metadata`, `error`, `name` (of the evaluated trace root or span, with an optional JSON path like `output.answer` or `input.messages.-1.content`), `trace.<field>` (the trace root even when evaluating a span), `trajectory` (the rendered steps), `retrieved_context` (outputs of retriever spans), `correction` (the latest correction feedback), `feedback.<key>[.score|.value|.comment|.correction]`, `example.<inputs|outputs|criteria|expected_trajectory|metadata>` (the dataset example of an experiment run). Alternatives separated by `|` read the first one present, e.g. `example.outputs|trace.metadata.reference`.',
+      'Where a value is read from: `input`, `output`, `metadata`, `error`, `name` (of the evaluated trace root or span, with an optional JSON path like `output.answer` or `input.messages.-1.content`), `trace.<field>` (the trace root even when evaluating a span), `trajectory` (the rendered steps), `conversation` (the turns of a thread, input and output each, in order, within the trajectory budget of the judge; a lone trace is a one-turn conversation), `retrieved_context` (outputs of retriever spans), `correction` (the latest correction feedback), `feedback.<key>[.score|.value|.comment|.correction]`, `example.<inputs|outputs|criteria|expected_trajectory|metadata>` (the dataset example of an experiment run). Alternatives separated by `|` read the first one present, e.g. `example.outputs|trace.metadata.reference`.',
     example: 'trace.metadata.reference',
   });

@@ -9,3 +9,4 @@ export * from './accounts.ts';
 export * from './facets.ts';
 export * from './review.ts';
 export * from './insights.ts';
+export * from './threads.ts';

@@ -1,6 +1,6 @@
 /**
  * The routes of the review UI. Other tools link to these paths, so they are stable:
- * /traces, /traces/:traceId (?span=<spanId>), /dashboard (?q=&range=&from=&to=&bucket=&split=&key=&pct=&a=&b=), /settings, /login, /invite/:token,
+ * /traces, /traces/:traceId (?span=<spanId>), /dashboard (?q=&range=&from=&to=&bucket=&split=&key=&pct=&a=&b=), /threads (?q=&range=), /threads/:threadId, /settings, /login, /invite/:token,
  * /evaluators[/new|/:id], /rules[/new|/:id|/:id/runs/:runId], /providers, /judge-traces/:id,
  * /queues, /queues/new, /queues/:queueId (/review, /settings), /insights, /insights/:reportId.
  * /datasets, /datasets/:datasetId (?version=|tag=|as_of=, split, search, tab=versions&from=&to=).
@@ -17,6 +17,8 @@ import { InvitePage } from './pages/auth/InvitePage.tsx';
 import { ResetPasswordPage } from './pages/auth/ResetPasswordPage.tsx';
 import { TracesPage } from './pages/traces/TracesPage.tsx';
 import { TracePage } from './pages/traces/TracePage.tsx';
+import { ThreadsPage } from './pages/threads/ThreadsPage.tsx';
+import { ThreadPage } from './pages/threads/ThreadPage.tsx';
 import { SettingsPage } from './pages/settings/SettingsPage.tsx';
 import { QueuesPage } from './pages/review/QueuesPage.tsx';
 import { QueuePage } from './pages/review/QueuePage.tsx';
@@ -66,6 +68,8 @@ export function App() {
           <Route path="/traces" element={<TracesPage />} />
           <Route path="/traces/:traceId" element={<TracePage />} />
           <Route path="/dashboard" element={later(<DashboardPage />)} />
+          <Route path="/threads" element={<ThreadsPage />} />
+          <Route path="/threads/:threadId" element={<ThreadPage />} />
           <Route path="/settings" element={<SettingsPage />} />
           <Route path="/evaluators" element={later(<EvaluatorsPage />)} />
           <Route path="/evaluators/new" element={later(<EvaluatorNewPage />)} />

@@ -23,7 +23,10 @@ import { recordJudgeCalls, type JudgeCallRecord } from './judge-traces.ts';
 import { RESCORE_RUN_PREFIX, sendEvalMessages } from './matching.ts';
 import type { Verdict } from './checks.ts';
 import { examplesOfTraces } from './examples.ts';
-import type { SubjectExample } from '../../schema/values/read.ts';
+import type { SubjectExample, SubjectThread } from '../../schema/values/read.ts';
+import { THREAD_RUN_ID } from './rules.ts';
+import { MAX_CONVERSATION_TURNS, threadFeedbackId } from './threads.ts';
+import { threadConversation } from '../store/threads.ts';
 
 /**
  * Jobs in flight at once per consumer invocation. Most of a code check's time is waiting
@@ -205,6 +208,9 @@ async function runJob(env: Env, projectId: string, ctx: RunContext, message: Mes
 
   const example = deps.exampleOf(job.trace_id);
 
+  // A thread rule's job: the trace is the thread's last turn; the subject is the whole conversation.
+  if (job.run_id === THREAD_RUN_ID) return runThreadJob(env, projectId, ctx, out, row, ev, tree, example, deps, message.attempts);
+
   // A span-targeted evaluator's trace job fans out to the matching spans.
   if (ev.target.type === 'span' && job.span_id === undefined) {
     const all = await targetSpanIds(env, projectId, ev, tree);
@@ -248,6 +254,41 @@ async function runJob(env: Env, projectId: string, ctx: RunContext, message: Mes
   return out;
 }
 
+/**
+ * A thread job: the whole thread (the trace's session) is evaluated, whatever the
+ * evaluator's span target; the score lands on the trace the job names (the last turn when
+ * the thread went idle) with metadata.thread_id, under an id of its own so a trace rule
+ * scoring that same trace with the same evaluator does not collide with it.
+ */
+async function runThreadJob(
+  env: Env,
+  projectId: string,
+  ctx: RunContext,
+  out: JobOutcome,
+  row: (spanId: string, ev: EvaluatorVersion | null, status: string, fields?: Record<string, unknown>) => ResultRow,
+  ev: EvaluatorVersion,
+  tree: TraceTree,
+  example: SubjectExample | null,
+  deps: JobDeps,
+  attempts: number,
+): Promise<JobOutcome> {
+  const threadId = tree.trace.session_id;
+  if (!threadId) {
+    out.results.push(row('', ev, 'failed', { code: 'trace_not_found', error: `trace '${tree.trace.id}' no longer belongs to a thread (it has no session_id)` }));
+    return out;
+  }
+  const feedbackId = await threadFeedbackId(ev.id, ev.version, threadId, tree.trace.id);
+  if (await alreadyScored(env, projectId, feedbackId)) {
+    out.results.push(row('', ev, 'skipped', { code: 'already_scored', error: `version ${ev.version} already scored this thread as of this turn`, feedbackId }));
+    return out;
+  }
+  const { turns, totalTurns } = await threadConversation(env, projectId, threadId, MAX_CONVERSATION_TURNS);
+  const thread: SubjectThread = { id: threadId, turns, totalTurns };
+  const e = await evaluate(ctx, ev, { tree, span: null, example, thread }, feedbackId);
+  settle(out, row, ev, '', feedbackId, e, deps.maxAttempts, attempts, threadId);
+  return out;
+}
+
 async function alreadyScored(env: Env, projectId: string, feedbackId: string): Promise<boolean> {
   return (await dbFor(env, projectId).prepare('SELECT 1 FROM feedback WHERE project_id = ? AND id = ?').bind(projectId, feedbackId).first()) !== null;
 }
@@ -262,6 +303,7 @@ function settle(
   e: Evaluation,
   maxAttempts: number,
   attempts: number,
+  threadId?: string,
 ): void {
   const job = out.message.body;
   let judgeTraceId: string | undefined;
@@ -284,7 +326,7 @@ function settle(
   }
   const cost = e.exchange?.cost_usd ?? null;
   if (e.verdict) {
-    out.feedback.push(scoreFeedback(ev, job, spanId, feedbackId, e.verdict, judgeTraceId, e.exchange?.model));
+    out.feedback.push(scoreFeedback(ev, job, spanId, feedbackId, e.verdict, judgeTraceId, e.exchange?.model, threadId));
     out.results.push(row(spanId, ev, 'scored', { score: e.verdict.score, value: e.verdict.value, feedbackId, judgeTraceId, durationMs: e.durationMs, cost }));
     return;
   }
@@ -300,7 +342,7 @@ function settle(
 }
 
 /** The feedback row of a score: source evaluator, its id and version, the rule and judge trace in metadata. */
-function scoreFeedback(ev: EvaluatorVersion, job: EvaluateMessage, spanId: string, id: string, v: Verdict, judgeTraceId: string | undefined, model: string | undefined): FeedbackInput {
+function scoreFeedback(ev: EvaluatorVersion, job: EvaluateMessage, spanId: string, id: string, v: Verdict, judgeTraceId: string | undefined, model: string | undefined, threadId?: string): FeedbackInput {
   return {
     id,
     trace_id: job.trace_id,
@@ -319,6 +361,7 @@ function scoreFeedback(ev: EvaluatorVersion, job: EvaluateMessage, spanId: strin
       evaluator_name: ev.name,
       ...(judgeTraceId ? { judge_trace_id: judgeTraceId } : {}),
       ...(model ? { model } : {}),
+      ...(threadId ? { thread_id: threadId } : {}),
     },
   };
 }

@@ -28,7 +28,7 @@ export function sendEvalMessages(env: Env, messages: EvaluateMessage[] | Backfil
 }
 
 /** Statements recording matches of a rule's run, each with its sampling decision. */
-function matchStatements(env: Env, projectId: string, rule: Rule, runId: string, matches: { traceId: string; sampled: boolean }[], now: number): D1PreparedStatement[] {
+export function matchStatements(env: Env, projectId: string, rule: Rule, runId: string, matches: { traceId: string; sampled: boolean }[], now: number): D1PreparedStatement[] {
   const rows = matches.map((m) => [m.traceId, m.sampled ? 1 : 0]);
   const insert = dbFor(env, projectId).prepare(
     `INSERT INTO eval_matches (project_id, rule_id, run_id, trace_id, sampled, queued_at, created_at)
@@ -119,6 +119,7 @@ export const RESCORE_RUN_PREFIX = 'bfr_';
 /** Starts a backfill of a rule over [from, to): a run row, then the first page message. */
 export async function startBackfill(env: Env, projectId: string, ruleId: string, range: { from: number; to: number; maxTraces: number; rescore?: boolean }): Promise<RunOut> {
   const rule = await getRule(env, projectId, ruleId);
+  if (rule.target === 'thread') throw new ApiError(400, 'invalid_request', 'rule: a thread rule evaluates conversations as they go idle and takes no backfill', 'id');
   if (range.to <= range.from) throw new ApiError(400, 'invalid_request', 'to: must be after from', 'to');
   // A re-scoring run is marked in its (opaque) id, so every job of it carries the choice
   // without a new eval_runs column or message field.

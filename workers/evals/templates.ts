@@ -168,6 +168,25 @@ export const EVALUATOR_TEMPLATES: readonly EvaluatorTemplate[] = [
       trajectory_max_tokens: 6000,
     },
   }),
+  judge({
+    id: 'conversation_resolved',
+    name: 'Conversation resolved',
+    key: 'conversation_resolved',
+    description: "For thread rules: did the whole conversation resolve what the user came for? True or false.",
+    needs: ['a thread rule (target thread), so the judge sees every turn; on a lone trace it sees one turn'],
+    config: {
+      prompt: {
+        system: SYSTEM('of multi-turn conversations between users and AI assistants'),
+        user:
+          'Read the whole conversation and decide whether the assistant resolved what the user came for by the end of it. ' +
+          'Resolved means the user\'s goal was met (or correctly and politely declined when it could not be met) without the user having to give up, repeat themselves needlessly, or be misled. ' +
+          'Judge the outcome of the conversation as a whole, not any single turn.\n\n<conversation>\n{{conversation}}\n</conversation>',
+      },
+      variables: { conversation: 'conversation' },
+      output: { type: 'boolean' },
+      trajectory_max_tokens: 6000,
+    },
+  }),
   {
     id: 'expected_tool_calls',
     name: 'Expected tool calls',

@@ -35,8 +35,8 @@ export interface TraceListOptions {
   now?: number;
 }
 
-/** The feedback summary of a trace as one JSON object: key -> {avg, count}. */
-const FEEDBACK_SUMMARY = `(SELECT json_group_object(key, json_object('avg', a, 'count', n))
+/** The feedback summary of a trace (the row aliased `page`) as one JSON object: key -> {avg, count}. */
+export const FEEDBACK_SUMMARY = `(SELECT json_group_object(key, json_object('avg', a, 'count', n))
     FROM (SELECT f.key, avg(f.score) AS a, count(*) AS n FROM feedback f
            WHERE f.project_id = ? AND f.trace_id = page.trace_id GROUP BY f.key)) AS feedback_summary`;
 

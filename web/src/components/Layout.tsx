@@ -17,6 +17,7 @@ export function Layout() {
         <nav className="nav">
           <NavLink to="/traces">Traces</NavLink>
           <NavLink to="/dashboard">Dashboard</NavLink>
+          <NavLink to="/threads">Threads</NavLink>
           <NavLink to="/evaluators">Evaluators</NavLink>
           <NavLink to="/rules">Rules</NavLink>
           <NavLink to="/providers">Providers</NavLink>

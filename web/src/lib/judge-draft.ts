@@ -13,6 +13,7 @@ export const SOURCE_SUGGESTIONS: { source: string; detail: string }[] = [
   { source: 'output', detail: 'output of the trace root (or span)' },
   { source: 'trajectory', detail: 'the rendered steps: LLM messages, tool calls and results' },
   { source: 'retrieved_context', detail: 'outputs of retriever spans' },
+  { source: 'conversation', detail: 'every turn of the thread (thread rules)' },
   { source: 'trace.metadata.reference', detail: 'a reference answer in the trace metadata' },
   { source: 'trace.metadata.criteria', detail: 'per-example criteria in the trace metadata' },
   { source: 'trace.metadata.expected_actions', detail: 'expected tool calls in the trace metadata' },
@@ -39,6 +40,8 @@ export function describeSource(text: string): { ok: boolean; text: string } {
       return { ok: true, text: `the trace root's ${FIELD_WORDS[p.field]}${at(p.path)}, even when a span is evaluated` };
     case 'trajectory':
       return { ok: true, text: 'the rendered trajectory: LLM messages, tool calls with arguments and results, within the token budget' };
+    case 'conversation':
+      return { ok: true, text: "the thread's turns in order (user input, assistant output), within the token budget: for thread rules; a lone trace is one turn" };
     case 'retrieved_context':
       return { ok: true, text: 'the outputs of retriever spans, as numbered documents' };
     case 'correction':

@@ -30,6 +30,9 @@ export function RuleForm({ rule, preselect = [], onSaved, onCancel }: Props) {
   const [percent, setPercent] = useState(String(Math.round((rule?.sampling_rate ?? 1) * 1000) / 10));
   const [chosen, setChosen] = useState<string[]>(rule?.evaluator_ids ?? preselect);
   const [active, setActive] = useState(rule?.active ?? true);
+  // Fixed at creation: a rule evaluates traces, or threads (conversations) once idle.
+  const [target, setTarget] = useState<'trace' | 'thread'>(rule?.target ?? 'trace');
+  const [idle, setIdle] = useState(String(rule?.idle_minutes ?? 30));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const [attempted, setAttempted] = useState(false);
@@ -41,6 +44,8 @@ export function RuleForm({ rule, preselect = [], onSaved, onCancel }: Props) {
   if (!Number.isFinite(rate) || rate < 0 || rate > 1) problems.sampling_rate = 'a percentage from 0 to 100';
   if (!chosen.length) problems.evaluator_ids = 'choose at least one evaluator';
   if (chosen.length > 20) problems.evaluator_ids = 'at most 20 evaluators';
+  const idleMinutes = Number(idle);
+  if (target === 'thread' && (!Number.isInteger(idleMinutes) || idleMinutes < 1 || idleMinutes > 10080)) problems.idle_minutes = 'whole minutes from 1 to 10080 (a week)';
   const apiError = error instanceof ApiError ? error : null;
   const at = (field: string) => (attempted ? problems[field] : undefined) ?? (apiError?.path === field || apiError?.path?.startsWith(`${field}[`) ? apiError.message : undefined);
   const serverFilterError = apiError?.code === 'invalid_filter' ? { message: apiError.message, position: apiError.position ?? 0, end: apiError.end ?? filter.length } : null;
@@ -50,7 +55,15 @@ export function RuleForm({ rule, preselect = [], onSaved, onCancel }: Props) {
     setAttempted(true);
     setError(null);
     if (Object.keys(problems).length || filterProblem) return;
-    const body = { name: name.trim(), filter: filter.trim(), sampling_rate: rate, evaluator_ids: chosen, active };
+    const body = {
+      name: name.trim(),
+      filter: filter.trim(),
+      sampling_rate: rate,
+      evaluator_ids: chosen,
+      active,
+      ...(target === 'thread' ? { idle_minutes: idleMinutes } : {}),
+      ...(rule ? {} : { target }),
+    };
     setBusy(true);
     try {
       onSaved(rule ? await api<RuleOut>(`/v1/rules/${encodeURIComponent(rule.id)}`, { method: 'PATCH', body }) : await api<RuleOut>('/v1/rules', { body }));
@@ -72,8 +85,20 @@ export function RuleForm({ rule, preselect = [], onSaved, onCancel }: Props) {
         <input value={name} onChange={(e) => setName(e.target.value)} maxLength={128} aria-label="Rule name" placeholder="helpfulness on production" />
         <FieldError text={at('name')} />
       </label>
+      <fieldset className="form-section">
+        <legend>Evaluate</legend>
+        <label className="check">
+          <input type="radio" name="rule-target" checked={target === 'trace'} disabled={!!rule} onChange={() => setTarget('trace')} aria-label="Each trace" /> Each trace, once it completes
+        </label>
+        <label className="check">
+          <input type="radio" name="rule-target" checked={target === 'thread'} disabled={!!rule} onChange={() => setTarget('thread')} aria-label="Each thread" /> Each thread (traces sharing a session id), once it has been idle for{' '}
+          <input value={idle} onChange={(e) => setIdle(e.target.value)} inputMode="numeric" size={5} disabled={target !== 'thread'} aria-label="Idle minutes" /> minutes
+        </label>
+        <span className="field-help">Thread evaluators read the whole conversation through the <code>conversation</code> value source (template "Conversation resolved"); the score lands on the thread's last turn.{rule ? ' Fixed once the rule exists.' : ''}</span>
+        <FieldError text={at('idle_minutes') ?? at('target')} />
+      </fieldset>
       <div className="field wide">
-        <span className="field-label">Traces</span>
+        <span className="field-label">{target === 'thread' ? 'Threads with a trace matching' : 'Traces'}</span>
         <FilterBar
           value={filter}
           onChange={(q) => {
@@ -142,7 +167,7 @@ export function RuleForm({ rule, preselect = [], onSaved, onCancel }: Props) {
           {apiError?.status === 403 ? `Not allowed (403): ${error.message}` : error.message}
         </p>
       )}
-      {apiError?.path && !['name', 'filter', 'sampling_rate'].includes(apiError.path) && !apiError.path.startsWith('evaluator_ids') && <FieldError text={apiError.message} />}
+      {apiError?.path && !['name', 'filter', 'sampling_rate', 'idle_minutes', 'target'].includes(apiError.path) && !apiError.path.startsWith('evaluator_ids') && <FieldError text={apiError.message} />}
       <div className="form-actions">
         <button type="submit" className="button primary" disabled={busy || !!filterProblem}>
           {rule ? 'Save rule' : 'Create rule'}

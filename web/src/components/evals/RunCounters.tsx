@@ -7,6 +7,7 @@ export const runInProgress = (run: RunOut) => run.status === 'scanning' || run.s
 
 /** "Online (new traces)" or "Backfill 1 Mar 10:00 → 31 Mar 10:00". */
 export function runLabel(run: RunOut): string {
+  if (run.id === 'thread') return 'Idle threads';
   if (run.kind === 'online') return 'Online (new traces)';
   return `Backfill ${formatTime(run.from)} → ${formatTime(run.to)}`;
 }

@@ -138,13 +138,19 @@ function RuleDetail({ id, canEdit }: { id: string; canEdit: boolean }) {
               </dd>
             </div>
             <div>
-              <dt>New traces</dt>
-              <dd>{r.active ? 'scored once complete (root ended, then a quiet period)' : 'paused'}</dd>
+              <dt>{r.target === 'thread' ? 'Threads' : 'New traces'}</dt>
+              <dd>
+                {!r.active
+                  ? 'paused'
+                  : r.target === 'thread'
+                    ? `each conversation scored once idle for ${r.idle_minutes} min, again after new turns (the score lands on its last turn)`
+                    : 'scored once complete (root ended, then a quiet period)'}
+              </dd>
             </div>
           </dl>
         </section>
       )}
-      {canEdit && <BackfillForm rule={r} onStarted={(run) => navigate(`/rules/${encodeURIComponent(r.id)}/runs/${encodeURIComponent(run.id)}`)} />}
+      {canEdit && r.target === 'trace' && <BackfillForm rule={r} onStarted={(run) => navigate(`/rules/${encodeURIComponent(r.id)}/runs/${encodeURIComponent(run.id)}`)} />}
       <section className="card" aria-labelledby="runs-h">
         <div className="card-head">
           <h2 id="runs-h">Runs</h2>

@@ -165,6 +165,11 @@ export function TracePage() {
           <span>{formatTokens(t.usage.total_tokens)} tokens</span>
           <span>{formatCost(t.usage.cost_usd)}</span>
           {t.environment && <span>{t.environment}</span>}
+          {t.session_id && (
+            <Link to={`/threads/${encodeURIComponent(t.session_id)}`} className="thread-link-row" title={`session ${t.session_id}`}>
+              Thread ↗
+            </Link>
+          )}
           <FeedbackBadges feedback={t.feedback} />
         </div>
         <AddToQueue traceId={t.id} />
