@@ -15,7 +15,7 @@ describe('the MCP endpoint on a running Loupe', () => {
     const client = new Client({ name: 'loupe-e2e', version: '1.0.0' });
     await client.connect(transport);
     expect(client.getServerVersion()?.name).toBe('loupe');
-    expect((await client.listTools()).tools).toHaveLength(15); // 5 for traces and feedback, 3 datasets, 2 experiments, 1 agreement, 4 Insights reports
+    expect((await client.listTools()).tools).toHaveLength(16); // 5 for traces and feedback, 3 datasets, 2 experiments, 1 agreement, 4 Insights reports, 1 stats
     const found = (await client.callTool({ name: 'search_traces', arguments: { filter: 'feedback.outcome=0 has(kind=tool name=book_reservation status=error)', limit: 100 } })) as CallToolResult;
     const text = (found.content[0] as { text: string }).text;
     expect(text).toContain('`taubench-airline-0-1`');
