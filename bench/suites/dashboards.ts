@@ -12,13 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startLoupe } from '../../scripts/local.ts';
-import { startBenchWorker, type BenchWorker } from '../lib/bench-worker.ts';
-import { benchFeedback, benchTrace } from '../lib/workload.ts';
-import { percentile, pool, type BenchSuite, type Figure } from '../lib/suite.ts';
+import { startBenchWorker } from '../lib/bench-worker.ts';
+import { BATCHES_PER_INDEX, loadBenchStore, SPANS_PER_BATCH, SPANS_PER_TRACE } from '../lib/store-load.ts';
+import { benchFeedback } from '../lib/workload.ts';
+import { percentile, type BenchSuite, type Figure } from '../lib/suite.ts';
 
-const SPANS_PER_TRACE = 10;
-const SPANS_PER_BATCH = 500;
-const BATCHES_PER_INDEX = 5;
 const RUNS = 30;
 const WARMUP = 3;
 /** Write-cost rounds: each loads WRITE_BATCHES fresh batches with the index, then without. */
@@ -35,24 +33,6 @@ export const DASHBOARD_CHARTS: { name: string; path: string }[] = [
   { name: 'models table', path: '/v1/stats/models?since=30d' },
   { name: 'releases compare', path: `/v1/stats/releases?since=30d&a=${encodeURIComponent('airline-agent@1.6.0')}&b=${encodeURIComponent('airline-agent@1.7.0')}` },
 ];
-
-/** Loads `batchCount` 500-span batches of traces [first, ...) through the bench indexer (two groups in flight). */
-async function load(worker: BenchWorker, projectId: string, opts: Parameters<typeof benchTrace>[0], firstBatch: number, batchCount: number, tag: string, onGroup?: (done: number) => void) {
-  const tracesPerBatch = SPANS_PER_BATCH / SPANS_PER_TRACE;
-  const groups: number[][] = [];
-  for (let b = firstBatch; b < firstBatch + batchCount; b += BATCHES_PER_INDEX) groups.push(Array.from({ length: Math.min(BATCHES_PER_INDEX, firstBatch + batchCount - b) }, (_, i) => b + i));
-  let done = 0;
-  await pool(groups, 2, async (group) => {
-    const batches = group.map((b) => {
-      let ndjson = '';
-      for (let t = b * tracesPerBatch; t < Math.min(opts.traces, (b + 1) * tracesPerBatch); t++) for (const span of benchTrace(opts, t)) ndjson += `${JSON.stringify(span)}\n`;
-      return { key: `spans/${projectId}/bench/${tag}-${String(b).padStart(6, '0')}.ndjson`, ndjson: new TextEncoder().encode(ndjson) };
-    });
-    await worker.load(projectId, batches);
-    done += group.length;
-    onGroup?.(done);
-  });
-}
 
 export const suite: BenchSuite = {
   name: 'dashboards',
@@ -78,9 +58,9 @@ export const suite: BenchSuite = {
     let loadSeconds = 0;
     try {
       const started = performance.now();
-      await load(worker, projectId, opts, 0, batchCount, 'base', (done) => {
+      await loadBenchStore(worker, projectId, opts, { batchCount, tag: 'base', onGroup: (done) => {
         if (done % 200 < BATCHES_PER_INDEX) ctx.log(`loaded ${(done * SPANS_PER_BATCH).toLocaleString('en-US')} spans (${Math.round((performance.now() - started) / 1000)} s)`);
-      });
+      } });
       const feedback: (string | number)[][] = [];
       for (let t = 0; t < traces; t++) for (const f of benchFeedback(opts, t)) feedback.push([f.id, f.trace_id, f.key, f.score]);
       for (let i = 0; i < feedback.length; i += 5000) {
@@ -152,7 +132,7 @@ export const suite: BenchSuite = {
         for (const withIndex of [true, false]) {
           if (!withIndex) await worker.sql([{ sql: 'DROP INDEX spans_trace_model' }]);
           const t0 = performance.now();
-          await load(worker, projectId, fresh, next, WRITE_BATCHES, 'write');
+          await loadBenchStore(worker, projectId, fresh, { firstBatch: next, batchCount: WRITE_BATCHES, tag: 'write' });
           const s = (performance.now() - t0) / 1000;
           next += WRITE_BATCHES;
           rates[withIndex ? 'with' : 'without'].push((WRITE_BATCHES * SPANS_PER_BATCH) / s);

@@ -16,14 +16,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startLoupe } from '../../scripts/local.ts';
 import { startBenchWorker } from '../lib/bench-worker.ts';
+import { BATCHES_PER_INDEX, loadBenchStore, SPANS_PER_BATCH, SPANS_PER_TRACE } from '../lib/store-load.ts';
 import { localD1File } from '../lib/local-d1.ts';
-import { benchFeedback, benchLongTrace, benchTrace, type BenchSpan } from '../lib/workload.ts';
-import { percentile, pool, type BenchSuite, type Figure } from '../lib/suite.ts';
+import { benchFeedback, benchLongTrace, type BenchSpan } from '../lib/workload.ts';
+import { percentile, type BenchSuite, type Figure } from '../lib/suite.ts';
 import type { IngestMessage } from '../../schema/queues.ts';
 
-const SPANS_PER_TRACE = 10;
-const SPANS_PER_BATCH = 500;
-const BATCHES_PER_INDEX = 5;
 const LONG_TRACE_SPANS = 1000;
 const LIST_LIMIT = 50;
 const RUNS = 40;
@@ -66,9 +64,6 @@ export const suite: BenchSuite = {
       const started = performance.now();
       const tracesPerBatch = SPANS_PER_BATCH / SPANS_PER_TRACE;
       const batchCount = Math.ceil(traces / tracesPerBatch);
-      const groups: number[][] = [];
-      for (let b = 0; b < batchCount; b += BATCHES_PER_INDEX) groups.push(Array.from({ length: Math.min(BATCHES_PER_INDEX, batchCount - b) }, (_, i) => b + i));
-      let done = 0;
       const storeAndIndex = async (batches: BenchSpan[][], name: string) => {
         const messages: IngestMessage[] = [];
         for (const [i, spans] of batches.entries()) {
@@ -78,16 +73,11 @@ export const suite: BenchSuite = {
         }
         await worker.index(messages, messages.length);
       };
-      // Two groups in flight: one being generated here while the worker indexes the other.
-      await pool(groups, 2, async (group) => {
-        const batches = group.map((b) => {
-          let ndjson = '';
-          for (let t = b * tracesPerBatch; t < Math.min(traces, (b + 1) * tracesPerBatch); t++) for (const span of benchTrace(opts, t)) ndjson += `${JSON.stringify(span)}\n`;
-          return { key: `spans/${projectId}/bench/${String(b).padStart(6, '0')}.ndjson`, ndjson: new TextEncoder().encode(ndjson) };
-        });
-        await worker.load(projectId, batches);
-        done += group.length;
-        if (done % 200 < BATCHES_PER_INDEX) ctx.log(`loaded ${(done * SPANS_PER_BATCH).toLocaleString('en-US')} spans (${Math.round((performance.now() - started) / 1000)} s)`);
+      await loadBenchStore(worker, projectId, opts, {
+        batchCount,
+        onGroup: (done) => {
+          if (done % 200 < BATCHES_PER_INDEX) ctx.log(`loaded ${(done * SPANS_PER_BATCH).toLocaleString('en-US')} spans (${Math.round((performance.now() - started) / 1000)} s)`);
+        },
       });
       for (const toolsOnly of [false, true]) {
         const long = benchLongTrace(seed, now, LONG_TRACE_SPANS, { toolsOnly });
