@@ -1,6 +1,7 @@
 /**
  * CPU profile of the Worker under an ingest workload: `node bench/profile-worker.ts
- * [native|otlp|langsmith] [traces]` (PROFILE_SNIPPETS=1 shows code for named frames too). Starts a fresh local Loupe, attaches to workerd's
+ * [native|otlp|langsmith] [traces]` (PROFILE_SNIPPETS=1 shows code for named frames too;
+ * PROFILE_INCLUSIVE=1 adds each named function's time including its callees). Starts a fresh local Loupe, attaches to workerd's
  * DevTools inspector (the same protocol Chrome DevTools speaks), samples the CPU while the
  * workload is posted and indexed, and prints the functions with the most self time. The
  * request path and the queue consumer share one isolate locally, so both show up.
@@ -68,6 +69,31 @@ try {
     const frame = frameOf.get(key);
     const code = frame && (!frame.functionName || process.env.PROFILE_SNIPPETS) ? `  | ${await snippet(frame)}` : '';
     console.log(`${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}${code}`);
+  }
+  if (process.env.PROFILE_INCLUSIVE) {
+    // Inclusive time (self plus callees) per named function: where a request's CPU goes.
+    const byId = new Map((profile.nodes as Node[]).map((n) => [n.id, n]));
+    const inclusiveOf = new Map<number, number>();
+    const inclusive = (id: number): number => {
+      const known = inclusiveOf.get(id);
+      if (known !== undefined) return known;
+      const n = byId.get(id)!;
+      const t = (timeOf.get(id) ?? 0) + (n.children ?? []).reduce((sum, c) => sum + inclusive(c), 0);
+      inclusiveOf.set(id, t);
+      return t;
+    };
+    const byName = new Map<string, number>();
+    const walk = (id: number, onStack: Set<string>) => {
+      const n = byId.get(id)!;
+      const name = n.callFrame.functionName;
+      const counted = name && !onStack.has(name);
+      if (counted) byName.set(name, (byName.get(name) ?? 0) + inclusive(id));
+      const next = counted ? new Set(onStack).add(name) : onStack;
+      for (const c of n.children ?? []) walk(c, next);
+    };
+    walk((profile.nodes as Node[])[0].id, new Set());
+    console.log('inclusive:');
+    for (const [name, us] of [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log(`${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
   }
   inspector.close();
 } finally {
