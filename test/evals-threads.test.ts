@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import { env } from 'cloudflare:workers';
 import { api, eventually, makeProject, span } from './helpers.ts';
-import { createEvaluator, fakeOpenAiProvider, postSpans, received, scenarioId, script, waitForRun } from './evals-helpers.ts';
+import { createEvaluator, fakeOpenAiProvider, fakeUrl, postSpans, received, scenarioId, script, waitForRun } from './evals-helpers.ts';
 import { sweepIdleThreads } from '../workers/evals/threads.ts';
 import { renderConversation } from '../schema/render/conversation.ts';
 
@@ -169,6 +169,32 @@ describe('thread rules', () => {
     expect(prompt.split('FIRST').length - 1).toBe(1);
     const score = (await api('/v1/traces/j3', { key })).json.feedback.find((f: any) => f.key === 'conversation_resolved');
     expect(score).toMatchObject({ score: 1, value: true, comment: 'The flight was changed as asked.', metadata: { thread_id: 'conv-j' } });
+  });
+});
+
+describe('thread rules with a webhook evaluator', () => {
+  it('POST the whole conversation, not only its last turn', async () => {
+    const { key } = await makeProject();
+    const sc = scenarioId('thread-hook');
+    await script(sc, { steps: [{ body: { score: 0.5, comment: 'resolved late' } }] });
+    const ev = await createEvaluator(key, { name: 'house thread judge', key: 'house_thread', config: { type: 'webhook', url: `${fakeUrl()}/s/${sc}/hook` } });
+    const r = await rule(key, { name: 'hook threads', target: 'thread', idle_minutes: 5, evaluator_ids: [ev.id] });
+    const t0 = Date.now();
+    await post(key, [
+      turn('conv-w', 'w1', t0 - 3 * MIN, 'ASK-1 change my seat', 'ANS-1 which flight?'),
+      turn('conv-w', 'w2', t0 - 2 * MIN, 'ASK-2 AF123', 'ANS-2 done'),
+    ]);
+    await sweepIdleThreads(env, t0 + 5 * MIN);
+    await waitForRun(key, r.id, 'thread', (c) => c.scored === 1);
+    const [req] = await received(sc);
+    expect(req.body.trace.id).toBe('w2');
+    expect(req.body.thread).toMatchObject({ id: 'conv-w', total_turns: 2 });
+    expect(req.body.thread.turns.map((t: any) => [t.trace_id, t.input, t.output])).toEqual([
+      ['w1', 'ASK-1 change my seat', 'ANS-1 which flight?'],
+      ['w2', 'ASK-2 AF123', 'ANS-2 done'],
+    ]);
+    const score = (await api('/v1/traces/w2', { key })).json.feedback.find((f: any) => f.key === 'house_thread');
+    expect(score).toMatchObject({ score: 0.5, comment: 'resolved late', metadata: { thread_id: 'conv-w' } });
   });
 });
 

@@ -2,7 +2,8 @@
  * Webhook evaluators: POST the trace to the team's endpoint, signed with HMAC-SHA256, and
  * read back a score. The signature header is `x-loupe-signature: t=<unix seconds>,v1=<hex>`
  * over `<t>.<body>` (the scheme Stripe and others use, so verification code is familiar);
- * `x-loupe-delivery` is stable across retries of the same job, for deduplication.
+ * `x-loupe-delivery` is stable across retries of the same job, for deduplication. On a
+ * thread rule the body also carries `thread` (the conversation), not just its last turn.
  */
 import type { WebhookConfig } from '../../schema/wire/evaluators.ts';
 import { WebhookAnswer } from '../../schema/wire/evaluators.ts';
@@ -30,6 +31,10 @@ export async function runWebhook(cfg: WebhookConfig, secret: string | null, subj
     span_id: subject.span?.id ?? null,
     // The dataset example when the trace is an experiment run (reference outputs, criteria, expected trajectory).
     example: subject.example ?? null,
+    // A thread rule's job: the whole conversation, every loaded turn in time order (the
+    // trace above is its last turn). Turns are the root spans' inputs and outputs as stored,
+    // at most MAX_CONVERSATION_TURNS (the latest); `total_turns` says how many there are.
+    thread: subject.thread ? { id: subject.thread.id, total_turns: subject.thread.totalTurns, turns: subject.thread.turns } : null,
   });
   const headers = { ...cfg.headers, ...(await signedHeaders(secret, body, ctx.deliveryId, 'Loupe-Evaluator/1')) };
   let res: Response;
