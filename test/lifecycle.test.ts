@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { env } from 'cloudflare:workers';
-import { api, makeProject, span, waitForTrace } from './helpers.ts';
+import { api, eventually, makeProject, span, waitForTrace } from './helpers.ts';
 import { addTraces, makeQueue } from './review-helpers.ts';
 import { runLifecycle } from '../workers/lifecycle/cron.ts';
 import { stepJob, type JobRow } from '../workers/lifecycle/deletion.ts';
@@ -92,6 +92,41 @@ describe('deletion that really deletes', () => {
     expect(byFilter.status, byFilter.text).toBe(202);
     expect((await finish(key, byFilter.json.id)).deleted_traces).toBe(2);
     expect((await api('/v1/traces', { key })).json.traces).toEqual([]);
+  });
+
+  it('removes every copy in R2: a span posted twice, an update without payloads, and the files of a LangSmith run', async () => {
+    const { key, projectId } = await makeProject('delete-copies');
+    const now = Date.now();
+    await post(key, [{ id: 'c-1', start: now - 3000, word: 'firstcopy' }, { id: 'c-2', start: now - 2500, word: 'bystander' }]);
+    // The same span again with a new input (the first copy stays in the first batch, no ref names it), then an
+    // update that carries only metadata (a batch line no ref ever names).
+    const again = await api('/v1/spans', { key, body: { spans: [span('c-1-root', 'c-1', { kind: 'agent', start_time: iso(now - 3000), end_time: iso(now - 2000), input: 'question secondcopy', output: 'answer secondcopy' })] } });
+    expect(again.status, again.text).toBe(202);
+    const meta = await api('/v1/spans', { key, body: { spans: [span('c-1-llm', 'c-1', { parent_id: 'c-1-root', start_time: iso(now - 2990), metadata: { note: 'metaonlyword' } })] } });
+    expect(meta.status, meta.text).toBe(202);
+    // A LangSmith run with an attachment, in a trace of its own.
+    const run = '0190a1b2-c3d4-7e5f-8a9b-000000000042';
+    const b = 'lifecycle-boundary';
+    const runJson = JSON.stringify({ id: run, trace_id: run, dotted_order: `20260101T000000000000Z${run}`, name: 'vision', run_type: 'llm', start_time: now - 1000, end_time: now - 900, inputs: { q: 'attachmentrun' } });
+    const body = `--${b}\r\ncontent-disposition: form-data; name="post.${run}"\r\ncontent-type: application/json\r\n\r\n${runJson}\r\n--${b}\r\ncontent-disposition: form-data; name="attachment.${run}.doc"\r\ncontent-type: text/plain\r\n\r\nattachedsecret\r\n--${b}--\r\n`;
+    const ls = await api('/runs/multipart', { key, body, headers: { 'content-type': `multipart/form-data; boundary=${b}` } });
+    expect(ls.status, ls.text).toBe(202);
+    await waitForTrace(key, run, 1);
+    await eventually(async () => expect((await waitForTrace(key, 'c-1', 2)).spans.find((s: { id: string }) => s.id === 'c-1-llm').metadata?.note).toBe('metaonlyword'));
+    expect(await stored(projectId)).toContain('firstcopy');
+    expect(await env.BLOBS.get(`attachments/${projectId}/${run}/doc`)).not.toBeNull();
+
+    for (const target of ['c-1', run]) {
+      const job = await api('/v1/deletions', { key, body: { trace_id: target } });
+      expect(job.status, job.text).toBe(202);
+      expect(await finish(key, job.json.id)).toMatchObject({ status: 'done', deleted_traces: 1 });
+    }
+    const raw = await stored(projectId);
+    for (const word of ['firstcopy', 'secondcopy', 'metaonlyword', 'attachmentrun']) expect(raw).not.toContain(word);
+    expect(raw).toContain('bystander');
+    expect(await env.BLOBS.get(`attachments/${projectId}/${run}/doc`)).toBeNull();
+    expect((await env.DB.prepare('SELECT count(*) AS n FROM trace_batches WHERE project_id = ? AND trace_id IN (?, ?)').bind(projectId, 'c-1', run).first<{ n: number }>())!.n).toBe(0);
+    expect((await waitForTrace(key, 'c-2', 2)).spans.find((s: { id: string }) => s.id === 'c-2-llm').output).toBe('reply bystander');
   });
 
   it('resumes a deletion interrupted halfway (after the R2 re-pack, before D1) and ends with nothing half deleted', async () => {

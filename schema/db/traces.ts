@@ -108,6 +108,23 @@ export const traces = sqliteTable(
   ],
 );
 
+/**
+ * Every R2 batch that holds a line of a trace, written by the indexer with the spans. A
+ * span's refs point only at the batch its latest payload came in; a span posted twice, or a
+ * patch that carried no payload, leaves lines in batches no ref names. Deletion and
+ * retention re-pack every batch listed here, so no copy of a deleted trace stays in R2
+ * (and a rebuild from R2 cannot bring it back). docs/lifecycle.md.
+ */
+export const traceBatches = sqliteTable(
+  'trace_batches',
+  {
+    projectId: text('project_id').notNull(),
+    traceId: text('trace_id').notNull(),
+    batchKey: text('batch_key').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.traceId, t.batchKey] }), index('trace_batches_key').on(t.projectId, t.batchKey)],
+);
+
 /** Where a feedback row came from. */
 export const FEEDBACK_SOURCES = ['api', 'user', 'human', 'evaluator', 'sdk'] as const;
 

@@ -1,7 +1,8 @@
 /**
  * Deletes a chunk of traces for real: the review hub's items, reviews and unflushed feedback of
  * them, their D1 rows (traces, spans, feedback, full-text rows, signal ledger, eval results,
- * insight memberships, LangSmith run links, experiment runs) and their bytes in R2.
+ * insight memberships, LangSmith run links, experiment runs, batch locations) and their bytes
+ * in R2: every batch holding a line of them (superseded copies included) and their attachments.
  * An R2 batch holds many traces: a batch holding only deleted traces is deleted; a mixed one
  * is re-packed without them under a new key, the surviving spans' refs are moved to it, and
  * only then is the old object deleted. Every step is idempotent, so a chunk interrupted
@@ -15,6 +16,22 @@ export interface PurgeResult {
   traces: number;
   objectsDeleted: number;
   objectsRewritten: number;
+  attachmentsDeleted: number;
+}
+
+/** The R2 keys of a span's `metadata.attachments` ({name: {key, ...}}) under the project's prefix. */
+function attachmentKeys(projectId: string, json: string): string[] {
+  let refs: unknown;
+  try {
+    refs = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!refs || typeof refs !== 'object') return [];
+  const prefix = `attachments/${projectId}/`;
+  return Object.values(refs as Record<string, { key?: unknown }>)
+    .map((r) => r?.key)
+    .filter((k): k is string => typeof k === 'string' && k.startsWith(prefix));
 }
 
 /**
@@ -31,22 +48,28 @@ export function repackKey(key: string): string {
 const IN_CHUNK = 'IN (SELECT value FROM json_each(?2))';
 
 export async function purgeTraces(env: Env, projectId: string, traceIds: readonly string[]): Promise<PurgeResult> {
-  const result: PurgeResult = { traces: traceIds.length, objectsDeleted: 0, objectsRewritten: 0 };
+  const result: PurgeResult = { traces: traceIds.length, objectsDeleted: 0, objectsRewritten: 0, attachmentsDeleted: 0 };
   if (!traceIds.length) return result;
   const db = dbFor(env, projectId);
   const ids = JSON.stringify(traceIds);
   const doomed = new Set(traceIds);
 
-  // 1. R2: every object a span of these traces points into.
-  const { results: refRows } = await db
-    .prepare(`SELECT input_ref, output_ref FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`)
-    .bind(projectId, ids)
-    .all<{ input_ref: string | null; output_ref: string | null }>();
+  // 1. R2: every batch holding a line of these traces (trace_batches, which also names the
+  // copies no ref points at any more), plus those the refs name, and their attachments.
+  const [{ results: refRows }, { results: located }] = await db.batch<Record<string, string | null>>([
+    db.prepare(`SELECT input_ref, output_ref, metadata ->> '$.attachments' AS attachments FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`).bind(projectId, ids),
+    db.prepare(`SELECT DISTINCT batch_key FROM trace_batches WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`).bind(projectId, ids),
+  ]);
   const keys = new Set<string>();
-  for (const r of refRows) for (const ref of [r.input_ref, r.output_ref]) {
-    const p = parseRef(ref);
-    if (p && isBatchOf(projectId, p.key)) keys.add(p.key);
+  const attachments: string[] = [];
+  for (const r of refRows) {
+    for (const ref of [r.input_ref, r.output_ref]) {
+      const p = parseRef(ref);
+      if (p && isBatchOf(projectId, p.key)) keys.add(p.key);
+    }
+    if (r.attachments) attachments.push(...attachmentKeys(projectId, r.attachments));
   }
+  for (const r of located) if (r.batch_key && isBatchOf(projectId, r.batch_key)) keys.add(r.batch_key);
   for (const key of keys) {
     const object = await env.BLOBS.get(key);
     if (!object) continue; // already handled by an interrupted run of this chunk
@@ -80,11 +103,17 @@ export async function purgeTraces(env: Env, projectId: string, traceIds: readonl
               .bind(projectId, map),
           );
       }
+      // The surviving traces' lines now live in the new object (the doomed traces' rows go in step 3).
+      stmts.push(db.prepare('UPDATE OR IGNORE trace_batches SET batch_key = ?3 WHERE project_id = ?1 AND batch_key = ?2').bind(projectId, key, newKey));
+      stmts.push(db.prepare('DELETE FROM trace_batches WHERE project_id = ?1 AND batch_key = ?2').bind(projectId, key));
       await db.batch(stmts);
       result.objectsRewritten++;
     } else result.objectsDeleted++;
     await env.BLOBS.delete(key);
   }
+  // Files sent with the traces' LangSmith runs (R2 deletes up to 1,000 keys per call).
+  for (let i = 0; i < attachments.length; i += 1000) await env.BLOBS.delete(attachments.slice(i, i + 1000));
+  result.attachmentsDeleted = attachments.length;
 
   // 2. The review hub first: once it forgot them, no outbox flush can write their feedback back.
   await hubFor(env, projectId).forgetTraces([...traceIds]);
@@ -100,6 +129,7 @@ export async function purgeTraces(env: Env, projectId: string, traceIds: readonl
     bind(`DELETE FROM eval_results WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     bind(`DELETE FROM insight_members WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     bind(`DELETE FROM langsmith_runs WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    bind(`DELETE FROM trace_batches WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     // An experiment run keeps a copy of its output: a deleted trace takes it along (the example then reads as missing).
     bind(`DELETE FROM experiment_runs WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     bind(`DELETE FROM traces WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),

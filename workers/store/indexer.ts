@@ -80,6 +80,12 @@ SELECT s.rowid * 2 + (j.value ->> 2), j.value ->> 3
   FROM jsonb_each(?2) j CROSS JOIN spans s ON s.project_id = ?1 AND s.trace_id = j.value ->> 0 AND s.span_id = j.value ->> 1
  WHERE true`;
 
+/** Records that batch ?3 holds lines of the traces in ?2 (schema/db/traces.ts traceBatches). */
+const LOCATE_TRACES = `
+INSERT INTO trace_batches (project_id, trace_id, batch_key)
+SELECT ?1, value, ?3 FROM json_each(?2) WHERE true
+ON CONFLICT DO NOTHING`;
+
 /**
  * Trace roll-ups, recomputed from all spans of each touched trace. Tokens and cost sum
  * the llm/embedding spans when there are any (parents often repeat their children's
@@ -199,6 +205,8 @@ export interface PreparedBatch {
   /** FTS entries: [trace_id, span_id, side (0 input, 1 output), text]. */
   fts: (string | number)[][];
   traceIds: string[];
+  /** The R2 batch the rows came from (recorded per trace in trace_batches). */
+  key: string;
   /** Some span came without a kind (it gets `other` until a later post names one). */
   kindless: boolean;
 }
@@ -222,7 +230,7 @@ export async function readBatch(env: Env, message: IngestMessage): Promise<Prepa
   const object = await env.BLOBS.get(key);
   if (!object) {
     console.warn(`ingest batch ${key} not found in R2; skipping`);
-    return { projectId, rows: [], fts: [], traceIds: [], kindless: false };
+    return { projectId, rows: [], fts: [], traceIds: [], key, kindless: false };
   }
   return prepareBatch(projectId, key, parseBatch(new Uint8Array(await object.arrayBuffer())));
 }
@@ -240,7 +248,7 @@ export function prepareBatch(projectId: string, key: string, lines: BatchLine[])
     traceIds.add(line.span.trace_id);
     if (!line.span.kind) kindless = true;
   }
-  return { projectId, rows, fts, traceIds: [...traceIds], kindless };
+  return { projectId, rows, fts, traceIds: [...traceIds], key, kindless };
 }
 
 /**
@@ -276,6 +284,9 @@ export async function writeBatches(db: D1Database, batches: PreparedBatch[], now
   }
   const ftsStatement = db.prepare(UPSERT_FTS);
   for (const chunk of chunkJson(fts)) statements.push(ftsStatement.bind(projectId, chunk));
+  // Which batches hold lines of which traces: deletion re-packs them all (see traceBatches).
+  const located = db.prepare(LOCATE_TRACES);
+  for (const b of nonEmpty) for (let i = 0; i < b.traceIds.length; i += 2000) statements.push(located.bind(projectId, JSON.stringify(b.traceIds.slice(i, i + 2000)), b.key));
   const rollup = db.prepare(UPSERT_TRACES);
   // Ids are <= 128 chars, so 2,000 per chunk stays far below the value-size cap.
   for (let i = 0; i < traceIds.length; i += 2000) statements.push(rollup.bind(projectId, JSON.stringify(traceIds.slice(i, i + 2000)), now));
