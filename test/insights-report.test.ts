@@ -15,6 +15,7 @@ import { TAU, postSpans } from './evals-helpers.ts';
 import { taubenchToTrace } from '../scripts/demo/taubench.ts';
 import { makeQueue } from './review-helpers.ts';
 import { runDueSchedules } from '../workers/insights/schedule.ts';
+import { runLifecycle } from '../workers/lifecycle/cron.ts';
 import worker from '../workers/index.ts';
 
 const N = 100;
@@ -276,5 +277,22 @@ describe('insights reports', () => {
     for (const path of ['/v1/insights/reports', '/v1/insights/reports/{id}', '/v1/insights/reports/{id}/patterns', '/v1/insights/reports/{id}/clusters/{cluster}/queue', '/v1/insights/reports/{id}/clusters/{cluster}/evaluator', '/v1/insights/schedule', '/v1/insights/tracked']) {
       expect(doc.paths[path], path).toBeTruthy();
     }
+  });
+
+  // Last: it deletes one of the shared traces.
+  it('a deleted trace leaves the report: no cluster names it as an example any more, and its membership goes', async () => {
+    const examples = (r: any): string[] => [...r.intents, ...r.failureClusters.byTrajectory, ...r.failureClusters.byReview].flatMap((c: any) => [...c.examples, ...c.failingExamples, ...(c.children ?? []).flatMap((k: any) => [...k.examples, ...k.failingExamples])]);
+    const victim = examples(report)[0];
+    expect(victim).toBeTruthy();
+    const job = await api('/v1/deletions', { key, body: { trace_id: victim } });
+    expect(job.status, job.text).toBe(202);
+    await eventually(async () => {
+      await runLifecycle(env);
+      expect((await api(`/v1/deletions/${job.json.id}`, { key })).json.status).toBe('done');
+    });
+    const after = (await api(`/v1/insights/reports/${reportId}`, { key })).json.report;
+    expect(examples(after)).not.toContain(victim);
+    expect(examples(after).length).toBe(examples(report).filter((id) => id !== victim).length);
+    expect(await tracesOf(`insight.${reportId}=${report.intents[0].id}`)).not.toContain(victim);
   });
 });

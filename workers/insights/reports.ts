@@ -4,6 +4,7 @@
  * by project_id.
  */
 import { dbFor } from '../platform/db.ts';
+import { insightReportKey } from '../store/batch-format.ts';
 import { ApiError } from '../platform/errors.ts';
 import { compileQuery } from '../store/filter.ts';
 import { parseTime } from '../../schema/filter/values.ts';
@@ -27,7 +28,7 @@ export const r2Key = {
   summaries: (p: string, r: string, i: number) => `insights/${p}/${r}/summaries/${i}.json`,
   sample: (p: string, r: string, i: number) => `insights/${p}/${r}/sample/${i}.json`,
   model: (p: string, r: string) => `insights/${p}/${r}/model.json`,
-  report: (p: string, r: string) => `insights/${p}/${r}/report.json`,
+  report: insightReportKey,
 };
 
 interface Row {

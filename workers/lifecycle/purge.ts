@@ -9,7 +9,7 @@
  * anywhere is simply redone (the caller stores the chunk before calling).
  */
 import { dbFor } from '../platform/db.ts';
-import { formatRef, isBatchOf, parseBatch, parseRef } from '../store/batch-format.ts';
+import { formatRef, insightReportKey, isBatchOf, parseBatch, parseRef } from '../store/batch-format.ts';
 import { hubFor } from '../review/queues.ts';
 
 export interface PurgeResult {
@@ -115,6 +115,11 @@ export async function purgeTraces(env: Env, projectId: string, traceIds: readonl
   for (let i = 0; i < attachments.length; i += 1000) await env.BLOBS.delete(attachments.slice(i, i + 1000));
   result.attachmentsDeleted = attachments.length;
 
+  // Insight reports name example traces by id: the deleted ones are taken out of every report
+  // they appear in (found through the memberships, deleted in step 3).
+  const { results: reports } = await db.prepare(`SELECT DISTINCT report_id FROM insight_members WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`).bind(projectId, ids).all<{ report_id: string }>();
+  for (const r of reports) await scrubReport(env, insightReportKey(projectId, r.report_id), doomed);
+
   // 2. The review hub first: once it forgot them, no outbox flush can write their feedback back.
   await hubFor(env, projectId).forgetTraces([...traceIds]);
 
@@ -135,4 +140,31 @@ export async function purgeTraces(env: Env, projectId: string, traceIds: readonl
     bind(`DELETE FROM traces WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
   ]);
   return result;
+}
+
+/**
+ * Takes deleted traces out of a finished report's example lists (`examples`,
+ * `failingExamples` of every cluster, at any depth). Cluster names, terms and figures are
+ * aggregates over many traces and stay as computed (docs/lifecycle.md).
+ */
+async function scrubReport(env: Env, key: string, doomed: Set<string>): Promise<void> {
+  const object = await env.BLOBS.get(key);
+  if (!object) return; // still running (its work files go at cleanup), or already gone
+  let changed = false;
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== 'object') return;
+    const o = v as Record<string, unknown>;
+    for (const field of ['examples', 'failingExamples']) {
+      const list = o[field];
+      if (Array.isArray(list) && list.some((id) => doomed.has(id as string))) {
+        o[field] = list.filter((id) => !doomed.has(id as string));
+        changed = true;
+      }
+    }
+    for (const child of Object.values(o)) if (child && typeof child === 'object') walk(child);
+  };
+  const report = await object.json();
+  walk(report);
+  if (changed) await env.BLOBS.put(key, JSON.stringify(report), { httpMetadata: object.httpMetadata, customMetadata: object.customMetadata });
 }

@@ -4,7 +4,9 @@
  *   NDJSON, one NormalizedSpan per line (the durable log D1 is indexed, and can be rebuilt, from);
  * - `attachments/<project>/<run id>/<name>`: a file sent with a LangSmith run;
  * - `langsmith/<project>/pending/<run id>/<time>-<uuid>.json`: a LangSmith patch waiting
- *   for its run to be created (patches carry outputs, too large for D1).
+ *   for its run to be created (patches carry outputs, too large for D1);
+ * - `insights/<project>/<report>/report.json`: a finished Insights report (its work files
+ *   sit beside it while it runs).
  * Every key starts with its project, so a key from a message can be checked against the
  * message's project. A span row in D1 points at its line with a ref
  * "<key>#<offset>,<length>" (bytes), so the span's full input and output load with one
@@ -28,6 +30,11 @@ export function isBatchOf(projectId: string, key: string): boolean {
 /** R2 key of an attachment: under the project's prefix, per run (run ids are UUIDs). */
 export function attachmentKey(projectId: string, runId: string, name: string): string {
   return `attachments/${projectId}/${runId}/${encodeURIComponent(name)}`;
+}
+
+/** R2 key of a finished Insights report (read by the insights room, scrubbed by deletion). */
+export function insightReportKey(projectId: string, reportId: string): string {
+  return `insights/${projectId}/${reportId}/report.json`;
 }
 
 /** R2 key of a LangSmith patch waiting for its run, under the project's prefix. */
