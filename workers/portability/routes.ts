@@ -85,16 +85,28 @@ portabilityRoutes.openapi(
     security: [{ apiKey: [] }],
     middleware: [requireAuth('admin')] as const,
     request: {
-      query: z.object({ first_line: z.coerce.number().int().min(1).default(1) }),
+      query: z.object({
+        first_line: z.coerce.number().int().min(1).default(1),
+        project: z.string().min(1).max(200).optional().meta({ description: "The name of the key's project, as a guard: a 409 (before anything is read) when the key belongs to another project" }),
+      }),
       body: { content: { 'application/x-ndjson': { schema: z.string() } }, required: true },
     },
-    responses: { 200: { description: 'What was imported', content: { 'application/json': { schema: ImportResult } } }, ...commonErrors },
+    responses: {
+      200: { description: 'What was imported', content: { 'application/json': { schema: ImportResult } } },
+      ...commonErrors,
+      409: { description: 'The key belongs to another project than `project`', content: { 'application/json': { schema: ErrorBody } } },
+    },
   }),
   async (c) => {
     const auth = c.get('auth');
+    const { first_line, project } = c.req.valid('query');
+    if (project !== undefined) {
+      const row = await controlDb(c.env).prepare('SELECT name FROM projects WHERE id = ?1').bind(auth.projectId).first<{ name: string }>();
+      if (row?.name !== project) throw new ApiError(409, 'conflict', `project: this key belongs to project '${row?.name ?? auth.projectId}', not '${project}'`, 'project');
+    }
     const body = c.req.raw.body;
     if (!body) throw new ApiError(400, 'invalid_request', 'body: send the JSONL export as the request body', 'body');
-    const result = await importProject(c.env, auth.projectId, body, c.req.valid('query').first_line);
+    const result = await importProject(c.env, auth.projectId, body, first_line);
     await audit(c.env, auth, 'project.imported', { type: 'project', id: auth.projectId, details: { rows: result.rows, spans: result.spans, skipped: result.skipped } });
     return c.json(result, 200);
   },
