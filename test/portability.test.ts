@@ -182,6 +182,22 @@ describe('export and import', () => {
     expect((await api('/v1/import', { key: other.key, method: 'POST', body: '{}' })).status).toBe(403);
     expect((await api('/v1/export')).status).toBe(401);
   });
+
+  it('an import naming the wrong project is refused before anything is stored', async () => {
+    const target = await makeProject('right-name');
+    const line = JSON.stringify({ type: 'feedback', row: { id: 'f1', trace_id: 't', key: 'k', score: 1, source: 'api', created_at: 1, updated_at: 1 } });
+    const res = await api('/v1/import?project=wrong-name', { key: target.key, body: line, headers: { 'content-type': 'application/x-ndjson' } });
+    expect(res.status).toBe(409);
+    expect(res.json.error).toMatchObject({ code: 'conflict', path: 'project' });
+    expect((await env.DB.prepare('SELECT count(*) AS n FROM feedback WHERE project_id = ?1').bind(target.projectId).first<{ n: number }>())!.n).toBe(0);
+    expect((await importInto(target.key, line + '\n', undefined)).rows).toBe(1);
+  });
+
+  it('the routes are in the OpenAPI document', async () => {
+    const doc = (await api('/v1/openapi.json')).json;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/export', '/v1/import', '/v1/operator/rebuild']));
+    expect(doc.paths['/v1/import'].post.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['first_line', 'project']));
+  });
 });
 
 describe('rebuild from R2', () => {
