@@ -10,24 +10,25 @@ import { env } from 'cloudflare:workers';
 import { api, eventually, makeProject, span, waitForTrace } from './helpers.ts';
 import { createEvaluator } from './evals-helpers.ts';
 import { PORTABLE_TABLES } from '../workers/portability/tables.ts';
+import { controlDb, dbFor } from '../workers/platform/db.ts';
 
 /** Every index and user row of a project, without project_id and the index time (`updated_at` on spans/traces is when the indexer ran, which no replay can reproduce). */
 async function dump(projectId: string, opts: { refs?: boolean } = {}) {
   const out: Record<string, unknown[]> = {};
   for (const t of PORTABLE_TABLES) {
     const cols = t.columns.map((c) => `"${c}"`).join(', ');
-    out[t.name] = (await env.DB.prepare(`SELECT ${cols} FROM "${t.name}" WHERE project_id = ?1 ORDER BY ${cols}`).bind(projectId).all()).results;
+    out[t.name] = (await dbFor(env, projectId).prepare(`SELECT ${cols} FROM "${t.name}" WHERE project_id = ?1 ORDER BY ${cols}`).bind(projectId).all()).results;
   }
   const spanCols = 'trace_id, span_id, parent_id, name, kind, status, error, start_time, end_time, duration_ms, model, input_tokens, output_tokens, total_tokens, cost_usd, tags, metadata, environment, release, session_id, user_id, input_preview, output_preview';
-  out.spans = (await env.DB.prepare(`SELECT ${spanCols}${opts.refs ? ', input_ref, output_ref' : ''} FROM spans WHERE project_id = ?1 ORDER BY trace_id, span_id`).bind(projectId).all()).results;
+  out.spans = (await dbFor(env, projectId).prepare(`SELECT ${spanCols}${opts.refs ? ', input_ref, output_ref' : ''} FROM spans WHERE project_id = ?1 ORDER BY trace_id, span_id`).bind(projectId).all()).results;
   const traceCols = 'trace_id, root_span_id, name, start_time, end_time, duration_ms, span_count, input_tokens, output_tokens, total_tokens, cost_usd, has_error, root_ended, environment, release, session_id, user_id, tags, metadata, input_preview, output_preview';
-  out.traces = (await env.DB.prepare(`SELECT ${traceCols} FROM traces WHERE project_id = ?1 ORDER BY trace_id`).bind(projectId).all()).results;
+  out.traces = (await dbFor(env, projectId).prepare(`SELECT ${traceCols} FROM traces WHERE project_id = ?1 ORDER BY trace_id`).bind(projectId).all()).results;
   return out;
 }
 
 /** Which spans (and which side: 0 name+input, 1 output+error) the full-text index finds for `word` in a project. */
 async function ftsMatches(projectId: string, word: string) {
-  const { results } = await env.DB.prepare(
+  const { results } = await dbFor(env, projectId).prepare(
     `SELECT s.trace_id, s.span_id, f.rowid % 2 AS side FROM spans_fts f JOIN spans s ON s.rowid = f.rowid / 2 WHERE spans_fts MATCH ?2 AND s.project_id = ?1 ORDER BY 1, 2, 3`,
   )
     .bind(projectId, word)
@@ -35,7 +36,7 @@ async function ftsMatches(projectId: string, word: string) {
   return results;
 }
 
-const count = async (projectId: string) => (await env.DB.prepare('SELECT count(*) AS n FROM spans WHERE project_id = ?1').bind(projectId).first<{ n: number }>())!.n;
+const count = async (projectId: string) => (await dbFor(env, projectId).prepare('SELECT count(*) AS n FROM spans WHERE project_id = ?1').bind(projectId).first<{ n: number }>())!.n;
 
 const WORDS = ['refund', 'flight', 'ok', 'tool', 'boarding', 'apology'];
 
@@ -129,7 +130,7 @@ describe('export and import', () => {
     await importInto(target.key, text);
     // Give the queue time to index the rewritten batches; then nothing has changed.
     await eventually(async () => {
-      const { n } = (await env.DB.prepare('SELECT count(*) AS n FROM ingest_batches WHERE project_id = ?1').bind(target.projectId).first<{ n: number }>())!;
+      const { n } = (await controlDb(env).prepare('SELECT count(*) AS n FROM ingest_batches WHERE project_id = ?1').bind(target.projectId).first<{ n: number }>())!;
       expect(n).toBe(0);
     });
     expect(await r2Keys(target.projectId)).toEqual(keys);
@@ -163,7 +164,7 @@ describe('export and import', () => {
       { line: 6, field: 'row', reason: expect.stringContaining('NOT NULL constraint failed: feedback.trace_id') },
     ]);
     expect(result).toMatchObject({ rows: 2, spans: 1, skipped: 7 });
-    const ids = (await env.DB.prepare('SELECT id FROM feedback WHERE project_id = ?1 ORDER BY id').bind(target.projectId).all()).results.map((r) => r.id);
+    const ids = (await dbFor(env, target.projectId).prepare('SELECT id FROM feedback WHERE project_id = ?1 ORDER BY id').bind(target.projectId).all()).results.map((r) => r.id);
     expect(ids).toEqual(['f1', 'f5']);
     const t = await waitForTrace(target.key, 'bad-lines-t');
     expect(t.spans[0]).toMatchObject({ id: 's1', name: 'kept', input: 'hello' });
@@ -189,7 +190,7 @@ describe('export and import', () => {
     const res = await api('/v1/import?project=wrong-name', { key: target.key, body: line, headers: { 'content-type': 'application/x-ndjson' } });
     expect(res.status).toBe(409);
     expect(res.json.error).toMatchObject({ code: 'conflict', path: 'project' });
-    expect((await env.DB.prepare('SELECT count(*) AS n FROM feedback WHERE project_id = ?1').bind(target.projectId).first<{ n: number }>())!.n).toBe(0);
+    expect((await dbFor(env, target.projectId).prepare('SELECT count(*) AS n FROM feedback WHERE project_id = ?1').bind(target.projectId).first<{ n: number }>())!.n).toBe(0);
     expect((await importInto(target.key, line + '\n', undefined)).rows).toBe(1);
   });
 
@@ -220,7 +221,7 @@ describe('rebuild from R2', () => {
       if (phase === 'wipe' && res.json.phase === 'wipe' && res.json.cursor && JSON.parse(atob(res.json.cursor)).phase === 'index') {
         // The wipe is done: nothing of the index is left before indexing starts.
         expect(await count(p.projectId)).toBe(0);
-        expect((await env.DB.prepare('SELECT count(*) AS n FROM traces WHERE project_id = ?1').bind(p.projectId).first<{ n: number }>())!.n).toBe(0);
+        expect((await dbFor(env, p.projectId).prepare('SELECT count(*) AS n FROM traces WHERE project_id = ?1').bind(p.projectId).first<{ n: number }>())!.n).toBe(0);
         for (const w of WORDS) expect(await ftsMatches(p.projectId, w)).toEqual([]);
         phase = 'index';
       }
