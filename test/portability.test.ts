@@ -8,7 +8,7 @@
 import { describe, it, expect } from 'vitest';
 import { env } from 'cloudflare:workers';
 import { api, eventually, makeProject, span, waitForTrace } from './helpers.ts';
-import { createEvaluator } from './evals-helpers.ts';
+import { createEvaluator, waitForRun } from './evals-helpers.ts';
 import { PORTABLE_TABLES } from '../workers/portability/tables.ts';
 import { controlDb, dbFor } from '../workers/platform/db.ts';
 
@@ -182,6 +182,26 @@ describe('export and import', () => {
     expect((await api('/v1/export', { key: other.key })).status).toBe(403);
     expect((await api('/v1/import', { key: other.key, method: 'POST', body: '{}' })).status).toBe(403);
     expect((await api('/v1/export')).status).toBe(401);
+  });
+
+  it('an imported project with an active rule judges nothing twice: its matches and scores came with it', async () => {
+    const source = await makeProject('judged');
+    const ev = await createEvaluator(source.key, { name: 'one tool', key: 'one_tool', config: { type: 'code', check: 'step_limit', max_tool_calls: 1 } });
+    const rule = await api('/v1/rules', { key: source.key, body: { name: 'all', evaluator_ids: [ev.id] } });
+    expect(rule.status).toBe(201);
+    expect((await api('/v1/spans', { key: source.key, body: { spans: [span('root', 'judged-t', { kind: 'agent', end_time: '2026-01-01T00:00:05Z' })] } })).status).toBe(202);
+    await waitForRun(source.key, rule.json.id, 'online', (c) => c.scored === 1);
+    const target = await makeProject('judged-copy');
+    await importInto(target.key, await exportOf(source.key));
+    await waitForTrace(target.key, 'judged-t');
+    const pending = async (table: string) => (await (table === 'ingest_batches' ? controlDb(env) : dbFor(env, target.projectId)).prepare(`SELECT count(*) AS n FROM ${table} WHERE project_id = ?1`).bind(target.projectId).first<{ n: number }>())!.n;
+    // The ledger clears after the completion signal is recorded; the signal clears once rules have matched.
+    await eventually(async () => expect(await pending('ingest_batches')).toBe(0));
+    await eventually(async () => expect(await pending('trace_signals')).toBe(0));
+    const feedback = (await api('/v1/traces/judged-t', { key: target.key })).json.feedback.filter((f: any) => f.key === 'one_tool');
+    expect(feedback).toHaveLength(1);
+    const results = (await dbFor(env, target.projectId).prepare('SELECT status FROM eval_results WHERE project_id = ?1').bind(target.projectId).all()).results;
+    expect(results).toEqual([{ status: 'scored' }]);
   });
 
   it('an import naming the wrong project is refused before anything is stored', async () => {

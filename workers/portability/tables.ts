@@ -4,7 +4,7 @@
  * insights, settings) are here: spans and traces are not, because they are derived from the
  * R2 batches and travel as those batches' lines (see export.ts). Left out on purpose:
  * secrets (api_keys, eval_providers' sealed keys, alerts' signing secrets), job and queue
- * state that belongs to the running instance (eval_runs, eval_matches, eval_spend,
+ * state that belongs to the running instance (eval_runs, eval_spend,
  * experiment_target_runs, ingest_batches, ingest_failures, trace_signals, deletion_jobs,
  * langsmith_pending), and the org-wide audit log.
  *
@@ -62,6 +62,9 @@ export const PORTABLE_TABLES: readonly PortableTable[] = [
   portable(t.evaluatorGateEvents),
   portable(t.calibrationMappings),
   portable(t.evalRules),
+  // Before the spans: imported traces complete again on import (they go through ingest), and
+  // rules then find their matches and finished results already there, so nothing is judged twice.
+  portable(t.evalMatches),
   portable(t.evalResults),
   portable(t.feedback),
   portable(t.reviewQueues),
