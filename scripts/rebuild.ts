@@ -43,6 +43,8 @@ async function main(): Promise<void> {
       method: 'POST',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
       body: JSON.stringify({ project_id: values.project, cursor }),
+    }).catch((err: Error) => {
+      throw new Error(`cannot reach Loupe at ${url} (${String((err.cause as Error)?.message ?? err.message)}); pass --url or LOUPE_URL${cursor ? `\nresume with --cursor ${cursor}` : ''}`);
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`step failed (${res.status}): ${text.slice(0, 500)}${cursor ? `\nresume with --cursor ${cursor}` : ''}`);
