@@ -16,6 +16,7 @@ import { calibrationCommands } from './commands/calibration.ts';
 import { insightsCommands } from './commands/insights.ts';
 import { datasetsCommands } from './commands/datasets.ts';
 import { statsCommands } from './commands/stats.ts';
+import { portabilityCommands } from './commands/portability.ts';
 
 /** The whole command tree. */
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   insightsCommands(program);
   datasetsCommands(program);
   statsCommands(program);
+  portabilityCommands(program);
   // Subcommands stop on their own errors too, so every error reaches run() below.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

@@ -50,6 +50,7 @@ import { redactionRoutes } from './ingest/redaction-route.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
 import { statsRoutes } from './monitoring/stats-route.ts';
 import { threadRoutes } from './store/threads-route.ts';
+import { portabilityRoutes } from './portability/routes.ts';
 
 export const app = newRouter();
 
@@ -106,6 +107,7 @@ app.route('/', alertRoutes);
 app.route('/', redactionRoutes);
 app.route('/', lifecycleRoutes);
 app.route('/', statsRoutes);
+app.route('/', portabilityRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

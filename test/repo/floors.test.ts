@@ -29,6 +29,8 @@ const WORKER_ROOMS: [room: string, mayImport: string[]][] = [
   ['review', ['platform', 'auth', 'store', 'stats']],
   // lifecycle (retention, deletion) rewrites the store and tells the review hub to forget deleted traces.
   ['lifecycle', ['platform', 'auth', 'store', 'review']],
+  // portability (export, import, rebuild from R2) reads every project table and writes through the store's ingest path.
+  ['portability', ['platform', 'auth', 'store']],
   ['datasets', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review']],
   ['experiments', ['platform', 'auth', 'store', 'llm', 'stats', 'ingest', 'evals', 'review', 'datasets']],
   ['calibration', ['platform', 'auth', 'store', 'llm', 'stats', 'evals', 'review', 'datasets', 'experiments']],

@@ -43,6 +43,8 @@ export const AUDIT_ACTIONS = [
   'alert.created',
   'alert.updated',
   'alert.deleted',
+  'project.exported',
+  'project.imported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -8,17 +8,21 @@
  */
 import type { NormalizedSpan } from '../../schema/wire/span.ts';
 import type { IngestMessage } from '../../schema/queues.ts';
-import { batchKey, encodeBatch, parseBatch } from './batch-format.ts';
+import { batchKey, encodeBatch, isBatchOf, parseBatch } from './batch-format.ts';
 import { prepareBatch, writeBatches } from './indexer.ts';
 import { controlDb, dbFor } from '../platform/db.ts';
 import { redactBatch } from './redaction/policy.ts';
 
 /** Which API a batch came in through (kept as R2 object metadata, for debugging). */
-export type IngestOrigin = 'native' | 'otlp' | 'langsmith' | 'demo' | 'judge';
+export type IngestOrigin = 'native' | 'otlp' | 'langsmith' | 'demo' | 'judge' | 'import';
 
-/** Writes the batch to R2 and enqueues it for indexing; resolves once both are durable. */
-export async function writeSpanBatch(env: Env, projectId: string, spans: readonly NormalizedSpan[], origin: IngestOrigin): Promise<{ key: string }> {
-  const key = batchKey(projectId);
+/**
+ * Writes the batch to R2 and enqueues it for indexing; resolves once both are durable.
+ * `key` is new for each call unless the caller names one (an import does, so a retried
+ * import overwrites its own batch instead of adding a second copy to the log).
+ */
+export async function writeSpanBatch(env: Env, projectId: string, spans: readonly NormalizedSpan[], origin: IngestOrigin, key = batchKey(projectId)): Promise<{ key: string }> {
+  if (!isBatchOf(projectId, key)) throw new Error(`batch key ${key} is outside project ${projectId}`);
   // PII redaction (off unless the project switched it on) before the first byte is stored.
   await env.BLOBS.put(key, encodeBatch(await redactBatch(env, projectId, spans)), {
     httpMetadata: { contentType: 'application/x-ndjson' },
