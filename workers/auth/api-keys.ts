@@ -44,10 +44,39 @@ export interface ResolvedKey {
   expiresAt: number | null;
 }
 
+/**
+ * Resolved keys are kept in the isolate for CACHE_TTL_MS: every ingest request would
+ * otherwise read D1 before anything else, and locally that read queues behind the
+ * indexer's write transactions on the same database (the ack latency a load soak sees).
+ * Revoking a key forgets it in this isolate at once; another isolate may accept it for up
+ * to CACHE_TTL_MS more (docs/auth.md). Unknown keys are never cached, so a key works as
+ * soon as it is created.
+ */
+const CACHE_TTL_MS = 10_000;
+const MAX_CACHED = 1_000;
+const cache = new Map<string, { key: ResolvedKey; at: number }>();
+
+/** Drops a revoked key from this isolate's cache. */
+export function forgetApiKey(keyId: string): void {
+  for (const [hash, entry] of cache) if (entry.key.keyId === keyId) cache.delete(hash);
+}
+
 /** Looks up an active (not revoked) key by its plaintext; null when unknown or revoked. Expiry is the caller's check (it names it in the 401). */
 export async function resolveApiKey(db: D1Database, key: string): Promise<ResolvedKey | null> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
   const hash = await hashApiKey(key);
+  const cached = cache.get(hash);
+  if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.key;
+  cache.delete(hash);
+  const resolved = await lookupApiKey(db, hash);
+  if (resolved) {
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(hash, { key: resolved, at: Date.now() });
+  }
+  return resolved;
+}
+
+async function lookupApiKey(db: D1Database, hash: string): Promise<ResolvedKey | null> {
   const row = await db
     .prepare(
       `SELECT k.id, k.project_id, k.scopes, k.last_used_at, k.expires_at, p.org_id

@@ -60,6 +60,8 @@ async function authenticate(c: Ctx): Promise<AuthContext> {
     }
     if (!resolved.lastUsedAt || now - resolved.lastUsedAt > LAST_USED_RESOLUTION_MS) {
       c.executionCtx.waitUntil(db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').bind(now, resolved.keyId).run());
+      // The resolved key may be the isolate's cached copy: keep it current, or every request would rewrite the column.
+      resolved.lastUsedAt = now;
     }
     return {
       projectId: resolved.projectId,

@@ -1,7 +1,7 @@
 /** Projects and their API keys, as plain functions over D1 (routes and tests share them). */
 import { SYSTEM_PROJECT_PREFIX, type ApiKeyScope } from '../../schema/db/index.ts';
 import { controlDb } from '../platform/db.ts';
-import { createApiKey, parseScopes } from '../auth/api-keys.ts';
+import { createApiKey, forgetApiKey, parseScopes } from '../auth/api-keys.ts';
 
 /** A project as the API shows it. */
 export interface ProjectOut {
@@ -66,5 +66,6 @@ export async function issueApiKey(env: Env, projectId: string, name: string, sco
 /** Revokes a key of this project; false when the project has no such active key. */
 export async function revokeApiKey(env: Env, projectId: string, keyId: string): Promise<boolean> {
   const res = await controlDb(env).prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND project_id = ? AND revoked_at IS NULL').bind(Date.now(), keyId, projectId).run();
+  forgetApiKey(keyId);
   return res.meta.changes > 0;
 }
