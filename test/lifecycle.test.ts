@@ -228,4 +228,21 @@ describe('retention', () => {
     const passes = await env.DB.prepare("SELECT count(*) AS n FROM deletion_jobs WHERE project_id = ? AND kind = 'retention'").bind(projectId).first<{ n: number }>();
     expect(passes!.n).toBe(1);
   });
+
+  it('takes a batch whose traces are all due in one step: a batch shared with a kept trace is re-packed once, not once per chunk', async () => {
+    const { key, projectId } = await makeProject('retention-batch');
+    const now = Date.now();
+    // 60 due traces (more than one chunk of 25) and one recent trace, all in one R2 batch.
+    const old = Array.from({ length: 60 }, (_, i) => ({ id: `due-${i}`, start: now - 30 * DAY + i * 1000, word: 'godwit' }));
+    await post(key, [...old, { id: 'recent', start: now - DAY, word: 'whimbrel' }]);
+    expect((await api('/v1/retention', { key, method: 'PUT', body: { days: 14 } })).status).toBe(200);
+    await runLifecycle(env);
+    await runLifecycle(env);
+    const job = await env.DB.prepare("SELECT status, deleted_traces, rewritten_objects FROM deletion_jobs WHERE project_id = ? AND kind = 'retention'").bind(projectId).first();
+    expect(job).toEqual({ status: 'done', deleted_traces: 60, rewritten_objects: 1 });
+    expect((await api('/v1/traces', { key })).json.traces.map((t: { id: string }) => t.id)).toEqual(['recent']);
+    const raw = await stored(projectId);
+    expect(raw).not.toContain('godwit');
+    expect(raw).toContain('whimbrel');
+  });
 });

@@ -105,10 +105,23 @@ const EXPERIMENT_RUN = `SELECT 1 FROM experiment_runs r WHERE r.project_id = t.p
 
 const HUMAN_FEEDBACK = `SELECT 1 FROM feedback f WHERE f.project_id = t.project_id AND f.trace_id = t.trace_id AND (f.source IN ('human', 'user') OR f.queue_id IS NOT NULL)`;
 
-/** Due traces, oldest first, on the (project_id, start_time) index; ?3 is the reviewed traces' cut-off when they are kept longer. */
+/**
+ * Most traces one retention step takes. A step starts from the CHUNK oldest due traces and
+ * adds every other due trace sharing an R2 batch with them, so a batch whose traces are all
+ * due is deleted in one step instead of being re-packed first and deleted on the next (a
+ * 500-span batch holds ~50 ten-span traces). Bounded so one step stays within a Worker
+ * invocation's CPU and subrequests.
+ */
+export const RETENTION_WIDE_CHUNK = 200;
+
+/** Due traces, oldest first, on the (project_id, start_time) index, widened to their batch mates that are due too; ?3 is the reviewed traces' cut-off when they are kept longer. */
 export function retentionChunkSql(reviewedCutoff: number | null): string {
   const keep = reviewedCutoff == null ? '' : ` AND (t.start_time < ?3 OR NOT EXISTS (${HUMAN_FEEDBACK}))`;
-  return `SELECT t.trace_id FROM traces t WHERE t.project_id = ?1 AND t.start_time < ?2${keep} AND NOT EXISTS (${EXPERIMENT_RUN}) ORDER BY t.start_time LIMIT ${CHUNK}`;
+  const due = `t.project_id = ?1 AND t.start_time < ?2${keep} AND NOT EXISTS (${EXPERIMENT_RUN})`;
+  return `WITH seed AS (SELECT t.trace_id FROM traces t WHERE ${due} ORDER BY t.start_time LIMIT ${CHUNK}),
+    mates AS (SELECT DISTINCT b2.trace_id FROM trace_batches b1 JOIN trace_batches b2 ON b2.project_id = b1.project_id AND b2.batch_key = b1.batch_key WHERE b1.project_id = ?1 AND b1.trace_id IN (SELECT trace_id FROM seed))
+    SELECT trace_id FROM seed
+    UNION SELECT * FROM (SELECT t.trace_id FROM traces t WHERE t.trace_id IN (SELECT trace_id FROM mates) AND ${due} LIMIT ${RETENTION_WIDE_CHUNK - CHUNK})`;
 }
 
 async function unindexedBefore(env: Env, job: JobRow): Promise<boolean> {
