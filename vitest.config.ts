@@ -40,6 +40,8 @@ export default defineConfig(async () => ({
                 EVAL_MAX_ATTEMPTS: '3',
                 // Small Insights chunks: a 200-trace report runs several summarise/assign/members steps.
                 INSIGHTS_CHUNK: '60',
+                // R2's smallest part size: a test export of a few MB already spans several parts.
+                EXPORT_PART_BYTES: '5242880',
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./schema/migrations', import.meta.url))),
               },
             },

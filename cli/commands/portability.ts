@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { requestRaw } from '../client.ts';
+import { request, requestRaw } from '../client.ts';
 import { resolveConnection, type Connection } from '../config.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { jsonOutput, print } from '../output.ts';
@@ -51,15 +51,34 @@ async function sendPart(conn: Connection, project: string, lines: string[], firs
   return parsed.data;
 }
 
+const ExportJob = z.object({ id: z.string(), status: z.string(), records: z.number(), bytes: z.number(), error: z.string().nullable(), download: z.string().nullable() });
+/** How often --via-r2 asks for the job's status (the cron steps it once a minute). */
+const POLL_MS = 5_000;
+
+/** Starts an export job, follows it (progress on stderr) and returns its file's path once done. */
+async function exportJobFile(conn: Connection): Promise<string> {
+  let job = await request(conn, '/v1/exports', { method: 'POST', body: {}, schema: ExportJob });
+  process.stderr.write(`export job ${job.id} queued; Loupe's cron writes it to R2 in parts, every minute\n`);
+  while (job.status === 'queued' || job.status === 'running') {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    job = await request(conn, `/v1/exports/${encodeURIComponent(job.id)}`, { schema: ExportJob });
+    if (process.stderr.isTTY) process.stderr.write(`${job.status}: ${job.records} records, ${job.bytes} bytes so far\n`);
+  }
+  if (job.status !== 'done' || !job.download) throw new CliError(`export job ${job.id} ended ${job.status}${job.error ? `: ${job.error}` : ''}`, EXIT.server);
+  return job.download;
+}
+
 /** Registers `export` and `import`. */
 export function portabilityCommands(program: Command): void {
   program
     .command('export')
     .description("export the key's whole project as JSONL: traces with payloads, feedback, evaluators, rules, datasets, experiments, settings (never secrets)")
     .option('--out <file>', 'write to this file (else standard output)')
-    .action(async (flags: { out?: string }, cmd: Command) => {
+    .option('--via-r2', 'for large projects: Loupe writes the export to R2 as a job (the every-minute cron, in parts), then it is downloaded; a plain export must finish within one request')
+    .action(async (flags: { out?: string; viaR2?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalFlags>();
-      const res = await requestRaw(await resolveConnection(g), '/v1/export', {});
+      const conn = await resolveConnection(g);
+      const res = flags.viaR2 ? await requestRaw(conn, await exportJobFile(conn), {}) : await requestRaw(conn, '/v1/export', {});
       const body = Readable.fromWeb(res.body as never);
       if (!flags.out) return pipeline(body, process.stdout, { end: false });
       // Written beside the target and renamed, so an interrupted export never leaves half a file under the name.

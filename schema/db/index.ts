@@ -14,3 +14,4 @@ export * from './audit.ts';
 export * from './monitoring.ts';
 export * from './redaction.ts';
 export * from './lifecycle.ts';
+export * from './portability.ts';

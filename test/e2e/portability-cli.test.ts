@@ -57,4 +57,36 @@ describe('loupe export and loupe import', () => {
       return r.json.traces.length === 200 ? true : undefined;
     }, 30_000);
   });
+
+  it('export --via-r2 follows an export job to its file in R2 and writes the same records as a plain export', async () => {
+    const owner = await loginOverHttp(loupe.url, loupe.email, loupe.password);
+    const project = await owner.call('/v1/projects', { body: { name: `r2-export-${Date.now()}` } });
+    expect(project.status).toBe(201);
+    const key = await owner.call('/v1/api-keys', { body: { name: 'export', scopes: ['read', 'ingest', 'admin'] }, project: project.json.id });
+    const spans = Array.from({ length: 20 }, (_, i) => ({ id: `r2-${i}`, trace_id: `r2-trace-${i % 4}`, name: 'step', kind: 'llm', start_time: new Date().toISOString(), input: `question ${i}`, output: `answer ${i}` }));
+    const posted = await fetch(`${loupe.url}/v1/spans`, { method: 'POST', headers: { authorization: `Bearer ${key.json.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ spans }) });
+    expect(posted.status).toBe(202);
+    await until(async () => ((await get(key.json.key, '/v1/traces')).json.traces.length === 4 ? true : undefined), 30_000);
+
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-export-r2-'));
+    const cliEnv = cleanEnv({ LOUPE_URL: loupe.url, LOUPE_API_KEY: key.json.key });
+    // The cron fires every minute locally; the test fires it itself so it need not wait.
+    let running = true;
+    const ticking = (async () => {
+      while (running) {
+        await fetch(`${loupe.url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    const viaR2 = await runCli(['export', '--via-r2', '--out', join(dir, 'r2.jsonl')], { env: cliEnv });
+    running = false;
+    await ticking;
+    expect(viaR2.stderr).toMatch(/export job exp_\w+ queued/);
+    expect(viaR2.code).toBe(0);
+    const plain = await runCli(['export', '--out', join(dir, 'plain.jsonl')], { env: cliEnv });
+    expect(plain.code).toBe(0);
+    const body = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').slice(1);
+    expect(body('r2.jsonl')).toEqual(body('plain.jsonl'));
+    expect(body('r2.jsonl').filter((l) => l.startsWith('{"type":"span"'))).toHaveLength(20);
+  });
 });

@@ -27,24 +27,27 @@ export function batchPrefix(projectId: string): string {
   return `spans/${projectId}/`;
 }
 
-/** One export's progress between pulls. */
-type Step = { kind: 'header' } | { kind: 'table'; index: number; after: number } | { kind: 'batches'; cursor?: string; keys: string[]; listed: boolean } | { kind: 'end' } | { kind: 'done' };
+/** Where an export has got to: plain JSON, so an export job (export-job.ts) can store it between steps. */
+export type ExportCursor = {
+  step: { kind: 'header' } | { kind: 'table'; index: number; after: number } | { kind: 'batches'; cursor?: string; keys: string[]; listed: boolean } | { kind: 'end' } | { kind: 'done' };
+  records: number;
+  /** The export's time (the header's exported_at). */
+  now: number;
+};
+
+export function startExport(now = Date.now()): ExportCursor {
+  return { step: { kind: 'header' }, records: 0, now };
+}
 
 /** Streams the project's export; nothing of another project can appear (every read is scoped to `projectId`). */
 export function exportProject(env: Env, projectId: string, now = Date.now()): ReadableStream<Uint8Array> {
-  const db = dbFor(env, projectId);
-  let step: Step = { kind: 'header' };
-  let records = 0;
-  const line = (s: string) => {
-    records++;
-    return s + '\n';
-  };
+  const cursor = startExport(now);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         // Each pull produces one page; an empty page just moves on (the loop) so a pull always enqueues or closes.
         for (;;) {
-          const text = await next();
+          const text = await exportPage(env, projectId, cursor);
           if (text === null) {
             controller.close();
             return;
@@ -58,62 +61,72 @@ export function exportProject(env: Env, projectId: string, now = Date.now()): Re
     },
     { highWaterMark: 1 },
   );
+}
 
-  async function next(): Promise<string | null> {
-    switch (step.kind) {
-      case 'header': {
-        const project = await controlDb(env).prepare('SELECT id, name FROM projects WHERE id = ?1').bind(projectId).first<{ id: string; name: string }>();
-        step = { kind: 'table', index: 0, after: 0 };
-        return line(JSON.stringify({ type: 'loupe_export', version: 1, project: project ?? { id: projectId, name: null }, exported_at: new Date(now).toISOString() }));
-      }
-      case 'table': {
-        const table = PORTABLE_TABLES[step.index];
-        if (!table) {
-          step = { kind: 'batches', keys: [], listed: false };
-          return '';
-        }
-        const cols = table.columns.map((c) => `"${c}"`).join(', ');
-        const { results } = await db
-          .prepare(`SELECT rowid AS "__rowid", ${cols} FROM "${table.name}" WHERE project_id = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ${PAGE}`)
-          .bind(projectId, step.after)
-          .all<Record<string, unknown>>();
-        if (results.length < PAGE) step = { kind: 'table', index: step.index + 1, after: 0 };
-        else step = { ...step, after: Number(results[results.length - 1].__rowid) };
-        let out = '';
-        for (const row of results) {
-          delete row.__rowid;
-          table.scrub?.(row);
-          out += line(JSON.stringify({ type: table.name, row }));
-        }
-        return out;
-      }
-      case 'batches': {
-        if (!step.keys.length) {
-          if (step.listed && !step.cursor) {
-            step = { kind: 'end' };
-            return '';
-          }
-          const page = await env.BLOBS.list({ prefix: batchPrefix(projectId), cursor: step.cursor, limit: LIST_PAGE });
-          step = { kind: 'batches', keys: page.objects.map((o) => o.key), cursor: page.truncated ? page.cursor : undefined, listed: true };
-          return '';
-        }
-        const key = step.keys.shift()!;
-        const object = await env.BLOBS.get(key);
-        // Gone between list and get (a deletion re-packed or removed it): nothing left to export.
-        if (!object) return '';
-        const batch = JSON.stringify(key.slice(batchPrefix(projectId).length));
-        let out = '';
-        for (const raw of (await object.text()).split('\n')) {
-          // Lines are JSON.stringify output, copied verbatim: payloads leave exactly as stored.
-          if (raw) out += line(`{"type":"span","batch":${batch},"span":${raw}}`);
-        }
-        return out;
-      }
-      case 'end':
-        step = { kind: 'done' };
-        return JSON.stringify({ type: 'end', records: records }) + '\n';
-      case 'done':
-        return null;
+/**
+ * The next page of the export (one D1 page of a table, or one R2 batch's lines), advancing
+ * `cursor`; '' when a step produced nothing, null when the export is over.
+ */
+export async function exportPage(env: Env, projectId: string, cursor: ExportCursor): Promise<string | null> {
+  const db = dbFor(env, projectId);
+  const line = (s: string) => {
+    cursor.records++;
+    return s + '\n';
+  };
+  const step = cursor.step;
+  switch (step.kind) {
+    case 'header': {
+      const project = await controlDb(env).prepare('SELECT id, name FROM projects WHERE id = ?1').bind(projectId).first<{ id: string; name: string }>();
+      cursor.step = { kind: 'table', index: 0, after: 0 };
+      return line(JSON.stringify({ type: 'loupe_export', version: 1, project: project ?? { id: projectId, name: null }, exported_at: new Date(cursor.now).toISOString() }));
     }
+    case 'table': {
+      const table = PORTABLE_TABLES[step.index];
+      if (!table) {
+        cursor.step = { kind: 'batches', keys: [], listed: false };
+        return '';
+      }
+      const cols = table.columns.map((c) => `"${c}"`).join(', ');
+      const { results } = await db
+        .prepare(`SELECT rowid AS "__rowid", ${cols} FROM "${table.name}" WHERE project_id = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ${PAGE}`)
+        .bind(projectId, step.after)
+        .all<Record<string, unknown>>();
+      if (results.length < PAGE) cursor.step = { kind: 'table', index: step.index + 1, after: 0 };
+      else cursor.step = { ...step, after: Number(results[results.length - 1].__rowid) };
+      let out = '';
+      for (const row of results) {
+        delete row.__rowid;
+        table.scrub?.(row);
+        out += line(JSON.stringify({ type: table.name, row }));
+      }
+      return out;
+    }
+    case 'batches': {
+      if (!step.keys.length) {
+        if (step.listed && !step.cursor) {
+          cursor.step = { kind: 'end' };
+          return '';
+        }
+        const page = await env.BLOBS.list({ prefix: batchPrefix(projectId), cursor: step.cursor, limit: LIST_PAGE });
+        cursor.step = { kind: 'batches', keys: page.objects.map((o) => o.key), cursor: page.truncated ? page.cursor : undefined, listed: true };
+        return '';
+      }
+      const key = step.keys.shift()!;
+      const object = await env.BLOBS.get(key);
+      // Gone between list and get (a deletion re-packed or removed it): nothing left to export.
+      if (!object) return '';
+      const batch = JSON.stringify(key.slice(batchPrefix(projectId).length));
+      let out = '';
+      for (const raw of (await object.text()).split('\n')) {
+        // Lines are JSON.stringify output, copied verbatim: payloads leave exactly as stored.
+        if (raw) out += line(`{"type":"span","batch":${batch},"span":${raw}}`);
+      }
+      return out;
+    }
+    case 'end':
+      cursor.step = { kind: 'done' };
+      return JSON.stringify({ type: 'end', records: cursor.records }) + '\n';
+    case 'done':
+      return null;
   }
 }

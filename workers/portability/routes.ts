@@ -9,10 +9,12 @@ import type { MiddlewareHandler } from 'hono';
 import { newRouter, type AppEnv } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { audit } from '../auth/audit.ts';
-import { ApiError, commonErrors } from '../platform/errors.ts';
+import { ApiError, commonErrors, notFound } from '../platform/errors.ts';
 import { ErrorBody } from '../../schema/wire/errors.ts';
 import { controlDb } from '../platform/db.ts';
 import { exportProject } from './export.ts';
+import { createExportJob, exportFile, getExportJob, listExportJobs } from './export-job.ts';
+import { ExportJobOut } from '../../schema/wire/portability.ts';
 import { importProject } from './import.ts';
 import { rebuildStep } from './rebuild.ts';
 
@@ -67,6 +69,91 @@ portabilityRoutes.openapi(
     const res = c.body(exportProject(c.env, auth.projectId), 200, {
       'content-type': 'application/x-ndjson; charset=utf-8',
       'content-disposition': `attachment; filename="${name}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    return res as unknown as never;
+  },
+);
+
+portabilityRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/exports',
+    tags: ['lifecycle'],
+    summary: 'Export the whole project to a file in R2 (a job)',
+    description:
+      "The same records as GET /v1/export, written to one JSONL file in Loupe's R2 bucket by the every-minute cron, in steps, so a project of any size can be exported (a download has to finish within one request). Follow it with GET /v1/exports/{id}; once `done`, GET its `download` path. Files are kept 7 days; a deletion that finishes after an export started deletes that export's file. See docs/export-import.md.",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('admin')] as const,
+    responses: { 202: { description: 'Queued', content: { 'application/json': { schema: ExportJobOut } } }, ...commonErrors },
+  }),
+  async (c) => {
+    const auth = c.get('auth');
+    const job = await createExportJob(c.env, auth.projectId, auth.principalId);
+    await audit(c.env, auth, 'project.exported', { type: 'project', id: auth.projectId, details: { export_id: job.id, to: 'r2' } });
+    return c.json(job, 202);
+  },
+);
+
+portabilityRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/exports',
+    tags: ['lifecycle'],
+    summary: "The project's export jobs, newest first (the last 50)",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('admin')] as const,
+    responses: { 200: { description: 'Jobs', content: { 'application/json': { schema: z.object({ exports: z.array(ExportJobOut) }) } } }, ...commonErrors },
+  }),
+  async (c) => c.json({ exports: await listExportJobs(c.env, c.get('auth').projectId) }, 200),
+);
+
+portabilityRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/exports/{id}',
+    tags: ['lifecycle'],
+    summary: "An export job's status",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('admin')] as const,
+    request: { params: z.object({ id: z.string().min(1).max(64) }) },
+    responses: { 200: { description: 'The job', content: { 'application/json': { schema: ExportJobOut } } }, ...commonErrors, ...notFound },
+  }),
+  async (c) => {
+    const job = await getExportJob(c.env, c.get('auth').projectId, c.req.valid('param').id);
+    if (!job) throw new ApiError(404, 'not_found', 'id: no such export in this project', 'id');
+    return c.json(job, 200);
+  },
+);
+
+portabilityRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/exports/{id}/file',
+    tags: ['lifecycle'],
+    summary: "A finished export's file",
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('admin')] as const,
+    request: { params: z.object({ id: z.string().min(1).max(64) }) },
+    responses: {
+      200: { description: 'The JSONL file', content: { 'application/x-ndjson': { schema: z.string() } } },
+      ...commonErrors,
+      ...notFound,
+      409: { description: 'The export is not finished, or its file expired', content: { 'application/json': { schema: ErrorBody } } },
+    },
+  }),
+  async (c) => {
+    const auth = c.get('auth');
+    const { id } = c.req.valid('param');
+    const job = await getExportJob(c.env, auth.projectId, id);
+    if (!job) throw new ApiError(404, 'not_found', 'id: no such export in this project', 'id');
+    const file = job.status === 'done' ? await exportFile(c.env, auth.projectId, id) : null;
+    if (!file) throw new ApiError(409, 'conflict', job.status === 'expired' ? `id: this export's file is gone (${job.error ?? 'kept 7 days'}); start a new export` : `id: this export is ${job.status}; its file is ready once the status is done`, 'id');
+    const res = c.body(file.body, 200, {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'content-length': String(file.size),
+      'content-disposition': `attachment; filename="loupe-${auth.projectId}-${job.created_at.slice(0, 10)}.jsonl"`,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     });
