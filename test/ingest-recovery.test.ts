@@ -42,6 +42,24 @@ describe('the ingest ledger and sweeper', () => {
     await eventually(async () => expect(await ledger()).toEqual([]));
   });
 
+  it("does not index a batch again for a sweeper's copy that arrives after the batch was indexed", async () => {
+    const { key, projectId } = await makeProject('stale-copy');
+    const { key: indexed } = await writeSpanBatch(env, projectId, traceSpans('copy-done', 3), 'native');
+    await waitForTrace(key, 'copy-done', 3);
+    await eventually(async () => expect((await ledger()).map((r) => r.key)).not.toContain(indexed));
+    const before = await updatedAt(projectId, 'copy-done');
+    // A second batch still in the ledger (its own message lost) is the control: its swept copy is indexed.
+    const { key: waiting } = await writeSpanBatch(losingQueue, projectId, traceSpans('copy-waiting', 2), 'native');
+    await new Promise((r) => setTimeout(r, 5));
+    await env.INGEST_QUEUE.sendBatch([
+      { body: { v: 1, project_id: projectId, key: indexed, swept: true } },
+      { body: { v: 1, project_id: projectId, key: waiting, swept: true } },
+    ]);
+    await waitForTrace(key, 'copy-waiting', 2);
+    await eventually(async () => expect(await ledger()).toEqual([]));
+    expect(await updatedAt(projectId, 'copy-done')).toBe(before);
+  });
+
   it('brings back an acknowledged batch whose queue message was lost, exactly once', async () => {
     const { key, projectId } = await makeProject('lost-message');
     const { key: batch } = await writeSpanBatch(losingQueue, projectId, traceSpans('lost-1', 5), 'native');

@@ -13,9 +13,44 @@ import { indexBatch } from './indexer.ts';
 import { signalRouting } from './review-signal.ts';
 import { recordSignals } from './signal-ledger.ts';
 
+/**
+ * A message older than this whose batch is no longer in the ledger was already indexed
+ * through another copy. Younger ones are indexed regardless: the ledger row and the
+ * message are written at the same time, so a fresh message can arrive a moment before its
+ * row is visible.
+ */
+const STALE_COPY_MS = 30_000;
+
+/**
+ * The messages of `messages` whose batch is already indexed: off the ledger, and either a
+ * sweeper's re-send or older than STALE_COPY_MS. Under a backlog longer than the sweeper's
+ * minute, the sweeper re-sends every waiting batch each minute; without this check each
+ * copy would index its batch again (harmless, idempotent, but it multiplied the indexer's
+ * work exactly when it was already behind: the soak's growing ack latency).
+ */
+async function alreadyIndexed(env: Env, messages: Message<IngestMessage>[], now: number): Promise<Set<Message<IngestMessage>>> {
+  const candidates = messages.filter((m) => m.body.swept || now - m.timestamp.getTime() > STALE_COPY_MS);
+  if (!candidates.length) return new Set();
+  const { results } = await controlDb(env)
+    .prepare('SELECT key FROM ingest_batches WHERE key IN (SELECT value FROM json_each(?1))')
+    .bind(JSON.stringify(candidates.map((m) => m.body.key)))
+    .all<{ key: string }>();
+  const waiting = new Set(results.map((r) => r.key));
+  return new Set(candidates.filter((m) => !waiting.has(m.body.key)));
+}
+
 /** Handles a batch from the "ingest" queue. */
 export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  for (const message of validMessages(batch.messages, IngestMessage, batch.queue)) {
+  const messages = [...validMessages(batch.messages, IngestMessage, batch.queue)];
+  const done = await alreadyIndexed(env, messages, Date.now()).catch((err) => {
+    console.error('ledger check failed; indexing every message', err);
+    return new Set<Message<IngestMessage>>();
+  });
+  for (const message of messages) {
+    if (done.has(message)) {
+      message.ack();
+      continue;
+    }
     try {
       const { completed } = await indexBatch(env, message.body);
       await signalCompleted(env, message.body.project_id, completed);
