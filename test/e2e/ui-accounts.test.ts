@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { acceptInviteOverHttp, d1Execute, launchBrowser, loginInBrowser, loginOverHttp, newPage, screenshot } from './browser.ts';
@@ -265,6 +266,36 @@ describe('the review UI: accounts and access', () => {
       expect(await form.getByLabel('Reviewed traces').inputValue()).toBe('forever');
     } finally {
       await fetch(`${loupe.url}/v1/retention`, { method: 'PUT', headers: { authorization: `Bearer ${loupe.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ days: 'forever' }) });
+      await context.close();
+    }
+  });
+
+  it('exports the project from Settings: the job is followed to done and its file downloads', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+    const page = await newPage(context);
+    try {
+      await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
+      await page.goto(`${loupe.url}/settings`);
+      await page.getByRole('button', { name: 'Export the project' }).click();
+      const table = page.getByRole('table', { name: 'Exports' });
+      await table.getByRole('row').nth(1).waitFor();
+      // The cron writes the file; locally it fires every minute, so the test fires it itself.
+      await expect
+        .poll(
+          async () => {
+            await fetch(`${loupe.url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`);
+            await page.getByRole('button', { name: 'Refresh' }).click();
+            return (await table.getByRole('row').nth(1).textContent()) ?? '';
+          },
+          { timeout: 60_000, intervals: [1000] },
+        )
+        .toContain('done');
+      const [download] = await Promise.all([page.waitForEvent('download'), table.getByRole('link', { name: 'Download' }).first().click()]);
+      const text = readFileSync((await download.path())!, 'utf8');
+      const lines = text.trimEnd().split('\n');
+      expect(JSON.parse(lines[0])).toMatchObject({ type: 'loupe_export', project: { id: loupe.projectId } });
+      expect(JSON.parse(lines.at(-1)!)).toEqual({ type: 'end', records: lines.length - 1 });
+    } finally {
       await context.close();
     }
   });

@@ -15,6 +15,7 @@ import { PasswordSection } from '../../components/settings/PasswordSection.tsx';
 import { AuditSection } from '../../components/settings/AuditSection.tsx';
 import { RedactionSection } from '../../components/settings/RedactionSection.tsx';
 import { RetentionSection } from '../../components/settings/RetentionSection.tsx';
+import { ExportSection } from '../../components/settings/ExportSection.tsx';
 
 export function SettingsPage() {
   const { project } = useSession();
@@ -32,6 +33,7 @@ export function SettingsPage() {
       <ProjectsSection manager={manager} />
       <RetentionSection manager={manager} />
       <RedactionSection manager={manager} />
+      {manager && <ExportSection />}
       <OrgsSection />
       <PasswordSection />
       {manager && <AuditSection />}
