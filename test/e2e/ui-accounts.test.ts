@@ -287,7 +287,7 @@ describe('the review UI: accounts and access', () => {
             await page.getByRole('button', { name: 'Refresh' }).click();
             return (await table.getByRole('row').nth(1).textContent()) ?? '';
           },
-          { timeout: 60_000, intervals: [1000] },
+          { timeout: 60_000, interval: 1000 },
         )
         .toContain('done');
       const [download] = await Promise.all([page.waitForEvent('download'), table.getByRole('link', { name: 'Download' }).first().click()]);
