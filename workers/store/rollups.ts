@@ -20,6 +20,12 @@ export const DAY_MS = 86_400_000;
 export const ROLLUP_DIMS = ['none', 'release', 'environment', 'name', 'tag', 'model', 'call'] as const;
 export type RollupDim = (typeof ROLLUP_DIMS)[number];
 
+// CROSS JOIN fixes SQLite's join order (the left table outer): without it the planner may walk
+// every feedback row or trace of the project and probe the few touched ones, not the reverse.
+
+/** Every dimension, as SQL, so statements on stats_rollups can seek its primary key (project_id, dim, ...) instead of scanning the project. */
+const DIMS_SQL = `(${ROLLUP_DIMS.map((d) => `'${d}'`).join(', ')})`;
+
 /**
  * A SELECT of roll-up figures per (b, grp) over the traces of project ?1 started in the
  * intervals `intervals` (a CTE body yielding non-overlapping `lo, hi` rows), b being the
@@ -31,12 +37,12 @@ export function rollupSelect(dim: RollupDim, intervals: string, bucketMs: number
   const tr = `iv(lo, hi) AS (${intervals}),
     tr AS (SELECT t.trace_id, t.start_time - (t.start_time % ${bucketMs}) AS b, t.duration_ms AS d, t.has_error AS e, t.total_tokens AS tok, t.cost_usd AS c,
                   t.release, t.environment, t.name, t.tags
-             FROM iv JOIN traces t ON t.project_id = ?1 AND t.start_time >= iv.lo AND t.start_time < iv.hi)`;
+             FROM iv CROSS JOIN traces t ON t.project_id = ?1 AND t.start_time >= iv.lo AND t.start_time < iv.hi)`;
   if (dim === 'call') {
     // Through spans_trace_model (project, trace, model, ...) WHERE model IS NOT NULL: covers every column used.
     return `WITH ${tr},
       g AS (SELECT tr.b, json_quote(s.model) AS grp, s.duration_ms AS d, s.status = 'error' AS e, s.total_tokens AS tok, s.cost_usd AS c, s.input_tokens AS it, s.output_tokens AS ot
-              FROM tr JOIN spans s INDEXED BY spans_trace_model ON s.project_id = ?1 AND s.trace_id = tr.trace_id AND s.model IS NOT NULL),
+              FROM tr CROSS JOIN spans s INDEXED BY spans_trace_model ON s.project_id = ?1 AND s.trace_id = tr.trace_id AND s.model IS NOT NULL),
       fig AS (SELECT b, grp, count(*) AS n, TOTAL(e) AS errors, TOTAL(tok) AS tokens, TOTAL(c) AS cost, TOTAL(it) AS input_tokens, TOTAL(ot) AS output_tokens FROM g GROUP BY b, grp),
       ${sketchCtes}
       SELECT fig.*, sk.sketch, NULL AS feedback FROM fig LEFT JOIN sk ON sk.b = fig.b AND sk.grp = fig.grp`;
@@ -53,7 +59,7 @@ export function rollupSelect(dim: RollupDim, intervals: string, bucketMs: number
     fig AS (SELECT b, grp, count(*) AS n, TOTAL(e) AS errors, TOTAL(tok) AS tokens, TOTAL(c) AS cost, 0 AS input_tokens, 0 AS output_tokens FROM g GROUP BY b, grp),
     ${sketchCtes},
     f0 AS (SELECT g.b, g.grp, CASE WHEN f.source = 'evaluator' THEN 's:' ELSE 'f:' END || f.key AS fk, TOTAL(f.score) AS s, count(*) AS cnt
-             FROM g JOIN feedback f INDEXED BY feedback_trace_source ON f.project_id = ?1 AND f.trace_id = g.trace_id AND f.score IS NOT NULL
+             FROM g CROSS JOIN feedback f INDEXED BY feedback_trace_source ON f.project_id = ?1 AND f.trace_id = g.trace_id AND f.score IS NOT NULL
             GROUP BY g.b, g.grp, fk),
     fb AS (SELECT b, grp, json_group_object(fk, json_array(s, cnt)) AS feedback FROM f0 GROUP BY b, grp)
     SELECT fig.*, sk.sketch, fb.feedback FROM fig LEFT JOIN sk ON sk.b = fig.b AND sk.grp = fig.grp LEFT JOIN fb ON fb.b = fig.b AND fb.grp = fig.grp`;
@@ -70,7 +76,7 @@ const MARKED = `SELECT hour, hour + ${HOUR_MS} FROM stats_dirty WHERE project_id
 const MERGE_DAYS = `
 WITH days(day) AS (SELECT DISTINCT hour - (hour % ${DAY_MS}) FROM stats_dirty WHERE project_id = ?1 AND token = ?2),
 h AS (SELECT days.day, r.dim, r.grp, r.n, r.errors, r.tokens, r.cost, r.input_tokens, r.output_tokens, r.sketch, r.feedback
-        FROM days JOIN stats_rollups r ON r.project_id = ?1 AND r.grain = 'hour' AND r.bucket >= days.day AND r.bucket < days.day + ${DAY_MS}),
+        FROM days CROSS JOIN stats_rollups r ON r.project_id = ?1 AND r.dim IN ${DIMS_SQL} AND r.grain = 'hour' AND r.bucket >= days.day AND r.bucket < days.day + ${DAY_MS}),
 sums AS (SELECT day, dim, grp, sum(n) AS n, sum(errors) AS errors, TOTAL(tokens) AS tokens, TOTAL(cost) AS cost, TOTAL(input_tokens) AS it, TOTAL(output_tokens) AS ot FROM h GROUP BY day, dim, grp),
 skb AS (SELECT h.day, h.dim, h.grp, j.key, sum(j.value) AS c FROM h, json_each(h.sketch) j GROUP BY h.day, h.dim, h.grp, j.key),
 sk AS (SELECT day, dim, grp, json_group_object(key, c) AS sketch FROM skb GROUP BY day, dim, grp),
@@ -91,7 +97,7 @@ export function markTraces(db: D1Database, projectId: string, token: string, tra
   return db
     .prepare(
       `INSERT INTO stats_dirty (project_id, hour, token)
-       SELECT DISTINCT ?1, t.start_time - (t.start_time % ${HOUR_MS}), ?2 FROM json_each(?3) j JOIN traces t ON t.project_id = ?1 AND t.trace_id = j.value WHERE true
+       SELECT DISTINCT ?1, t.start_time - (t.start_time % ${HOUR_MS}), ?2 FROM json_each(?3) j CROSS JOIN traces t ON t.project_id = ?1 AND t.trace_id = j.value WHERE true
        ON CONFLICT (project_id, hour) DO UPDATE SET token = excluded.token`,
     )
     .bind(projectId, token, traceIds);
@@ -103,7 +109,7 @@ export function markFeedback(db: D1Database, projectId: string, token: string, i
     .prepare(
       `INSERT INTO stats_dirty (project_id, hour, token)
        SELECT DISTINCT ?1, t.start_time - (t.start_time % ${HOUR_MS}), ?2 FROM json_each(?3) j
-         JOIN feedback f ON f.project_id = ?1 AND f.id = j.value JOIN traces t ON t.project_id = ?1 AND t.trace_id = f.trace_id WHERE true
+         CROSS JOIN feedback f ON f.project_id = ?1 AND f.id = j.value CROSS JOIN traces t ON t.project_id = ?1 AND t.trace_id = f.trace_id WHERE true
        ON CONFLICT (project_id, hour) DO UPDATE SET token = excluded.token`,
     )
     .bind(projectId, token, ids);
@@ -124,11 +130,11 @@ export function claimBackfill(db: D1Database, projectId: string, token: string, 
 export function recomputeStatements(db: D1Database, projectId: string, token: string): D1PreparedStatement[] {
   const run = (sql: string) => db.prepare(sql).bind(projectId, token);
   return [
-    run(`DELETE FROM stats_rollups WHERE project_id = ?1 AND grain = 'hour' AND bucket IN (SELECT hour FROM stats_dirty WHERE project_id = ?1 AND token = ?2)`),
+    run(`DELETE FROM stats_rollups WHERE project_id = ?1 AND dim IN ${DIMS_SQL} AND grain = 'hour' AND bucket IN (SELECT hour FROM stats_dirty WHERE project_id = ?1 AND token = ?2)`),
     ...ROLLUP_DIMS.map((dim) =>
       run(`INSERT INTO stats_rollups (${COLUMNS}) SELECT ?1, '${dim}', 'hour', x.b, x.grp, x.n, x.errors, x.tokens, x.cost, x.input_tokens, x.output_tokens, x.sketch, x.feedback FROM (${rollupSelect(dim, MARKED, HOUR_MS)}) x WHERE true`),
     ),
-    run(`DELETE FROM stats_rollups WHERE project_id = ?1 AND grain = 'day' AND bucket IN (SELECT DISTINCT hour - (hour % ${DAY_MS}) FROM stats_dirty WHERE project_id = ?1 AND token = ?2)`),
+    run(`DELETE FROM stats_rollups WHERE project_id = ?1 AND dim IN ${DIMS_SQL} AND grain = 'day' AND bucket IN (SELECT DISTINCT hour - (hour % ${DAY_MS}) FROM stats_dirty WHERE project_id = ?1 AND token = ?2)`),
     run(MERGE_DAYS),
     run(`DELETE FROM stats_dirty WHERE project_id = ?1 AND token = ?2`),
   ];
