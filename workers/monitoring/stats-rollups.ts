@@ -107,13 +107,17 @@ export async function readRollups(env: Env, projectId: string, plan: RollupPlan,
           .bind(projectId, d0, d1, plan.dim, ...only),
       );
     }
-    // Hours outside the whole days read as day rows, and every hour of a day that has a stale hour.
-    const outsideDays = days ? ` AND (r.bucket < ${d0} OR r.bucket >= ${d1} OR ${dirtyIn(`r.bucket - (r.bucket % ${DAY_MS})`, `r.bucket - (r.bucket % ${DAY_MS}) + ${DAY_MS}`)})` : '';
+    // Hour rows: the whole hours outside the whole days (all of them for hour buckets), and
+    // every hour of a day that has a stale hour (its day row is not read). Ranges, not a
+    // filter over every hour of the range: rows carry their sketch, so each one read costs.
+    const hourRanges = days ? [[h0, d0], [d1, h1]].filter(([a, b]) => a < b) : [[h0, h1]];
     statements.push(
       db
-        .prepare(`SELECT ${cols} FROM stats_rollups r WHERE r.project_id = ?1 AND r.dim = ?4 AND r.grain = 'hour' AND r.bucket >= ?2 AND r.bucket < ?3${onlySql}${outsideDays}
-                    AND NOT EXISTS (SELECT 1 FROM stats_dirty d WHERE d.project_id = ?1 AND d.hour = r.bucket)`)
-        .bind(projectId, h0, h1, plan.dim, ...only),
+        .prepare(`WITH iv(lo, hi) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?2)
+                     UNION ALL SELECT DISTINCT hour - (hour % ${DAY_MS}), hour - (hour % ${DAY_MS}) + ${DAY_MS} FROM stats_dirty WHERE project_id = ?1 AND hour >= ?3 AND hour < ?5)
+                  SELECT ${cols} FROM iv CROSS JOIN stats_rollups r ON r.project_id = ?1 AND r.dim = ?4 AND r.grain = 'hour' AND r.bucket >= iv.lo AND r.bucket < iv.hi
+                   WHERE NOT EXISTS (SELECT 1 FROM stats_dirty d WHERE d.project_id = ?1 AND d.hour = r.bucket)${plan.only ? ' AND r.grp IN (SELECT json_quote(value) FROM json_each(?6))' : ''}`)
+        .bind(projectId, JSON.stringify(hourRanges), days ? d0 : 0, plan.dim, days ? d1 : 0, ...only),
     );
   }
   // What no clean row covers, computed from the traces with the writers' own SELECT.
