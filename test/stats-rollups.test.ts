@@ -160,7 +160,7 @@ describe('dashboard roll-ups', () => {
     for (const s of spans) await waitForTrace(key, s.trace_id);
     const q = { since: iso(start - DAY), until: iso(Date.now()), bucket: 'day', split: 'release' };
     const before = await timeseries(key, q);
-    // As if the rows were written before roll-ups existed: no roll-up rows, every hour marked as 0022 marks them.
+    // As if the rows were written before roll-ups existed: no roll-up rows, every hour marked as 0023 marks them.
     await env.DB.batch([
       env.DB.prepare('DELETE FROM stats_rollups WHERE project_id = ?').bind(projectId),
       env.DB.prepare('INSERT INTO stats_dirty (project_id, hour, token) SELECT DISTINCT project_id, start_time - (start_time % 3600000), NULL FROM traces WHERE project_id = ? ON CONFLICT DO NOTHING').bind(projectId),

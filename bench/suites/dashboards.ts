@@ -7,7 +7,7 @@
  * product's row builder and D1 writer. Then Loupe serves the charts one request at a time
  * (each chart's figures) and all six at once (what a browser opening the page waits for).
  * The feedback rows go in by SQL, so after them every hour is marked stale and rolled up
- * the way the cron pass does it (timed: what the 0022 backfill costs a store this size).
+ * the way the cron pass does it (timed: what the 0023 backfill costs a store this size).
  * Last, the write cost: the same indexer loads fresh 500-span batches (recent traces, as
  * live ingest sends them) with roll-ups and without, in paired rounds whose order
  * alternates (on/off, then off/on), one load at a time; the slowdown is the median of the
@@ -82,7 +82,7 @@ export const suite: BenchSuite = {
       const backfill = await worker.rollups(projectId);
       ctx.log(`rolled up ${backfill.hours} hours in ${Math.round(backfill.ms)} ms`);
       details.backfill = backfill;
-      figures0.push({ name: 'roll-up backfill of the whole store', value: Math.round(backfill.ms), unit: 'ms', note: `${backfill.hours} hours (what migration 0022's backfill costs a database of this size, done by the cron pass)` });
+      figures0.push({ name: 'roll-up backfill of the whole store', value: Math.round(backfill.ms), unit: 'ms', note: `${backfill.hours} hours (what migration 0023's backfill costs a database of this size, done by the cron pass)` });
       const [[counts]] = (await worker.sql([{ sql: "SELECT (SELECT count(*) FROM spans) AS spans, (SELECT count(*) FROM spans WHERE model IS NOT NULL) AS llm, (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM feedback) AS feedback" }])) as { spans: number; llm: number; traces: number; feedback: number }[][];
       loadSeconds = Math.round((performance.now() - started) / 1000);
       ctx.log(`stored ${counts.spans.toLocaleString('en-US')} spans (${counts.llm.toLocaleString('en-US')} with a model), ${counts.traces.toLocaleString('en-US')} traces, ${counts.feedback.toLocaleString('en-US')} feedback rows in ${loadSeconds} s`);

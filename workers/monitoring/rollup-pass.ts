@@ -1,6 +1,6 @@
 /**
  * The every-minute cron's roll-up pass: rolls up hours left stale without a writer to
- * recompute them (the 0022 migration's backfill of existing traces, a rebuild's wipe),
+ * recompute them (the 0023 migration's backfill of existing traces, a rebuild's wipe),
  * newest hours first. Until then the stats routes compute those hours on read, so the pass
  * only makes dashboards faster, never more correct.
  */
