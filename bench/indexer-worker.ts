@@ -14,6 +14,10 @@
  *   already-normalized spans back to back, stores each in R2 under its key and indexes
  *   them all in one D1 transaction with the product's row builder and writer (bulk loading
  *   for the query benchmark: no validation and no R2 read-back, the rest as in production).
+ *   `rollups=0` writes them without the dashboard roll-ups (the dashboards suite's ingest
+ *   comparison); the answer carries `writeMs`, the D1 batch alone.
+ * - `POST /rollups?project=` rolls up every stale hour of the project (stats_dirty), as the
+ *   cron pass does, and answers how many hours and how long.
  * - `POST /prepare {messages}` answers the rows the indexer builds for those batches (so raw
  *   SQLite can insert exactly the same rows) and their column order.
  * - `POST /sql {statements: [{sql, params}]}` runs statements in one D1 batch (loading
@@ -22,6 +26,7 @@
  *   runs for that filter, so the query benchmark can EXPLAIN it against the local file.
  */
 import { prepareBatch, readBatch, writeBatches, SPAN_COLUMN_NAMES } from '../workers/store/indexer.ts';
+import { claimBackfill, recomputeStatements, rollupToken } from '../workers/store/rollups.ts';
 import { encodeBatch, isBatchOf, parseBatch } from '../workers/store/batch-format.ts';
 import { validateSpans } from '../workers/ingest/validate.ts';
 import { frequentTexts, traceListQuery } from '../workers/store/trace-query.ts';
@@ -82,7 +87,21 @@ export default {
           await env.BLOBS.put(key, batch, { httpMetadata: { contentType: 'application/x-ndjson' } });
           batches.push(prepareBatch(projectId, key, parseBatch(batch)));
         }
-        return Response.json(await writeBatches(env.DB, batches, Date.now()));
+        const t0 = performance.now();
+        const written = await writeBatches(env.DB, batches, Date.now(), { rollups: url.searchParams.get('rollups') !== '0' });
+        return Response.json({ ...written, writeMs: performance.now() - t0 });
+      }
+      if (url.pathname === '/rollups' && request.method === 'POST') {
+        const projectId = url.searchParams.get('project') ?? '';
+        const t0 = performance.now();
+        let hours = 0;
+        for (;;) {
+          const token = rollupToken();
+          const [claimed] = await env.DB.batch([claimBackfill(env.DB, projectId, token, 24), ...recomputeStatements(env.DB, projectId, token)]);
+          hours += claimed.meta.changes ?? 0;
+          if ((claimed.meta.changes ?? 0) < 24) break;
+        }
+        return Response.json({ hours, ms: performance.now() - t0 });
       }
       if (url.pathname === '/prepare' && request.method === 'POST') {
         const { messages } = (await request.json()) as { messages: IngestMessage[] };

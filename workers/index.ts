@@ -18,6 +18,7 @@ import { reviewDatasetPort } from './datasets/from-review.ts';
 import { checkAlerts } from './monitoring/alert-check.ts';
 import { runLifecycle } from './lifecycle/cron.ts';
 import { runExportJobs } from './portability/export-job.ts';
+import { runRollupPass } from './monitoring/rollup-pass.ts';
 
 // Review reaches datasets (a higher floor) through a port: queues naming a dataset, finished reviews becoming examples.
 connectDatasets(reviewDatasetPort);
@@ -64,14 +65,14 @@ const HOURLY_CRON = '0 * * * *';
  * queue messages left behind (unindexed batches, trace signals, evaluation jobs, server-side
  * experiments' worker slots), thread rules pick up conversations that have gone idle, and,
  * during a key rotation, secrets are re-encrypted; retention passes and deletion jobs take
- * their next chunks (workers/lifecycle), export jobs their next parts (workers/portability); hourly, the pass over scheduled
+ * their next chunks (workers/lifecycle), export jobs their next parts (workers/portability), and stale dashboard roll-ups are rebuilt; hourly, the pass over scheduled
  * Insights reports.
  */
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   if (controller.cron === HOURLY_CRON) return void (await runDueSchedules(env));
   // Each on its own: one failing must not keep the others from running.
   // continueKeyRotation only does work while ENCRYPTION_KEY_PREVIOUS is set.
-  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), sweepIdleThreads(env), continueKeyRotation(env), redriveTargets(env), checkAlerts(env), runLifecycle(env), runExportJobs(env)]);
+  const results = await Promise.allSettled([sweepUnindexedBatches(env), sweepTraceSignals(env), sweepEvalWork(env), sweepIdleThreads(env), continueKeyRotation(env), redriveTargets(env), checkAlerts(env), runLifecycle(env), runExportJobs(env), runRollupPass(env)]);
   for (const r of results) if (r.status === 'rejected') console.error('sweep failed', r.reason);
 }
 

@@ -27,7 +27,9 @@ export interface BenchWorker {
   prepare(messages: IngestMessage[]): Promise<{ columns: string[]; batches: { projectId: string; rows: unknown[][]; fts: unknown[][]; traceIds: string[] }[] }>;
   sql(statements: { sql: string; params?: unknown[] }[]): Promise<unknown[][]>;
   /** Stores NDJSON batches of normalized spans in R2 and indexes them in one D1 transaction. */
-  load(projectId: string, batches: { key: string; ndjson: Uint8Array }[]): Promise<{ spans: number }>;
+  load(projectId: string, batches: { key: string; ndjson: Uint8Array }[], opts?: { rollups?: boolean }): Promise<{ spans: number; writeMs: number }>;
+  /** Rolls up every stale hour of a project (as the cron pass does). */
+  rollups(projectId: string): Promise<{ hours: number; ms: number }>;
   /** The SQL GET /v1/traces runs for filter `q`. */
   traceListSql(projectId: string, q: string | undefined, limit: number, now: number): Promise<{ sql: string; binds: unknown[] }>;
   stop(): Promise<void>;
@@ -52,11 +54,13 @@ export async function startBenchWorker(persistTo: string, port: number): Promise
     index: (messages, group = 1) => call<IndexTiming>(`${url}/index`, json({ messages, group })),
     prepare: (messages) => call(`${url}/prepare`, json({ messages })),
     sql: async (statements) => (await call<{ results: unknown[][] }>(`${url}/sql`, json({ statements }))).results,
-    load: (projectId, batches) => {
+    load: (projectId, batches, opts) => {
       const keys = batches.map((b) => encodeURIComponent(b.key)).join(',');
       const lengths = batches.map((b) => b.ndjson.length).join(',');
-      return call(`${url}/load?project=${encodeURIComponent(projectId)}&keys=${keys}&lengths=${lengths}`, { method: 'POST', body: Buffer.concat(batches.map((b) => b.ndjson)) });
+      const rollups = opts?.rollups === false ? '&rollups=0' : '';
+      return call(`${url}/load?project=${encodeURIComponent(projectId)}&keys=${keys}&lengths=${lengths}${rollups}`, { method: 'POST', body: Buffer.concat(batches.map((b) => b.ndjson)) });
     },
+    rollups: (projectId) => call(`${url}/rollups?project=${encodeURIComponent(projectId)}`, { method: 'POST' }),
     traceListSql: (projectId, q, limit, now) => call(`${url}/trace-list-sql`, json({ projectId, q, limit, now })),
     stop,
   };

@@ -17,22 +17,24 @@ export async function loadBenchStore(
   worker: BenchWorker,
   projectId: string,
   opts: Parameters<typeof benchTrace>[0],
-  range: { firstBatch?: number; batchCount: number; tag?: string; onGroup?: (done: number) => void },
-): Promise<void> {
+  range: { firstBatch?: number; batchCount: number; tag?: string; onGroup?: (done: number) => void; rollups?: boolean; concurrency?: number },
+): Promise<{ writeMs: number }> {
   const first = range.firstBatch ?? 0;
   const end = first + range.batchCount;
   const tracesPerBatch = SPANS_PER_BATCH / SPANS_PER_TRACE;
   const groups: number[][] = [];
   for (let b = first; b < end; b += BATCHES_PER_INDEX) groups.push(Array.from({ length: Math.min(BATCHES_PER_INDEX, end - b) }, (_, i) => b + i));
   let done = 0;
-  await pool(groups, 2, async (group) => {
+  let writeMs = 0;
+  await pool(groups, range.concurrency ?? 2, async (group) => {
     const batches = group.map((b) => {
       let ndjson = '';
       for (let t = b * tracesPerBatch; t < Math.min(opts.traces, (b + 1) * tracesPerBatch); t++) for (const span of benchTrace(opts, t)) ndjson += `${JSON.stringify(span)}\n`;
       return { key: `spans/${projectId}/bench/${range.tag ? `${range.tag}-` : ''}${String(b).padStart(6, '0')}.ndjson`, ndjson: new TextEncoder().encode(ndjson) };
     });
-    await worker.load(projectId, batches);
+    writeMs += (await worker.load(projectId, batches, { rollups: range.rollups })).writeMs;
     done += group.length;
     range.onGroup?.(done);
   });
+  return { writeMs };
 }

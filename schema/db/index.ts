@@ -15,3 +15,4 @@ export * from './monitoring.ts';
 export * from './redaction.ts';
 export * from './lifecycle.ts';
 export * from './portability.ts';
+export * from './rollups.ts';

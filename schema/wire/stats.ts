@@ -96,8 +96,20 @@ export const StatsSeries = z
   .meta({ id: 'StatsSeries' });
 export type StatsSeries = z.infer<typeof StatsSeries>;
 
+/** How a response's figures were computed (docs/dashboards.md). */
+export const StatsMethod = {
+  computed: z.enum(['rollups', 'on_read']).meta({ description: '`rollups`: read from the per-hour/day roll-up rows (no filter, or a filter on the split dimension only); `on_read`: computed from the traces for this request' }),
+  percentiles: z
+    .object({
+      method: z.enum(['exact', 'ddsketch']).meta({ description: '`exact`: nearest rank over the durations; `ddsketch`: nearest rank over a DDSketch' }),
+      relative_error: z.number().meta({ description: 'Bound on |reported − exact| / exact for every percentile: 0 when exact, 0.01 for the sketch' }),
+    })
+    .meta({ id: 'StatsPercentileMethod' }),
+};
+
 export const StatsTimeseries = z
   .object({
+    ...StatsMethod,
     bucket: z.enum(STATS_BUCKETS),
     since: z.string(),
     until: z.string(),
@@ -124,12 +136,12 @@ export const StatsModel = z
   .meta({ id: 'StatsModel' });
 export type StatsModel = z.infer<typeof StatsModel>;
 
-export const StatsModels = z.object({ since: z.string(), until: z.string(), models: z.array(StatsModel) }).meta({ id: 'StatsModels' });
+export const StatsModels = z.object({ ...StatsMethod, since: z.string(), until: z.string(), models: z.array(StatsModel) }).meta({ id: 'StatsModels' });
 export type StatsModels = z.infer<typeof StatsModels>;
 
 /** One release's figures over the range. */
 export const StatsSummary = z.object({ release: z.string(), ...figures }).meta({ id: 'StatsSummary' });
 export type StatsSummary = z.infer<typeof StatsSummary>;
 
-export const StatsReleases = z.object({ since: z.string(), until: z.string(), a: StatsSummary, b: StatsSummary }).meta({ id: 'StatsReleases' });
+export const StatsReleases = z.object({ ...StatsMethod, since: z.string(), until: z.string(), a: StatsSummary, b: StatsSummary }).meta({ id: 'StatsReleases' });
 export type StatsReleases = z.infer<typeof StatsReleases>;

@@ -10,6 +10,7 @@
  */
 import { dbFor } from '../platform/db.ts';
 import { formatRef, insightReportKey, isBatchOf, parseBatch, parseRef } from '../store/batch-format.ts';
+import { markTraces, recomputeStatements, rollupToken } from '../store/rollups.ts';
 import { hubFor } from '../review/queues.ts';
 
 export interface PurgeResult {
@@ -125,7 +126,10 @@ export async function purgeTraces(env: Env, projectId: string, traceIds: readonl
 
   // 3. D1, in one transaction (a D1 batch): full-text rows first, keyed by the spans' rowids.
   const bind = (sql: string) => db.prepare(sql).bind(projectId, ids);
+  // Dashboard roll-ups: the deleted traces' hours are marked first and rebuilt last, from what is left.
+  const token = rollupToken();
   await db.batch([
+    markTraces(db, projectId, token, ids),
     bind(`DELETE FROM spans_fts WHERE rowid IN (SELECT rowid * 2 FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK} UNION ALL SELECT rowid * 2 + 1 FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK})`),
     bind(`DELETE FROM spans WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     bind(`DELETE FROM feedback WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
@@ -138,6 +142,7 @@ export async function purgeTraces(env: Env, projectId: string, traceIds: readonl
     // An experiment run keeps a copy of its output: a deleted trace takes it along (the example then reads as missing).
     bind(`DELETE FROM experiment_runs WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
     bind(`DELETE FROM traces WHERE project_id = ?1 AND trace_id ${IN_CHUNK}`),
+    ...recomputeStatements(db, projectId, token),
   ]);
   return result;
 }

@@ -24,7 +24,7 @@ export function registerStatsTools(server: McpServer, env: Env, auth: AuthContex
     {
       title: 'Figures over time',
       description:
-        'Trace count, error rate, latency p50/p95/p99 (exact), tokens, cost and the average of every evaluator score and feedback key, per UTC hour or day, over at most 90 days; optionally one series per model, release, environment, trace name or tag (top 10, then "(other)"), and the per-model table. Use it to see whether a release moved errors, latency, cost or scores. Answers a markdown table.',
+        'Trace count, error rate, latency p50/p95/p99 (within 1% of exact: a DDSketch over roll-ups when unfiltered or filtered by one split field, else exact), tokens, cost and the average of every evaluator score and feedback key, per UTC hour or day, over at most 90 days; optionally one series per model, release, environment, trace name or tag (top 10, then "(other)"), and the per-model table. Use it to see whether a release moved errors, latency, cost or scores. Answers a markdown table.',
       inputSchema: {
         since: z.string().max(64).default('7d').describe('Start: a duration back from now (7d, 24h, 30m) or a date (RFC 3339).'),
         until: z.string().max(64).optional().describe('End (exclusive; default now).'),

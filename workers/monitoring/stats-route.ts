@@ -1,6 +1,6 @@
 /**
  * Dashboards: GET /v1/stats/timeseries, /v1/stats/models, /v1/stats/releases (read scope).
- * Figures are computed on read; see docs/dashboards.md.
+ * Figures come from roll-up rows when the filter allows, else are computed on read; see docs/dashboards.md.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
@@ -20,7 +20,7 @@ statsRoutes.openapi(
     tags: ['stats'],
     summary: 'Figures over time',
     description:
-      'Per UTC hour or day over traces started in [since, until) (at most 90 days): trace count, errors, exact latency p50/p95/p99 (nearest rank), tokens, cost, and the average of every feedback and evaluator score key. `split` gives one series per value (the 10 with most traces, then "(other)"); a trace with several models or tags is in each of their series. Buckets without traces are omitted.',
+      'Per UTC hour or day over traces started in [since, until) (at most 90 days): trace count, errors, latency p50/p95/p99 (nearest rank), tokens, cost, and the average of every feedback and evaluator score key. With no filter, or a filter on one split dimension only (`env=production`), figures come from roll-up rows (`computed: "rollups"`) and percentiles from a DDSketch within 1% relative error of exact (`percentiles`); otherwise they are computed on read with exact percentiles. `split` gives one series per value (the 10 with most traces, then "(other)"); a trace with several models or tags is in each of their series. Buckets without traces are omitted.',
     security: [{ apiKey: [] }],
     middleware: [requireAuth('read')] as const,
     request: { query: StatsTimeseriesQuery },
@@ -35,7 +35,7 @@ statsRoutes.openapi(
     path: '/v1/stats/models',
     tags: ['stats'],
     summary: 'Per-model table',
-    description: 'The LLM calls (spans with a model) of the traces started in the range and matching the filter: calls, tokens, cost, exact latency p50/p95 and error rate per model, most calls first.',
+    description: 'The LLM calls (spans with a model) of the traces started in the range and matching the filter: calls, tokens, cost, latency p50/p95 and error rate per model, most calls first. Without a filter from roll-ups (percentiles within 1%, see `percentiles`), with one on read (exact).',
     security: [{ apiKey: [] }],
     middleware: [requireAuth('read')] as const,
     request: { query: StatsModelsQuery },
@@ -50,7 +50,7 @@ statsRoutes.openapi(
     path: '/v1/stats/releases',
     tags: ['stats'],
     summary: 'Two releases side by side',
-    description: "Each release's figures over the traces started in the range and matching the filter (zeros for a release without traces).",
+    description: "Each release's figures over the traces started in the range and matching the filter (zeros for a release without traces). Without a filter from roll-ups (percentiles within 1%), with one on read (exact).",
     security: [{ apiKey: [] }],
     middleware: [requireAuth('read')] as const,
     request: { query: StatsReleasesQuery },

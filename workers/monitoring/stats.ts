@@ -1,10 +1,11 @@
 /**
- * Dashboard figures, computed on read from the trace index (issue 13): trace count, errors,
- * exact latency percentiles, tokens, cost and feedback/score averages per time bucket and
- * group, the per-model table, and two releases side by side. Why on read and not roll-up
- * rows: docs/dashboards.md (measured at 1,000,000 spans).
+ * Dashboard figures (issue 13): trace count, errors, latency percentiles, tokens, cost and
+ * feedback/score averages per time bucket and group, the per-model table, and two releases
+ * side by side. Read from the roll-up rows when the filter allows it (stats-rollups.ts:
+ * percentiles from a DDSketch, within 1%), otherwise computed on read here with exact
+ * percentiles. Why and what it costs: docs/dashboards.md (measured at 1,000,000 spans).
  *
- * Every statement starts from traces started in [since, until) of one project, through
+ * Every on-read statement starts from traces started in [since, until) of one project, through
  * traces_project_start (project, start_time), narrowed by the shared filter language, as
  * the alert check does (workers/monitoring/alert-check.ts `metricQuery`).
  */
@@ -23,6 +24,7 @@ import {
   type StatsTimeseries,
   type StatsTimeseriesQuery,
 } from '../../schema/wire/stats.ts';
+import { cellPercentiles, emptyCell, EXACT_METHOD, mergeCell, readRollups, rollupPlan, SKETCH_METHOD, topGroups, type Cell } from './stats-rollups.ts';
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 /** The label of the series that sums every group past the top MAX_STATS_GROUPS. */
@@ -155,6 +157,19 @@ function toFigures(r: FigureRow): Figures {
   };
 }
 
+/** A roll-up cell as the API shows a point (feedback keys seen are added to `keys`). */
+function cellFigures(c: Cell, keys?: { feedback: Set<string>; scores: Set<string> }): Figures {
+  const [p50, p95, p99] = cellPercentiles(c);
+  const feedback: Figures['feedback'] = {};
+  const scores: Figures['scores'] = {};
+  for (const [k, [sum, count]] of c.feedback) {
+    const [kind, key] = [k.slice(0, 2) === 's:' ? 'scores' : 'feedback', k.slice(2)] as const;
+    (kind === 'scores' ? scores : feedback)[key] = { avg: sum / count, count };
+    keys?.[kind].add(key);
+  }
+  return { trace_count: c.n, error_count: c.errors, error_rate: c.n ? c.errors / c.n : 0, latency_p50: p50, latency_p95: p95, latency_p99: p99, tokens: c.tokens, cost_usd: c.cost, feedback, scores };
+}
+
 /** Joins figure and feedback rows per (group, bucket). */
 function assemble(rows: { figures: FigureRow[]; feedback: FeedbackRow[] }) {
   const points = new Map<string, Map<number, Figures>>();
@@ -180,6 +195,44 @@ function assemble(rows: { figures: FigureRow[]; feedback: FeedbackRow[] }) {
 /** GET /v1/stats/timeseries: one series per group (top 10 by traces, then "(other)"), buckets with traces only. */
 export async function statsTimeseries(env: Env, projectId: string, q: StatsTimeseriesQuery, now = Date.now()): Promise<StatsTimeseries> {
   const range = statsRange(q, now);
+  const plan = rollupPlan(q.filter, q.split);
+  if (plan) {
+    const cells = await readRollups(env, projectId, plan, range.since, range.until, BUCKET_MS[q.bucket]);
+    const { top, rest } = topGroups(cells);
+    // "(other)" of a split where a trace is in several groups needs each trace once: only the traces can say.
+    if (!(rest.length && (plan.dim === 'tag' || plan.dim === 'model'))) {
+      const keys = { feedback: new Set<string>(), scores: new Set<string>() };
+      const seriesOf = (group: string | null, other: boolean, byBucket: Map<number, Cell>) => {
+        const points = [...byBucket.entries()].sort(([a], [b]) => a - b).map(([t, cell]) => ({ t, ...cellFigures(cell, keys) }));
+        return { group, other, points, total: points.reduce((a, p) => a + p.trace_count, 0) };
+      };
+      let series: (StatsSeries & { total: number })[];
+      if (q.split === 'none') {
+        // A filter on one dimension: its wanted values' cells add up (a single-valued dimension, or one value).
+        const merged = new Map<number, Cell>();
+        for (const byBucket of cells.values()) for (const [t, c] of byBucket) mergeCell(merged.get(t) ?? merged.set(t, emptyCell()).get(t)!, c);
+        series = merged.size ? [seriesOf(null, false, merged)] : [];
+      } else {
+        series = top.map((g) => seriesOf(JSON.parse(g) as string | null, false, cells.get(g)!));
+        if (rest.length) {
+          const merged = new Map<number, Cell>();
+          for (const g of rest) for (const [t, c] of cells.get(g)!) mergeCell(merged.get(t) ?? merged.set(t, emptyCell()).get(t)!, c);
+          series.push(seriesOf(OTHER_GROUP, true, merged));
+        }
+      }
+      series.sort((a, b) => Number(a.other) - Number(b.other) || b.total - a.total || String(a.group).localeCompare(String(b.group)));
+      return {
+        computed: 'rollups',
+        percentiles: SKETCH_METHOD,
+        bucket: q.bucket,
+        since: new Date(range.since).toISOString(),
+        until: new Date(range.until).toISOString(),
+        split: q.split,
+        series: series.map(({ total: _, ...s }) => s),
+        keys: { feedback: [...keys.feedback].sort(), scores: [...keys.scores].sort() },
+      };
+    }
+  }
   const { points, meta, keys } = assemble(await figureRows(env, projectId, range, q.filter, q.split, BUCKET_MS[q.bucket], now));
   // Most traces first; "(other)" last.
   const order = [...meta.entries()].sort(([, a], [, b]) => Number(a.other) - Number(b.other) || b.total - a.total || String(a.grp).localeCompare(String(b.grp)));
@@ -188,19 +241,24 @@ export async function statsTimeseries(env: Env, projectId: string, q: StatsTimes
     other: m.other,
     points: [...points.get(k)!.entries()].sort(([a], [b]) => a - b).map(([t, f]) => ({ t, ...f })),
   }));
-  return { bucket: q.bucket, since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), split: q.split, series, keys };
+  return { computed: 'on_read', percentiles: EXACT_METHOD, bucket: q.bucket, since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), split: q.split, series, keys };
 }
 
 /** GET /v1/stats/releases: each release's figures over the range (zeros when it has no traces). */
 export async function statsReleases(env: Env, projectId: string, q: { since: string; until?: string; filter: string; a: string; b: string }, now = Date.now()): Promise<StatsReleases> {
   const range = statsRange(q, now);
+  if (rollupPlan(q.filter, 'none')?.only === null) {
+    const cells = await readRollups(env, projectId, { dim: 'release', only: [q.a, q.b] }, range.since, range.until, null);
+    const summary = (release: string): StatsSummary => ({ release, ...cellFigures(cells.get(JSON.stringify(release))?.get(0) ?? emptyCell()) });
+    return { computed: 'rollups', percentiles: SKETCH_METHOD, since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), a: summary(q.a), b: summary(q.b) };
+  }
   const { points, meta } = assemble(await figureRows(env, projectId, range, q.filter, 'release', null, now, [q.a, q.b]));
   const summary = (release: string): StatsSummary => {
     const k = [...meta.keys()].find((key) => meta.get(key)!.grp === release && !meta.get(key)!.other);
     const f = k ? points.get(k)!.get(0)! : toFigures({ grp: release, other: 0, b: 0, n: 0, errors: 0, tokens: 0, cost: 0, p50: null, p95: null, p99: null });
     return { release, ...f };
   };
-  return { since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), a: summary(q.a), b: summary(q.b) };
+  return { computed: 'on_read', percentiles: EXACT_METHOD, since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), a: summary(q.a), b: summary(q.b) };
 }
 
 /** Most rows the per-model table returns. */
@@ -213,6 +271,18 @@ const MAX_MODELS = 200;
  */
 export async function statsModels(env: Env, projectId: string, q: { since: string; until?: string; filter: string }, now = Date.now()): Promise<StatsModels> {
   const range = statsRange(q, now);
+  if (rollupPlan(q.filter, 'none')?.only === null) {
+    const cells = await readRollups(env, projectId, { dim: 'call', only: null }, range.since, range.until, null);
+    const models = [...cells.entries()]
+      .map(([g, byBucket]) => {
+        const c = byBucket.get(0)!;
+        const [p50, p95] = cellPercentiles(c);
+        return { model: JSON.parse(g) as string, calls: c.n, input_tokens: c.inputTokens, output_tokens: c.outputTokens, total_tokens: c.tokens, cost_usd: c.cost, latency_p50: p50, latency_p95: p95, error_rate: c.n ? c.errors / c.n : 0 };
+      })
+      .sort((a, b) => b.calls - a.calls || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))
+      .slice(0, MAX_MODELS);
+    return { computed: 'rollups', percentiles: SKETCH_METHOD, since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), models };
+  }
   const { where, params: fp } = compileQuery(q.filter, 'traces', projectId, now, 'filter');
   const sql = `WITH tr AS (SELECT t.trace_id FROM traces t WHERE t.project_id = ? AND t.start_time >= ? AND t.start_time < ? AND (${where})),
     c AS (SELECT s.model, s.duration_ms AS d, s.status, s.input_tokens, s.output_tokens, s.total_tokens, s.cost_usd
@@ -225,5 +295,5 @@ export async function statsModels(env: Env, projectId: string, q: { since: strin
     .prepare(sql)
     .bind(projectId, range.since, range.until, ...fp, projectId)
     .all<StatsModels['models'][number]>();
-  return { since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), models: results };
+  return { computed: 'on_read', percentiles: EXACT_METHOD, since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), models: results };
 }

@@ -70,9 +70,11 @@ export async function rebuildStep(env: Env, projectId: string, cursorText?: stri
     const { results } = await db.prepare(`SELECT rowid AS r FROM spans WHERE project_id = ?1 LIMIT ${WIPE_CHUNK}`).bind(projectId).all<{ r: number }>();
     const ids = JSON.stringify(results.map((x) => x.r));
     // One transaction: a span row never outlives its FTS entries or the other way round.
-    const [, spans, traces] = await db.batch([
+    const [, spans, , traces] = await db.batch([
       db.prepare('DELETE FROM spans_fts WHERE rowid IN (SELECT value * 2 FROM json_each(?1) UNION ALL SELECT value * 2 + 1 FROM json_each(?1))').bind(ids),
       db.prepare('DELETE FROM spans WHERE rowid IN (SELECT value FROM json_each(?1))').bind(ids),
+      // Their dashboard roll-ups go stale: the hours wait for re-indexing or the cron pass (workers/store/rollups.ts).
+      db.prepare(`INSERT INTO stats_dirty (project_id, hour, token) SELECT DISTINCT ?1, start_time - (start_time % 3600000), NULL FROM traces WHERE rowid IN (SELECT rowid FROM traces WHERE project_id = ?1 LIMIT ${WIPE_CHUNK}) AND ?2 = 0 ON CONFLICT DO NOTHING`).bind(projectId, results.length),
       // Traces go once their spans are all gone, a chunk at a time too.
       db.prepare(`DELETE FROM traces WHERE rowid IN (SELECT rowid FROM traces WHERE project_id = ?1 LIMIT ${WIPE_CHUNK}) AND ?2 = 0`).bind(projectId, results.length),
     ]);

@@ -14,6 +14,7 @@ import { dbFor } from '../platform/db.ts';
 import { stableId } from '../platform/ids.ts';
 import { feedbackOut, type FeedbackRow } from './rows.ts';
 import { signalRouting } from './review-signal.ts';
+import { markFeedback, recomputeStatements, rollupToken } from './rollups.ts';
 
 /** Feedback as validated by FeedbackIn (defaults applied), plus what only Loupe itself writes. */
 export type FeedbackInput = z.output<typeof FeedbackIn> & {
@@ -40,12 +41,12 @@ ON CONFLICT (project_id, id) DO UPDATE SET
   queue_id = excluded.queue_id, metadata = excluded.metadata, updated_at = excluded.updated_at
 RETURNING *`;
 
-/** The upsert of one feedback row. */
-async function upsertStatement(db: D1Database, projectId: string, f: FeedbackInput, now: number): Promise<D1PreparedStatement> {
+/** The upsert of one feedback row, and its id. */
+async function upsertStatement(db: D1Database, projectId: string, f: FeedbackInput, now: number): Promise<[D1PreparedStatement, string]> {
   const id = f.id ?? (await derivedFeedbackId(f));
   const score = typeof f.score === 'boolean' ? Number(f.score) : (f.score ?? null);
   const toJson = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-  return db
+  const statement = db
     .prepare(UPSERT)
     .bind(
       id,
@@ -66,6 +67,7 @@ async function upsertStatement(db: D1Database, projectId: string, f: FeedbackInp
       f.created_at ?? now,
       now,
     );
+  return [statement, id];
 }
 
 /**
@@ -78,10 +80,21 @@ async function upsertStatement(db: D1Database, projectId: string, f: FeedbackInp
 export async function writeFeedback(env: Env, projectId: string, rows: readonly FeedbackInput[], opts: { also?: D1PreparedStatement[]; now?: number } = {}): Promise<FeedbackRow[]> {
   const now = opts.now ?? Date.now();
   const db = dbFor(env, projectId);
-  const statements = await Promise.all(rows.map((f) => upsertStatement(db, projectId, f, now)));
+  const upserts = await Promise.all(rows.map((f) => upsertStatement(db, projectId, f, now)));
+  const statements = upserts.map(([s]) => s);
   const also = opts.also ?? [];
   if (!statements.length && !also.length) return [];
-  const results = await db.batch([...statements, ...also]);
+  // Dashboard roll-ups of the feedback's traces, in the same transaction (workers/store/rollups.ts).
+  const rollups: D1PreparedStatement[] = [];
+  const before: D1PreparedStatement[] = [];
+  if (upserts.length) {
+    const token = rollupToken();
+    const ids = JSON.stringify(upserts.map(([, id]) => id));
+    before.push(markFeedback(db, projectId, token, ids));
+    rollups.push(markFeedback(db, projectId, token, ids), ...recomputeStatements(db, projectId, token));
+  }
+  // The marks before the upserts catch a row that moves to another trace.
+  const results = (await db.batch([...before, ...statements, ...also, ...rollups])).slice(before.length, before.length + statements.length);
   if (rows.length) await signalRouting(env, projectId, rows.map((f) => f.trace_id), 'feedback');
   return results.slice(0, statements.length).map((r) => (r.results as FeedbackRow[])[0]);
 }

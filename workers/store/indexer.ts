@@ -10,6 +10,7 @@ import type { IngestMessage } from '../../schema/queues.ts';
 import { dbFor } from '../platform/db.ts';
 import { formatRef, isBatchOf, parseBatch, type BatchLine } from './batch-format.ts';
 import { previewOf, searchTextOf } from './text.ts';
+import { markTraces, recomputeStatements, rollupToken } from './rollups.ts';
 
 /**
  * Span columns carried per row in the JSON parameter, in order, and how a later post
@@ -260,12 +261,21 @@ export async function indexBatch(env: Env, message: IngestMessage, now = Date.no
   return writeBatches(dbFor(env, batch.projectId), [batch], now);
 }
 
+/** How writeBatches writes. */
+export interface WriteOptions {
+  /**
+   * Recompute the dashboard roll-ups of the touched hours in the same transaction (default
+   * true). Only the dashboards bench turns it off, to measure what roll-ups cost ingest.
+   */
+  rollups?: boolean;
+}
+
 /**
  * Writes prepared batches of ONE project in a single D1 transaction (one `batch()` call).
  * Rows keep their order, so a span posted at start in one batch and at end in a later one
  * merges exactly as if the batches were written one after the other.
  */
-export async function writeBatches(db: D1Database, batches: PreparedBatch[], now: number): Promise<IndexResult> {
+export async function writeBatches(db: D1Database, batches: PreparedBatch[], now: number, opts: WriteOptions = {}): Promise<IndexResult> {
   const nonEmpty = batches.filter((b) => b.rows.length);
   if (!nonEmpty.length) return { spans: 0, traceIds: [], completed: [] };
   const projectId = nonEmpty[0].projectId;
@@ -275,6 +285,12 @@ export async function writeBatches(db: D1Database, batches: PreparedBatch[], now
   const traceIds = nonEmpty.length === 1 ? nonEmpty[0].traceIds : [...new Set(nonEmpty.flatMap((b) => b.traceIds))];
   const kindless = nonEmpty.some((b) => b.kindless);
   const statements: D1PreparedStatement[] = [];
+  const idChunks: string[] = [];
+  // Ids are <= 128 chars, so 2,000 per chunk stays far below the value-size cap.
+  for (let i = 0; i < traceIds.length; i += 2000) idChunks.push(JSON.stringify(traceIds.slice(i, i + 2000)));
+  const token = opts.rollups === false ? null : rollupToken();
+  // The touched traces' hours as they were: a late span can move a trace into an earlier hour.
+  if (token) for (const ids of idChunks) statements.push(markTraces(db, projectId, token, ids));
   const upsert = db.prepare(UPSERT_SPANS);
   const rowChunks = chunkJson(rows);
   for (const chunk of rowChunks) statements.push(upsert.bind(projectId, chunk, now));
@@ -288,12 +304,16 @@ export async function writeBatches(db: D1Database, batches: PreparedBatch[], now
   const located = db.prepare(LOCATE_TRACES);
   for (const b of nonEmpty) for (let i = 0; i < b.traceIds.length; i += 2000) statements.push(located.bind(projectId, JSON.stringify(b.traceIds.slice(i, i + 2000)), b.key));
   const rollup = db.prepare(UPSERT_TRACES);
-  // Ids are <= 128 chars, so 2,000 per chunk stays far below the value-size cap.
-  for (let i = 0; i < traceIds.length; i += 2000) statements.push(rollup.bind(projectId, JSON.stringify(traceIds.slice(i, i + 2000)), now));
+  for (const ids of idChunks) statements.push(rollup.bind(projectId, ids, now));
+  // Dashboard roll-ups of the old and new hours, from the rows just written (workers/store/rollups.ts).
+  if (token) {
+    for (const ids of idChunks) statements.push(markTraces(db, projectId, token, ids));
+    statements.push(...recomputeStatements(db, projectId, token));
+  }
   // Read in the same transaction: which touched traces now have an ended root (candidates for rules).
   const ended = db.prepare('SELECT trace_id, updated_at FROM traces WHERE project_id = ?1 AND root_ended = 1 AND trace_id IN (SELECT value FROM json_each(?2))');
   const endedFrom = statements.length;
-  for (let i = 0; i < traceIds.length; i += 2000) statements.push(ended.bind(projectId, JSON.stringify(traceIds.slice(i, i + 2000))));
+  for (const ids of idChunks) statements.push(ended.bind(projectId, ids));
   const results = await db.batch(statements);
   const completed = results.slice(endedFrom).flatMap((r) => (r.results as { trace_id: string; updated_at: number }[]).map((t) => [t.trace_id, t.updated_at] as [string, number]));
   return { spans: rows.length, traceIds, completed };
