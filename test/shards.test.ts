@@ -333,5 +333,7 @@ describe('D1 shards', () => {
     const bad = await api('/v1/admin/shards/moves/nope/step', { headers: OPERATOR, body: { budget_ms: -1 } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.path).toBe('budget_ms');
+    const doc = (await api('/v1/openapi.json')).json;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/admin/shards', '/v1/admin/shards/moves', '/v1/admin/shards/moves/{id}/step', '/v1/admin/shards/projects/{project_id}']));
   });
 });
