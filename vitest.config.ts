@@ -42,6 +42,10 @@ export default defineConfig(async () => ({
                 INSIGHTS_CHUNK: '60',
                 // R2's smallest part size: a test export of a few MB already spans several parts.
                 EXPORT_PART_BYTES: '5242880',
+                // Existing tests expect their projects on DB; test/shards.test.ts places on all three.
+                SHARDS_FOR_NEW_PROJECTS: 'DB',
+                // Moves wait 2x this after each change of the shard map: milliseconds in tests.
+                SHARD_MAP_TTL_MS: '50',
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./schema/migrations', import.meta.url))),
               },
             },

@@ -29,7 +29,8 @@ async function resources() {
   const all = (re: RegExp) => [...toml.matchAll(re)].map((m) => m[1]);
   return {
     toml,
-    database: /database_name\s*=\s*"([^"]+)"/.exec(toml)![1],
+    // Every [[d1_databases]] block: `DB` (control + first shard) and the other shards.
+    databases: [...toml.matchAll(/binding\s*=\s*"([^"]+)"\s*\n\s*database_name\s*=\s*"([^"]+)"/g)].map((m) => ({ binding: m[1], name: m[2] })),
     buckets: all(/bucket_name\s*=\s*"([^"]+)"/g),
     queues: [...new Set([...all(/^\s*queue\s*=\s*"([^"]+)"/gm), ...all(/dead_letter_queue\s*=\s*"([^"]+)"/g)])],
   };
@@ -37,17 +38,23 @@ async function resources() {
 
 async function main(): Promise<void> {
   if (!w(['whoami'], { allowFail: true }).ok) throw new Error('not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN) first');
-  const { toml, database, buckets, queues } = await resources();
+  const { toml, databases, buckets, queues } = await resources();
 
-  console.log(`D1 database ${database}`);
+  // One D1 database per shard binding, each created once and its id written into its own block.
   const list = JSON.parse(w(['d1', 'list', '--json']).out.replace(/^[^[]*/, '')) as { name: string; uuid: string }[];
-  let id = list.find((d) => d.name === database)?.uuid;
-  if (!id) {
-    const created = w(['d1', 'create', database]).out;
-    id = /database_id\s*=\s*"([0-9a-f-]{36})"/.exec(created)?.[1] ?? /"?database_id"?\s*[:=]\s*"([0-9a-f-]{36})"/.exec(created)?.[1];
-    if (!id) throw new Error(`could not read the new database id from:\n${created}`);
+  let updated = toml;
+  for (const database of databases) {
+    console.log(`D1 database ${database.name} (${database.binding})`);
+    let id = list.find((d) => d.name === database.name)?.uuid;
+    if (!id) {
+      const created = w(['d1', 'create', database.name]).out;
+      id = /database_id\s*=\s*"([0-9a-f-]{36})"/.exec(created)?.[1] ?? /"?database_id"?\s*[:=]\s*"([0-9a-f-]{36})"/.exec(created)?.[1];
+      if (!id) throw new Error(`could not read the new database id from:\n${created}`);
+    }
+    const block = new RegExp(`(database_name\\s*=\\s*"${database.name}"\\s*\\n\\s*database_id\\s*=\\s*)"[^"]*"`);
+    updated = updated.replace(block, `$1"${id}"`);
   }
-  await writeFile(`${repoRoot}wrangler.toml`, toml.replace(/database_id\s*=\s*"[^"]*"/, `database_id = "${id}"`));
+  await writeFile(`${repoRoot}wrangler.toml`, updated);
 
   for (const bucket of buckets) {
     console.log(`R2 bucket ${bucket}`);
@@ -60,8 +67,11 @@ async function main(): Promise<void> {
     if (!res.ok && !/already (exists|taken)/i.test(res.out)) throw new Error(res.out);
   }
 
-  console.log('Applying D1 migrations remotely');
-  w(['d1', 'migrations', 'apply', 'DB', '--remote']);
+  // Every shard holds the full schema, so one migration set serves all of them.
+  for (const database of databases) {
+    console.log(`Applying D1 migrations remotely to ${database.binding}`);
+    w(['d1', 'migrations', 'apply', database.binding, '--remote']);
+  }
 
   console.log('Deploying the Worker (API + review UI as static assets; wrangler builds web/ first)');
   const deployed = w(['deploy']).out;

@@ -179,12 +179,19 @@ export function startLocalCron(url: string, log?: (line: string) => void): () =>
   return () => clearInterval(timer);
 }
 
+/** The binding of every [[d1_databases]] block in wrangler.toml: `DB` and the other shards. */
+export async function d1Bindings(): Promise<string[]> {
+  const toml = await readFile(`${repoRoot}wrangler.toml`, 'utf8');
+  return [...toml.matchAll(/^\s*binding\s*=\s*"([^"]+)"\s*\n\s*database_name\s*=/gm)].map((m) => m[1]);
+}
+
 /** Starts a local Loupe and resolves once it answers, is set up and (if asked) holds the demo. */
 export async function startLoupe(opts: LocalOptions): Promise<LocalLoupe> {
   const setupSecret = opts.vars.SETUP_SECRET;
   if (!setupSecret) throw new Error('startLoupe needs vars.SETUP_SECRET');
   await mkdir(opts.persistTo, { recursive: true });
-  wranglerSync(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', opts.persistTo]);
+  // Every D1 shard holds the full schema (docs/shards.md): one migration set, applied to each.
+  for (const shard of await d1Bindings()) wranglerSync(['d1', 'migrations', 'apply', shard, '--local', '--persist-to', opts.persistTo]);
   // --local: bindings without a local simulator (the AI binding) stay unconnected instead of
   // asking for a Cloudflare login; everything else is local anyway.
   const args = ['--local', '--persist-to', opts.persistTo];

@@ -51,6 +51,7 @@ import { lifecycleRoutes } from './lifecycle/routes.ts';
 import { statsRoutes } from './monitoring/stats-route.ts';
 import { threadRoutes } from './store/threads-route.ts';
 import { portabilityRoutes } from './portability/routes.ts';
+import { shardRoutes } from './portability/shards-route.ts';
 
 export const app = newRouter();
 
@@ -108,6 +109,7 @@ app.route('/', redactionRoutes);
 app.route('/', lifecycleRoutes);
 app.route('/', statsRoutes);
 app.route('/', portabilityRoutes);
+app.route('/', shardRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   type: 'http',

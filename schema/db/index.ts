@@ -16,3 +16,4 @@ export * from './redaction.ts';
 export * from './lifecycle.ts';
 export * from './portability.ts';
 export * from './rollups.ts';
+export * from './shards.ts';

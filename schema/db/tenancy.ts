@@ -50,6 +50,10 @@ export const projects = sqliteTable(
     orgId: text('org_id').notNull(),
     name: text('name').notNull(),
     createdAt: integer('created_at').notNull(),
+    /** The D1 binding holding the project's rows (schema/db/shards.ts); `DB` is also the control database. */
+    shard: text('shard').notNull().default('DB'),
+    /** `moving` while an operator moves the project to another shard: reads go to `shard`, writes wait (503). */
+    shardState: text('shard_state', { enum: ['active', 'moving'] }).notNull().default('active'),
   },
   (t) => [uniqueIndex('projects_org_name').on(t.orgId, t.name)],
 );

@@ -7,6 +7,7 @@
  */
 import type { NormalizedSpan } from '../../schema/wire/span.ts';
 import type { TraceTree } from '../../schema/wire/trace.ts';
+import { placeNewProject } from '../platform/shard-placement.ts';
 import { controlDb } from '../platform/db.ts';
 import { getTrace } from '../store/trace-query.ts';
 import { writeIndexedSpanBatch } from '../store/batch-writer.ts';
@@ -31,8 +32,8 @@ export async function systemProjectFor(env: Env, projectId: string): Promise<str
   if (!owner) throw new Error(`project ${projectId} has no organisation`);
   // The unique (org_id, name) index makes two consumers racing here create one project.
   await db
-    .prepare('INSERT INTO projects (id, org_id, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (org_id, name) DO NOTHING')
-    .bind(crypto.randomUUID(), owner.org_id, SYSTEM_PROJECT_NAME, Date.now())
+    .prepare('INSERT INTO projects (id, org_id, name, created_at, shard) VALUES (?, ?, ?, ?, ?) ON CONFLICT (org_id, name) DO NOTHING')
+    .bind(crypto.randomUUID(), owner.org_id, SYSTEM_PROJECT_NAME, Date.now(), await placeNewProject(env))
     .run();
   const row = await db.prepare('SELECT id FROM projects WHERE org_id = ? AND name = ?').bind(owner.org_id, SYSTEM_PROJECT_NAME).first<{ id: string }>();
   systemProjects.set(projectId, row!.id);

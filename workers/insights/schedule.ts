@@ -6,7 +6,7 @@
  * conditional UPDATE means two overlapping cron invocations start it once.
  */
 import { z } from 'zod';
-import { controlDb, dbFor } from '../platform/db.ts';
+import { dbFor, projectDatabases } from '../platform/db.ts';
 import { ApiError } from '../platform/errors.ts';
 import { startReport } from './service.ts';
 import { checkRequest } from './reports.ts';
@@ -53,17 +53,28 @@ export async function putSchedule(env: Env, projectId: string, body: z.output<ty
 
 /** The cron's pass: starts every due schedule's report. Returns the report ids started. */
 export async function runDueSchedules(env: Env, now = Date.now()): Promise<string[]> {
-  const { results } = await controlDb(env)
-    .prepare(`SELECT * FROM insight_schedules WHERE every != 'off' AND (last_run_at IS NULL OR last_run_at <= ? - (CASE every WHEN 'daily' THEN ? ELSE ? END)) LIMIT 100`)
-    .bind(now, PERIOD_MS.daily, PERIOD_MS.weekly)
-    .all<Row>();
+  // Schedules live with their project, on its shard: every shard is asked. A project being
+  // moved may show up on two shards; the claim goes through dbFor (its one current shard)
+  // and is refused while it moves, so it starts once, after the move.
+  const results: Row[] = [];
+  for (const db of projectDatabases(env)) {
+    const page = await db
+      .prepare(`SELECT * FROM insight_schedules WHERE every != 'off' AND (last_run_at IS NULL OR last_run_at <= ? - (CASE every WHEN 'daily' THEN ? ELSE ? END)) LIMIT 100`)
+      .bind(now, PERIOD_MS.daily, PERIOD_MS.weekly)
+      .all<Row>();
+    results.push(...page.results);
+  }
   const started: string[] = [];
   for (const s of results) {
     const claim = await dbFor(env, s.project_id)
       .prepare('UPDATE insight_schedules SET last_run_at = ? WHERE project_id = ? AND last_run_at IS ?')
       .bind(now, s.project_id, s.last_run_at)
-      .run();
-    if (!claim.meta.changes) continue;
+      .run()
+      .catch((err: unknown) => {
+        console.warn(`insights schedule of project ${s.project_id} not claimed now`, err instanceof ApiError ? err.message : err);
+        return null;
+      });
+    if (!claim?.meta.changes) continue;
     try {
       const row = await startReport(env, s.project_id, { filter: s.filter, since: `${s.window_days}d`, failure_filter: s.failure_filter ?? undefined }, 'schedule', now);
       started.push(row.id);

@@ -5,7 +5,6 @@
  * operator's credential: a rebuild is an operator action on any project, not a project's own).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { newRouter, type AppEnv } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { audit } from '../auth/audit.ts';
@@ -17,6 +16,7 @@ import { createExportJob, exportFile, getExportJob, listExportJobs } from './exp
 import { ExportJobOut } from '../../schema/wire/portability.ts';
 import { importProject } from './import.ts';
 import { rebuildStep } from './rebuild.ts';
+import { requireOperator } from './operator-auth.ts';
 
 export const portabilityRoutes = newRouter();
 
@@ -199,20 +199,6 @@ portabilityRoutes.openapi(
   },
 );
 
-/** Constant-time comparison for the operator secret. */
-function safeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
-const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const secret = c.env.SETUP_SECRET;
-  const given = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-  if (!secret || !safeEqual(given, secret)) throw new ApiError(401, 'unauthorized', 'operator routes need the instance SETUP_SECRET as "Authorization: Bearer <secret>"');
-  await next();
-};
 
 portabilityRoutes.openapi(
   createRoute({

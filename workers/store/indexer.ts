@@ -271,6 +271,18 @@ export interface WriteOptions {
 }
 
 /**
+ * The full-text statements of already-indexed batches, on their own: a shard move rebuilds
+ * the FTS entries this way, because the FTS table is contentless (its text cannot be read
+ * back and copied) and its rowids follow the spans' rowids, which differ on the new shard.
+ */
+export function searchEntryStatements(db: D1Database, batches: PreparedBatch[]): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  const ftsStatement = db.prepare(UPSERT_FTS);
+  for (const b of batches) for (const chunk of chunkJson(b.fts)) statements.push(ftsStatement.bind(b.projectId, chunk));
+  return statements;
+}
+
+/**
  * Writes prepared batches of ONE project in a single D1 transaction (one `batch()` call).
  * Rows keep their order, so a span posted at start in one batch and at end in a later one
  * merges exactly as if the batches were written one after the other.

@@ -7,7 +7,7 @@
  * (`ingest_failures`); the R2 object is never deleted, so it can be replayed.
  */
 import { IngestMessage, MAX_TRACES_PER_COMPLETED_MESSAGE, type TracesCompletedMessage } from '../../schema/queues.ts';
-import { controlDb } from '../platform/db.ts';
+import { controlDb, ProjectMovingError, shardMapTtlMs } from '../platform/db.ts';
 import { retryDelaySeconds, sendInBatches, validMessages } from '../platform/queues.ts';
 import { indexBatch } from './indexer.ts';
 import { signalRouting } from './review-signal.ts';
@@ -39,6 +39,13 @@ async function alreadyIndexed(env: Env, messages: Message<IngestMessage>[], now:
   return new Set(candidates.filter((m) => !waiting.has(m.body.key)));
 }
 
+/**
+ * How long a batch of a project being moved waits before it is tried again: six shard-map
+ * TTLs (30 s deployed), so its five retries span a few minutes; a longer move leaves it to
+ * the dead-letter queue and the sweeper, which re-sends it from the ledger.
+ */
+const movingRetrySeconds = (env: Env) => Math.max(1, Math.ceil((6 * shardMapTtlMs(env)) / 1000));
+
 /** Handles a batch from the "ingest" queue. */
 export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const messages = [...validMessages(batch.messages, IngestMessage, batch.queue)];
@@ -62,6 +69,13 @@ export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Pro
       await db.batch(done).catch((err) => console.error(`ledger: ${message.body.key} indexed but not cleared (the sweeper will redo it)`, err));
       message.ack();
     } catch (err) {
+      if (err instanceof ProjectMovingError) {
+        // The project is being moved between shards: index it once the move is done. The
+        // batch stays in R2 and on the ledger, so the sweeper re-sends it should this
+        // message run out of retries meanwhile.
+        message.retry({ delaySeconds: movingRetrySeconds(env) });
+        continue;
+      }
       console.error(`indexing ${message.body.key} failed (attempt ${message.attempts})`, err);
       await recordFailure(env, message.body, message.attempts, String((err as Error)?.message ?? err), null).catch(() => {});
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

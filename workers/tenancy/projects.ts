@@ -1,6 +1,7 @@
 /** Projects and their API keys, as plain functions over D1 (routes and tests share them). */
 import { SYSTEM_PROJECT_PREFIX, type ApiKeyScope } from '../../schema/db/index.ts';
 import { controlDb } from '../platform/db.ts';
+import { placeNewProject } from '../platform/shard-placement.ts';
 import { createApiKey, forgetApiKey, parseScopes } from '../auth/api-keys.ts';
 
 /** A project as the API shows it. */
@@ -15,7 +16,8 @@ export interface ProjectOut {
 export async function createProject(env: Env, orgId: string, name: string): Promise<ProjectOut> {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await controlDb(env).prepare('INSERT INTO projects (id, org_id, name, created_at) VALUES (?, ?, ?, ?)').bind(id, orgId, name, now).run();
+  const shard = await placeNewProject(env);
+  await controlDb(env).prepare('INSERT INTO projects (id, org_id, name, created_at, shard) VALUES (?, ?, ?, ?, ?)').bind(id, orgId, name, now, shard).run();
   return { id, org_id: orgId, name, created_at: new Date(now).toISOString() };
 }
 
