@@ -64,9 +64,9 @@ export async function consumeIngest(batch: MessageBatch<unknown>, env: Env): Pro
       // Off the ledger once committed. If this delete is lost, the sweeper re-sends the
       // batch and the indexer runs it again idempotently: redone, never doubled.
       const db = controlDb(env);
-      const done = [db.prepare('DELETE FROM ingest_batches WHERE key = ?').bind(message.body.key)];
-      if (message.attempts > 1 || message.body.swept) done.push(db.prepare('DELETE FROM ingest_failures WHERE key = ?').bind(message.body.key));
-      await db.batch(done).catch((err) => console.error(`ledger: ${message.body.key} indexed but not cleared (the sweeper will redo it)`, err));
+      const clear = [db.prepare('DELETE FROM ingest_batches WHERE key = ?').bind(message.body.key)];
+      if (message.attempts > 1 || message.body.swept) clear.push(db.prepare('DELETE FROM ingest_failures WHERE key = ?').bind(message.body.key));
+      await db.batch(clear).catch((err) => console.error(`ledger: ${message.body.key} indexed but not cleared (the sweeper will redo it)`, err));
       message.ack();
     } catch (err) {
       if (err instanceof ProjectMovingError) {
