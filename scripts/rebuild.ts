@@ -7,18 +7,8 @@
  * Authorised by the instance's SETUP_SECRET: from the environment, else from .dev.vars
  * (what `npm start` made). The URL: --url, else LOUPE_URL, else http://localhost:8787.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-
-const repoRoot = new URL('..', import.meta.url).pathname;
-
-function setupSecret(): string {
-  if (process.env.SETUP_SECRET) return process.env.SETUP_SECRET;
-  const path = `${repoRoot}.dev.vars`;
-  const m = existsSync(path) ? /^SETUP_SECRET=(.*)$/m.exec(readFileSync(path, 'utf8')) : null;
-  if (!m) throw new Error('set SETUP_SECRET (the instance secret; `npm start` keeps the local one in .dev.vars)');
-  return m[1].trim();
-}
+import { operatorCall, operatorUrl, setupSecret } from './operator-client.ts';
 
 interface Step {
   phase: 'wipe' | 'index';
@@ -33,22 +23,13 @@ interface Step {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { project: { type: 'string' }, url: { type: 'string' }, cursor: { type: 'string' } } });
   if (!values.project) throw new Error('usage: npm run rebuild -- --project <project id> [--url <loupe url>] [--cursor <resume from>]');
-  const url = (values.url ?? process.env.LOUPE_URL ?? 'http://localhost:8787').replace(/\/$/, '');
+  const url = operatorUrl(values.url);
   const secret = setupSecret();
   let cursor: string | null = values.cursor ?? null;
   const totals = { deleted_spans: 0, deleted_traces: 0, batches: 0, spans: 0 };
   const started = Date.now();
   for (;;) {
-    const res = await fetch(`${url}/v1/operator/rebuild`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ project_id: values.project, cursor }),
-    }).catch((err: Error) => {
-      throw new Error(`cannot reach Loupe at ${url} (${String((err.cause as Error)?.message ?? err.message)}); pass --url or LOUPE_URL${cursor ? `\nresume with --cursor ${cursor}` : ''}`);
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`step failed (${res.status}): ${text.slice(0, 500)}${cursor ? `\nresume with --cursor ${cursor}` : ''}`);
-    const step = JSON.parse(text) as Step;
+    const step = await operatorCall<Step>(url, secret, 'POST', '/v1/operator/rebuild', { project_id: values.project, cursor }, cursor ? `\nresume with --cursor ${cursor}` : '');
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += step[k];
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(`${step.phase}: ${totals.deleted_spans} span rows wiped, ${totals.batches} batches / ${totals.spans} spans indexed (${Math.round(totals.spans / Math.max(seconds, 0.001))} spans/s)\n`);

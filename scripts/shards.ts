@@ -11,20 +11,11 @@
  * Authorised by the instance's SETUP_SECRET: from the environment, else from .dev.vars
  * (what `npm start` made). The URL: --url, else LOUPE_URL, else http://localhost:8787.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { operatorCall, operatorUrl, setupSecret } from './operator-client.ts';
 
-const repoRoot = new URL('..', import.meta.url).pathname;
 /** Measured D1 bytes per span with full text (bench/suites/shards.ts; docs/shards.md). */
-const D1_BYTES_PER_SPAN = 2_067;
-
-function setupSecret(): string {
-  if (process.env.SETUP_SECRET) return process.env.SETUP_SECRET;
-  const path = `${repoRoot}.dev.vars`;
-  const m = existsSync(path) ? /^SETUP_SECRET=(.*)$/m.exec(readFileSync(path, 'utf8')) : null;
-  if (!m) throw new Error('set SETUP_SECRET (the instance secret; `npm start` keeps the local one in .dev.vars)');
-  return m[1].trim();
-}
+const D1_BYTES_PER_SPAN = 2_121;
 
 const USAGE = 'usage: npm run shards -- list | capacity | move <project id> <shard> | status <project id>  [--url <loupe url>]';
 
@@ -55,21 +46,10 @@ interface Move {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { url: { type: 'string' } } });
   const [command, ...args] = positionals;
-  const url = (values.url ?? process.env.LOUPE_URL ?? 'http://localhost:8787').replace(/\/$/, '');
+  const url = operatorUrl(values.url);
   const secret = setupSecret();
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).catch((err: Error) => {
-      throw new Error(`cannot reach Loupe at ${url} (${String((err.cause as Error)?.message ?? err.message)}); pass --url or LOUPE_URL`);
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} failed (${res.status}): ${text.slice(0, 500)}`);
-    return JSON.parse(text) as T;
-  }
+  const call = <T>(method: string, path: string, body?: unknown) => operatorCall<T>(url, secret, method, path, body);
 
   const gb = (n: number | null) => (n === null ? '-' : `${(n / 1e9).toFixed(3)} GB`);
   switch (command) {
