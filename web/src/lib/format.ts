@@ -53,3 +53,8 @@ export function formatScore(n: number | null | undefined): string {
   if (n == null) return '—';
   return Number.isInteger(n) ? String(n) : n.toFixed(Math.abs(n) < 1 ? 2 : 1);
 }
+
+/** A byte count for people: B, KB, MB or GB (powers of 1024). */
+export function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`;
+}

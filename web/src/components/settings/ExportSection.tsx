@@ -7,10 +7,8 @@ import type { ExportJobOut } from '../../../../schema/wire/portability.ts';
 import { api, currentProject, query } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';
 import { useAction } from '../../api/use-action.ts';
-import { formatAgo } from '../../lib/format.ts';
+import { formatAgo, formatBytes } from '../../lib/format.ts';
 import { Problem } from '../Problem.tsx';
-
-const size = (n: number) => (n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`);
 
 /** Export jobs need the admin role; the section is shown to managers only. */
 export function ExportSection() {
@@ -52,7 +50,7 @@ export function ExportSection() {
                 <td title={job.created_at}>{formatAgo(job.created_at)}</td>
                 <td title={job.error ?? undefined}>{job.status}</td>
                 <td>{job.records.toLocaleString()}</td>
-                <td>{size(job.bytes)}</td>
+                <td>{formatBytes(job.bytes)}</td>
                 <td>
                   {job.download && (
                     <a className="button subtle" href={`${job.download}${query({ project: currentProject() })}`} download>

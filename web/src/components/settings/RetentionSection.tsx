@@ -8,12 +8,12 @@ import { api } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';
 import { useAction } from '../../api/use-action.ts';
 import { Problem } from '../Problem.tsx';
+import { formatBytes } from '../../lib/format.ts';
 
 type Period = (typeof RETENTION_DAYS)[number] | 'forever';
 const PERIODS: Period[] = [...RETENTION_DAYS, 'forever'];
 const label = (p: Period) => (p === 'forever' ? 'forever' : `${p} days`);
 
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`);
 
 /** The retention form and the stored size; only admins can save. */
 export function RetentionSection({ manager }: { manager: boolean }) {
@@ -41,7 +41,7 @@ export function RetentionSection({ manager }: { manager: boolean }) {
       <h2 id="retention-h">Retention</h2>
       {stored && (
         <p data-testid="stored-size">
-          Stored: <strong>{stored.traces.toLocaleString()}</strong> traces, <strong>{stored.spans.toLocaleString()}</strong> spans, <strong>{bytes(stored.payload_bytes)}</strong> of payloads in R2.
+          Stored: <strong>{stored.traces.toLocaleString()}</strong> traces, <strong>{stored.spans.toLocaleString()}</strong> spans, <strong>{formatBytes(stored.payload_bytes)}</strong> of payloads in R2.
         </p>
       )}
       <form className="inline-form" onSubmit={submit} aria-label="Retention">
