@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, loginInBrowser, newPage, screenshot } from './browser.ts';
+import { launchBrowser, loginInBrowser, loginOverHttp, newPage, screenshot } from './browser.ts';
 
 const loupe = inject('loupe');
 const thread = `ui-thread-${Date.now()}`;
@@ -78,12 +78,18 @@ describe('the review UI: threads', () => {
     expect(page.errors).toEqual([]);
   });
 
-  it('reads at phone width without sideways scrolling', async () => {
+  it('reads at phone width without sideways scrolling, even with a long project name in the picker', async () => {
+    // The shared account may hold many projects by now; a <select> is as wide as its longest
+    // option, so one long name is what once pushed this page 9 px past a phone's width.
+    const admin = await loginOverHttp(loupe.url, loupe.email, loupe.password);
+    const long = await admin.call('/v1/projects', { body: { name: `a project with a very long name for the phone check ${Date.now()}` } });
+    expect(long.status, JSON.stringify(long.json)).toBe(201);
     const phone = await browser.newContext({ viewport: { width: 390, height: 800 } });
     const p = await newPage(phone);
     await loginInBrowser(p, loupe.url, loupe.email, loupe.password);
     await p.goto(`${loupe.url}/threads/${thread}`);
     await p.locator('ol.thread-turns > li').first().waitFor();
+    await p.getByRole('combobox', { name: 'Project' }).waitFor();
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(1);
     await screenshot(p, 'thread-phone');
