@@ -220,6 +220,8 @@ describe('D1 shards', () => {
     const readsBefore = await reads(p.key);
     expect(before.spans).toHaveLength(20);
     expect(ftsBefore).toBe(40);
+    // Project settings name the shard (the Retention section shows it).
+    expect((await api('/v1/retention', { key: p.key })).json.shard).toMatchObject({ name: 'DB_SHARD_1', moving: false, capacity_bytes: expect.any(Number) });
 
     const started = await startMove(p.projectId, 'DB_SHARD_2');
     expect(started.status, started.text).toBe(200);
@@ -239,6 +241,7 @@ describe('D1 shards', () => {
     expect(await reads(p.key)).toBe(readsBefore);
     const status = await api(`/v1/admin/shards/projects/${p.projectId}`, { headers: OPERATOR });
     expect(status.json).toMatchObject({ shard: 'DB_SHARD_2', shard_state: 'active', moves: [{ id: move.id, state: 'done', from: 'DB_SHARD_1', to: 'DB_SHARD_2' }] });
+    expect((await api('/v1/retention', { key: p.key })).json.shard).toMatchObject({ name: 'DB_SHARD_2', moving: false });
     // Writes work again, on the new shard.
     expect((await api('/v1/feedback', { key: p.key, body: { trace_id: 't0', key: 'after_move', score: 1 } })).status).toBeLessThan(300);
     expect((await rowsPerShard('feedback', p.projectId)).DB_SHARD_2).toBe(5);

@@ -29,6 +29,13 @@ export const RetentionOut = z
       /** Bytes of span lines in R2 the project's spans point at (payloads). */
       payload_bytes: z.number().int(),
     }),
+    /** The D1 database holding the project's index (operators move projects with `npm run shards`). */
+    shard: z.object({
+      name: z.string().meta({ description: 'The shard\'s binding name, e.g. DB or DB_SHARD_1' }),
+      moving: z.boolean().meta({ description: 'A move to another shard is under way (writes answer 503 project_moving)' }),
+      bytes: z.number().int().meta({ description: 'The whole shard\'s size (all its projects)' }),
+      capacity_bytes: z.number().int(),
+    }),
     updated_at: z.string().nullable(),
   })
   .meta({ id: 'RetentionOut' });

@@ -254,6 +254,7 @@ describe('the review UI: accounts and access', () => {
     await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
     await page.goto(`${loupe.url}/settings`);
     await expect.poll(async () => (await page.getByTestId('stored-size').textContent()) ?? '').toMatch(/Stored: [\d,]+ traces, [\d,]+ spans, [\d.]+ [KMG]?B of payloads in R2/);
+    expect(await page.getByTestId('shard').textContent()).toMatch(/Index on D1 shard DB(_SHARD_\d+)?, [\d.]+ [KMG]?B of [\d.]+ [KMG]?B used by all its projects/);
     const form = page.getByRole('form', { name: 'Retention' });
     try {
       // Longer than any demo trace's age, so nothing the other browser tests read is due.

@@ -5,7 +5,7 @@
  * `retention`, so it shares the chunked, resumable deletion path) for each project with due
  * traces and no pass in progress.
  */
-import { dbFor } from '../platform/db.ts';
+import { dbFor, routeOf, shardFill } from '../platform/db.ts';
 import { insertJob, retentionChunkSql } from './deletion.ts';
 import type { RetentionIn, RetentionOut } from '../../schema/wire/lifecycle.ts';
 
@@ -22,7 +22,7 @@ interface SettingsRow {
 
 export async function getRetention(env: Env, projectId: string): Promise<RetentionOut> {
   const db = dbFor(env, projectId);
-  const [row, size] = await Promise.all([
+  const [row, size, shard] = await Promise.all([
     db.prepare('SELECT * FROM retention_settings WHERE project_id = ?').bind(projectId).first<SettingsRow>(),
     // Payload bytes: the line length at the end of each span's ref ("<key>#<offset>,<length>"; keys hold no comma).
     // A full scan of the project's spans: fine for a settings page, not for a hot path.
@@ -34,13 +34,22 @@ export async function getRetention(env: Env, projectId: string): Promise<Retenti
       )
       .bind(projectId)
       .first<{ traces: number; spans: number; payload_bytes: number }>(),
+    shardOf(env, projectId),
   ]);
   return {
     days: row?.days ?? 'forever',
     reviewed_days: row?.reviewed_days == null ? null : row.reviewed_days === FOREVER ? 'forever' : row.reviewed_days,
     stored: { traces: size?.traces ?? 0, spans: size?.spans ?? 0, payload_bytes: size?.payload_bytes ?? 0 },
+    shard,
     updated_at: row ? new Date(row.updated_at).toISOString() : null,
   };
+}
+
+/** Where the project's index lives: its D1 shard, whether a move is under way, and how full the shard is (cached for the shard-map TTL). */
+async function shardOf(env: Env, projectId: string): Promise<RetentionOut['shard']> {
+  const route = await routeOf(env, projectId);
+  const fill = await shardFill(env, route.shard);
+  return { name: route.shard, moving: route.state === 'moving', bytes: fill.bytes, capacity_bytes: fill.capacity };
 }
 
 export async function putRetention(env: Env, projectId: string, body: RetentionIn, now = Date.now()): Promise<RetentionOut> {

@@ -36,12 +36,19 @@ export function RetentionSection({ manager }: { manager: boolean }) {
     }
   };
   const stored = loaded.data?.stored;
+  const shard = loaded.data?.shard;
   return (
     <section className="card" aria-labelledby="retention-h">
       <h2 id="retention-h">Retention</h2>
       {stored && (
         <p data-testid="stored-size">
           Stored: <strong>{stored.traces.toLocaleString()}</strong> traces, <strong>{stored.spans.toLocaleString()}</strong> spans, <strong>{formatBytes(stored.payload_bytes)}</strong> of payloads in R2.
+        </p>
+      )}
+      {shard && (
+        <p data-testid="shard" className="small muted">
+          Index on D1 shard <strong className="mono">{shard.name}</strong>
+          {shard.moving ? ' (moving to another shard: writes wait until it ends)' : ''}, {formatBytes(shard.bytes)} of {formatBytes(shard.capacity_bytes)} used by all its projects.
         </p>
       )}
       <form className="inline-form" onSubmit={submit} aria-label="Retention">
