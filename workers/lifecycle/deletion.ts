@@ -116,12 +116,22 @@ export const RETENTION_WIDE_CHUNK = 200;
 
 /** Due traces, oldest first, on the (project_id, start_time) index, widened to their batch mates that are due too; ?3 is the reviewed traces' cut-off when they are kept longer. */
 export function retentionChunkSql(reviewedCutoff: number | null): string {
-  const keep = reviewedCutoff == null ? '' : ` AND (t.start_time < ?3 OR NOT EXISTS (${HUMAN_FEEDBACK}))`;
-  const due = `t.project_id = ?1 AND t.start_time < ?2${keep} AND NOT EXISTS (${EXPERIMENT_RUN})`;
+  const due = dueCondition(reviewedCutoff);
   return `WITH seed AS (SELECT t.trace_id FROM traces t WHERE ${due} ORDER BY t.start_time LIMIT ${CHUNK}),
     mates AS (SELECT DISTINCT b2.trace_id FROM trace_batches b1 JOIN trace_batches b2 ON b2.project_id = b1.project_id AND b2.batch_key = b1.batch_key WHERE b1.project_id = ?1 AND b1.trace_id IN (SELECT trace_id FROM seed))
     SELECT trace_id FROM seed
     UNION SELECT * FROM (SELECT t.trace_id FROM traces t WHERE t.trace_id IN (SELECT trace_id FROM mates) AND ${due} LIMIT ${RETENTION_WIDE_CHUNK - CHUNK})`;
+}
+
+/** Whether any trace is due (the cron's probe: the seed's condition, without the batch-mate widening). Same parameters as retentionChunkSql. */
+export function retentionDueSql(reviewedCutoff: number | null): string {
+  return `SELECT 1 FROM traces t WHERE ${dueCondition(reviewedCutoff)} LIMIT 1`;
+}
+
+/** A trace of project ?1 started before ?2, not an experiment run's, and (with ?3) not reviewed after ?3. */
+function dueCondition(reviewedCutoff: number | null): string {
+  const keep = reviewedCutoff == null ? '' : ` AND (t.start_time < ?3 OR NOT EXISTS (${HUMAN_FEEDBACK}))`;
+  return `t.project_id = ?1 AND t.start_time < ?2${keep} AND NOT EXISTS (${EXPERIMENT_RUN})`;
 }
 
 async function unindexedBefore(env: Env, job: JobRow): Promise<boolean> {

@@ -6,7 +6,7 @@
  * traces and no pass in progress.
  */
 import { dbFor, routeOf, shardFill } from '../platform/db.ts';
-import { insertJob, retentionChunkSql } from './deletion.ts';
+import { insertJob, retentionDueSql } from './deletion.ts';
 import type { RetentionIn, RetentionOut } from '../../schema/wire/lifecycle.ts';
 
 const DAY_MS = 86_400_000;
@@ -85,8 +85,8 @@ export async function queueRetentionPasses(env: Env, db: D1Database, now: number
     .all<SettingsRow>();
   for (const r of results) {
     const c = cutoffs(r.days!, r.reviewed_days, now);
-    // The pass's own chunk query as the probe, so traces kept for their reviews do not queue an empty pass every minute.
-    const probe = db.prepare(retentionChunkSql(c.reviewed_cutoff));
+    // The pass's own due condition as the probe, so traces kept for their reviews do not queue an empty pass every minute.
+    const probe = db.prepare(retentionDueSql(c.reviewed_cutoff));
     const due = await (c.reviewed_cutoff == null ? probe.bind(r.project_id, c.cutoff) : probe.bind(r.project_id, c.cutoff, c.reviewed_cutoff)).first();
     if (due) await insertJob(env, r.project_id, 'retention', JSON.stringify(c), now);
   }
