@@ -1,7 +1,8 @@
 /**
  * Loads the demo into a running Loupe through its public API (the same path an agent's
  * spans and a runner's experiments take): the tau-bench airline conversations as traces
- * with their outcome feedback (and their expected tool calls in the root's metadata), then
+ * with their outcome feedback (and their expected tool calls in the root's metadata), six of
+ * them again as chat threads (a trace per user turn, scripts/demo/taubench-turns.ts), then
  * the ground truth (scripts/demo/ground-truth.ts): a dataset of the failed conversations,
  * the tau2-bench tasks as a dataset, and base vs fine-tuned GPT-4.1 as two experiments on
  * it, their runs' traces loaded too. Idempotent: span, feedback and example ids are
@@ -9,6 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { taubenchToTraces, type DemoSpan, type TauBenchItem } from './taubench.ts';
+import { taubenchTurnThreads } from './taubench-turns.ts';
 import { tau2Time, tau2ToTrace, type Tau2File } from './tau2bench.ts';
 import { TAU2_DATASET, TAU2_RUNS, TAUBENCH_FAILURES, tau2Examples, tau2Runs, taubenchFailureExamples, type DemoExample, type Tau2Domain, type Tau2Task } from './ground-truth.ts';
 
@@ -136,6 +138,11 @@ export async function loadDemo(baseUrl: string, apiKey: string, opts: { file?: s
   const failures = taubenchFailureExamples(items);
   const failed = await ensureDataset(call, TAUBENCH_FAILURES, 'The failed tau-bench airline conversations, each with its task’s expected tool calls', failures);
   opts.log?.(`Demo: dataset ${TAUBENCH_FAILURES} (${failed.examples} failed conversations with their expected tool calls)`);
+  const chats = taubenchTurnThreads(items, now);
+  await postSpans(call, chats.spans);
+  for (const f of chats.feedback) must('POST /v1/feedback', await call('/v1/feedback', f));
+  const turns = new Set(chats.spans.map((s) => s.trace_id)).size;
+  opts.log?.(`Demo: ${chats.threads} of them again as chat threads, a trace per turn (${turns} turns, /threads)`);
   const tau2 = await loadTau2(call, now, opts.log);
-  return { traces: items.length + tau2.traces, spans: spans.length + tau2.spans, datasets: [failed, tau2.dataset], experiments: tau2.experiments };
+  return { traces: items.length + turns + tau2.traces, spans: spans.length + chats.spans.length + tau2.spans, datasets: [failed, tau2.dataset], experiments: tau2.experiments };
 }
