@@ -74,9 +74,17 @@ export function rollupPlan(filter: string, split: StatsTimeseriesQuery['split'] 
 /**
  * Reads the cells of `plan` over [since, until), per output bucket (`bucketMs`, or null for
  * one bucket over the whole range, keyed 0). Returns group (JSON text) -> bucket -> cell.
+ * `db` is the project's database, or a batch of several charts' statements (stats-batch.ts).
  */
-export async function readRollups(env: Env, projectId: string, plan: RollupPlan, since: number, until: number, bucketMs: number | null): Promise<Map<string, Map<number, Cell>>> {
-  const db = dbFor(env, projectId);
+export async function readRollups(
+  env: Env,
+  projectId: string,
+  plan: RollupPlan,
+  since: number,
+  until: number,
+  bucketMs: number | null,
+  db: D1Database = dbFor(env, projectId),
+): Promise<Map<string, Map<number, Cell>>> {
   const h0 = Math.ceil(since / HOUR_MS) * HOUR_MS;
   const h1 = Math.floor(until / HOUR_MS) * HOUR_MS;
   const edges: [number, number][] = [];
