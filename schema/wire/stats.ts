@@ -145,3 +145,47 @@ export type StatsSummary = z.infer<typeof StatsSummary>;
 
 export const StatsReleases = z.object({ ...StatsMethod, since: z.string(), until: z.string(), a: StatsSummary, b: StatsSummary }).meta({ id: 'StatsReleases' });
 export type StatsReleases = z.infer<typeof StatsReleases>;
+
+/** Most charts one POST /v1/stats/batch answers (a dashboard page has six). */
+export const MAX_BATCH_CHARTS = 12;
+
+const chartId = z.string().min(1).max(64).meta({ description: "The caller's name for the chart; the answer's chart carries it back", example: 'traces' });
+
+/** One chart of a batch: `kind` picks the endpoint, the other fields are its query parameters. */
+export const StatsBatchChart = z.discriminatedUnion('kind', [
+  StatsTimeseriesQuery.extend({ id: chartId, kind: z.literal('timeseries') }),
+  StatsModelsQuery.extend({ id: chartId, kind: z.literal('models') }),
+  StatsReleasesQuery.extend({ id: chartId, kind: z.literal('releases') }),
+]);
+export type StatsBatchChart = z.infer<typeof StatsBatchChart>;
+
+/** POST /v1/stats/batch. */
+export const StatsBatchRequest = z.object({
+  charts: z
+    .array(StatsBatchChart)
+    .min(1)
+    .max(MAX_BATCH_CHARTS)
+    .superRefine((charts, ctx) => {
+      const seen = new Set<string>();
+      charts.forEach((c, i) => {
+        if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `is used by an earlier chart; ids must be unique` });
+        seen.add(c.id);
+      });
+    })
+    .meta({ description: `At most ${MAX_BATCH_CHARTS} charts, each answered as its single endpoint would` }),
+});
+export type StatsBatchRequest = z.infer<typeof StatsBatchRequest>;
+
+const answered = { id: z.string() };
+export const StatsBatch = z
+  .object({
+    charts: z.array(
+      z.discriminatedUnion('kind', [
+        StatsTimeseries.extend({ ...answered, kind: z.literal('timeseries') }),
+        StatsModels.extend({ ...answered, kind: z.literal('models') }),
+        StatsReleases.extend({ ...answered, kind: z.literal('releases') }),
+      ]),
+    ).meta({ description: 'One answer per chart, in the order asked' }),
+  })
+  .meta({ id: 'StatsBatch' });
+export type StatsBatch = z.infer<typeof StatsBatch>;

@@ -1,8 +1,9 @@
 /**
  * The dashboard in real headless Chromium against a real `wrangler dev`: traces of two
  * releases on two days posted through the API (tagged so other files' traces stay out),
- * the six uPlot charts drawn with their legend, the split switched to release (two lines),
- * a point clicked and the accessible table's bucket link followed, each landing on /traces
+ * the six uPlot charts drawn with their legend (charts, model table and release comparison
+ * in one POST /v1/stats/batch), the split switched to release (two lines), a point clicked
+ * and the accessible table's bucket link followed, each landing on /traces
  * with exactly that bucket's traces; the release comparison and the model table; the demo's
  * two tau2 releases; dark mode and a phone-wide screen.
  */
@@ -101,6 +102,11 @@ describe('the dashboard', () => {
     await loginInBrowser(page, loupe.url, loupe.email, loupe.password);
     await page.getByRole('link', { name: 'Dashboard' }).click();
     await page.waitForURL(/\/dashboard/);
+    // The page's charts, model table and release comparison come in one request.
+    const statsCalls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/stats/')) statsCalls.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    });
     await page.goto(dashboardUrl());
 
     const charts = page.locator('.dash-chart');
@@ -109,6 +115,8 @@ describe('the dashboard', () => {
     expect(await charts.count()).toBe(6);
     expect(await page.locator('.dash-chart canvas').count()).toBe(6);
     await expect.poll(() => traces.locator('.dash-figure').textContent()).toBe('5 traces');
+    await page.locator('.dash-releases-table').waitFor();
+    expect(statsCalls).toEqual(['POST /v1/stats/batch']);
     expect(await page.locator('[data-chart="error-rate"] .dash-figure').textContent()).toBe('20% 1 failed');
     expect(await page.locator('[data-chart="tokens"] .dash-figure').textContent()).toBe('860 tokens');
     expect(await page.locator('[data-chart="feedback-and-scores"] .dash-figure').textContent()).toBe('0.60 average of 5 feedback.thumbs');
@@ -171,6 +179,8 @@ describe('the dashboard', () => {
     await traces.locator('canvas').waitFor();
     await traces.locator('summary', { hasText: 'Table' }).click();
     const row = traces.locator(`.dash-chart-table tr[data-t="${day1}"]`);
+    // The table renders on the details' toggle event, a moment after the click.
+    await row.waitFor();
     expect(await row.locator('th').count()).toBe(1);
     const cells = row.locator('td');
     expect(await cells.allTextContents()).toEqual(['3', '0']);

@@ -6,7 +6,7 @@
  * A range [since, until) is read as: day rows for whole UTC days (when the answer is per
  * day or for the whole range), hour rows for the other whole hours, and the same roll-up
  * SELECT run over the traces for what no clean row covers: the partial first and last hour,
- * and hours still marked stale (stats_dirty). All three run in one D1 batch (one snapshot).
+ * and hours still marked stale (stats_dirty). All three are one statement (one snapshot).
  * Latency percentiles come from the merged DDSketches (within 1% of exact; latency-sketch.ts).
  */
 import { dbFor } from '../platform/db.ts';
@@ -74,9 +74,17 @@ export function rollupPlan(filter: string, split: StatsTimeseriesQuery['split'] 
 /**
  * Reads the cells of `plan` over [since, until), per output bucket (`bucketMs`, or null for
  * one bucket over the whole range, keyed 0). Returns group (JSON text) -> bucket -> cell.
+ * `db` is the project's database, or a batch of several charts' statements (stats-batch.ts).
  */
-export async function readRollups(env: Env, projectId: string, plan: RollupPlan, since: number, until: number, bucketMs: number | null): Promise<Map<string, Map<number, Cell>>> {
-  const db = dbFor(env, projectId);
+export async function readRollups(
+  env: Env,
+  projectId: string,
+  plan: RollupPlan,
+  since: number,
+  until: number,
+  bucketMs: number | null,
+  db: D1Database = dbFor(env, projectId),
+): Promise<Map<string, Map<number, Cell>>> {
   const h0 = Math.ceil(since / HOUR_MS) * HOUR_MS;
   const h1 = Math.floor(until / HOUR_MS) * HOUR_MS;
   const edges: [number, number][] = [];
@@ -90,39 +98,37 @@ export async function readRollups(env: Env, projectId: string, plan: RollupPlan,
     d0 = Math.ceil(h0 / DAY_MS) * DAY_MS;
     d1 = Math.floor(h1 / DAY_MS) * DAY_MS;
   }
-  const onlySql = plan.only ? ` AND r.grp IN (SELECT json_quote(value) FROM json_each(?5))` : '';
-  // D1 wants exactly as many bindings as the statement uses: ?5 only with wanted values.
-  const only = plan.only ? [JSON.stringify(plan.only)] : [];
+  // One statement (a UNION ALL of the three reads), so a chart costs D1 one statement, not
+  // three. Parameters are numbered as they are bound: D1 wants exactly as many bindings as
+  // the statement uses. ?1 is the project (rollupSelect reads it as ?1).
+  const params: unknown[] = [projectId];
+  const bind = (v: unknown) => `?${params.push(v)}`;
+  const p = '?1';
+  const dim = bind(plan.dim);
+  const only = plan.only ? bind(JSON.stringify(plan.only)) : null;
+  const onlySql = only ? ` AND r.grp IN (SELECT json_quote(value) FROM json_each(${only}))` : '';
   const cols = 'r.bucket AS b, r.grp, r.n, r.errors, r.tokens, r.cost, r.input_tokens, r.output_tokens, r.sketch, r.feedback';
-  const dirtyIn = (lo: string, hi: string) => `EXISTS (SELECT 1 FROM stats_dirty d WHERE d.project_id = ?1 AND d.hour >= ${lo} AND d.hour < ${hi})`;
-  const statements: D1PreparedStatement[] = [];
+  const dirtyIn = (lo: string, hi: string) => `EXISTS (SELECT 1 FROM stats_dirty d WHERE d.project_id = ${p} AND d.hour >= ${lo} AND d.hour < ${hi})`;
+  const parts: string[] = [];
   if (h0 < h1) {
-    // ?1 project, ?2 h0, ?3 h1, ?4 dim, ?5 only values
     const days = useDays && d0 < d1;
     if (days) {
-      statements.push(
-        db
-          .prepare(`SELECT ${cols} FROM stats_rollups r WHERE r.project_id = ?1 AND r.dim = ?4 AND r.grain = 'day' AND r.bucket >= ?2 AND r.bucket < ?3${onlySql}
-                      AND NOT ${dirtyIn('r.bucket', `r.bucket + ${DAY_MS}`)}`)
-          .bind(projectId, d0, d1, plan.dim, ...only),
-      );
+      parts.push(`SELECT ${cols} FROM stats_rollups r WHERE r.project_id = ${p} AND r.dim = ${dim} AND r.grain = 'day' AND r.bucket >= ${bind(d0)} AND r.bucket < ${bind(d1)}${onlySql}
+                    AND NOT ${dirtyIn('r.bucket', `r.bucket + ${DAY_MS}`)}`);
     }
     // Hour rows: the whole hours outside the whole days (all of them for hour buckets), and
     // every hour of a day that has a stale hour (its day row is not read). Ranges, not a
     // filter over every hour of the range: rows carry their sketch, so each one read costs.
     const hourRanges = days ? [[h0, d0], [d1, h1]].filter(([a, b]) => a < b) : [[h0, h1]];
-    statements.push(
-      db
-        .prepare(`WITH iv(lo, hi) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?2)
-                     UNION ALL SELECT DISTINCT hour - (hour % ${DAY_MS}), hour - (hour % ${DAY_MS}) + ${DAY_MS} FROM stats_dirty WHERE project_id = ?1 AND hour >= ?3 AND hour < ?5)
-                  SELECT ${cols} FROM iv CROSS JOIN stats_rollups r ON r.project_id = ?1 AND r.dim = ?4 AND r.grain = 'hour' AND r.bucket >= iv.lo AND r.bucket < iv.hi
-                   WHERE NOT EXISTS (SELECT 1 FROM stats_dirty d WHERE d.project_id = ?1 AND d.hour = r.bucket)${plan.only ? ' AND r.grp IN (SELECT json_quote(value) FROM json_each(?6))' : ''}`)
-        .bind(projectId, JSON.stringify(hourRanges), days ? d0 : 0, plan.dim, days ? d1 : 0, ...only),
-    );
+    parts.push(`SELECT * FROM (WITH iv(lo, hi) AS (SELECT value ->> 0, value ->> 1 FROM json_each(${bind(JSON.stringify(hourRanges))})
+                   UNION ALL SELECT DISTINCT hour - (hour % ${DAY_MS}), hour - (hour % ${DAY_MS}) + ${DAY_MS} FROM stats_dirty WHERE project_id = ${p} AND hour >= ${bind(days ? d0 : 0)} AND hour < ${bind(days ? d1 : 0)})
+                SELECT ${cols} FROM iv CROSS JOIN stats_rollups r ON r.project_id = ${p} AND r.dim = ${dim} AND r.grain = 'hour' AND r.bucket >= iv.lo AND r.bucket < iv.hi
+                 WHERE NOT EXISTS (SELECT 1 FROM stats_dirty d WHERE d.project_id = ${p} AND d.hour = r.bucket)${onlySql})`);
   }
   // What no clean row covers, computed from the traces with the writers' own SELECT.
-  const intervals = `SELECT value ->> 0, value ->> 1 FROM json_each(?2) UNION ALL SELECT hour, hour + ${HOUR_MS} FROM stats_dirty WHERE project_id = ?1 AND hour >= ?3 AND hour < ?4`;
-  statements.push(db.prepare(`SELECT * FROM (${rollupSelect(plan.dim, intervals, HOUR_MS)}) r WHERE true${plan.only ? ' AND r.grp IN (SELECT json_quote(value) FROM json_each(?5))' : ''}`).bind(projectId, JSON.stringify(edges), h0, Math.max(h0, h1), ...only));
+  const intervals = `SELECT value ->> 0, value ->> 1 FROM json_each(${bind(JSON.stringify(edges))}) UNION ALL SELECT hour, hour + ${HOUR_MS} FROM stats_dirty WHERE project_id = ${p} AND hour >= ${bind(h0)} AND hour < ${bind(Math.max(h0, h1))}`;
+  parts.push(`SELECT r.b, r.grp, r.n, r.errors, r.tokens, r.cost, r.input_tokens, r.output_tokens, r.sketch, r.feedback FROM (${rollupSelect(plan.dim, intervals, HOUR_MS)}) r WHERE true${onlySql}`);
+  const statements = [db.prepare(parts.join('\n UNION ALL ')).bind(...params)];
   const results = await db.batch(statements);
   const cells = new Map<string, Map<number, Cell>>();
   for (const r of results) {

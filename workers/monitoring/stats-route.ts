@@ -1,13 +1,25 @@
 /**
- * Dashboards: GET /v1/stats/timeseries, /v1/stats/models, /v1/stats/releases (read scope).
+ * Dashboards: GET /v1/stats/timeseries, /v1/stats/models, /v1/stats/releases, and POST
+ * /v1/stats/batch for a page's charts at once (read scope).
  * Figures come from roll-up rows when the filter allows, else are computed on read; see docs/dashboards.md.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../platform/http.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { commonErrors } from '../platform/errors.ts';
-import { StatsModels, StatsModelsQuery, StatsReleases, StatsReleasesQuery, StatsTimeseries, StatsTimeseriesQuery } from '../../schema/wire/stats.ts';
+import {
+  MAX_BATCH_CHARTS,
+  StatsBatch,
+  StatsBatchRequest,
+  StatsModels,
+  StatsModelsQuery,
+  StatsReleases,
+  StatsReleasesQuery,
+  StatsTimeseries,
+  StatsTimeseriesQuery,
+} from '../../schema/wire/stats.ts';
 import { statsModels, statsReleases, statsTimeseries } from './stats.ts';
+import { statsBatch } from './stats-batch.ts';
 
 export const statsRoutes = newRouter();
 
@@ -57,4 +69,19 @@ statsRoutes.openapi(
     responses: { 200: json(StatsReleases, 'Both releases'), ...commonErrors },
   }),
   async (c) => c.json(await statsReleases(c.env, c.get('auth').projectId, c.req.valid('query')), 200),
+);
+
+statsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/stats/batch',
+    tags: ['stats'],
+    summary: "A dashboard's charts in one request",
+    description: `Up to ${MAX_BATCH_CHARTS} charts, each \`{id, kind: "timeseries" | "models" | "releases", ...}\` with the query parameters of GET /v1/stats/<kind>, each answered with \`{id, kind, ...}\` and the body that endpoint returns, in the order asked. One auth and one D1 batch for all of them (a page's six requests each paid both). A bad chart answers 400 naming \`charts[i].<field>\`.`,
+    security: [{ apiKey: [] }],
+    middleware: [requireAuth('read')] as const,
+    request: { body: { required: true, content: { 'application/json': { schema: StatsBatchRequest } } } },
+    responses: { 200: json(StatsBatch, 'One answer per chart'), ...commonErrors },
+  }),
+  async (c) => c.json(await statsBatch(c.env, c.get('auth').projectId, c.req.valid('json').charts), 200),
 );

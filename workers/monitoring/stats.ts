@@ -123,7 +123,7 @@ interface FeedbackRow {
 }
 
 /** Runs the figures and the feedback averages per (group, bucket) in one D1 round trip. */
-async function figureRows(env: Env, projectId: string, range: StatsRange, filter: string, split: Split, bucketMs: number | null, now: number, releases?: [string, string]) {
+async function figureRows(db: D1Database, projectId: string, range: StatsRange, filter: string, split: Split, bucketMs: number | null, now: number, releases?: [string, string]) {
   const p = prefix(projectId, range, filter, split, bucketMs, now, releases);
   const figuresSql = `${p.sql},
     ranked AS (SELECT lab.*, ROW_NUMBER() OVER (PARTITION BY grp, other, b ORDER BY d IS NULL, d) AS rn, COUNT(d) OVER (PARTITION BY grp, other, b) AS nd FROM lab)
@@ -134,7 +134,6 @@ async function figureRows(env: Env, projectId: string, range: StatsRange, filter
     SELECT lab.grp, lab.other, lab.b, CASE WHEN f.source = 'evaluator' THEN 'scores' ELSE 'feedback' END AS kind, f.key, AVG(f.score) AS avg, count(*) AS n
       FROM lab JOIN feedback f INDEXED BY feedback_trace_source ON f.project_id = ? AND f.trace_id = lab.trace_id AND f.score IS NOT NULL
      GROUP BY lab.grp, lab.other, lab.b, kind, f.key`;
-  const db = dbFor(env, projectId);
   const [figs, fbs] = await db.batch([db.prepare(figuresSql).bind(...p.params), db.prepare(feedbackSql).bind(...p.params, projectId)]);
   return { figures: figs.results as unknown as FigureRow[], feedback: fbs.results as unknown as FeedbackRow[] };
 }
@@ -193,11 +192,11 @@ function assemble(rows: { figures: FigureRow[]; feedback: FeedbackRow[] }) {
 }
 
 /** GET /v1/stats/timeseries: one series per group (top 10 by traces, then "(other)"), buckets with traces only. */
-export async function statsTimeseries(env: Env, projectId: string, q: StatsTimeseriesQuery, now = Date.now()): Promise<StatsTimeseries> {
+export async function statsTimeseries(env: Env, projectId: string, q: StatsTimeseriesQuery, now = Date.now(), db: D1Database = dbFor(env, projectId)): Promise<StatsTimeseries> {
   const range = statsRange(q, now);
   const plan = rollupPlan(q.filter, q.split);
   if (plan) {
-    const cells = await readRollups(env, projectId, plan, range.since, range.until, BUCKET_MS[q.bucket]);
+    const cells = await readRollups(env, projectId, plan, range.since, range.until, BUCKET_MS[q.bucket], db);
     const { top, rest } = topGroups(cells);
     // "(other)" of a split where a trace is in several groups needs each trace once: only the traces can say.
     if (!(rest.length && (plan.dim === 'tag' || plan.dim === 'model'))) {
@@ -233,7 +232,7 @@ export async function statsTimeseries(env: Env, projectId: string, q: StatsTimes
       };
     }
   }
-  const { points, meta, keys } = assemble(await figureRows(env, projectId, range, q.filter, q.split, BUCKET_MS[q.bucket], now));
+  const { points, meta, keys } = assemble(await figureRows(db, projectId, range, q.filter, q.split, BUCKET_MS[q.bucket], now));
   // Most traces first; "(other)" last.
   const order = [...meta.entries()].sort(([, a], [, b]) => Number(a.other) - Number(b.other) || b.total - a.total || String(a.grp).localeCompare(String(b.grp)));
   const series: StatsSeries[] = order.map(([k, m]) => ({
@@ -245,14 +244,14 @@ export async function statsTimeseries(env: Env, projectId: string, q: StatsTimes
 }
 
 /** GET /v1/stats/releases: each release's figures over the range (zeros when it has no traces). */
-export async function statsReleases(env: Env, projectId: string, q: { since: string; until?: string; filter: string; a: string; b: string }, now = Date.now()): Promise<StatsReleases> {
+export async function statsReleases(env: Env, projectId: string, q: { since: string; until?: string; filter: string; a: string; b: string }, now = Date.now(), db: D1Database = dbFor(env, projectId)): Promise<StatsReleases> {
   const range = statsRange(q, now);
   if (rollupPlan(q.filter, 'none')?.only === null) {
-    const cells = await readRollups(env, projectId, { dim: 'release', only: [q.a, q.b] }, range.since, range.until, null);
+    const cells = await readRollups(env, projectId, { dim: 'release', only: [q.a, q.b] }, range.since, range.until, null, db);
     const summary = (release: string): StatsSummary => ({ release, ...cellFigures(cells.get(JSON.stringify(release))?.get(0) ?? emptyCell()) });
     return { computed: 'rollups', percentiles: SKETCH_METHOD, since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), a: summary(q.a), b: summary(q.b) };
   }
-  const { points, meta } = assemble(await figureRows(env, projectId, range, q.filter, 'release', null, now, [q.a, q.b]));
+  const { points, meta } = assemble(await figureRows(db, projectId, range, q.filter, 'release', null, now, [q.a, q.b]));
   const summary = (release: string): StatsSummary => {
     const k = [...meta.keys()].find((key) => meta.get(key)!.grp === release && !meta.get(key)!.other);
     const f = k ? points.get(k)!.get(0)! : toFigures({ grp: release, other: 0, b: 0, n: 0, errors: 0, tokens: 0, cost: 0, p50: null, p95: null, p99: null });
@@ -269,10 +268,10 @@ const MAX_MODELS = 200;
  * The spans are read through spans_trace_model, which covers every column used, so no span
  * row is opened.
  */
-export async function statsModels(env: Env, projectId: string, q: { since: string; until?: string; filter: string }, now = Date.now()): Promise<StatsModels> {
+export async function statsModels(env: Env, projectId: string, q: { since: string; until?: string; filter: string }, now = Date.now(), db: D1Database = dbFor(env, projectId)): Promise<StatsModels> {
   const range = statsRange(q, now);
   if (rollupPlan(q.filter, 'none')?.only === null) {
-    const cells = await readRollups(env, projectId, { dim: 'call', only: null }, range.since, range.until, null);
+    const cells = await readRollups(env, projectId, { dim: 'call', only: null }, range.since, range.until, null, db);
     const models = [...cells.entries()]
       .map(([g, byBucket]) => {
         const c = byBucket.get(0)!;
@@ -291,9 +290,7 @@ export async function statsModels(env: Env, projectId: string, q: { since: strin
     SELECT model, count(*) AS calls, TOTAL(input_tokens) AS input_tokens, TOTAL(output_tokens) AS output_tokens, TOTAL(total_tokens) AS total_tokens,
            TOTAL(cost_usd) AS cost_usd, ${pct(0.5)} AS latency_p50, ${pct(0.95)} AS latency_p95, AVG(status IS 'error') AS error_rate
       FROM ranked GROUP BY model ORDER BY calls DESC, model LIMIT ${MAX_MODELS}`;
-  const { results } = await dbFor(env, projectId)
-    .prepare(sql)
-    .bind(projectId, range.since, range.until, ...fp, projectId)
-    .all<StatsModels['models'][number]>();
+  // A batch of one, so a dashboard's batch request (stats-batch.ts) runs it with its other charts.
+  const [{ results }] = await db.batch<StatsModels['models'][number]>([db.prepare(sql).bind(projectId, range.since, range.until, ...fp, projectId)]);
   return { computed: 'on_read', percentiles: EXACT_METHOD, since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString(), models: results };
 }

@@ -10,20 +10,26 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** GETs `path` (null skips) and reloads when it changes. Keeps the last data while reloading. */
-export function useApi<T>(path: string | null): Loaded<T> {
+/**
+ * GETs `path` (null skips), or POSTs `body` to it when given (a read with a JSON body, such
+ * as /v1/stats/batch), and reloads when either changes. Keeps the last data while reloading.
+ */
+export function useApi<T>(path: string | null, body?: unknown): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<ApiError | Error>();
   const [loading, setLoading] = useState(path !== null);
   const [tick, setTick] = useState(0);
   const current = useRef(0);
+  // The body by value: a new object with the same content is the same request.
+  const bodyKey = body === undefined ? undefined : JSON.stringify(body);
   useEffect(() => {
     if (path === null) return;
     const id = ++current.current;
     const ctrl = new AbortController();
     setLoading(true);
-    const preloaded = takePreloaded<T>(path);
-    (preloaded ? preloaded.catch(() => api<T>(path, { signal: ctrl.signal })) : api<T>(path, { signal: ctrl.signal }))
+    const load = () => api<T>(path, { signal: ctrl.signal, ...(bodyKey === undefined ? {} : { body: JSON.parse(bodyKey) }) });
+    const preloaded = bodyKey === undefined ? takePreloaded<T>(path) : undefined;
+    (preloaded ? preloaded.catch(load) : load())
       .then((d) => {
         if (id !== current.current) return;
         setData(d);
@@ -37,7 +43,7 @@ export function useApi<T>(path: string | null): Loaded<T> {
         if (id === current.current) setLoading(false);
       });
     return () => ctrl.abort();
-  }, [path, tick]);
+  }, [path, bodyKey, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
 }

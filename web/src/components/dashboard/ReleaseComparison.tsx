@@ -1,24 +1,25 @@
 /**
- * Two releases side by side (GET /v1/stats/releases): traces, error rate, latency
+ * Two releases side by side (a releases chart of the dashboard's batch request): traces, error rate, latency
  * percentiles, tokens, cost and every feedback and score key, with the change from A to B
  * marked better or worse. Each release's column head opens its traces.
  */
 import { Link } from 'react-router';
 import type { StatsReleases, StatsSummary } from '../../api/stats-types.ts';
-import { query } from '../../api/client.ts';
-import { useApi } from '../../api/use-api.ts';
-import { ErrorNote } from '../ErrorNote.tsx';
 import { andFilters, delta, groupClause, rangeTracesLink, type Direction } from '../../lib/dashboard.ts';
 import { formatCost, formatDuration, formatScore, formatTokens } from '../../lib/format.ts';
 
 interface Props {
   /** The project's releases (the pickers' choices). */
   releases: string[];
+  /** The picks in the URL (null: not chosen). */
   a: string | null;
   b: string | null;
+  /** The releases compared: the URL's, else the first two the project knows. */
+  pickA: string | null;
+  pickB: string | null;
+  /** Their figures, loaded by the page with its other charts. */
+  data: StatsReleases | undefined;
   onChange(a: string | null, b: string | null): void;
-  /** since, until and filter of the dashboard. */
-  query: { since: string; until: string; filter: string };
   q: string;
   since: number;
   until: number;
@@ -74,12 +75,8 @@ function deltaText(row: Row, a: number | null | undefined, b: number | null | un
 }
 
 /** The pickers and the side-by-side table. */
-export function ReleaseComparison({ releases, a, b, onChange, query: range, q, since, until }: Props) {
-  // Until both are picked, the first two releases the project knows are compared.
-  const pickA = a ?? releases[0] ?? null;
-  const pickB = b ?? releases.find((r) => r !== pickA) ?? null;
-  const both = pickA !== null && pickB !== null;
-  const res = useApi<StatsReleases>(both ? `/v1/stats/releases${query({ ...range, a: pickA, b: pickB })}` : null);
+export function ReleaseComparison({ releases, a, b, pickA, pickB, data, onChange, q, since, until }: Props) {
+  const res = { data };
   const choices = [...new Set([...releases, ...(a ? [a] : []), ...(b ? [b] : [])])];
   const picker = (label: string, value: string | null, set: (v: string) => void) => (
     <label>
@@ -103,7 +100,6 @@ export function ReleaseComparison({ releases, a, b, onChange, query: range, q, s
         <span className="muted">→</span>
         {picker('B', pickB, (v) => onChange(pickA, v))}
       </div>
-      {res.error && <ErrorNote error={res.error} />}
       {res.data && (
         <div className="table-wrap">
           <table className="table dash-releases-table">

@@ -1,18 +1,19 @@
 /**
- * /dashboard: the project's figures over time (GET /v1/stats/timeseries): traces, error rate,
+ * /dashboard: the project's figures over time (the timeseries chart): traces, error rate,
  * latency p50/p95/p99, tokens, cost and a feedback or score key's average, per UTC hour or
  * day, optionally one line per model, release, environment, trace name or tag, narrowed by
  * the shared filter. Every point (and every cell of the table under each chart) opens
- * /traces on exactly the traces it counts. Below: the per-model table (/v1/stats/models)
- * and two releases side by side (/v1/stats/releases).
+ * /traces on exactly the traces it counts. Below: the per-model table and two releases side
+ * by side. All three come in one POST /v1/stats/batch (one auth and one D1 batch instead of
+ * a request each: docs/dashboards.md); the CLI and MCP keep the single GET endpoints.
  * The view lives in the query string (q, range, from, to, bucket, split, key, pct, a, b),
  * so a dashboard can be shared as a link.
  */
 import { useCallback, useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { TraceFacets } from '../../../../schema/wire/facets.ts';
-import type { StatsModels, StatsPoint, StatsTimeseries } from '../../api/stats-types.ts';
-import { query, type ApiError } from '../../api/client.ts';
+import type { StatsBatch, StatsModels, StatsPoint, StatsReleases, StatsTimeseries } from '../../api/stats-types.ts';
+import type { ApiError } from '../../api/client.ts';
 import { useApi } from '../../api/use-api.ts';
 import { FilterBar, type FilterProblem } from '../../components/FilterBar.tsx';
 import { CUSTOM_RANGE, TimeRange, rangeBounds, timePresets } from '../../components/TimeRange.tsx';
@@ -62,12 +63,27 @@ export function DashboardPage() {
 
   const ready = since !== undefined && since < until;
   const common = ready ? { since: new Date(since).toISOString(), until: new Date(until).toISOString(), filter: q } : null;
-  const series = useApi<StatsTimeseries>(common ? `/v1/stats/timeseries${query({ ...common, bucket, split })}` : null);
-  const models = useApi<StatsModels>(common ? `/v1/stats/models${query(common)}` : null);
   const facets = useApi<TraceFacets>('/v1/traces/facets');
+  // Until both are picked, the first two releases the project knows are compared: then the
+  // page's one request waits for the facets (a small read) rather than asking twice.
+  const releases = facets.data?.releases ?? [];
+  const pickA = params.get('a') ?? releases[0] ?? null;
+  const pickB = params.get('b') ?? releases.find((r) => r !== pickA) ?? null;
+  const picksKnown = (params.get('a') !== null && params.get('b') !== null) || facets.data !== undefined || facets.error !== undefined;
+  const charts = common && picksKnown
+    ? [
+        { id: 'series', kind: 'timeseries', ...common, bucket, split },
+        { id: 'models', kind: 'models', ...common },
+        ...(pickA !== null && pickB !== null ? [{ id: 'releases', kind: 'releases', ...common, a: pickA, b: pickB }] : []),
+      ]
+    : null;
+  const batch = useApi<StatsBatch>(charts ? '/v1/stats/batch' : null, charts ? { charts } : undefined);
+  const chart = <T,>(id: string) => batch.data?.charts.find((c) => c.id === id) as T | undefined;
+  const models = chart<StatsModels>('models');
+  const compared = chart<StatsReleases>('releases');
 
-  const filterError = asFilterProblem(series.error, q);
-  const data = series.data;
+  const filterError = asFilterProblem(batch.error, q);
+  const data = chart<StatsTimeseries>('series');
 
   return (
     <div className="page dashboard-page">
@@ -90,9 +106,9 @@ export function DashboardPage() {
         </select>
       </div>
       {!ready && <p className="notice">Choose a start and an end for the custom range (the start before the end).</p>}
-      {series.error && !filterError && <ErrorNote error={series.error} />}
+      {batch.error && !filterError && <ErrorNote error={batch.error} />}
       <p className="muted small" aria-live="polite">
-        {series.loading ? 'Loading…' : data ? summaryLine(data) : ''}
+        {batch.loading || (common && !charts) ? 'Loading…' : data ? summaryLine(data) : ''}
       </p>
       {data && since !== undefined && (
         <Charts
@@ -110,16 +126,17 @@ export function DashboardPage() {
         />
       )}
       <h2>Models</h2>
-      {models.error && !asFilterProblem(models.error, q) && <ErrorNote error={models.error} />}
-      {models.data && since !== undefined && <ModelsTable models={models.data} q={q} since={since} until={until} />}
+      {models && since !== undefined && <ModelsTable models={models} q={q} since={since} until={until} />}
       <h2>Compare two releases</h2>
       {common && since !== undefined && (
         <ReleaseComparison
-          releases={facets.data?.releases ?? []}
+          releases={releases}
           a={params.get('a')}
           b={params.get('b')}
+          pickA={pickA}
+          pickB={pickB}
+          data={compared}
           onChange={(a, b) => update({ a, b })}
-          query={common}
           q={q}
           since={since}
           until={until}
