@@ -28,6 +28,8 @@ const SCENARIO = `ui-judge-${RUN}`;
 const PROVIDER = `Fake OpenAI ${RUN}`;
 const CHECK = `Task ${TASK} calls ${RUN}`;
 const JUDGE_RULE = `Relevance on task ${TASK} ${RUN}`;
+// The task's whole-conversation traces: the demo's chat threads (airline-chat, a trace per turn) carry the same task_id.
+const TASK_FILTER = `name=airline-agent metadata.task_id=${TASK}`;
 const VIEWER = { email: `viewer-${RUN}@example.com`, password: 'viewer password 1234' };
 
 async function call(path: string, body?: unknown): Promise<any> {
@@ -57,7 +59,7 @@ describe('the review UI: evaluators and rules', () => {
   beforeAll(async () => {
     fake = await startFakeProvider();
     await scriptFake({ verdict: { reasoning: 'The agent cancelled reservation Z7GOZK as the user asked.', verdict: true } });
-    taskTraces = (await call(`/v1/traces?limit=50&q=${encodeURIComponent(`metadata.task_id=${TASK}`)}`)).traces.map((t: any) => t.id).sort();
+    taskTraces = (await call(`/v1/traces?limit=50&q=${encodeURIComponent(TASK_FILTER)}`)).traces.map((t: any) => t.id).sort();
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1300, height: 950 } });
     page = await newPage(context);
@@ -126,7 +128,7 @@ describe('the review UI: evaluators and rules', () => {
     await expect.poll(() => form.locator('.field-error').count()).toBe(0);
 
     const trial = page.getByRole('region', { name: 'Try it' });
-    await trial.getByLabel('Trace filter').fill(`metadata.task_id=${TASK}`);
+    await trial.getByLabel('Trace filter').fill(TASK_FILTER);
     await trial.getByRole('button', { name: 'Find traces' }).click();
     await expect.poll(() => trial.locator('.try-traces li').count()).toBe(taskTraces.length);
     await trial.getByRole('button', { name: `Run on ${taskTraces.length} traces` }).click();
@@ -160,15 +162,15 @@ describe('the review UI: evaluators and rules', () => {
     await form.getByLabel('Rule name').fill(CHECK);
     expect(await form.getByLabel(`Run ${CHECK}`).isChecked()).toBe(true);
     const filter = form.getByLabel('Rule filter');
-    await filter.fill(`metadata.task_id=${TASK} and (env=production`);
+    await filter.fill(`${TASK_FILTER} and (env=production`);
     const error = form.locator('.filter-error');
     await error.waitFor();
     expect(await error.locator('mark').textContent()).toBe('(');
-    expect(await error.locator('.filter-error-message').textContent()).toMatch(/never closed.*column 24/);
+    expect(await error.locator('.filter-error-message').textContent()).toMatch(new RegExp(`never closed.*column ${TASK_FILTER.length + 6}\\b`));
     expect(await form.getByRole('button', { name: 'Create rule' }).isDisabled()).toBe(true);
     await filter.press('Escape');
     await screenshot(page, 'evals-rule-filter-error');
-    await filter.fill(`metadata.task_id=${TASK}`);
+    await filter.fill(TASK_FILTER);
     await expect.poll(() => error.count()).toBe(0);
     await form.getByRole('button', { name: 'Create rule' }).click();
     await page.waitForURL(/\/rules\/rule_/);
@@ -251,7 +253,7 @@ describe('the review UI: evaluators and rules', () => {
     await page.getByRole('link', { name: 'New rule with this evaluator' }).click();
     const rule = page.getByRole('form', { name: 'New rule' });
     await rule.getByLabel('Rule name').fill(JUDGE_RULE);
-    await rule.getByLabel('Rule filter').fill(`metadata.task_id=${TASK}`);
+    await rule.getByLabel('Rule filter').fill(TASK_FILTER);
     await rule.getByRole('button', { name: 'Create rule' }).click();
     await page.waitForURL(/\/rules\/rule_/);
     await page.getByRole('form', { name: 'Backfill' }).getByRole('button', { name: 'Start backfill' }).click();
@@ -339,7 +341,7 @@ describe('the review UI: evaluators and rules', () => {
     await form.getByLabel('Webhook URL').fill(`${fake.url}/s/${SCENARIO}-hook/hook`);
 
     // The task's conversation that cancelled the reservation: the span the webhook scores.
-    const cancelled = (await call(`/v1/traces?limit=1&q=${encodeURIComponent(`metadata.task_id=${TASK} has(kind=tool name=cancel_reservation)`)}`)).traces[0].id;
+    const cancelled = (await call(`/v1/traces?limit=1&q=${encodeURIComponent(`${TASK_FILTER} has(kind=tool name=cancel_reservation)`)}`)).traces[0].id;
     const span = (await call(`/v1/traces/${cancelled}`)).spans.find((s: any) => s.name === 'cancel_reservation');
     const trial = page.getByRole('region', { name: 'Try it' });
     await trial.getByLabel('Trace filter').fill(`trace=${cancelled}`);

@@ -94,7 +94,10 @@ describe('the review UI: traces', () => {
     await expect.poll(() => options.allTextContents()).toContain('metadata.');
     await input.press('Tab');
     expect(await input.inputValue()).toBe('metadata.');
-    await expect.poll(() => options.allTextContents()).toEqual(expect.arrayContaining(['task_id', 'trial', 'user_instruction']));
+    // The first keys in order (the list is capped); typing narrows it to the rest.
+    await expect.poll(() => options.allTextContents()).toEqual(expect.arrayContaining(['task_id', 'trial', 'turn']));
+    await input.pressSequentially('user');
+    await expect.poll(() => options.allTextContents()).toEqual(['user_instruction']);
     await input.fill('');
     await input.pressSequentially('tag=tau');
     // The demo's tags: tau-bench conversations and the tau2-bench experiment runs.
