@@ -34,6 +34,8 @@ describe('datasets', () => {
             else if (o.op === 'edit') {
               const id = ids[o.pick % ids.length];
               expect((await api(`/v1/datasets/${ds.id}/examples/${id}`, { key: p.key, method: 'PATCH', body: { inputs: { n: o.n } } })).status).toBe(200);
+              // An edit that changes nothing (a retried PATCH) makes no version.
+              if (model.get(id) === o.n) continue;
               model.set(id, o.n);
             } else {
               const id = ids[o.pick % ids.length];
@@ -48,7 +50,8 @@ describe('datasets', () => {
           }
         },
       ),
-      { numRuns: 8 },
+      // The case fast-check found once: an edit to the same value, then an archive.
+      { numRuns: 8, examples: [[[{ op: 'add', n: 77 }, { op: 'edit', pick: 0, n: 77 }, { op: 'archive', pick: 0 }]]] },
     );
   });
 
